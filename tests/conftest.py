@@ -1,0 +1,139 @@
+"""Fixtures: an app with a temporary database (SQLite, and PostgreSQL when configured).
+
+Every test that uses ``app`` runs once per database backend. The schema always comes from
+the alembic migrations. The PostgreSQL variant needs ``WIKI_TEST_DATABASE_URL`` (a server
+where the tests may create and drop their own database); without it, it is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from wiki import accounts, create_app
+from wiki.db import get_database
+from wiki.migrate import upgrade
+from wiki.models import Base, Role
+
+POSTGRES_URL = os.environ.get("WIKI_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    # scrypt costs ~50 ms per hash by design; tests create and log in many users.
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite database file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "wiki.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh migrated PostgreSQL database for this test run, dropped at the end."""
+    if not POSTGRES_URL:
+        if os.environ.get("WIKI_TEST_REQUIRE_POSTGRES"):
+            pytest.fail("WIKI_TEST_REQUIRE_POSTGRES is set but WIKI_TEST_DATABASE_URL is not")
+        pytest.skip("PostgreSQL variant: set WIKI_TEST_DATABASE_URL to run it")
+    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"wiki_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "wiki.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    yield app
+    get_database(app).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    """A write session on the test database, for arranging and checking data."""
+    with app.app_context():
+        session = get_database(app).session(write=True)
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def users(app, db_session):
+    """An admin, an editor and a reader, all with the password ``PASSWORD``."""
+    made = {
+        role.value: accounts.create_user(db_session, role.value, PASSWORD, role) for role in Role
+    }
+    db_session.commit()
+    return made
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str = "editor", password: str = PASSWORD, **extra):
+        return self.client.post(
+            "/-/login", data={"username": username, "password": password, **extra}
+        )
+
+    def logout(self):
+        return self.client.post("/-/logout")
+
+
+@pytest.fixture
+def auth(client, users):
+    return Auth(client)

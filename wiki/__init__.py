@@ -1,0 +1,46 @@
+"""Bureaupedia: a corporate-memory wiki."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the wiki application.
+
+    Settings come from environment variables (see :mod:`wiki.config`), overridden by
+    ``config``. Creating the app does no schema work: run ``wiki upgrade`` for that.
+    """
+    from . import config as settings
+    from . import cli, db, login, views
+    from .permissions import can
+
+    app = Flask(
+        __name__,
+        instance_path=str((config or {}).get("INSTANCE_PATH") or os.environ.get("WIKI_INSTANCE_PATH") or ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.from_environment(instance))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.load_secret_key(instance)
+    # Room for a page at the size limit plus the rest of the form; larger bodies get 413.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 4 * app.config["MAX_PAGE_BYTES"] + 65536)
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", app.config["MAX_CONTENT_LENGTH"])
+
+    db.init_app(app)
+    login.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.globals["can"] = can
+    return app

@@ -1,0 +1,125 @@
+"""Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
+
+Commands: upgrade (the database schema), create-user, set-role, set-password, disable-user,
+enable-user.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import accounts
+from .db import get_database, get_session
+from .errors import WikiError
+from .models import Role
+
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def _commit_or_fail(action) -> None:
+    session = get_session()
+    try:
+        action(session)
+        session.commit()
+    except WikiError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from None
+
+
+@click.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Schema revision to go to.")
+@with_appcontext
+def upgrade_command(revision: str) -> None:
+    """Create or upgrade the database schema (safe to run on every deploy)."""
+    from .migrate import current_revision, upgrade
+
+    engine = get_database().engine
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    click.echo(f"Database schema: {before or 'empty'} -> {after}.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=ROLE_CHOICE, default=Role.EDITOR.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(username: str, role: str, password_stdin: bool) -> None:
+    """Create an account (use --role admin for an admin)."""
+    password = _read_password(password_stdin)
+    _commit_or_fail(lambda s: accounts.create_user(s, username, password, role))
+    click.echo(f"Created {role} {username}.")
+
+
+@click.command("set-role")
+@click.argument("username")
+@click.argument("role", type=ROLE_CHOICE)
+@with_appcontext
+def set_role_command(username: str, role: str) -> None:
+    """Give a user the role reader, editor or admin."""
+    _commit_or_fail(lambda s: accounts.set_role(s, accounts.get_user(s, username), role))
+    click.echo(f"{username} is now {role}.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Set a user's password (ends their sessions)."""
+    password = _read_password(password_stdin)
+    _commit_or_fail(lambda s: accounts.set_password(s, accounts.get_user(s, username), password))
+    click.echo(f"New password set for {username}.")
+
+
+@click.command("disable-user")
+@click.argument("username")
+@with_appcontext
+def disable_user_command(username: str) -> None:
+    """Disable an account; its sessions end at once."""
+    _commit_or_fail(lambda s: accounts.set_disabled(s, accounts.get_user(s, username), True))
+    click.echo(f"Disabled {username}.")
+
+
+@click.command("enable-user")
+@click.argument("username")
+@with_appcontext
+def enable_user_command(username: str) -> None:
+    """Enable a disabled account."""
+    _commit_or_fail(lambda s: accounts.set_disabled(s, accounts.get_user(s, username), False))
+    click.echo(f"Enabled {username}.")
+
+
+COMMANDS = [
+    upgrade_command,
+    create_user_command,
+    set_role_command,
+    set_password_command,
+    disable_user_command,
+    enable_user_command,
+]
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="Bureaupedia administration.")

@@ -1,0 +1,71 @@
+"""Settings from environment variables, with safe defaults.
+
+Every setting can be overridden by the mapping given to ``create_app`` (tests do that).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return ``SECRET_KEY`` from the environment, or from a file in the instance folder.
+
+    The file is created with a random key on first use (readable by the owner only), so no
+    secret is ever hard-coded and restarts keep sessions valid.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: if two workers start at once, exactly one writes and both read the same key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the configuration mapping from environment variables."""
+    secure_cookies = _flag("WIKI_SECURE_COOKIES", False)
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'wiki.db'}",
+        "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
+        # An internal wiki: reading needs a login unless an operator opens it up.
+        "ANONYMOUS_READ": _flag("WIKI_ANONYMOUS_READ", False),
+        "MAX_PAGE_BYTES": _int("WIKI_MAX_PAGE_BYTES", 1024 * 1024),
+        "MAX_TITLE_CHARS": 200,
+        "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long edits stay savable
+    }

@@ -1,0 +1,187 @@
+"""The wiki's tables, as typed SQLAlchemy 2 models.
+
+Revisions are append-only: nothing in the application updates or deletes a row of
+``revisions``. A page row only points at its current revision and carries the state that
+the latest revision produced (title, slug, deleted or not), so a page view is one lookup.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Role(enum.StrEnum):
+    READER = "reader"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class RevisionKind(enum.StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    RENAME = "rename"
+    DELETE = "delete"
+    UNDELETE = "undelete"
+    RESTORE = "restore"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored as typed; ``username_key`` (case-folded) keeps "Alice" and "alice" one account.
+    username: Mapped[str] = mapped_column(String(64))
+    username_key: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of the login cookie: changing it (password reset) ends every session of the user.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+class Page(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    # Number of the newest revision; saves lock the row and compare it (optimistic check),
+    # and the unique (page_id, number) constraint backs that up in the database.
+    latest_number: Mapped[int] = mapped_column(Integer, default=0)
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True), nullable=True
+    )
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    current_revision: Mapped[Revision | None] = relationship(
+        foreign_keys=[current_revision_id], post_update=True
+    )
+
+
+class Revision(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("page_id", "number", name="uq_revisions_page_id_number"),
+        Index("ix_revisions_created_at", "created_at"),
+        Index("ix_revisions_author_id_created_at", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"), nullable=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[RevisionKind] = mapped_column(
+        Enum(
+            RevisionKind,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of UTF-8 body
+    size_delta: Mapped[int] = mapped_column(Integer)
+    # For restores: the revision number whose text was brought back.
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    page: Mapped[Page] = relationship(foreign_keys=[page_id])
+    author: Mapped[User] = relationship()
+
+
+class PageAlias(Base):
+    """An old slug of a renamed page: the old title keeps working as a redirect."""
+
+    __tablename__ = "page_aliases"
+
+    slug: Mapped[str] = mapped_column(String(255), primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+
+
+class RenderedRevision(Base):
+    """Cached HTML of a revision (derived data; safe to drop at any time)."""
+
+    __tablename__ = "rendered_revisions"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), primary_key=True)
+    renderer_version: Mapped[int] = mapped_column(Integer)
+    html: Mapped[str] = mapped_column(Text)
+    toc_html: Mapped[str] = mapped_column(Text)
+    # Slugs of the [[wiki links]] in the text, one per line: missing targets are styled
+    # at view time, so creating a page never invalidates other pages' cached HTML.
+    wikilinks: Mapped[str] = mapped_column(Text, default="")

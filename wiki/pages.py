@@ -1,0 +1,411 @@
+"""Saving pages: create, edit (with three-way merge), rename, delete, undelete, restore.
+
+Every change appends a revision; nothing here updates or deletes an existing revision.
+Each function works inside the caller's transaction and flushes; the caller commits once.
+Concurrent saves are serialised on the page row (``SELECT ... FOR UPDATE`` on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite) and the unique (page, number) constraint backs that up.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import EditConflict, InvalidInput, NotFound
+from .merge import merge_texts
+from .models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
+from .render import RENDERER_VERSION, RenderError, render_markdown
+from .slugs import slugify
+
+MAX_SUMMARY_CHARS = 500
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits, from the app configuration."""
+
+    max_title_chars: int = 200
+    max_page_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    page: Page
+    revision: Revision | None  # None when the text was unchanged and nothing was saved
+    merged_with: int | None = None  # revision number merged into the user's edit
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+def _first_control_char(text: str) -> str | None:
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+            return char
+    return None
+
+
+def clean_title(title: str, limits: Limits) -> str:
+    """Return the title with surrounding and repeated white space removed.
+
+    Raises InvalidInput when it is empty, too long, has control characters or no letter
+    or digit (it could not have a URL).
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput({"title": "Give the page a title."})
+    if len(title) > limits.max_title_chars:
+        raise InvalidInput(
+            {"title": f"Titles can have at most {limits.max_title_chars} characters."}
+        )
+    if _first_control_char(title) is not None:
+        raise InvalidInput({"title": "The title contains control characters."})
+    if not slugify(title):
+        raise InvalidInput({"title": "The title needs at least one letter or digit."})
+    return title
+
+
+def clean_body(body: str, limits: Limits) -> str:
+    """Normalise line endings; raises InvalidInput when too large or with control chars."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > limits.max_page_bytes:
+        raise InvalidInput(
+            {
+                "body": f"The text is {size:,} bytes; pages can have at most "
+                f"{limits.max_page_bytes:,} bytes. Split it into several pages."
+            }
+        )
+    bad = _first_control_char(body)
+    if bad is not None:
+        raise InvalidInput(
+            {"body": f"The text contains a control character (U+{ord(bad):04X}) that cannot be saved."}
+        )
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in body):
+        raise InvalidInput({"body": "The text is not valid Unicode."})
+    return body
+
+
+def clean_summary(summary: str) -> str:
+    summary = " ".join(summary.split())
+    if len(summary) > MAX_SUMMARY_CHARS:
+        raise InvalidInput(
+            {"summary": f"The summary can have at most {MAX_SUMMARY_CHARS} characters."}
+        )
+    if _first_control_char(summary) is not None:
+        raise InvalidInput({"summary": "The summary contains control characters."})
+    return summary
+
+
+def render_checked(body: str):
+    """Render ``body``; raises InvalidInput when the renderer refuses it."""
+    try:
+        return render_markdown(body)
+    except RenderError as exc:
+        raise InvalidInput({"body": str(exc)}) from None
+
+
+# --- lookups ----------------------------------------------------------------------------
+
+
+def find_page(session: Session, slug: str) -> tuple[Page | None, bool]:
+    """The page at ``slug`` and whether it was reached through an old (renamed) slug."""
+    page = session.scalar(select(Page).where(Page.slug == slug))
+    if page is not None:
+        return page, False
+    page = session.scalar(
+        select(Page).join(PageAlias, PageAlias.page_id == Page.id).where(PageAlias.slug == slug)
+    )
+    return page, page is not None
+
+
+def get_revision(session: Session, page: Page, number: int) -> Revision:
+    """Revision ``number`` of ``page``; raises NotFound."""
+    revision = session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.number == number)
+    )
+    if revision is None:
+        raise NotFound(f"{page.title} has no revision {number}.")
+    return revision
+
+
+def _lock_page(session: Session, page: Page) -> Page:
+    """Reload ``page`` holding its row lock until the transaction ends."""
+    return session.scalars(
+        select(Page)
+        .where(Page.id == page.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _append_revision(
+    session: Session,
+    page: Page,
+    author: User,
+    kind: RevisionKind,
+    *,
+    title: str,
+    body: str,
+    summary: str,
+    restored_from: int | None = None,
+    rendered=None,
+) -> Revision:
+    """Add the next revision to a locked ``page`` and make it current."""
+    previous = page.current_revision
+    if rendered is None:
+        rendered = render_checked(body)
+    size = len(body.encode("utf-8"))
+    revision = Revision(
+        page=page,
+        number=page.latest_number + 1,
+        parent_id=previous.id if previous is not None else None,
+        author=author,
+        created_at=utcnow(),
+        kind=kind,
+        summary=summary,
+        title=title,
+        body=body,
+        size=size,
+        size_delta=size - (previous.size if previous is not None else 0),
+        restored_from=restored_from,
+    )
+    session.add(revision)
+    session.flush()
+    session.add(
+        RenderedRevision(
+            revision_id=revision.id,
+            renderer_version=RENDERER_VERSION,
+            html=rendered.html,
+            toc_html=rendered.toc_html,
+            wikilinks=_joined_links(rendered.wikilinks),
+        )
+    )
+    page.latest_number = revision.number
+    page.current_revision = revision
+    page.updated_at = revision.created_at
+    session.flush()
+    return revision
+
+
+def create_page(
+    session: Session, author: User, title: str, body: str, summary: str, limits: Limits
+) -> SaveResult:
+    """Create a page with its first revision.
+
+    Raises InvalidInput for bad input or when a page with this title (slug) exists, and
+    EditConflict when another user created the same page a moment earlier.
+    """
+    title = clean_title(title, limits)
+    body = clean_body(body, limits)
+    summary = clean_summary(summary)
+    rendered = render_checked(body)
+    slug = slugify(title)
+    existing, _ = find_page(session, slug)
+    if existing is not None and existing.slug == slug:
+        if existing.deleted:
+            raise InvalidInput(
+                {"title": f"A deleted page called {existing.title} exists; an admin can undelete it."}
+            )
+        raise InvalidInput({"title": f"A page called {existing.title} already exists."})
+    page = Page(slug=slug, title=title, latest_number=0, deleted=False, created_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(page)
+            session.flush()
+    except IntegrityError:
+        # Someone created it between our check and our insert: show both texts.
+        theirs, _ = find_page(session, slug)
+        current = theirs.current_revision
+        raise EditConflict(
+            slug=slug,
+            title=theirs.title,
+            mine=body,
+            theirs=current.body,
+            merged=merge_texts("", body, current.body).text,
+            current_number=theirs.latest_number,
+            summary=summary,
+            message=f"{current.author.username} created this page while you were writing it.",
+        ) from None
+    revision = _append_revision(
+        session,
+        page,
+        author,
+        RevisionKind.CREATE,
+        title=title,
+        body=body,
+        summary=summary or "Created the page",
+        rendered=rendered,
+    )
+    return SaveResult(page=page, revision=revision)
+
+
+def edit_page(
+    session: Session,
+    author: User,
+    page: Page,
+    base_number: int,
+    body: str,
+    summary: str,
+    limits: Limits,
+) -> SaveResult:
+    """Save a new text for ``page``, edited from revision ``base_number``.
+
+    If others saved since ``base_number``, their changes and the user's are merged when
+    they do not overlap; otherwise EditConflict is raised with both texts. Saving an
+    unchanged text creates no revision. Raises InvalidInput for bad input.
+    """
+    body = clean_body(body, limits)
+    summary = clean_summary(summary)
+    page = _lock_page(session, page)
+    if page.deleted:
+        raise NotFound(f"{page.title} has been deleted.")
+    if not 1 <= base_number <= page.latest_number:
+        raise InvalidInput({"body": "The edit form is out of date; reload the page."})
+    current = page.current_revision
+    merged_with = None
+    if base_number != page.latest_number:
+        base = get_revision(session, page, base_number)
+        merge = merge_texts(base.body, body, current.body)
+        if merge.conflicted:
+            raise EditConflict(
+                slug=page.slug,
+                title=page.title,
+                mine=body,
+                theirs=current.body,
+                merged=merge.text,
+                current_number=page.latest_number,
+                summary=summary,
+            )
+        body, merged_with = merge.text, page.latest_number
+    if body == current.body:
+        return SaveResult(page=page, revision=None, merged_with=merged_with)
+    revision = _append_revision(
+        session, page, author, RevisionKind.EDIT, title=page.title, body=body, summary=summary
+    )
+    return SaveResult(page=page, revision=revision, merged_with=merged_with)
+
+
+def rename_page(
+    session: Session, author: User, page: Page, new_title: str, summary: str, limits: Limits
+) -> SaveResult:
+    """Give ``page`` a new title; the old URL keeps working as a redirect.
+
+    Raises InvalidInput when the title is bad or another page has it.
+    """
+    new_title = clean_title(new_title, limits)
+    summary = clean_summary(summary)
+    page = _lock_page(session, page)
+    if page.deleted:
+        raise NotFound(f"{page.title} has been deleted.")
+    if new_title == page.title:
+        raise InvalidInput({"title": "That is the page's current title."})
+    new_slug = slugify(new_title)
+    if new_slug != page.slug:
+        other = session.scalar(select(Page).where(Page.slug == new_slug))
+        if other is not None:
+            raise InvalidInput({"title": f"A page called {other.title} already exists."})
+        # The new slug may have been an old name of some page: it now means this one.
+        session.execute(delete(PageAlias).where(PageAlias.slug == new_slug))
+        session.add(PageAlias(slug=page.slug, page_id=page.id))
+    old_title = page.title
+    page.slug, page.title = new_slug, new_title
+    current = page.current_revision
+    revision = _append_revision(
+        session,
+        page,
+        author,
+        RevisionKind.RENAME,
+        title=new_title,
+        body=current.body,
+        summary=summary or f"Renamed from {old_title}",
+        rendered=_cached_rendering(session, current),
+    )
+    return SaveResult(page=page, revision=revision)
+
+
+def delete_page(session: Session, author: User, page: Page, summary: str) -> SaveResult:
+    """Soft-delete ``page``: it disappears for non-admins, its whole history is kept."""
+    summary = clean_summary(summary)
+    page = _lock_page(session, page)
+    if page.deleted:
+        raise InvalidInput({"summary": "The page is already deleted."})
+    page.deleted = True
+    return _append_same_text(session, page, author, RevisionKind.DELETE, summary or "Deleted the page")
+
+
+def undelete_page(session: Session, author: User, page: Page, summary: str) -> SaveResult:
+    """Bring a deleted page back, with the text it had."""
+    summary = clean_summary(summary)
+    page = _lock_page(session, page)
+    if not page.deleted:
+        raise InvalidInput({"summary": "The page is not deleted."})
+    page.deleted = False
+    return _append_same_text(
+        session, page, author, RevisionKind.UNDELETE, summary or "Undeleted the page"
+    )
+
+
+def restore_revision(
+    session: Session, author: User, page: Page, number: int, limits: Limits
+) -> SaveResult:
+    """Make revision ``number``'s text current again, as a new revision.
+
+    Raises NotFound for an unknown revision or a deleted page, InvalidInput when the text
+    is already current.
+    """
+    page = _lock_page(session, page)
+    if page.deleted:
+        raise NotFound(f"{page.title} has been deleted; undelete it first.")
+    old = get_revision(session, page, number)
+    if old.body == page.current_revision.body:
+        raise InvalidInput({"restore": f"Revision {number} has the same text as the current one."})
+    revision = _append_revision(
+        session,
+        page,
+        author,
+        RevisionKind.RESTORE,
+        title=page.title,
+        body=old.body,
+        summary=f"Restored revision {number} by {old.author.username}",
+        restored_from=number,
+        rendered=_cached_rendering(session, old),
+    )
+    return SaveResult(page=page, revision=revision)
+
+
+def _append_same_text(
+    session: Session, page: Page, author: User, kind: RevisionKind, summary: str
+) -> SaveResult:
+    current = page.current_revision
+    revision = _append_revision(
+        session,
+        page,
+        author,
+        kind,
+        title=page.title,
+        body=current.body,
+        summary=summary,
+        rendered=_cached_rendering(session, current),
+    )
+    return SaveResult(page=page, revision=revision)
+
+
+def _joined_links(wikilinks) -> str:
+    return wikilinks if isinstance(wikilinks, str) else "\n".join(sorted(wikilinks))
+
+
+def _cached_rendering(session: Session, revision: Revision):
+    """The stored rendering of ``revision`` if current, else None (rendered afresh)."""
+    cached = session.get(RenderedRevision, revision.id)
+    if cached is not None and cached.renderer_version == RENDERER_VERSION:
+        return cached
+    return None

@@ -1,0 +1,15 @@
+"""HTTP views, one blueprint per area. Views parse the request, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, auth, errors, history, pages
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(admin.bp)
+    errors.init_app(app)

@@ -1,0 +1,63 @@
+"""User management for admins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from .. import accounts
+from ..db import get_session
+from ..errors import InvalidInput
+from ..models import Role
+from ..permissions import Action
+from .common import form_text, require
+
+bp = Blueprint("admin", __name__, url_prefix="/-/admin")
+
+
+@bp.before_request
+def admins_only():
+    require(Action.MANAGE_USERS)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    session = get_session()
+    errors: dict[str, str] = {}
+    form = {"username": form_text("username"), "role": form_text("role") or Role.EDITOR.value}
+    if request.method == "POST":
+        try:
+            user = accounts.create_user(session, form["username"], form_text("password"), form["role"])
+            session.commit()
+        except InvalidInput as exc:
+            session.rollback()
+            errors = exc.errors
+        else:
+            flash(f"Created the account {user.username}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin_users.html", users=accounts.list_users(session), roles=list(Role), form=form, errors=errors
+    ), 400 if errors else 200
+
+
+_CHANGES = {
+    "role": (lambda s, u: accounts.set_role(s, u, form_text("role")), "Changed the role of {}."),
+    "password": (lambda s, u: accounts.set_password(s, u, form_text("password")), "Set a new password for {}; their sessions were ended."),
+    "disable": (lambda s, u: accounts.set_disabled(s, u, True), "Disabled {}."),
+    "enable": (lambda s, u: accounts.set_disabled(s, u, False), "Enabled {}."),
+}
+
+
+@bp.route("/users/<username>/<any(role, password, disable, enable):change>", methods=["POST"])
+def change_user(username: str, change: str):
+    session = get_session()
+    user = accounts.get_user(session, username)
+    apply, message = _CHANGES[change]
+    try:
+        apply(session, user)
+        session.commit()
+    except InvalidInput as exc:
+        session.rollback()
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(message.format(user.username), "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,78 @@
+"""Helpers shared by the views: permission checks, page lookup, form input, redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from ..db import get_session
+from ..login import login_manager
+from ..models import Page
+from ..pages import Limits, find_page
+from ..permissions import Action, can
+
+
+def require(action: Action, page: Page | None = None) -> None:
+    """Stop the request unless the current user may do ``action``.
+
+    Visitors who are not logged in are sent to the login page; logged-in users get 403.
+    """
+    if can(current_user, action, page):
+        return
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def load_page(slug: str, action: Action = Action.READ) -> tuple[Page, bool]:
+    """The page at ``slug`` if the user may do ``action`` on it, and whether the slug is old.
+
+    Aborts with 404 for unknown pages and for deleted ones the user may not see.
+    """
+    page, via_alias = find_page(get_session(), slug)
+    if page is None:
+        require(Action.READ)
+        abort(404)
+    if page.deleted and not can(current_user, Action.READ, page):
+        require(Action.READ)
+        abort(404)
+    require(action, page)
+    return page, via_alias
+
+
+def limits() -> Limits:
+    return Limits(
+        max_title_chars=current_app.config["MAX_TITLE_CHARS"],
+        max_page_bytes=current_app.config["MAX_PAGE_BYTES"],
+    )
+
+
+def form_text(name: str) -> str:
+    """A form field as text ('' when missing)."""
+    return request.form.get(name, "")
+
+
+def int_arg(name: str) -> int | None:
+    """A positive integer query argument, or None when missing or malformed."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
+    ):
+        return default
+    return target

@@ -1,0 +1,127 @@
+"""History views: page history, revisions, diffs, blame, restore, recent changes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import accounts, history
+from ..db import get_database, get_session
+from ..errors import InvalidInput
+from ..pages import get_revision, restore_revision
+from ..permissions import Action, can
+from ..reading import show_revision
+from .common import int_arg, limits, load_page, require
+
+bp = Blueprint("history", __name__)
+
+
+def _page_size() -> int:
+    return current_app.config["PAGE_SIZE"]
+
+
+@bp.route("/wiki/<slug>/history")
+def page_history(slug: str):
+    page, via_alias = load_page(slug)
+    if via_alias:
+        return redirect(url_for("history.page_history", slug=page.slug))
+    window = history.page_history(
+        get_session(), page, before=int_arg("before"), after=int_arg("after"), limit=_page_size()
+    )
+    return render_template("history.html", page=page, window=window)
+
+
+@bp.route("/wiki/<slug>/rev/<int:number>")
+def revision(slug: str, number: int):
+    page, _ = load_page(slug)
+    session = get_session()
+    revision = get_revision(session, page, number)
+    shown = show_revision(session, revision, get_database())
+    return render_template("revision.html", page=page, revision=revision, shown=shown)
+
+
+@bp.route("/wiki/<slug>/rev/<int:number>/raw")
+def raw(slug: str, number: int):
+    page, _ = load_page(slug)
+    revision = get_revision(get_session(), page, number)
+    return Response(
+        revision.body,
+        mimetype="text/plain",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Disposition": "inline"},
+    )
+
+
+@bp.route("/wiki/<slug>/diff")
+def choose_diff(slug: str):
+    """The history page's compare form lands here and is sent to the stable diff URL."""
+    page, _ = load_page(slug)
+    old, new = int_arg("from"), int_arg("to")
+    if old is None or new is None:
+        flash("Pick two revisions to compare.", "error")
+        return redirect(url_for("history.page_history", slug=page.slug))
+    old, new = sorted((old, new))
+    view = "side" if request.args.get("view") == "side" else None
+    return redirect(url_for("history.diff", slug=page.slug, old=old, new=new, view=view))
+
+
+@bp.route("/wiki/<slug>/diff/<int:old>/<int:new>")
+def diff(slug: str, old: int, new: int):
+    page, _ = load_page(slug)
+    comparison = history.compare(get_session(), page, old, new)
+    side_by_side = request.args.get("view") == "side"
+    return render_template(
+        "diff.html", page=page, comparison=comparison, side_by_side=side_by_side
+    )
+
+
+@bp.route("/wiki/<slug>/blame")
+def blame(slug: str):
+    page, via_alias = load_page(slug)
+    if via_alias:
+        return redirect(url_for("history.blame", slug=page.slug))
+    rows = history.blame(get_session(), page)
+    return render_template("blame.html", page=page, rows=rows)
+
+
+@bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["POST"])
+def restore(slug: str, number: int):
+    page, _ = load_page(slug, Action.RESTORE)
+    session = get_session()
+    try:
+        result = restore_revision(session, current_user, page, number, limits())
+        session.commit()
+    except InvalidInput as exc:
+        session.rollback()
+        flash(next(iter(exc.errors.values())), "error")
+        return redirect(url_for("history.page_history", slug=page.slug))
+    flash(f"Restored revision {number} as revision {result.revision.number}.", "success")
+    return redirect(url_for("pages.view", slug=page.slug))
+
+
+@bp.route("/-/recent")
+def recent():
+    require(Action.READ)
+    window = history.recent_changes(
+        get_session(),
+        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        before=int_arg("before"),
+        after=int_arg("after"),
+        limit=_page_size(),
+    )
+    return render_template("recent.html", window=window)
+
+
+@bp.route("/-/users/<username>/contributions")
+def contributions(username: str):
+    require(Action.READ)
+    session = get_session()
+    user = accounts.get_user(session, username)
+    window = history.contributions(
+        session,
+        user,
+        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        before=int_arg("before"),
+        after=int_arg("after"),
+        limit=_page_size(),
+    )
+    return render_template("contributions.html", user=user, window=window)

@@ -1,0 +1,201 @@
+"""Reading and changing pages: view, new, edit (with preview), rename, delete, undelete."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from .. import pages as service
+from ..db import get_database, get_session
+from ..errors import EditConflict, InvalidInput
+from ..permissions import Action
+from ..reading import show_revision
+from ..slugs import slugify
+from .common import form_text, limits, load_page, require
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("pages.view", slug=slugify(current_app.config.get("HOME_PAGE", "Home"))))
+
+
+@bp.route("/wiki/<slug>")
+def view(slug: str):
+    session = get_session()
+    page, via_alias = service.find_page(session, slug)
+    if page is None:
+        require(Action.READ)
+        guess = slug.replace("-", " ").strip().capitalize()
+        return render_template("missing.html", slug=slug, title_guess=guess), 404
+    page, _ = load_page(slug)
+    if via_alias:
+        flash(f"Redirected from an old title of this page.", "info")
+        return redirect(url_for("pages.view", slug=page.slug), 301)
+    revision = page.current_revision
+    shown = show_revision(session, revision, get_database())
+    return render_template("page.html", page=page, revision=revision, shown=shown)
+
+
+def _render_edit(page, *, body, summary, base_number, errors=None, preview=None, status=200):
+    return (
+        render_template(
+            "edit.html",
+            page=page,
+            body=body,
+            summary=summary,
+            base_number=base_number,
+            errors=errors or {},
+            preview=preview,
+        ),
+        status,
+    )
+
+
+def _preview(body: str):
+    try:
+        return service.render_checked(service.clean_body(body, limits())), {}
+    except InvalidInput as exc:
+        return None, exc.errors
+
+
+@bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str):
+    page, via_alias = load_page(slug, Action.EDIT)
+    if via_alias:
+        return redirect(url_for("pages.edit", slug=page.slug))
+    if request.method == "GET":
+        current = page.current_revision
+        return _render_edit(page, body=current.body, summary="", base_number=page.latest_number)
+    body, summary = form_text("body"), form_text("summary")
+    base = request.form.get("base", "")
+    base_number = int(base) if base.isdigit() and len(base) < 12 else 0
+    if request.form.get("action") == "preview":
+        rendered, errors = _preview(body)
+        return _render_edit(page, body=body, summary=summary, base_number=base_number, preview=rendered, errors=errors)
+    session = get_session()
+    try:
+        result = service.edit_page(session, current_user, page, base_number, body, summary, limits())
+        session.commit()
+    except InvalidInput as exc:
+        session.rollback()
+        return _render_edit(page, body=body, summary=summary, base_number=base_number, errors=exc.errors, status=400)
+    except EditConflict as conflict:
+        session.rollback()
+        return render_template("conflict.html", conflict=conflict), 409
+    if result.revision is None:
+        flash("No changes to save.", "info")
+    elif result.merged_with:
+        flash(
+            f"Someone saved revision {result.merged_with} while you were editing; "
+            "your changes were merged with theirs.",
+            "success",
+        )
+    return redirect(url_for("pages.view", slug=result.page.slug))
+
+
+@bp.route("/-/new", methods=["GET", "POST"])
+def new():
+    require(Action.CREATE)
+    title = request.values.get("title", "")
+    body, summary = form_text("body"), form_text("summary")
+    errors, preview = {}, None
+    if request.method == "POST":
+        if request.form.get("action") == "preview":
+            preview, errors = _preview(body)
+        else:
+            session = get_session()
+            try:
+                result = service.create_page(session, current_user, title, body, summary, limits())
+                session.commit()
+            except InvalidInput as exc:
+                session.rollback()
+                errors = exc.errors
+            except EditConflict as conflict:
+                session.rollback()
+                return render_template("conflict.html", conflict=conflict), 409
+            else:
+                return redirect(url_for("pages.view", slug=result.page.slug))
+    status = 400 if errors and request.method == "POST" else 200
+    return render_template(
+        "new.html", title=title, body=body, summary=summary, errors=errors, preview=preview
+    ), status
+
+
+@bp.route("/-/preview", methods=["POST"])
+def preview():
+    """Live preview for the editor: the server's one rendering pipeline, as JSON."""
+    require(Action.EDIT)
+    rendered, errors = _preview(form_text("body"))
+    if rendered is None:
+        return jsonify(error=next(iter(errors.values()))), 400
+    return jsonify(html=rendered.html, toc_html=rendered.toc_html)
+
+
+def _simple_action(slug, action: Action, template: str, run, done_message: str):
+    """GET shows a confirmation form; POST runs ``run(session, page, summary)``."""
+    page, via_alias = load_page(slug, action)
+    if via_alias:
+        return redirect(url_for(request.endpoint, slug=page.slug))
+    errors = {}
+    summary = form_text("summary")
+    if request.method == "POST":
+        session = get_session()
+        try:
+            result = run(session, page, summary)
+            session.commit()
+        except InvalidInput as exc:
+            session.rollback()
+            errors = exc.errors
+        else:
+            flash(done_message, "success")
+            return redirect(url_for("pages.view", slug=result.page.slug))
+    return render_template(template, page=page, summary=summary, errors=errors, new_title=form_text("title") or page.title), 400 if errors else 200
+
+
+@bp.route("/wiki/<slug>/rename", methods=["GET", "POST"])
+def rename(slug: str):
+    return _simple_action(
+        slug,
+        Action.RENAME,
+        "rename.html",
+        lambda session, page, summary: service.rename_page(
+            session, current_user, page, form_text("title"), summary, limits()
+        ),
+        "The page was renamed; its old title redirects here.",
+    )
+
+
+@bp.route("/wiki/<slug>/delete", methods=["GET", "POST"])
+def delete(slug: str):
+    return _simple_action(
+        slug,
+        Action.DELETE,
+        "delete.html",
+        lambda session, page, summary: service.delete_page(session, current_user, page, summary),
+        "The page was deleted. Its history is kept and an admin can undelete it.",
+    )
+
+
+@bp.route("/wiki/<slug>/undelete", methods=["GET", "POST"])
+def undelete(slug: str):
+    return _simple_action(
+        slug,
+        Action.UNDELETE,
+        "undelete.html",
+        lambda session, page, summary: service.undelete_page(session, current_user, page, summary),
+        "The page was undeleted.",
+    )
