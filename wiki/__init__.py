@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("MAX_CONTENT_LENGTH", 4 * app.config["MAX_PAGE_BYTES"] + 65536)
     app.config.setdefault("MAX_FORM_MEMORY_SIZE", app.config["MAX_CONTENT_LENGTH"])
 
+    app.request_class = views.WikiRequest
     db.init_app(app)
     login.init_app(app)
     views.init_app(app)

@@ -88,4 +88,7 @@ def _close_session(_exc):
 
 def init_app(app: Flask) -> None:
     app.extensions["wiki.db"] = make_database(app.config["DATABASE_URL"])
+    # A request may run inside an outer app context (tests, scripts) that outlives it, so
+    # the session ends with the request; CLI commands end theirs with the app context.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .common import WikiRequest
+
+__all__ = ["WikiRequest", "init_app"]
+
 
 def init_app(app: Flask) -> None:
     from . import admin, auth, errors, history, pages

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import abort, current_app, request
+from flask import Request, abort, current_app, request
 from flask_login import current_user
 
 from ..db import get_session
+from ..errors import InvalidInput
 from ..login import login_manager
 from ..models import Page
 from ..pages import Limits, find_page
@@ -47,6 +49,44 @@ def limits() -> Limits:
         max_title_chars=current_app.config["MAX_TITLE_CHARS"],
         max_page_bytes=current_app.config["MAX_PAGE_BYTES"],
     )
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class WikiRequest(Request):
+    """Notes whether a submitted form was valid UTF-8.
+
+    Werkzeug keeps undecodable bytes of a form as ``%XX`` text; saving that would silently
+    change what the user sent, so the views refuse it with a message instead.
+    """
+
+    form_is_valid_utf8 = True
+
+    def _load_form_data(self) -> None:
+        if "form" not in self.__dict__ and self.mimetype == "application/x-www-form-urlencoded":
+            raw = self.get_data(cache=True)  # cached: the form is then parsed from it
+            if not raw.isascii():
+                # Browsers percent-encode; raw bytes from other clients are encoded here
+                # so that the parser below decodes (or flags) them like any other.
+                raw = _NON_ASCII.sub(lambda match: b"%%%02X" % match.group()[0], raw)
+                self._cached_data = raw
+            try:
+                for field in raw.split(b"&"):
+                    unquote_to_bytes(field.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                self.form_is_valid_utf8 = False
+        super()._load_form_data()
+
+
+def check_form_encoding() -> None:
+    """Raise InvalidInput when the submitted form was not valid UTF-8."""
+    request.form  # noqa: B018  (parsing the form sets the flag)
+    if not request.form_is_valid_utf8:
+        raise InvalidInput(
+            {"body": "The text is not valid UTF-8: some characters were damaged on the way. "
+             "Check the text below and save again."}
+        )
 
 
 def form_text(name: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +21,7 @@ from ..errors import EditConflict, InvalidInput
 from ..permissions import Action
 from ..reading import show_revision
 from ..slugs import slugify
-from .common import form_text, limits, load_page, require
+from .common import check_form_encoding, form_text, limits, load_page, require
 
 bp = Blueprint("pages", __name__)
 
@@ -88,6 +86,7 @@ def edit(slug: str):
         return _render_edit(page, body=body, summary=summary, base_number=base_number, preview=rendered, errors=errors)
     session = get_session()
     try:
+        check_form_encoding()
         result = service.edit_page(session, current_user, page, base_number, body, summary, limits())
         session.commit()
     except InvalidInput as exc:
@@ -119,6 +118,7 @@ def new():
         else:
             session = get_session()
             try:
+                check_form_encoding()
                 result = service.create_page(session, current_user, title, body, summary, limits())
                 session.commit()
             except InvalidInput as exc:

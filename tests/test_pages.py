@@ -1,0 +1,312 @@
+"""Creating, reading, editing, renaming, deleting pages through the browser's forms."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from wiki.models import Page, Revision, RevisionKind
+
+from .helpers import make_page
+
+
+def revisions_of(db_session, page_id):
+    db_session.rollback()
+    return list(
+        db_session.scalars(select(Revision).where(Revision.page_id == page_id).order_by(Revision.number))
+    )
+
+
+def test_an_editor_creates_a_page_with_a_free_text_title(client, auth, db_session):
+    auth.login("editor")
+    response = client.post(
+        "/-/new",
+        data={"title": "Lessons learned: 2024 office move", "body": "# Move\n\nLabel **every** box.", "summary": "notes"},
+    )
+    assert response.status_code == 302
+    assert response.location == "/wiki/lessons-learned-2024-office-move"
+    page = client.get(response.location)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<h1>Lessons learned: 2024 office move</h1>" in html
+    assert "<strong>every</strong>" in html
+    assert "Last edited by" in html and "editor" in html
+    [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))
+    assert (revision.number, revision.kind, revision.summary) == (1, RevisionKind.CREATE, "notes")
+    assert revision.size == len("# Move\n\nLabel **every** box.".encode())
+
+
+def test_a_missing_page_offers_editors_to_create_it(client, auth):
+    auth.login("editor")
+    response = client.get("/wiki/onboarding-checklist")
+    assert response.status_code == 404
+    assert "Create this page" in response.get_data(as_text=True)
+    assert "/-/new?title=Onboarding+checklist" in response.get_data(as_text=True)
+
+
+def test_a_missing_page_offers_readers_nothing_to_create(client, auth):
+    auth.login("reader")
+    response = client.get("/wiki/onboarding-checklist")
+    assert response.status_code == 404
+    assert "Create this page" not in response.get_data(as_text=True)
+
+
+def test_a_duplicate_title_is_refused_and_the_text_comes_back(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Office move")
+    auth.login("editor")
+    response = client.post("/-/new", data={"title": "office   MOVE", "body": "my long text", "summary": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "already exists" in html
+    assert "my long text" in html
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("", "Give the page a title"),
+        ("   ", "Give the page a title"),
+        ("x" * 201, "at most 200 characters"),
+        ("Bad\x07title", "control characters"),
+        ("!!!", "at least one letter or digit"),
+    ],
+)
+def test_bad_titles_get_a_clear_message_and_keep_the_text(client, auth, title, message):
+    auth.login("editor")
+    response = client.post("/-/new", data={"title": title, "body": "precious words", "summary": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert "precious words" in html
+
+
+def test_a_body_over_the_size_limit_is_refused_with_the_text_kept(app, client, auth):
+    app.config["MAX_PAGE_BYTES"] = 1000
+    auth.login("editor")
+    body = "é" * 600  # 1,200 bytes
+    response = client.post("/-/new", data={"title": "Big", "body": body, "summary": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "at most 1,000 bytes" in html
+    assert body in html
+
+
+def test_a_body_with_a_nul_byte_is_refused_with_the_text_kept(client, auth):
+    auth.login("editor")
+    response = client.post("/-/new", data={"title": "Nul", "body": "before\x00after", "summary": ""})
+    assert response.status_code == 400
+    assert "U+0000" in response.get_data(as_text=True)
+    assert "before" in response.get_data(as_text=True)
+
+
+def test_raw_utf8_bytes_from_a_non_browser_client_are_accepted(client, auth):
+    auth.login("editor")
+    response = client.post(
+        "/-/new",
+        data="title=Café&body=naïve+text&summary=".encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 302
+    assert "naïve text" in client.get(response.location).get_data(as_text=True)
+
+
+def test_invalid_utf8_in_a_form_is_refused_with_a_message(client, auth):
+    auth.login("editor")
+    response = client.post(
+        "/-/new",
+        data=b"title=Broken&body=caf%E9+%FF%FE&summary=",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.get_data(as_text=True)
+    raw = client.post(
+        "/-/new", data=b"title=Broken&body=caf\xe9&summary=", content_type="application/x-www-form-urlencoded"
+    )
+    assert raw.status_code == 400
+    assert "not valid UTF-8" in raw.get_data(as_text=True)
+
+
+def test_preview_renders_without_saving(client, auth, db_session):
+    auth.login("editor")
+    response = client.post(
+        "/-/new", data={"title": "Draft", "body": "*draft* text", "summary": "", "action": "preview"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<em>draft</em>" in html
+    assert "*draft* text" in html  # still in the text area
+    assert db_session.scalar(select(func.count(Page.id))) == 0
+
+
+def test_live_preview_endpoint_uses_the_same_pipeline(client, auth):
+    auth.login("editor")
+    response = client.post("/-/preview", data={"body": "<script>alert(1)</script> **b**"})
+    assert response.status_code == 200
+    html = response.get_json()["html"]
+    assert "<strong>b</strong>" in html
+    assert "<script>" not in html
+
+
+def test_editing_appends_a_revision_with_summary_and_size_change(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "Short.\n")
+    auth.login("editor")
+    response = client.post(
+        "/wiki/travel/edit", data={"body": "Short, but longer now.\n", "summary": "expand", "base": "1"}
+    )
+    assert response.status_code == 302
+    first, second = revisions_of(db_session, page.id)
+    assert first.body == "Short.\n"  # history is kept as it was
+    assert (second.number, second.parent_id, second.summary) == (2, first.id, "expand")
+    assert second.size_delta == len("Short, but longer now.\n") - len("Short.\n")
+    assert "Short, but longer now." in client.get("/wiki/travel").get_data(as_text=True)
+
+
+def test_saving_an_unchanged_text_creates_no_revision(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "Same.\n")
+    auth.login("editor")
+    response = client.post("/wiki/travel/edit", data={"body": "Same.\n", "summary": "", "base": "1"})
+    assert response.status_code == 302
+    assert len(revisions_of(db_session, page.id)) == 1
+    assert "No changes to save" in client.get("/wiki/travel").get_data(as_text=True)
+
+
+def test_windows_line_endings_are_normalised(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "a\nb\n")
+    auth.login("editor")
+    client.post("/wiki/travel/edit", data={"body": "a\r\nb\r\n", "summary": "", "base": "1"})
+    assert len(revisions_of(db_session, page.id)) == 1
+
+
+def test_an_edit_with_a_bad_body_shows_the_form_again_with_the_text(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Travel", "ok\n")
+    auth.login("editor")
+    response = client.post("/wiki/travel/edit", data={"body": "keep me\x01", "summary": "s", "base": "1"})
+    assert response.status_code == 400
+    assert "keep me" in response.get_data(as_text=True)
+
+
+def test_a_renamed_page_keeps_its_old_title_as_a_redirect(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Office move 2024", "text\n")
+    auth.login("editor")
+    response = client.post(
+        "/wiki/office-move-2024/rename", data={"title": "Office move 2024 (Berlin)", "summary": ""}
+    )
+    assert response.status_code == 302
+    assert response.location == "/wiki/office-move-2024-berlin"
+    old = client.get("/wiki/office-move-2024")
+    assert old.status_code == 301 and old.location == "/wiki/office-move-2024-berlin"
+    assert client.get("/wiki/office-move-2024/history").location == "/wiki/office-move-2024-berlin/history"
+    revisions = revisions_of(db_session, page.id)
+    assert [r.kind for r in revisions] == [RevisionKind.CREATE, RevisionKind.RENAME]
+    assert revisions[-1].title == "Office move 2024 (Berlin)" and revisions[-1].body == "text\n"
+    assert revisions[-1].summary == "Renamed from Office move 2024"
+
+
+def test_renaming_back_to_an_old_title_works(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Alpha", "text\n")
+    auth.login("editor")
+    client.post("/wiki/alpha/rename", data={"title": "Beta", "summary": ""})
+    client.post("/wiki/beta/rename", data={"title": "Alpha", "summary": ""})
+    assert client.get("/wiki/alpha").status_code == 200
+    assert client.get("/wiki/beta").location == "/wiki/alpha"
+
+
+def test_renaming_onto_another_page_is_refused(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Alpha", "a\n")
+    make_page(db_session, users["editor"], "Beta", "b\n")
+    auth.login("editor")
+    response = client.post("/wiki/alpha/rename", data={"title": "beta", "summary": ""})
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_a_page_created_at_an_old_title_wins_over_the_redirect(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Alpha", "a\n")
+    auth.login("editor")
+    client.post("/wiki/alpha/rename", data={"title": "Gamma", "summary": ""})
+    client.post("/-/new", data={"title": "Alpha", "body": "new alpha\n", "summary": ""})
+    assert "new alpha" in client.get("/wiki/alpha").get_data(as_text=True)
+
+
+def test_deleting_hides_the_page_and_keeps_history_and_undelete_brings_it_back(
+    client, auth, db_session, users
+):
+    page = make_page(db_session, users["editor"], "Old process", "how we did it\n")
+    auth.login("admin")
+    assert client.post("/wiki/old-process/delete", data={"summary": "obsolete"}).status_code == 302
+    auth.logout()
+    auth.login("editor")
+    assert client.get("/wiki/old-process").status_code == 404
+    assert client.get("/wiki/old-process/history").status_code == 404
+    assert "Old process" not in client.get("/-/recent").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    shown = client.get("/wiki/old-process")
+    assert shown.status_code == 200 and "This page is deleted" in shown.get_data(as_text=True)
+    assert client.post("/wiki/old-process/undelete", data={"summary": ""}).status_code == 302
+    kinds = [r.kind for r in revisions_of(db_session, page.id)]
+    assert kinds == [RevisionKind.CREATE, RevisionKind.DELETE, RevisionKind.UNDELETE]
+    auth.logout()
+    auth.login("editor")
+    assert "how we did it" in client.get("/wiki/old-process").get_data(as_text=True)
+
+
+def test_a_deleted_page_cannot_be_recreated_over_its_history(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Old process", "x\n")
+    auth.login("admin")
+    client.post("/wiki/old-process/delete", data={"summary": ""})
+    response = client.post("/-/new", data={"title": "Old process", "body": "fresh", "summary": ""})
+    assert response.status_code == 400
+    assert "an admin can undelete it" in response.get_data(as_text=True)
+
+
+def test_wiki_links_to_missing_pages_are_styled_until_the_page_exists(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Home", "See [[Expense policy]] and [[Home|here]].\n")
+    auth.login("editor")
+    html = client.get("/wiki/home").get_data(as_text=True)
+    assert 'href="/wiki/expense-policy" class="wikilink missing"' in html
+    assert 'href="/wiki/home" class="wikilink"' in html
+    make_page(db_session, users["editor"], "Expense policy", "Keep receipts.\n")
+    html = client.get("/wiki/home").get_data(as_text=True)
+    assert 'href="/wiki/expense-policy" class="wikilink"' in html
+
+
+def test_a_page_view_uses_the_cached_rendering(client, auth, db_session, users, monkeypatch):
+    make_page(db_session, users["editor"], "Cached", "**bold**\n")
+    import wiki.reading
+
+    def no_render(_text):
+        raise AssertionError("page views must not re-render")
+
+    monkeypatch.setattr(wiki.reading, "render_markdown", no_render)
+    auth.login("reader")
+    assert "<strong>bold</strong>" in client.get("/wiki/cached").get_data(as_text=True)
+
+
+def test_a_stale_cached_rendering_is_rendered_again(client, auth, db_session, users, monkeypatch):
+    make_page(db_session, users["editor"], "Cached", "**bold**\n")
+    import wiki.reading
+
+    monkeypatch.setattr(wiki.reading, "RENDERER_VERSION", wiki.reading.RENDERER_VERSION + 1)
+    auth.login("reader")
+    assert "<strong>bold</strong>" in client.get("/wiki/cached").get_data(as_text=True)
+    from wiki.models import RenderedRevision
+
+    db_session.rollback()
+    assert db_session.scalar(select(RenderedRevision.renderer_version)) == wiki.reading.RENDERER_VERSION
+
+
+def test_hostile_markdown_is_refused_with_a_clear_message_and_the_text_kept(client, auth):
+    auth.login("editor")
+    body = "> " * 10_000 + "deep"
+    response = client.post("/-/new", data={"title": "Deep", "body": body, "summary": ""})
+    if response.status_code == 302:  # rendered within bounds instead: must be viewable
+        assert client.get(response.location).status_code == 200
+    else:
+        assert response.status_code == 400
+        assert "deep" in response.get_data(as_text=True)
+
+
+def test_home_leads_to_the_home_page(client, auth):
+    auth.login("reader")
+    assert client.get("/").location == "/wiki/home"
