@@ -1,0 +1,375 @@
+"""Behaviour of the revision diff (wiki.diffing)."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+import time
+
+import pytest
+from markupsafe import Markup
+
+from wiki.diffing import (
+    WORD_DIFF_MAX_CHARS,
+    Diff,
+    DiffLine,
+    diff_texts,
+    line_runs,
+    split_lines,
+)
+
+
+def numbered(count: int, prefix: str = "line") -> list[str]:
+    return [f"{prefix} {n}" for n in range(1, count + 1)]
+
+
+def text(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def plain(markup: Markup) -> str:
+    """The text a reader sees: highlight tags removed, entities decoded."""
+    return html.unescape(re.sub(r"</?(?:del|ins)>", "", str(markup)))
+
+
+def all_lines(diff: Diff) -> list[DiffLine]:
+    return [line for hunk in diff.hunks for line in hunk.lines]
+
+
+# --- identical texts and normalisation ------------------------------------------------------
+
+
+def test_identical_texts_have_no_hunks_and_count_all_lines_as_skipped():
+    diff = diff_texts("a\nb\nc\n", "a\nb\nc\n")
+    assert diff.identical
+    assert diff.hunks == []
+    assert (diff.added, diff.removed, diff.skipped_after) == (0, 0, 3)
+
+
+def test_windows_line_endings_and_a_missing_final_newline_are_not_changes():
+    diff = diff_texts("first\r\nsecond\r\n", "first\nsecond")
+    assert diff.identical
+    assert diff.hunks == []
+
+
+def test_empty_texts_are_identical_and_empty():
+    diff = diff_texts("", "")
+    assert diff.identical and diff.hunks == [] and diff.skipped_after == 0
+
+
+def test_adding_text_to_an_empty_page_inserts_every_line():
+    diff = diff_texts("", "one\ntwo\n")
+    assert not diff.identical
+    assert (diff.added, diff.removed) == (2, 0)
+    assert [(l.kind, l.old_number, l.new_number, l.html) for l in all_lines(diff)] == [
+        ("insert", None, 1, Markup("one")),
+        ("insert", None, 2, Markup("two")),
+    ]
+
+
+def test_split_lines_only_breaks_at_newlines():
+    assert split_lines("a\r\nb\rc\u2028d\x0ce") == ["a", "b", "c\u2028d\x0ce"]
+    assert split_lines("") == []
+    assert split_lines("\n") == [""]
+
+
+# --- word highlights ------------------------------------------------------------------------
+
+
+def test_a_changed_word_is_highlighted_on_both_sides():
+    diff = diff_texts(
+        "The quick brown fox jumps over the lazy dog.\n",
+        "The quick red fox jumps over the lazy dog.\n",
+    )
+    deleted, inserted = all_lines(diff)
+    assert deleted.kind == "delete" and inserted.kind == "insert"
+    assert deleted.html == Markup("The quick <del>brown</del> fox jumps over the lazy dog.")
+    assert inserted.html == Markup("The quick <ins>red</ins> fox jumps over the lazy dog.")
+
+
+def test_neighbouring_changed_words_are_highlighted_as_one_phrase():
+    diff = diff_texts("The quick brown fox jumps.", "A slow red fox jumps.")
+    deleted, inserted = all_lines(diff)
+    assert deleted.html == Markup("<del>The quick brown</del> fox jumps.")
+    assert inserted.html == Markup("<ins>A slow red</ins> fox jumps.")
+
+
+def test_a_change_inside_a_word_highlights_the_whole_word():
+    deleted, inserted = all_lines(diff_texts("the colour red\n", "the color red\n"))
+    assert deleted.html == Markup("the <del>colour</del> red")
+    assert inserted.html == Markup("the <ins>color</ins> red")
+
+
+def test_a_change_in_the_middle_of_a_long_line_highlights_only_the_changed_words():
+    words = [f"word{n}" for n in range(2_000)]
+    old = " ".join(words)
+    new = " ".join(words[:1000] + ["CHANGED"] + words[1001:])
+    deleted, inserted = all_lines(diff_texts(old, new))
+    assert re.findall(r"<del>(.*?)</del>", deleted.html) == ["word1000"]
+    assert re.findall(r"<ins>(.*?)</ins>", inserted.html) == ["CHANGED"]
+    assert plain(deleted.html) == old and plain(inserted.html) == new
+
+
+def test_lines_without_a_partner_are_not_highlighted_word_by_word():
+    diff = diff_texts("keep\nold\n", "keep\nnew one\nnew two\n")
+    kinds = [(l.kind, str(l.html)) for l in all_lines(diff)]
+    assert kinds == [
+        ("equal", "keep"),
+        ("delete", "<del>old</del>"),
+        ("insert", "<ins>new one</ins>"),
+        ("insert", "new two"),
+    ]
+
+
+def test_html_in_the_page_is_escaped_everywhere():
+    old = "<script>alert(1)</script>\nsame <b>bold</b>\n<img src=x onerror=alert(2)> gone\n"
+    new = "<script>alert(666)</script>\nsame <b>bold</b>\n"
+    diff = diff_texts(old, new)
+    rendered = [str(line.html) for line in all_lines(diff)]
+    assert len(rendered) == 4
+    for markup in rendered:
+        without_highlights = re.sub(r"</?(?:del|ins)>", "", markup)
+        assert "<" not in without_highlights and ">" not in without_highlights
+    assert "&lt;script&gt;alert(<del>1</del>)&lt;/script&gt;" in rendered
+    assert "&lt;script&gt;alert(<ins>666</ins>)&lt;/script&gt;" in rendered
+    assert "same &lt;b&gt;bold&lt;/b&gt;" in rendered
+    assert "&lt;img src=x onerror=alert(2)&gt; gone" in rendered
+
+
+def test_a_100_kb_one_line_paragraph_changed_in_the_middle_diffs_quickly():
+    rng = random.Random(7)
+    vocabulary = ["".join(rng.choices("abcdefghij", k=rng.randint(2, 9))) for _ in range(500)]
+    paragraph = " ".join(rng.choices(vocabulary, k=20_000))[:100_000]
+    middle = paragraph.index(" ", 50_000)
+    changed = paragraph[:middle] + " INSERTED" + paragraph[middle:]
+
+    started = time.perf_counter()
+    diff = diff_texts(paragraph, changed)
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < 5, f"diff took {elapsed:.2f} s"
+    deleted, inserted = all_lines(diff)
+    assert "<del>" not in deleted.html
+    assert [s.strip() for s in re.findall(r"<ins>(.*?)</ins>", inserted.html)] == ["INSERTED"]
+    assert plain(inserted.html) == changed
+
+
+def test_very_long_changed_stretches_are_highlighted_as_a_whole():
+    filler = "x" * (WORD_DIFF_MAX_CHARS + 10)
+    old = f"start A {filler} B end"
+    new = f"start C {filler} D end"
+    deleted, inserted = all_lines(diff_texts(old, new))
+    assert deleted.html == Markup(f"start <del>A {filler} B</del> end")
+    assert inserted.html == Markup(f"start <ins>C {filler} D</ins> end")
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        pytest.param(
+            text(numbered(3_000, "old")), text(numbered(3_000, "new")), id="every line rewritten"
+        ),
+        pytest.param(
+            text(numbered(3_000)),
+            text(random.Random(3).sample(numbered(3_000), 3_000)),
+            id="lines shuffled",
+        ),
+        pytest.param(
+            "\n".join(" ".join(str(n * k) for k in range(40)) for n in range(2_000)),
+            "\n".join(" ".join(str(n * k + 1) for k in range(40)) for n in range(2_000)),
+            id="every word of every line changed",
+        ),
+    ],
+)
+def test_pathological_inputs_finish_in_bounded_time(old, new):
+    started = time.perf_counter()
+    diff = diff_texts(old, new)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, f"diff took {elapsed:.2f} s"
+    assert [plain(l.html) for l in all_lines(diff) if l.kind != "insert"] == split_lines(old)
+    assert [plain(l.html) for l in all_lines(diff) if l.kind != "delete"] == split_lines(new)
+
+
+# --- context and collapsing -----------------------------------------------------------------
+
+
+def test_unchanged_lines_far_from_a_change_are_collapsed():
+    old = numbered(20)
+    new = old[:9] + ["line 10 edited"] + old[10:]
+    diff = diff_texts(text(old), text(new), context=3)
+    assert len(diff.hunks) == 1
+    hunk = diff.hunks[0]
+    assert hunk.skipped_before == 6
+    assert diff.skipped_after == 7
+    assert [(l.kind, l.old_number, l.new_number) for l in hunk.lines] == [
+        ("equal", 7, 7),
+        ("equal", 8, 8),
+        ("equal", 9, 9),
+        ("delete", 10, None),
+        ("insert", None, 10),
+        ("equal", 11, 11),
+        ("equal", 12, 12),
+        ("equal", 13, 13),
+    ]
+    assert (diff.added, diff.removed) == (1, 1)
+
+
+def test_changes_separated_by_at_most_twice_the_context_share_a_hunk():
+    old = numbered(20)
+    new = list(old)
+    new[3] = "changed 4"
+    new[10] = "changed 11"  # 6 unchanged lines (5..10) in between = 2 * context
+    diff = diff_texts(text(old), text(new), context=3)
+    assert len(diff.hunks) == 1
+    assert diff.hunks[0].skipped_before == 0
+    numbers = [l.old_number for l in diff.hunks[0].lines if l.kind != "insert"]
+    assert numbers == list(range(1, 15))
+
+
+def test_a_longer_unchanged_stretch_between_changes_splits_the_hunks():
+    old = numbered(20)
+    new = list(old)
+    new[3] = "changed 4"
+    new[11] = "changed 12"  # 7 unchanged lines (5..11) in between
+    diff = diff_texts(text(old), text(new), context=3)
+    assert [h.skipped_before for h in diff.hunks] == [0, 1]
+    assert [l.old_number for l in diff.hunks[0].lines if l.kind == "equal"] == [1, 2, 3, 5, 6, 7]
+    assert [l.old_number for l in diff.hunks[1].lines if l.kind == "equal"] == [
+        9, 10, 11, 13, 14, 15
+    ]
+    assert diff.skipped_after == 5
+
+
+def test_zero_context_shows_only_changed_lines():
+    old = numbered(10)
+    new = list(old)
+    new[4] = "changed"
+    diff = diff_texts(text(old), text(new), context=0)
+    assert [(l.kind, l.old_number, l.new_number) for l in all_lines(diff)] == [
+        ("delete", 5, None),
+        ("insert", None, 5),
+    ]
+    assert diff.hunks[0].skipped_before == 4 and diff.skipped_after == 5
+
+
+def test_negative_context_is_rejected():
+    with pytest.raises(ValueError):
+        diff_texts("a", "b", context=-1)
+
+
+# --- line numbers and side by side ----------------------------------------------------------
+
+
+def test_line_numbers_follow_each_side_after_insertions_and_deletions():
+    old = "a\nb\nc\nd\n"
+    new = "a\nnew 1\nnew 2\nb\nd\n"
+    lines = all_lines(diff_texts(old, new, context=10))
+    assert [(l.kind, l.old_number, l.new_number, str(l.html)) for l in lines] == [
+        ("equal", 1, 1, "a"),
+        ("insert", None, 2, "new 1"),
+        ("insert", None, 3, "new 2"),
+        ("equal", 2, 4, "b"),
+        ("delete", 3, None, "c"),
+        ("equal", 4, 5, "d"),
+    ]
+
+
+def test_side_by_side_pairs_deleted_and_inserted_lines_row_by_row():
+    old = "keep\nold one\nold two\nold three\nkeep too\n"
+    new = "keep\nnew one\nnew two\nkeep too\n"
+    hunk = diff_texts(old, new).hunks[0]
+    assert [l.kind for l in hunk.lines] == [
+        "equal", "delete", "delete", "delete", "insert", "insert", "equal"
+    ]
+    rows = [
+        (
+            row.left and (row.left.kind, row.left.old_number),
+            row.right and (row.right.kind, row.right.new_number),
+        )
+        for row in hunk.rows
+    ]
+    assert rows == [
+        (("equal", 1), ("equal", 1)),
+        (("delete", 2), ("insert", 2)),
+        (("delete", 3), ("insert", 3)),
+        (("delete", 4), None),
+        (("equal", 5), ("equal", 4)),
+    ]
+    assert hunk.rows[1].left.html == Markup("<del>old</del> one")
+    assert hunk.rows[1].right.html == Markup("<ins>new</ins> one")
+
+
+def test_side_by_side_puts_extra_inserted_lines_next_to_nothing():
+    hunk = diff_texts("a\n", "b\nc\n").hunks[0]
+    assert [(r.left and r.left.old_number, r.right and r.right.new_number) for r in hunk.rows] == [
+        (1, 1),
+        (None, 2),
+    ]
+
+
+# --- the whole picture ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_diff_with_full_context_reproduces_both_texts(seed):
+    rng = random.Random(seed)
+    vocabulary = ["alpha", "beta", "gamma", "<tag>", "&amp;", "", "  indented", "x y z"]
+    old = [rng.choice(vocabulary) for _ in range(rng.randint(0, 30))]
+    new = list(old)
+    for _ in range(rng.randint(0, 6)):
+        position = rng.randint(0, len(new))
+        action = rng.choice(["insert", "delete", "edit"])
+        if action == "insert" or not new:
+            new.insert(position, rng.choice(vocabulary) + " added")
+        elif action == "delete":
+            del new[min(position, len(new) - 1)]
+        else:
+            new[min(position, len(new) - 1)] += " edited"
+    diff = diff_texts(text(old), text(new), context=1_000)
+    if old == new:
+        assert diff.identical and diff.hunks == [] and diff.skipped_after == len(old)
+        return
+    lines = all_lines(diff)
+    assert [plain(l.html) for l in lines if l.kind != "insert"] == old
+    assert [plain(l.html) for l in lines if l.kind != "delete"] == new
+    assert [l.old_number for l in lines if l.kind != "insert"] == list(range(1, len(old) + 1))
+    assert [l.new_number for l in lines if l.kind != "delete"] == list(range(1, len(new) + 1))
+    assert diff.added == sum(l.kind == "insert" for l in lines)
+    assert diff.removed == sum(l.kind == "delete" for l in lines)
+    assert not diff.identical
+    for hunk in diff.hunks:
+        assert [l for row in hunk.rows for l in (row.left, row.right) if l and l.kind != "equal"] \
+            == [l for l in _side_by_side_order(hunk.lines)]
+
+
+def _side_by_side_order(lines: list[DiffLine]) -> list[DiffLine]:
+    """Changed lines in the order rows show them: n-th deletion, then n-th insertion."""
+    result: list[DiffLine] = []
+    deleted: list[DiffLine] = []
+    inserted: list[DiffLine] = []
+    for line in [*lines, None]:
+        if line is not None and line.kind == "delete":
+            deleted.append(line)
+        elif line is not None and line.kind == "insert":
+            inserted.append(line)
+        else:
+            for i in range(max(len(deleted), len(inserted))):
+                result.extend(x[i] for x in (deleted, inserted) if i < len(x))
+            deleted, inserted = [], []
+    return result
+
+
+def test_line_runs_put_deletions_before_insertions():
+    assert line_runs("a\nb\nc\n", "a\nB\nc\nd") == [
+        ("equal", 1),
+        ("delete", 1),
+        ("insert", 1),
+        ("equal", 1),
+        ("insert", 1),
+    ]
+
+
+def test_line_runs_rejects_a_timeout_that_would_mean_no_limit():
+    with pytest.raises(ValueError):
+        line_runs("a", "b", timeout=0)
