@@ -1,4 +1,4 @@
-"""Run the alembic migrations that own the schema (no ``create_all`` anywhere)."""
+"""Run the alembic migrations that own the schema (tables are never made any other way)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""Two people editing the same page never silently overwrite each other."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wiki.db import get_database
+from wiki.errors import EditConflict
+from wiki.models import Revision
+from wiki.pages import Limits, edit_page
+
+from .conftest import Auth
+from .helpers import edit, make_page
+
+BASE = "# Travel\n\nTrains under four hours.\n\nHotels up to 120 EUR.\n\nReceipts within 30 days.\n"
+
+
+def bodies(db_session, page):
+    db_session.rollback()
+    return [
+        r.body
+        for r in db_session.scalars(
+            select(Revision).where(Revision.page_id == page.id).order_by(Revision.number)
+        )
+    ]
+
+
+def test_non_overlapping_edits_from_the_same_base_are_merged(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    edit(db_session, users["admin"], page, BASE.replace("30 days", "14 days"), base=1)
+    auth.login("editor")
+    response = client.post(
+        "/wiki/travel/edit",
+        data={"body": BASE.replace("four hours", "five hours"), "summary": "longer trips", "base": "1"},
+    )
+    assert response.status_code == 302
+    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace("30 days", "14 days")
+    assert "your changes were merged" in client.get("/wiki/travel").get_data(as_text=True)
+
+
+def test_overlapping_edits_show_a_conflict_page_with_the_users_text_intact(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
+    auth.login("editor")
+    mine = BASE.replace("120 EUR", "150 EUR")
+    response = client.post("/wiki/travel/edit", data={"body": mine, "summary": "raise", "base": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Edit conflict" in html
+    assert "150 EUR" in html and "100 EUR" in html  # both texts are shown
+    assert '<textarea id="mine" readonly rows="20">' + mine in html
+    assert 'name="base" value="2"' in html  # resolving saves on top of the current revision
+    assert bodies(db_session, page) == [BASE, BASE.replace("120 EUR", "100 EUR")]
+
+
+def test_the_resolved_conflict_saves_as_a_new_revision(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
+    auth.login("editor")
+    resolved = BASE.replace("120 EUR", "110 EUR")
+    response = client.post("/wiki/travel/edit", data={"body": resolved, "summary": "", "base": "2"})
+    assert response.status_code == 302
+    assert bodies(db_session, page)[-1] == resolved
+
+
+def test_the_same_edit_submitted_twice_creates_one_revision(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    auth.login("editor")
+    data = {"body": BASE + "\nMore.\n", "summary": "", "base": "1"}
+    assert client.post("/wiki/travel/edit", data=data).status_code == 302
+    assert client.post("/wiki/travel/edit", data=data).status_code == 302  # double click
+    assert len(bodies(db_session, page)) == 2
+
+
+def test_the_database_refuses_two_revisions_with_the_same_number(db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    first = db_session.scalars(select(Revision).where(Revision.page_id == page.id)).one()
+    db_session.add(
+        Revision(
+            page_id=page.id, number=1, author_id=first.author_id, kind=first.kind,
+            summary="", title="Travel", body="x", size=1, size_delta=0,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def _run_concurrently(functions):
+    """Start all functions at the same moment in threads; return their results or errors."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def runner(index, function):
+        barrier.wait()
+        try:
+            results[index] = function()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            results[index] = exc
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_truly_concurrent_saves_on_the_same_base_never_both_win(app, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    database = get_database(app)
+
+    for attempt in range(5):
+        current = bodies(db_session, page)[-1]
+        base_number = len(bodies(db_session, page))
+        texts = [current.replace("EUR", f"EUR (take {attempt}{who})") for who in "ab"]
+
+        def save_from(text, username, base=base_number):
+            with database.session(write=True) as session:
+                author = session.get(type(users[username]), users[username].id)
+                target = session.get(type(page), page.id)
+                result = edit_page(session, author, target, base, text, "", Limits())
+                session.commit()
+                return result.revision.number
+
+        results = _run_concurrently(
+            [lambda: save_from(texts[0], "editor"), lambda: save_from(texts[1], "admin")]
+        )
+        winners = [r for r in results if isinstance(r, int)]
+        conflicts = [r for r in results if isinstance(r, EditConflict)]
+        assert len(winners) == 1 and len(conflicts) == 1, results
+        assert conflicts[0].mine in texts  # the loser's text comes back to them
+        assert bodies(db_session, page)[-1] in texts
+    numbers = [r.number for r in db_session.scalars(select(Revision).where(Revision.page_id == page.id))]
+    assert sorted(numbers) == list(range(1, 7))
+
+
+def test_concurrent_non_overlapping_saves_both_land(app, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    database = get_database(app)
+
+    def save_from(text, username):
+        with database.session(write=True) as session:
+            author = session.get(type(users[username]), users[username].id)
+            target = session.get(type(page), page.id)
+            edit_page(session, author, target, 1, text, "", Limits())
+            session.commit()
+
+    results = _run_concurrently(
+        [
+            lambda: save_from(BASE.replace("four hours", "five hours"), "editor"),
+            lambda: save_from(BASE.replace("30 days", "14 days"), "admin"),
+        ]
+    )
+    assert results == [None, None]
+    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace("30 days", "14 days")
+
+
+def test_concurrent_form_posts_from_two_browsers(app, db_session, users):
+    make_page(db_session, users["editor"], "Travel", BASE)
+    browsers = []
+    for username in ("editor", "admin"):
+        browser = app.test_client()
+        Auth(browser).login(username)
+        browsers.append(browser)
+
+    def post(browser, text):
+        return browser.post("/wiki/travel/edit", data={"body": text, "summary": "", "base": "1"}).status_code
+
+    statuses = _run_concurrently(
+        [
+            lambda: post(browsers[0], BASE.replace("120 EUR", "150 EUR")),
+            lambda: post(browsers[1], BASE.replace("120 EUR", "90 EUR")),
+        ]
+    )
+    assert sorted(statuses) == [302, 409]

@@ -1,0 +1,150 @@
+"""History, revisions, diffs, blame, restore, recent changes and contributions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from wiki.models import Revision, RevisionKind
+
+from .helpers import edit, make_page
+
+
+def test_history_lists_revisions_newest_first_with_author_and_summary(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "v1\n", summary="start")
+    edit(db_session, users["admin"], page, "v2\n", summary="second thoughts")
+    auth.login("reader")
+    html = client.get("/wiki/travel/history").get_data(as_text=True)
+    assert html.index("second thoughts") < html.index("start")
+    assert "/-/users/admin/contributions" in html and "/-/users/editor/contributions" in html
+
+
+def test_history_is_paginated_with_stable_cursors(app, client, auth, db_session, users):
+    app.config["PAGE_SIZE"] = 5
+    page = make_page(db_session, users["editor"], "Busy", "0\n")
+    for n in range(1, 12):
+        edit(db_session, users["editor"], page, f"{n}\n", summary=f"edit number {n}")
+    auth.login("reader")
+    first = client.get("/wiki/busy/history").get_data(as_text=True)
+    assert "edit number 11" in first and "edit number 7" in first and "edit number 6" not in first
+    assert "/wiki/busy/history?before=8" in first
+    second = client.get("/wiki/busy/history?before=8").get_data(as_text=True)
+    # revision n+1 holds "edit number n"
+    assert "edit number 6" in second and "edit number 2" in second
+    assert "edit number 7" not in second and "edit number 1<" not in second
+    assert "/wiki/busy/history?after=7" in second
+    newer = client.get("/wiki/busy/history?after=7").get_data(as_text=True)
+    assert "edit number 11" in newer and "edit number 7" in newer and "edit number 6" not in newer
+    last = client.get("/wiki/busy/history?before=3").get_data(as_text=True)
+    assert "Older" not in last
+
+
+def test_any_old_revision_can_be_viewed_rendered_and_as_markdown(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "**old** text\n")
+    edit(db_session, users["editor"], page, "new text\n")
+    auth.login("reader")
+    rendered = client.get("/wiki/travel/rev/1").get_data(as_text=True)
+    assert "<strong>old</strong>" in rendered and "revision 1 of 2" in rendered
+    raw = client.get("/wiki/travel/rev/1/raw")
+    assert raw.mimetype == "text/plain" and raw.get_data(as_text=True) == "**old** text\n"
+    assert client.get("/wiki/travel/rev/9").status_code == 404
+
+
+def test_a_diff_shows_added_and_removed_lines_with_word_highlights(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "Trains under four hours.\nKeep receipts.\n")
+    edit(db_session, users["editor"], page, "Trains under five hours.\nKeep receipts.\nNew line <b>.\n")
+    auth.login("reader")
+    html = client.get("/wiki/travel/diff/1/2").get_data(as_text=True)
+    assert "<del>four</del>" in html and "<ins>five</ins>" in html
+    assert "New line &lt;b&gt;." in html
+    side = client.get("/wiki/travel/diff/1/2?view=side").get_data(as_text=True)
+    assert "side-by-side" in side and "<ins>five</ins>" in side
+
+
+def test_the_compare_form_leads_to_the_stable_diff_url(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "a\n")
+    edit(db_session, users["editor"], page, "b\n")
+    auth.login("reader")
+    response = client.get("/wiki/travel/diff?from=2&to=1&view=side")
+    assert response.location == "/wiki/travel/diff/1/2?view=side"
+    assert client.get("/wiki/travel/diff?from=x").status_code == 302
+
+
+def test_a_diff_of_a_huge_one_line_paragraph_does_not_hang(client, auth, db_session, users):
+    words = " ".join(f"word{n}" for n in range(15_000))  # ~130 KB on one line
+    page = make_page(db_session, users["editor"], "Long", words + "\n")
+    edit(db_session, users["editor"], page, words.replace("word7500 ", "changed ") + "\n")
+    auth.login("reader")
+    response = client.get("/wiki/long/diff/1/2")
+    assert response.status_code == 200
+    assert "<ins>changed</ins>" in response.get_data(as_text=True)
+
+
+def test_blame_names_the_revision_and_author_of_each_line(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "line one\nline two\n")
+    edit(db_session, users["admin"], page, "line one\nline two changed\nline three\n")
+    auth.login("reader")
+    html = client.get("/wiki/travel/blame").get_data(as_text=True)
+    rows = html.split("<tr")[2:]  # skip the header row
+    assert len(rows) == 3
+    assert "/wiki/travel/rev/1" in rows[0] and "editor" in rows[0] and "line one" in rows[0]
+    assert "/wiki/travel/rev/2" in rows[1] and "admin" in rows[1] and "line two changed" in rows[1]
+    assert "line three" in rows[2]
+
+
+def test_an_admin_restores_an_old_revision_as_a_new_revision(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "good text\n")
+    edit(db_session, users["editor"], page, "vandalised\n")
+    auth.login("admin")
+    response = client.post("/wiki/travel/rev/1/restore")
+    assert response.status_code == 302
+    db_session.rollback()
+    revisions = list(db_session.scalars(select(Revision).where(Revision.page_id == page.id).order_by(Revision.number)))
+    assert [r.body for r in revisions] == ["good text\n", "vandalised\n", "good text\n"]
+    assert revisions[-1].kind is RevisionKind.RESTORE
+    assert revisions[-1].summary == "Restored revision 1 by editor"
+    assert revisions[-1].author.username == "admin"
+    assert "good text" in client.get("/wiki/travel").get_data(as_text=True)
+
+
+def test_restoring_the_current_text_is_refused_with_a_message(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Travel", "same\n")
+    auth.login("admin")
+    response = client.post("/wiki/travel/rev/1/restore", follow_redirects=True)
+    assert "same text as the current one" in response.get_data(as_text=True)
+
+
+def test_an_editor_cannot_restore_a_revision(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", "good\n")
+    edit(db_session, users["editor"], page, "bad\n")
+    auth.login("editor")
+    assert client.post("/wiki/travel/rev/1/restore").status_code == 403
+    assert "Restore this revision" not in client.get("/wiki/travel/rev/1").get_data(as_text=True)
+    assert "restore" not in client.get("/wiki/travel/history").get_data(as_text=True).lower().replace("restored", "")
+
+
+def test_recent_changes_lists_all_pages_newest_first(client, auth, db_session, users):
+    alpha = make_page(db_session, users["editor"], "Alpha", "a\n", summary="alpha made")
+    make_page(db_session, users["admin"], "Beta", "b\n", summary="beta made")
+    edit(db_session, users["editor"], alpha, "a2\n", summary="alpha edited")
+    auth.login("reader")
+    html = client.get("/-/recent").get_data(as_text=True)
+    assert html.index("alpha edited") < html.index("beta made") < html.index("alpha made")
+
+
+def test_recent_changes_are_paginated(app, client, auth, db_session, users):
+    app.config["PAGE_SIZE"] = 2
+    for n in range(5):
+        make_page(db_session, users["editor"], f"Page {n}", "x\n", summary=f"made {n}")
+    auth.login("reader")
+    first = client.get("/-/recent").get_data(as_text=True)
+    assert "made 4" in first and "made 3" in first and "made 2" not in first
+    assert "Older" in first
+
+
+def test_contributions_list_one_users_edits(client, auth, db_session, users):
+    make_page(db_session, users["editor"], "Alpha", "a\n", summary="by editor")
+    make_page(db_session, users["admin"], "Beta", "b\n", summary="by admin")
+    auth.login("reader")
+    html = client.get("/-/users/editor/contributions").get_data(as_text=True)
+    assert "by editor" in html and "by admin" not in html
+    assert client.get("/-/users/nobody/contributions").status_code == 404
