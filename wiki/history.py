@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 
 from . import blame as blame_lines
 from .diffing import Diff, diff_texts
@@ -52,7 +52,7 @@ def page_history(
     query = (
         select(Revision)
         .where(Revision.page_id == page.id)
-        .options(joinedload(Revision.author))
+        .options(joinedload(Revision.author), defer(Revision.body))
     )
     rows, has_newer, has_older = _window(session, query, Revision.number, before, after, limit)
     return Window(
@@ -66,7 +66,7 @@ def _changes(include_deleted: bool) -> Select:
     query = (
         select(Revision)
         .join(Revision.page)
-        .options(contains_eager(Revision.page), joinedload(Revision.author))
+        .options(contains_eager(Revision.page), joinedload(Revision.author), defer(Revision.body))
     )
     if not include_deleted:
         query = query.where(Page.deleted.is_(False))
@@ -146,7 +146,7 @@ def blame(session: Session, page: Page) -> list[BlameRow]:
         for revision in session.scalars(
             select(Revision)
             .where(Revision.page_id == page.id, Revision.number.in_(origins))
-            .options(joinedload(Revision.author))
+            .options(joinedload(Revision.author), defer(Revision.body))
         )
     }
     return [BlameRow(number=l.number, text=l.text, revision=revisions[l.origin]) for l in lines]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .errors import EditConflict, InvalidInput, NotFound
 from .merge import merge_texts
@@ -115,11 +115,19 @@ def render_checked(body: str):
 
 def find_page(session: Session, slug: str) -> tuple[Page | None, bool]:
     """The page at ``slug`` and whether it was reached through an old (renamed) slug."""
-    page = session.scalar(select(Page).where(Page.slug == slug))
+    # One query serves a page view: the current revision and its author come along; the
+    # text itself is loaded only when needed (views show the cached HTML).
+    with_current = (
+        joinedload(Page.current_revision).defer(Revision.body).joinedload(Revision.author)
+    )
+    page = session.scalar(select(Page).where(Page.slug == slug).options(with_current))
     if page is not None:
         return page, False
     page = session.scalar(
-        select(Page).join(PageAlias, PageAlias.page_id == Page.id).where(PageAlias.slug == slug)
+        select(Page)
+        .join(PageAlias, PageAlias.page_id == Page.id)
+        .where(PageAlias.slug == slug)
+        .options(with_current)
     )
     return page, page is not None
 
