@@ -79,17 +79,32 @@ def database_url(request, tmp_path):
     return url
 
 
+def make_app(database_url, tmp_path, **config):
+    """A wiki app for tests on ``database_url`` (CSRF off unless ``config`` turns it on)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
+    app = make_app(database_url, tmp_path)
+    yield app
+    get_database(app).dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, tmp_path):
+    """An app on SQLite only, for what is specific to SQLite."""
+    path = tmp_path / "wiki.db"
+    shutil.copy(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", tmp_path)
     yield app
     get_database(app).dispose()
 

@@ -33,6 +33,9 @@ def home():
 
 @bp.route("/wiki/<slug>")
 def view(slug: str):
+    canonical = slugify(slug)
+    if canonical and canonical != slug:  # a hand-typed /wiki/Office_Move finds office-move
+        return redirect(url_for("pages.view", slug=canonical), 301)
     session = get_session()
     page, via_alias = service.find_page(session, slug)
     if page is None:
@@ -41,7 +44,7 @@ def view(slug: str):
         return render_template("missing.html", slug=slug, title_guess=guess), 404
     page, _ = load_page(slug)
     if via_alias:
-        flash(f"Redirected from an old title of this page.", "info")
+        flash("Redirected from an old title of this page.", "info")
         return redirect(url_for("pages.view", slug=page.slug), 301)
     revision = page.current_revision
     shown = show_revision(session, revision, get_database())
