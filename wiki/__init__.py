@@ -34,9 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.load_secret_key(instance)
-    # Room for a page at the size limit plus the rest of the form; larger bodies get 413.
-    app.config.setdefault("MAX_CONTENT_LENGTH", 4 * app.config["MAX_PAGE_BYTES"] + 65536)
-    app.config.setdefault("MAX_FORM_MEMORY_SIZE", app.config["MAX_CONTENT_LENGTH"])
+    if config and "MAX_PAGE_BYTES" in config and "MAX_CONTENT_LENGTH" not in config:
+        request_limit = settings.request_limit(app.config["MAX_PAGE_BYTES"])
+        app.config.update(MAX_CONTENT_LENGTH=request_limit, MAX_FORM_MEMORY_SIZE=request_limit)
 
     app.request_class = views.WikiRequest
     db.init_app(app)

@@ -110,6 +110,11 @@ def list_users(session: Session) -> list[User]:
 
 
 def _other_active_admins(session: Session, user: User) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        # Two admins demoting or disabling each other at once must not both succeed and
+        # leave the wiki without an admin: changes to admins take turns (SQLite's write
+        # transactions already do).
+        session.execute(select(func.pg_advisory_xact_lock(7_240_002)))
     return session.scalar(
         select(func.count(User.id)).where(
             User.role == Role.ADMIN, User.disabled.is_(False), User.id != user.id

@@ -48,16 +48,27 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def request_limit(max_page_bytes: int) -> int:
+    """The largest request accepted: a page at the size limit, percent-encoded, plus the
+    rest of the form. Larger requests get 413. (Flask's defaults accept requests of any
+    size, yet refuse multipart form fields over 500 kB.)"""
+    return 4 * max_page_bytes + 65536
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the configuration mapping from environment variables."""
     secure_cookies = _flag("WIKI_SECURE_COOKIES", False)
+    max_page_bytes = _int("WIKI_MAX_PAGE_BYTES", 1024 * 1024)
+    max_request_bytes = request_limit(max_page_bytes)
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'wiki.db'}",
         "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
         # An internal wiki: reading needs a login unless an operator opens it up.
         "ANONYMOUS_READ": _flag("WIKI_ANONYMOUS_READ", False),
-        "MAX_PAGE_BYTES": _int("WIKI_MAX_PAGE_BYTES", 1024 * 1024),
+        "MAX_PAGE_BYTES": max_page_bytes,
+        "MAX_CONTENT_LENGTH": max_request_bytes,
+        "MAX_FORM_MEMORY_SIZE": max_request_bytes,
         "MAX_TITLE_CHARS": 200,
         "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -57,7 +57,10 @@ def init_app(app: Flask) -> None:
             405: "That action is not possible here.",
             413: "What you sent is too large.",
         }
-        return _page(exc.code or 500, exc.name, messages.get(exc.code, exc.description or ""))
+        body, status = _page(exc.code or 500, exc.name, messages.get(exc.code, exc.description or ""))
+        # Keep headers such as Allow (405) and Retry-After; the body is ours.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -1,0 +1,166 @@
+"""Who may do what: readers read, editors also write, admins also restore, delete, manage."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from wiki.db import get_database
+from wiki.models import Page, Revision, Role, User
+from wiki.pages import Limits, create_page, delete_page, edit_page
+
+from .conftest import PASSWORD
+
+
+
+@pytest.fixture
+def pages(users, db_session):
+    """"Policy" with two revisions by the editor, and "Old plan", deleted by the admin."""
+    editor, admin = users["editor"], users["admin"]
+    policy = create_page(db_session, editor, "Policy", "Book trains.\n", "first", Limits()).page
+    edit_page(db_session, editor, policy, 1, "Book trains.\nFly only overseas.\n", "flights", Limits())
+    old = create_page(db_session, editor, "Old plan", "Outdated.\n", "", Limits()).page
+    delete_page(db_session, admin, old, "obsolete")
+    db_session.commit()
+
+
+def snapshot(app):
+    """Everything a request could change: revisions, pages, accounts and their roles."""
+    session = get_database(app).session()
+    try:
+        return (
+            session.scalar(select(func.count(Revision.id))),
+            sorted(session.execute(select(Page.slug, Page.deleted)).all()),
+            sorted(session.execute(select(User.username_key, User.role, User.disabled)).all()),
+        )
+    finally:
+        session.close()
+
+
+# name: (method, url, form data, changes something when allowed, status when allowed)
+ACTIONS = {
+    "read a page": ("GET", "/wiki/policy", None, False, 200),
+    "create a page": ("POST", "/-/new", {"title": "Fresh page", "body": "New.", "summary": ""}, True, 302),
+    "edit a page": ("POST", "/wiki/policy/edit", {"body": "Walk.\n", "base": "2", "summary": ""}, True, 302),
+    "preview an edit": ("POST", "/-/preview", {"body": "*hi*"}, False, 200),
+    "rename a page": ("POST", "/wiki/policy/rename", {"title": "Travel policy", "summary": ""}, True, 302),
+    "restore a revision": ("POST", "/wiki/policy/rev/1/restore", {}, True, 302),
+    "delete a page": ("POST", "/wiki/policy/delete", {"summary": "gone"}, True, 302),
+    "undelete a page": ("POST", "/wiki/old-plan/undelete", {"summary": "back"}, True, 302),
+    "open user management": ("GET", "/-/admin/users", None, False, 200),
+    "create an account": (
+        "POST", "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}, True, 302
+    ),
+    "change a role": ("POST", "/-/admin/users/reader/role", {"role": "editor"}, True, 302),
+}
+
+READS = {"read a page"}
+WRITES = {"create a page", "edit a page", "preview an edit", "rename a page"}
+
+# What a user who may not do an action gets. Deleted pages are invisible to everyone but
+# admins, so undeleting one answers "not found" rather than revealing that it exists.
+DENIED = {name: 403 for name in ACTIONS}
+DENIED["undelete a page"] = 404
+
+ALLOWED = {
+    "reader": READS,
+    "editor": READS | WRITES,
+    "admin": set(ACTIONS),
+    "anonymous": set(),
+}
+
+
+def matrix():
+    for role, allowed in ALLOWED.items():
+        for name in ACTIONS:
+            outcome = "may" if name in allowed else "may not"
+            yield pytest.param(role, name, id=f"{role} {outcome} {name}")
+
+
+@pytest.mark.parametrize(("role", "action"), list(matrix()))
+def test_each_role_may_do_exactly_what_it_is_allowed_to(app, client, auth, pages, role, action):
+    method, url, data, changes, allowed_status = ACTIONS[action]
+    if role != "anonymous":
+        assert auth.login(role).status_code == 302
+    before = snapshot(app)
+
+    response = client.open(url, method=method, data=data)
+
+    after = snapshot(app)
+    if action in ALLOWED[role]:
+        assert response.status_code == allowed_status
+        assert (after != before) == changes
+        if allowed_status == 302:
+            assert urlsplit(response.location).path != "/-/login"
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert urlsplit(response.location).path == "/-/login"
+        assert after == before
+    else:
+        assert response.status_code == DENIED[action]
+        assert after == before
+        if DENIED[action] == 403:
+            assert "You do not have permission" in response.get_data(as_text=True)
+
+
+def test_every_form_address_is_in_the_matrix(app):
+    """A new route that accepts POST must be added to ACTIONS above (or be an auth route)."""
+    adapter = app.url_map.bind("localhost")
+    covered = {adapter.match(url, method=method)[0] for method, url, *_ in ACTIONS.values()}
+    posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert posting - covered == {"auth.login", "auth.logout", "auth.setup"}
+
+
+# --- what the pages show -----------------------------------------------------------------
+
+CONTROLS = {
+    "edit tab": ("/wiki/policy", 'href="/wiki/policy/edit"'),
+    "rename tab": ("/wiki/policy", 'href="/wiki/policy/rename"'),
+    "delete tab": ("/wiki/policy", 'href="/wiki/policy/delete"'),
+    "new page link": ("/wiki/policy", 'href="/-/new"'),
+    "admin link": ("/wiki/policy", 'href="/-/admin/users"'),
+    "restore in history": ("/wiki/policy/history", 'action="/wiki/policy/rev/1/restore"'),
+    "restore button in history": ("/wiki/policy/history", ">restore</button>"),
+    "restore on an old revision": ("/wiki/policy/rev/1", "Restore this revision"),
+}
+
+SHOWN = {
+    "reader": set(),
+    "editor": {"edit tab", "rename tab", "new page link"},
+    "admin": set(CONTROLS),
+}
+
+
+@pytest.mark.parametrize("role", SHOWN)
+def test_each_role_sees_only_the_controls_it_may_use(client, auth, pages, role):
+    auth.login(role)
+    html = {url: client.get(url).get_data(as_text=True) for url, _ in CONTROLS.values()}
+    shown = {name for name, (url, marker) in CONTROLS.items() if marker in html[url]}
+    assert shown == SHOWN[role]
+
+
+def test_editors_do_not_see_deleted_pages(client, auth, pages):
+    auth.login("editor")
+    assert client.get("/wiki/old-plan").status_code == 404
+    assert "Old plan" not in client.get("/-/recent").get_data(as_text=True)
+
+
+def test_admins_see_deleted_pages_and_can_undelete_them(client, auth, pages):
+    auth.login("admin")
+    page = client.get("/wiki/old-plan")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "This page is deleted" in html
+    assert 'href="/wiki/old-plan/undelete"' in html
+    assert 'href="/wiki/old-plan/edit"' not in html  # nobody edits a deleted page
+
+
+def test_a_role_change_applies_to_a_logged_in_user_at_once(app, client, auth, pages, db_session):
+    auth.login("editor")
+    assert client.get("/-/admin/users").status_code == 403
+    editor = db_session.scalar(select(User).where(User.username_key == "editor"))
+    editor.role = Role.ADMIN
+    db_session.commit()
+    assert client.get("/-/admin/users").status_code == 200
