@@ -16,15 +16,18 @@ import functools
 import re
 from collections.abc import Sequence
 from html import escape
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
-from markdown_it import MarkdownIt
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt, helpers, rules_block
 from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.footnote.index import footnote_inline, footnote_ref
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -51,32 +54,39 @@ PYGMENTS_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 _LANG_NAME = re.compile(r"[\w+#.-]{1,40}")
 
 
-class NestingTooDeep(Exception):
-    """Raised while parsing when block containers nest deeper than allowed."""
+class LimitExceeded(Exception):
+    """Raised while parsing when the text exceeds a complexity limit.
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
-
-
-# --------------------------------------------------------------------------- nesting guard
+    ``str(exc)`` is a user-facing sentence; ``wiki.render`` turns it into a ``RenderError``.
+    """
 
 
-def nesting_guard_plugin(md: MarkdownIt, max_depth: int) -> None:
-    """Raise :class:`NestingTooDeep` once block containers nest more than ``max_depth`` deep.
+# --------------------------------------------------------------------------- limits
+
+
+def container_guard_plugin(md: MarkdownIt, max_depth: int, max_containers: int) -> None:
+    """Raise :class:`LimitExceeded` when block containers (list items, block quotes,
+    footnote definitions) nest more than ``max_depth`` deep or number over ``max_containers``.
 
     markdown-it itself stops at ``maxNesting`` by silently dropping the rest of the document;
     a wiki must not lose text silently, so we refuse such input instead. Every container
-    (blockquote, list item, footnote definition) parses its content with a nested call of
-    ``md.block.tokenize``, so counting those calls counts container depth. The counter lives
-    in ``env``, which is private to one parse, so a shared parser stays thread-safe.
+    parses its content with a nested call of ``md.block.tokenize``, so counting those calls
+    counts containers and their depth. The counters live in ``env``, private to one parse.
     """
     tokenize = md.block.tokenize
 
     def guarded(state: StateBlock, start_line: int, end_line: int) -> None:
         depth = state.env.get("_block_depth", 0) + 1
         if depth > max_depth + 1:  # depth 1 is the document itself
-            raise NestingTooDeep(max_depth)
+            raise LimitExceeded(
+                f"This page nests lists/quotes too deeply (more than {max_depth} levels)."
+            )
+        count = state.env.get("_block_containers", 0) + 1
+        if count > max_containers + 1:
+            raise LimitExceeded(
+                f"This page has too many list items/quotes (more than {max_containers:,})."
+            )
+        state.env["_block_containers"] = count
         state.env["_block_depth"] = depth
         try:
             tokenize(state, start_line, end_line)
@@ -84,6 +94,214 @@ def nesting_guard_plugin(md: MarkdownIt, max_depth: int) -> None:
             state.env["_block_depth"] = depth - 1
 
     md.block.tokenize = guarded  # type: ignore[method-assign]
+
+
+# Characters at which markdown-it's inline parser stops and tries every inline rule; their
+# number is what inline parsing time is proportional to (plain text is skipped quickly).
+_INLINE_MARKUP_CHARS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+
+
+def inline_budget_plugin(md: MarkdownIt, max_markup_chars: int) -> None:
+    """Raise :class:`LimitExceeded` before inline parsing once the page's inline text holds
+    more than ``max_markup_chars`` markup characters (code blocks don't count).
+
+    Counting is done with ``str.count`` before each paragraph/heading/cell is parsed, so a
+    hostile page is refused before the expensive work, deterministically.
+    """
+    parse = md.inline.parse
+
+    def budgeted(src: str, md_: MarkdownIt, env: Any, tokens: list[Token]) -> Any:
+        spent = env.get("_inline_markup", 0) + sum(map(src.count, _INLINE_MARKUP_CHARS))
+        if spent > max_markup_chars:
+            raise LimitExceeded(
+                "This page has too much formatting to render (more than "
+                f"{max_markup_chars:,} markup characters outside code blocks)."
+            )
+        env["_inline_markup"] = spent
+        return parse(src, md_, env, tokens)
+
+    md.inline.parse = budgeted  # type: ignore[method-assign]
+
+
+def table_budget_plugin(md: MarkdownIt, max_cells: int) -> None:
+    """Raise :class:`LimitExceeded` when the page's tables hold more than ``max_cells`` cells.
+
+    Short rows are padded to the header's width, so a few characters can make many cells.
+    Before a table is parsed, its size is estimated as header columns x lines up to the
+    next blank line (an upper bound) and added to the page's total.
+    """
+
+    def budgeted(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if silent or not rules_block.table(state, start_line, end_line, True):
+            return rules_block.table(state, start_line, end_line, silent)
+        header_start = state.bMarks[start_line] + state.tShift[start_line]
+        columns = state.src.count("|", header_start, state.eMarks[start_line]) + 1
+        line = start_line
+        while line < end_line and not state.isEmpty(line):
+            line += 1
+        cells = state.env.get("_table_cells", 0) + columns * (line - start_line)
+        if cells > max_cells:
+            raise LimitExceeded(f"This page has too many table cells (more than {max_cells:,}).")
+        state.env["_table_cells"] = cells
+        return rules_block.table(state, start_line, end_line, silent)
+
+    md.block.ruler.at("table", budgeted, {"alt": ["paragraph", "reference"]})
+
+
+# --------------------------------------------------------------------------- link bounds
+
+
+def bounded_links_plugin(md: MarkdownIt, max_label_chars: int, scan_budget: int) -> None:
+    """Keep link, image and footnote parsing linear in the size of the text.
+
+    markdown-it looks for the ``]`` closing every ``[`` by scanning forward token by token,
+    so unclosed brackets (``"[" * 50000``) cost quadratic time. Here a label is at most
+    ``max_label_chars`` long, and all label scans of one document together take at most
+    ``scan_budget`` steps; past that, brackets stay plain text. Footnote labels are at most
+    :data:`FOOTNOTE_LABEL_MAX_CHARS` long. Plain-text URLs are found by markdown-it's core
+    ``linkify`` rule only, with :class:`LinearLinkify`; the inline ``linkify`` rule (which
+    rescans the pending text before every ``://``) is disabled.
+
+    Must be installed after ``footnote_plugin``.
+    """
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]
+        parseLinkLabel=_bounded_label_parser(max_label_chars, scan_budget),
+        parseLinkDestination=helpers.parseLinkDestination,
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
+    parse_label = md.helpers.parseLinkLabel
+
+    def bounded_footnote_inline(state: StateInline, silent: bool) -> bool:
+        # the plugin calls markdown-it's unbounded label parser; only let it run when ours
+        # found the end of the label (then both find the same one)
+        if not state.src.startswith("^[", state.pos, state.posMax):
+            return False
+        if parse_label(state, state.pos + 1) < 0:
+            return False
+        return footnote_inline(state, silent)
+
+    def bounded_footnote_ref(state: StateInline, silent: bool) -> bool:
+        if not _FOOTNOTE_REF.match(state.src, state.pos, state.posMax):
+            return False
+        return footnote_ref(state, silent)
+
+    md.inline.ruler.at("footnote_inline", bounded_footnote_inline)
+    md.inline.ruler.at("footnote_ref", bounded_footnote_ref)
+    md.inline.ruler.disable("linkify")
+    md.linkify = LinearLinkify()
+
+
+FOOTNOTE_LABEL_MAX_CHARS = 100
+_FOOTNOTE_REF = re.compile(r"\[\^[^\s\]]{1,%d}\]" % FOOTNOTE_LABEL_MAX_CHARS)
+
+
+def _bounded_label_parser(max_label_chars: int, scan_budget: int) -> Any:
+    def parse_link_label(state: StateInline, start: int, disableNested: bool = False) -> int:
+        """markdown-it's ``parseLinkLabel`` with a length limit and a per-document budget."""
+        budget = state.env.setdefault("_label_scan_budget", [scan_budget])
+        old_pos = state.pos
+        limit = min(state.posMax, start + 1 + max_label_chars)
+        state.pos = start + 1
+        level = 1
+        label_end = -1
+        while state.pos < limit:
+            budget[0] -= 1
+            if budget[0] < 0:
+                break
+            marker = state.src[state.pos]
+            if marker == "]":
+                level -= 1
+                if level == 0:
+                    label_end = state.pos
+                    break
+            prev_pos = state.pos
+            state.md.inline.skipToken(state)
+            if marker == "[":
+                if prev_pos == state.pos - 1:
+                    level += 1  # a literal "[", not part of any token
+                elif disableNested:
+                    break
+        state.pos = old_pos
+        return label_end
+
+    return parse_link_label
+
+
+class LinearLinkify(LinkifyIt):
+    """linkify-it whose schema scan skips ``scheme:`` occurrences inside the previous link.
+
+    Upstream ``match()`` validates the URL at *every* ``scheme:`` occurrence before
+    dropping overlapping candidates, so ``"http://a.co/" * 4000`` takes seconds (quadratic).
+    Skipping occurrences inside the link just found gives the same links in practice.
+    """
+
+    _skip_before = -1
+
+    def test(self, text: str) -> bool:
+        """Whether ``text`` contains a link (see ``LinkifyIt.test``)."""
+        self._skip_before = -1
+        return bool(super().test(text))
+
+    def match(self, text: str) -> Any:
+        """The links in ``text``, or None (see ``LinkifyIt.match``)."""
+        self._skip_before = -1
+        try:
+            return super().match(text)
+        finally:
+            self._skip_before = -1
+
+    def test_schema_at(self, text: str, name: str, position: int) -> int:
+        """Length of the link tail at ``position``; 0 inside the previous link."""
+        if position < self._skip_before:
+            return 0
+        length = int(super().test_schema_at(text, name, position) or 0)
+        if length:
+            self._skip_before = position + length
+        return length
+
+
+# --------------------------------------------------------------------------- task lists
+
+_TASK_MARKER = re.compile(r"\[([ xX])\][ \t\n\v\f\r]")
+
+
+def tasklists_plugin(md: MarkdownIt) -> None:
+    """Turn list items starting with ``[ ]`` / ``[x]`` into disabled check boxes.
+
+    Same markup as ``mdit_py_plugins.tasklists`` (classes ``contains-task-list``,
+    ``task-list-item``, ``task-list-item-checkbox``), but linear: the plugin looks for each
+    item's parent list by scanning backwards, which takes minutes for 50,000 items.
+    """
+    md.core.ruler.after("inline", "tasklists", _tasklists_rule)
+
+
+def _tasklists_rule(state: StateCore) -> None:
+    tokens = state.tokens
+    open_lists: list[Token] = []
+    for idx, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            open_lists.append(token)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            open_lists.pop()
+        elif (
+            token.type == "inline"
+            and idx >= 2
+            and tokens[idx - 1].type == "paragraph_open"
+            and tokens[idx - 2].type == "list_item_open"
+            and open_lists
+            and token.children
+            and token.children[0].type == "text"
+            and (marker := _TASK_MARKER.match(token.children[0].content))
+        ):
+            checked = " checked" if marker.group(1) != " " else ""
+            checkbox = Token("html_inline", "", 0)
+            checkbox.content = (
+                f'<input class="task-list-item-checkbox" type="checkbox" disabled{checked}>'
+            )
+            token.children[0].content = token.children[0].content[3:]
+            token.children.insert(0, checkbox)
+            tokens[idx - 2].attrSet("class", "task-list-item")
+            open_lists[-1].attrSet("class", "contains-task-list")
 
 
 # --------------------------------------------------------------------------- wiki links

@@ -19,17 +19,20 @@ from urllib.parse import unquote
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from wiki.markdown_ext import (
     HIGHLIGHT_CLASS,
     ID_PREFIX,
     PYGMENTS_CLASSES,
-    NestingTooDeep,
+    LimitExceeded,
+    bounded_links_plugin,
+    container_guard_plugin,
     heading_anchors_plugin,
     highlight_plugin,
-    nesting_guard_plugin,
+    inline_budget_plugin,
     prefixed_footnotes_plugin,
+    table_budget_plugin,
+    tasklists_plugin,
     toc_html,
     wikilinks_plugin,
 )
@@ -49,13 +52,38 @@ RENDERER_VERSION = 1
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
+# Complexity limits. Rendering time grows linearly with each of these; the values keep the
+# worst case near one second while leaving room for any realistic page. Exceeding one of
+# them raises RenderError, except where noted ("graceful": the markup then stays text).
+
+MAX_LINES = 50_000
+"""Most lines a page may have (block parsing costs up to ~30 us a line)."""
+
 MAX_BLOCK_NESTING = 32
 """Deepest nesting of lists / block quotes / footnotes accepted."""
+
+MAX_BLOCK_CONTAINERS = 25_000
+"""Most list items, block quotes and footnote definitions (~60 us each) in one page."""
+
+MAX_INLINE_MARKUP = 100_000
+"""Most inline markup characters (``*_[]<>&:-`` etc.) outside code blocks."""
+
+MAX_LINKS = 10_000
+"""Most links, images and autolinks in one page."""
+
+MAX_TABLE_CELLS = 30_000
+"""Most table cells in one page (short rows count as padded to the header's width)."""
 
 MAX_INLINE_NESTING = 100
 """markdown-it's own recursion limit; deeper inline nesting degrades to plain text."""
 
-MAX_HIGHLIGHTED_CHARS = 200_000
+MAX_LINK_LABEL_CHARS = 2_000
+"""Longest link / image text (between ``[`` and ``]``) recognised."""
+
+LINK_LABEL_SCAN_BUDGET = 500_000
+"""Steps all link-text scans of one page may take together; then brackets stay text."""
+
+MAX_HIGHLIGHTED_CHARS = 100_000
 """Code beyond this many characters per page is shown without syntax highlighting."""
 
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -83,7 +111,7 @@ class Rendered:
 
 _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "strong", "em", "del", "s", "code", "pre", "span", "sup", "sub",
+    "strong", "em", "del", "s", "code", "pre", "span", "sup",
     "ul", "ol", "li", "section", "a", "img", "input",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
@@ -142,15 +170,26 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")
 
 
-def _validate_link(url: str) -> bool:
-    """Accept relative URLs and the allowed schemes only (before the sanitiser checks too).
+class _LinkValidator:
+    """``md.validateLink``: relative URLs and the allowed schemes only; counts the links.
 
     Browsers drop ASCII tabs, newlines and leading control characters from URLs, so they
-    are removed before looking for the scheme, as are percent-escapes of them.
+    are removed (also when percent-encoded) before looking for the scheme. The sanitiser
+    checks schemes again; this check keeps rejected links as visible text instead of
+    leaving empty ``<a>`` elements. ``count`` is reset by ``render_markdown``; the parser
+    (and so this object) belongs to one thread.
     """
-    compact = _IGNORED_IN_URLS.sub("", unquote(url))
-    match = _SCHEME.match(compact)
-    return match is None or match.group(1).lower() in ALLOWED_URL_SCHEMES
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, url: str) -> bool:
+        self.count += 1
+        if self.count > MAX_LINKS:
+            raise LimitExceeded(f"This page has too many links (more than {MAX_LINKS:,}).")
+        compact = _IGNORED_IN_URLS.sub("", unquote(url))
+        match = _SCHEME.match(compact)
+        return match is None or match.group(1).lower() in ALLOWED_URL_SCHEMES
 
 
 def _new_parser() -> MarkdownIt:
@@ -159,15 +198,17 @@ def _new_parser() -> MarkdownIt:
         {"linkify": True, "typographer": False, "maxNesting": MAX_INLINE_NESTING},
     )
     md.enable(["table", "strikethrough", "linkify"])
-    md.inline.ruler.disable("linkify")  # TEMP
-    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.validateLink = _LinkValidator()  # type: ignore[method-assign]
     md.use(tasklists_plugin)
     md.use(footnote_plugin)
     md.use(prefixed_footnotes_plugin)
+    md.use(bounded_links_plugin, MAX_LINK_LABEL_CHARS, LINK_LABEL_SCAN_BUDGET)
     md.use(wikilinks_plugin)
     md.use(highlight_plugin, MAX_HIGHLIGHTED_CHARS)
     md.use(heading_anchors_plugin)
-    md.use(nesting_guard_plugin, MAX_BLOCK_NESTING)
+    md.use(container_guard_plugin, MAX_BLOCK_NESTING, MAX_BLOCK_CONTAINERS)
+    md.use(inline_budget_plugin, MAX_INLINE_MARKUP)
+    md.use(table_budget_plugin, MAX_TABLE_CELLS)
     return md
 
 
@@ -189,9 +230,13 @@ def _parser() -> MarkdownIt:
 def render_markdown(text: str) -> Rendered:
     """Render Markdown ``text`` to sanitised HTML, a table of contents and its wiki links.
 
-    Raises :class:`RenderError` (with a user-facing message) when the text is longer than
-    :data:`MAX_SOURCE_CHARS` or nests lists/quotes deeper than :data:`MAX_BLOCK_NESTING`
-    levels; ``TypeError`` when ``text`` is not a ``str``.
+    Raises :class:`RenderError`, with a message for the user, when the text exceeds a limit:
+    more than :data:`MAX_SOURCE_CHARS` characters or :data:`MAX_LINES` lines, lists or
+    quotes nested deeper than :data:`MAX_BLOCK_NESTING` levels, more than
+    :data:`MAX_BLOCK_CONTAINERS` list items/quotes, more than
+    :data:`MAX_INLINE_MARKUP` markup characters outside code, :data:`MAX_LINKS` links or
+    :data:`MAX_TABLE_CELLS` table cells. Raises ``TypeError`` when ``text`` is not a
+    ``str``. Thread-safe: each thread uses its own parser.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
@@ -199,13 +244,15 @@ def render_markdown(text: str) -> Rendered:
         raise RenderError(
             f"This page is too long to render (more than {MAX_SOURCE_CHARS:,} characters)."
         )
+    if text.count("\n") + text.count("\r") - text.count("\r\n") >= MAX_LINES:
+        raise RenderError(f"This page has too many lines (more than {MAX_LINES:,}).")
+    md = _parser()
+    md.validateLink.count = 0  # type: ignore[attr-defined]
     env: dict = {}
     try:
-        body = _parser().render(text, env)
-    except NestingTooDeep as exc:
-        raise RenderError(
-            f"This page nests lists/quotes too deeply (more than {exc.limit} levels)."
-        ) from None
+        body = md.render(text, env)
+    except LimitExceeded as exc:
+        raise RenderError(str(exc)) from None
     except RecursionError:
         raise RenderError("This page nests its markup too deeply to render.") from None
     return Rendered(
