@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from flask_login import current_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,4 +45,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["site_url"] = views.site_url
+
+    @app.context_processor
+    def viewer():
+        # The logged-in user (or anonymous), resolved once rather than through
+        # flask-login's proxy at every use in a template.
+        return {"viewer": current_user._get_current_object()}
+
     return app

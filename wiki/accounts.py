@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, NotFound
 from .models import Role, User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -91,10 +92,45 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def user_by_session_token(session: Session, token: str) -> User | None:
-    """The active user whose login cookie carries ``token``."""
-    user = session.scalar(select(User).where(User.session_token == token))
-    return user if user is not None and not user.disabled else None
+@dataclass(frozen=True)
+class SignedInUser:
+    """Who is logged in, as every request needs it: a plain row, not an ORM object.
+
+    Loaded on every request, so it is one light query; views that change data load the
+    full :class:`User` with :func:`acting_user`.
+    """
+
+    id: int
+    username: str
+    role: Role
+    session_token: str
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+_SIGNED_IN = select(User.id, User.username, User.role, User.session_token).where(
+    User.session_token == bindparam("token"), User.disabled.is_(False)
+)
+
+
+def user_by_session_token(session: Session, token: str) -> SignedInUser | None:
+    """The active user whose login cookie carries ``token``, or None."""
+    row = session.connection().execute(_SIGNED_IN, {"token": token}).first()
+    return SignedInUser(*row) if row is not None else None
+
+
+def acting_user(session: Session, user: SignedInUser | User) -> User:
+    """The full account of a signed-in user, for recording who made a change."""
+    if isinstance(user, User):
+        return user
+    account = session.get(User, user.id)
+    if account is None or account.disabled:
+        raise Forbidden("Your account is disabled.")
+    return account
 
 
 def get_user(session: Session, username: str) -> User:

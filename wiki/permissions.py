@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
 
 
+_ACTIONS = frozenset(Action)
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.READER: frozenset({Action.READ}),
     Role.EDITOR: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.RENAME}),
@@ -36,16 +37,19 @@ def can(user, action: Action | str, page: Page | None = None) -> bool:
     Deleted pages are visible to admins only (they alone can undelete them), and nobody
     edits or renames a deleted page.
     """
-    action = Action(action)
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return action is Action.READ and current_app.config["ANONYMOUS_READ"] and not (
+    # Plain string comparisons: StrEnum members equal their values, and this runs several
+    # times for every page shown.
+    if action not in _ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not user.is_authenticated or not user.is_active:
+        return action == Action.READ and current_app.config["ANONYMOUS_READ"] and not (
             page is not None and page.deleted
         )
     allowed = action in _ROLE_ACTIONS[user.role]
     if page is not None and page.deleted:
-        if action is Action.UNDELETE or (action is Action.READ and user.role is Role.ADMIN):
+        if action == Action.UNDELETE or (action == Action.READ and user.role == Role.ADMIN):
             return allowed
         return False
-    if action is Action.UNDELETE:
+    if action == Action.UNDELETE:
         return False  # nothing to undelete
     return allowed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .common import WikiRequest
+from .common import WikiRequest, site_url
 
-__all__ = ["WikiRequest", "init_app"]
+__all__ = ["WikiRequest", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Request, abort, current_app, request
+from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
 
+from .. import accounts
 from ..db import get_session
 from ..errors import InvalidInput
 from ..login import login_manager
 from ..models import Page
 from ..pages import Limits, find_page
 from ..permissions import Action, can
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_url(script_root: str, endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+def site_url(endpoint: str, **values) -> str:
+    """``url_for`` for addresses that depend only on their arguments (menu links, static
+    files), remembered: every page's header needs a dozen of them."""
+    return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
 
 
 def require(action: Action, page: Page | None = None) -> None:
@@ -28,19 +41,39 @@ def require(action: Action, page: Page | None = None) -> None:
     abort(403)
 
 
+def acting_user():
+    """The logged-in user's full account, to record as the author of a change."""
+    return accounts.acting_user(get_session(), current_user._get_current_object())
+
+
+def require_visible(page, action: Action = Action.READ) -> None:
+    """Stop the request unless the user may do ``action`` on ``page``.
+
+    A deleted page the user may not see answers 404, as if it did not exist.
+    """
+    if page.deleted and not can(current_user, Action.READ, page):
+        require(Action.READ)
+        abort(404)
+    require(action, page)
+
+
+def load_page_or_none(slug: str, action: Action = Action.READ) -> tuple[Page | None, bool]:
+    """Like :func:`load_page`, but (None, False) when no page has ``slug``."""
+    require(Action.READ)
+    page, via_alias = find_page(get_session(), slug)
+    if page is not None:
+        require_visible(page, action)
+    return page, via_alias
+
+
 def load_page(slug: str, action: Action = Action.READ) -> tuple[Page, bool]:
     """The page at ``slug`` if the user may do ``action`` on it, and whether the slug is old.
 
     Aborts with 404 for unknown pages and for deleted ones the user may not see.
     """
-    page, via_alias = find_page(get_session(), slug)
+    page, via_alias = load_page_or_none(slug, action)
     if page is None:
-        require(Action.READ)
         abort(404)
-    if page.deleted and not can(current_user, Action.READ, page):
-        require(Action.READ)
-        abort(404)
-    require(action, page)
     return page, via_alias
 
 

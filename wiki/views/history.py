@@ -11,7 +11,7 @@ from ..errors import InvalidInput
 from ..pages import get_revision, restore_revision
 from ..permissions import Action, can
 from ..reading import show_revision
-from .common import int_arg, limits, load_page, require
+from .common import acting_user, int_arg, limits, load_page, require
 
 bp = Blueprint("history", __name__)
 
@@ -88,7 +88,7 @@ def restore(slug: str, number: int):
     page, _ = load_page(slug, Action.RESTORE)
     session = get_session()
     try:
-        result = restore_revision(session, current_user, page, number, limits())
+        result = restore_revision(session, acting_user(), page, number, limits())
         session.commit()
     except InvalidInput as exc:
         session.rollback()

@@ -13,15 +13,23 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
 from .. import pages as service
 from ..db import get_database, get_session
 from ..errors import EditConflict, InvalidInput
 from ..permissions import Action
-from ..reading import show_revision
+from ..reading import page_view
 from ..slugs import slugify
-from .common import check_form_encoding, form_text, limits, load_page, require
+from .common import (
+    acting_user,
+    check_form_encoding,
+    form_text,
+    limits,
+    load_page,
+    load_page_or_none,
+    require,
+    require_visible,
+)
 
 bp = Blueprint("pages", __name__)
 
@@ -36,19 +44,16 @@ def view(slug: str):
     canonical = slugify(slug)
     if canonical and canonical != slug:  # a hand-typed /wiki/Office_Move finds office-move
         return redirect(url_for("pages.view", slug=canonical), 301)
-    session = get_session()
-    page, via_alias = service.find_page(session, slug)
-    if page is None:
-        require(Action.READ)
+    shown = page_view(get_session(), slug, get_database())
+    if shown is None:
+        page, _ = load_page_or_none(slug)
+        if page is not None:  # an old title of a renamed page
+            flash("Redirected from an old title of this page.", "info")
+            return redirect(url_for("pages.view", slug=page.slug), 301)
         guess = slug.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess), 404
-    page, _ = load_page(slug)
-    if via_alias:
-        flash("Redirected from an old title of this page.", "info")
-        return redirect(url_for("pages.view", slug=page.slug), 301)
-    revision = page.current_revision
-    shown = show_revision(session, revision, get_database())
-    return render_template("page.html", page=page, revision=revision, shown=shown)
+    require_visible(shown.page)
+    return render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
 
 
 def _render_edit(page, *, body, summary, base_number, errors=None, preview=None, status=200):
@@ -90,7 +95,7 @@ def edit(slug: str):
     session = get_session()
     try:
         check_form_encoding()
-        result = service.edit_page(session, current_user, page, base_number, body, summary, limits())
+        result = service.edit_page(session, acting_user(), page, base_number, body, summary, limits())
         session.commit()
     except InvalidInput as exc:
         session.rollback()
@@ -122,7 +127,7 @@ def new():
             session = get_session()
             try:
                 check_form_encoding()
-                result = service.create_page(session, current_user, title, body, summary, limits())
+                result = service.create_page(session, acting_user(), title, body, summary, limits())
                 session.commit()
             except InvalidInput as exc:
                 session.rollback()
@@ -176,7 +181,7 @@ def rename(slug: str):
         Action.RENAME,
         "rename.html",
         lambda session, page, summary: service.rename_page(
-            session, current_user, page, form_text("title"), summary, limits()
+            session, acting_user(), page, form_text("title"), summary, limits()
         ),
         "The page was renamed; its old title redirects here.",
     )
@@ -188,7 +193,7 @@ def delete(slug: str):
         slug,
         Action.DELETE,
         "delete.html",
-        lambda session, page, summary: service.delete_page(session, current_user, page, summary),
+        lambda session, page, summary: service.delete_page(session, acting_user(), page, summary),
         "The page was deleted. Its history is kept and an admin can undelete it.",
     )
 
@@ -199,6 +204,6 @@ def undelete(slug: str):
         slug,
         Action.UNDELETE,
         "undelete.html",
-        lambda session, page, summary: service.undelete_page(session, current_user, page, summary),
+        lambda session, page, summary: service.undelete_page(session, acting_user(), page, summary),
         "The page was undeleted.",
     )
