@@ -37,6 +37,7 @@ _BASE = re.compile(r'name="base" value="(\d+)"')
 
 def make_client(database_url: str, username: str, instance: str):
     from seed import PASSWORD
+
     from wiki import create_app
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "profile", "INSTANCE_PATH": instance})

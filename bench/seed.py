@@ -33,9 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
+from corpus import OFFICE_MOVE_TITLE, Corpus, HistoryWriter  # noqa: E402
 from sqlalchemy import inspect as sa_inspect  # noqa: E402
 
-from corpus import OFFICE_MOVE_TITLE, Corpus, HistoryWriter  # noqa: E402
 from wiki import accounts  # noqa: E402
 from wiki.db import make_database  # noqa: E402
 from wiki.migrate import upgrade  # noqa: E402

@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import html
+import http.client
 import math
 import os
 import random
@@ -52,7 +53,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import http.client
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode

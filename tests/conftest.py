@@ -20,6 +20,7 @@ from wiki import accounts, create_app
 from wiki.db import get_database
 from wiki.migrate import upgrade
 from wiki.models import Base, Role
+from wiki.pages import Limits, create_page, delete_page, edit_page
 
 POSTGRES_URL = os.environ.get("WIKI_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -157,3 +158,14 @@ class Auth:
 @pytest.fixture
 def auth(client, users):
     return Auth(client)
+
+
+@pytest.fixture
+def pages(users, db_session):
+    """"Policy" (two revisions by the editor) and "Old plan" (deleted by the admin)."""
+    editor, admin = users["editor"], users["admin"]
+    policy = create_page(db_session, editor, "Policy", "Book trains.\n", "", Limits()).page
+    edit_page(db_session, editor, policy, 1, "Book trains.\nFly overseas.\n", "flights", Limits())
+    old = create_page(db_session, editor, "Old plan", "Outdated.\n", "", Limits()).page
+    delete_page(db_session, admin, old, "")
+    db_session.commit()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from wiki import accounts
+from wiki.db import get_database
+from wiki.models import Page, Revision, User
 from wiki.pages import Limits, create_page, edit_page
 
 
@@ -19,3 +24,29 @@ def edit(session, author, page, body, base=None, summary=""):
     )
     session.commit()
     return result
+
+
+def snapshot(app):
+    """Everything a request could change: revisions, pages, accounts (with passwords)."""
+    session = get_database(app).session()
+    try:
+        return (
+            session.scalar(select(func.count(Revision.id))),
+            sorted(session.execute(select(Page.slug, Page.deleted)).all()),
+            sorted(
+                session.execute(
+                    select(User.username_key, User.role, User.disabled, User.password_hash)
+                ).all()
+            ),
+        )
+    finally:
+        session.close()
+
+
+def stored(app, username):
+    """The account ``username`` as stored now."""
+    session = get_database(app).session()
+    try:
+        return accounts.get_user(session, username)
+    finally:
+        session.close()

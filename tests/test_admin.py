@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from wiki import accounts
 from wiki.db import get_database
 from wiki.models import Role, User
 
 from .conftest import PASSWORD
+from .helpers import stored
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -20,14 +20,6 @@ def admin(client, auth):
     """The test client, logged in as the admin."""
     assert auth.login("admin").status_code == 302
     return client
-
-
-def stored(app, username):
-    session = get_database(app).session()
-    try:
-        return accounts.get_user(session, username)
-    finally:
-        session.close()
 
 
 def user_count(app):

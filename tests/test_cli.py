@@ -5,23 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from wiki import accounts
 from wiki.db import get_database
 from wiki.errors import NotFound
 from wiki.models import Role
 
 from .conftest import PASSWORD, make_app
+from .helpers import stored
 
 NEW_PASSWORD = "a brand new passphrase"
 
-
-
-def stored(app, username):
-    session = get_database(app).session()
-    try:
-        return accounts.get_user(session, username)
-    finally:
-        session.close()
 
 
 def can_log_in(app, username, password=PASSWORD) -> bool:

@@ -5,39 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from wiki.db import get_database
-from wiki.models import Page, Revision, Role, User
-from wiki.pages import Limits, create_page, delete_page, edit_page
+from wiki.models import Role, User
 
 from .conftest import PASSWORD
-
-
-
-@pytest.fixture
-def pages(users, db_session):
-    """"Policy" with two revisions by the editor, and "Old plan", deleted by the admin."""
-    editor, admin = users["editor"], users["admin"]
-    policy = create_page(db_session, editor, "Policy", "Book trains.\n", "first", Limits()).page
-    edit_page(db_session, editor, policy, 1, "Book trains.\nFly only overseas.\n", "flights", Limits())
-    old = create_page(db_session, editor, "Old plan", "Outdated.\n", "", Limits()).page
-    delete_page(db_session, admin, old, "obsolete")
-    db_session.commit()
-
-
-def snapshot(app):
-    """Everything a request could change: revisions, pages, accounts and their roles."""
-    session = get_database(app).session()
-    try:
-        return (
-            session.scalar(select(func.count(Revision.id))),
-            sorted(session.execute(select(Page.slug, Page.deleted)).all()),
-            sorted(session.execute(select(User.username_key, User.role, User.disabled)).all()),
-        )
-    finally:
-        session.close()
-
+from .helpers import snapshot
 
 # name: (method, url, form data, changes something when allowed, status when allowed)
 ACTIONS = {

@@ -9,45 +9,15 @@ import tempfile
 
 import pytest
 from flask import url_for
-from sqlalchemy import func, select
 from werkzeug.routing import AnyConverter
 from werkzeug.test import encode_multipart
 
 from wiki import accounts, create_app
 from wiki.db import get_database
-from wiki.models import Page, Revision, User
-from wiki.pages import Limits, create_page, delete_page, edit_page
+from wiki.pages import Limits, create_page, edit_page
 
 from .conftest import PASSWORD, make_app
-
-
-
-@pytest.fixture
-def pages(users, db_session):
-    """"Policy" (two revisions by the editor) and "Old plan" (deleted by the admin)."""
-    editor, admin = users["editor"], users["admin"]
-    policy = create_page(db_session, editor, "Policy", "Book trains.\n", "", Limits()).page
-    edit_page(db_session, editor, policy, 1, "Book trains.\nFly overseas.\n", "flights", Limits())
-    old = create_page(db_session, editor, "Old plan", "Outdated.\n", "", Limits()).page
-    delete_page(db_session, admin, old, "")
-    db_session.commit()
-
-
-def snapshot(app):
-    """Everything a form could change: revisions, pages, accounts."""
-    session = get_database(app).session()
-    try:
-        return (
-            session.scalar(select(func.count(Revision.id))),
-            sorted(session.execute(select(Page.slug, Page.deleted)).all()),
-            sorted(
-                session.execute(
-                    select(User.username_key, User.role, User.disabled, User.password_hash)
-                ).all()
-            ),
-        )
-    finally:
-        session.close()
+from .helpers import snapshot
 
 
 def token_from(html: str) -> str:

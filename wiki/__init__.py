@@ -18,8 +18,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Settings come from environment variables (see :mod:`wiki.config`), overridden by
     ``config``. Creating the app does no schema work: run ``wiki upgrade`` for that.
     """
-    from . import config as settings
     from . import cli, db, login, views
+    from . import config as settings
     from .permissions import can
 
     app = Flask(

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from .errors import EditConflict, InvalidInput, NotFound
 from .merge import merge_texts
-from .models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
+from .models import (
+    Page,
+    PageAlias,
+    RenderedRevision,
+    Revision,
+    RevisionKind,
+    User,
+    utcnow,
+)
 from .render import RENDERER_VERSION, RenderError, render_markdown
 from .slugs import slugify
 
