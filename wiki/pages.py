@@ -8,7 +8,7 @@ Concurrent saves are serialised on the page row (``SELECT ... FOR UPDATE`` on Po
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -30,7 +30,10 @@ from .render import RENDERER_VERSION, RenderError, render_markdown
 from .slugs import slugify
 
 MAX_SUMMARY_CHARS = 500
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+# Unicode's control characters (category Cc: C0, DEL, C1) except tab and line breaks;
+# surrogates are not text at all. Regexes, because a page can be a megabyte.
+_CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,8 @@ class SaveResult:
 
 
 def _first_control_char(text: str) -> str | None:
-    for char in text:
-        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
-            return char
-    return None
+    found = _CONTROL_CHAR.search(text)
+    return found.group() if found else None
 
 
 def clean_title(title: str, limits: Limits) -> str:
@@ -94,7 +95,7 @@ def clean_body(body: str, limits: Limits) -> str:
         raise InvalidInput(
             {"body": f"The text contains a control character (U+{ord(bad):04X}) that cannot be saved."}
         )
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in body):
+    if _SURROGATE.search(body):
         raise InvalidInput({"body": "The text is not valid Unicode."})
     return body
 
