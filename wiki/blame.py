@@ -194,9 +194,10 @@ def _common_lines(old: str, new: str) -> tuple[int, int, int]:
     run of first lines, and ``old[old_end:] == new[new_end:]`` the longest common run of last
     lines of what follows (``head <= old_end``, ``head <= new_end``).
     """
+    old_len, new_len = len(old), len(new)
     # Longest common prefix by bisection on slice comparisons (C speed), then cut back to the
     # start of the line it ends in: that line differs, or one text ends there.
-    low, high = 0, min(len(old), len(new))
+    low, high = 0, min(old_len, new_len)
     while low < high:
         mid = (low + high + 1) // 2
         if new.startswith(old[low:mid], low):
@@ -205,7 +206,6 @@ def _common_lines(old: str, new: str) -> tuple[int, int, int]:
             high = mid - 1
     head = old.rfind("\n", 0, low) + 1
     # Longest common suffix of the rest, likewise; then cut forward to a line start in both.
-    old_len, new_len = len(old), len(new)
     low, high = 0, min(old_len, new_len) - head
     while low < high:
         mid = (low + high + 1) // 2
@@ -258,11 +258,11 @@ def _diff_middle(
     """
     if not old or not new:
         op, edit = (_INSERT, new) if new else (_DELETE, old)
-        if head and tail:  # the one case diff_cleanupMerge's sideways shift looks at
-            if edit.endswith(head):
-                return [(op, head + edit[: -len(head)]), (_EQUAL, head + tail)]
-            if edit.startswith(tail):
-                return [(_EQUAL, head + tail), (op, edit[len(tail) :] + tail)]
+        # diff_cleanupMerge shifts an edit between two equalities over the first one when the
+        # edit ends with it. (Its shift over the second one, when the edit starts with it, never
+        # applies here: the common prefix would then be longer than ``head``.)
+        if head and tail and edit.endswith(head):
+            return [(op, head + edit[: -len(head)]), (_EQUAL, head + tail)]
         diffs = [(op, edit)]
     elif old not in new if len(old) == 1 else set(old).isdisjoint(new):
         diffs = [(_DELETE, old), (_INSERT, new)]
