@@ -64,6 +64,7 @@ def from_environment(instance_path: Path) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'wiki.db'}",
         "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
+        "HOME_PAGE": os.environ.get("WIKI_HOME_PAGE", "Home"),
         # An internal wiki: reading needs a login unless an operator opens it up.
         "ANONYMOUS_READ": _flag("WIKI_ANONYMOUS_READ", False),
         "MAX_PAGE_BYTES": max_page_bytes,

@@ -35,7 +35,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
-    return redirect(url_for("pages.view", slug=slugify(current_app.config.get("HOME_PAGE", "Home"))))
+    return redirect(url_for("pages.view", slug=slugify(current_app.config["HOME_PAGE"])))
 
 
 @bp.route("/wiki/<slug>")
@@ -47,8 +47,9 @@ def view(slug: str):
     if shown is None:
         page, _ = load_page_or_none(slug)
         if page is not None:  # an old title of a renamed page
+            # 302, not 301: a new page may take this title later, browsers must ask again.
             flash("Redirected from an old title of this page.", "info")
-            return redirect(url_for("pages.view", slug=page.slug), 301)
+            return redirect(url_for("pages.view", slug=page.slug))
         guess = slug.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess), 404
     require_visible(shown.page)
