@@ -88,6 +88,8 @@ def make_app(database_url, tmp_path, **config):
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "WTF_CSRF_ENABLED": False,
+        # Tests catch the index up explicitly (search_now) instead of waiting for a thread.
+        "SEARCH_BACKGROUND": False,
     }
     settings.update(config)
     return create_app(settings)

@@ -46,3 +46,27 @@ def test_no_production_code_creates_tables_behind_the_migrations_back():
         text=True,
     )
     assert found.stdout == ""
+
+
+def test_upgrading_a_database_with_pages_keeps_them_and_adds_empty_tags(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO users (id, username, username_key, password_hash, role, disabled,"
+            " session_token, created_at) VALUES (1, 'a', 'a', 'x', 'admin', 0, 't', '2024-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO pages (id, slug, title, latest_number, deleted, created_at, updated_at)"
+            " VALUES (1, 'p', 'P', 1, 0, '2024-01-01', '2024-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO revisions (id, page_id, number, author_id, created_at, kind, summary,"
+            " title, body, size, size_delta) VALUES (1, 1, 1, 1, '2024-01-01', 'create', '',"
+            " 'P', 'old text', 8, 8)"
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT body, tags FROM revisions").one()
+    engine.dispose()
+    assert tuple(row) == ("old text", "")

@@ -310,3 +310,27 @@ def test_hostile_markdown_is_refused_with_a_clear_message_and_the_text_kept(clie
 def test_home_leads_to_the_home_page(client, auth):
     auth.login("reader")
     assert client.get("/").location == "/wiki/home"
+
+
+def test_tags_are_saved_normalised_shown_and_kept_in_history(client, auth, db_session):
+    auth.login("editor")
+    client.post(
+        "/-/new",
+        data={"title": "Move", "body": "Boxes.\n", "summary": "", "tags": "Office,  lessons   learned, office"},
+    )
+    html = client.get("/wiki/move").get_data(as_text=True)
+    assert ">lessons learned</a>" in html and ">office</a>" in html
+    client.post("/wiki/move/edit", data={"body": "Boxes.\n", "summary": "retag", "base": "1", "tags": "office"})
+    page_id = db_session.scalar(select(Page.id))
+    assert [r.tags for r in revisions_of(db_session, page_id)] == ["lessons learned, office", "office"]
+    client.post("/wiki/move/rename", data={"title": "Big move", "summary": ""})
+    assert revisions_of(db_session, page_id)[-1].tags == "office"
+
+
+def test_too_many_tags_are_refused_with_the_text_kept(client, auth):
+    auth.login("editor")
+    tags = ", ".join(f"tag{n}" for n in range(21))
+    response = client.post("/-/new", data={"title": "Tagged", "body": "my words", "summary": "", "tags": tags})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "at most 20 tags" in html and "my words" in html

@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, db, login, views
     from . import config as settings
     from .permissions import can
+    from .search import runtime as search_runtime
 
     app = Flask(
         __name__,
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    search_runtime.init_app(app)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["site_url"] = views.site_url
 

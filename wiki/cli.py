@@ -1,7 +1,7 @@
 """Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
 
 Commands: upgrade (the database schema), create-user, set-role, set-password, disable-user,
-enable-user.
+enable-user, reindex (the search index).
 """
 
 from __future__ import annotations
@@ -101,6 +101,25 @@ def enable_user_command(username: str) -> None:
     click.echo(f"Enabled {username}.")
 
 
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database (built aside; search stays online)."""
+    from sqlalchemy import func, select
+
+    from .models import Page
+    from .search import indexer
+    from .search.runtime import get_search
+
+    engine = get_search().engine
+    with get_database().session() as session:
+        total = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False)))
+        with click.progressbar(length=total, label="Indexing pages") as bar:
+            # The engine reports pages done so far; the bar wants increments.
+            indexer.rebuild(session, engine, progress=lambda done: bar.update(done - bar.pos))
+    click.echo(f"Indexed {total} pages.")
+
+
 COMMANDS = [
     upgrade_command,
     create_user_command,
@@ -108,6 +127,7 @@ COMMANDS = [
     set_password_command,
     disable_user_command,
     enable_user_command,
+    reindex_command,
 ]
 
 

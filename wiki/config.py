@@ -65,6 +65,9 @@ def from_environment(instance_path: Path) -> dict:
         or f"sqlite:///{instance_path / 'wiki.db'}",
         "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
         "HOME_PAGE": os.environ.get("WIKI_HOME_PAGE", "Home"),
+        # Derived from the database and rebuilt from it when lost; one per host.
+        "SEARCH_INDEX_PATH": os.environ.get("WIKI_SEARCH_INDEX_PATH")
+        or str(instance_path / "search"),
         # An internal wiki: reading needs a login unless an operator opens it up.
         "ANONYMOUS_READ": _flag("WIKI_ANONYMOUS_READ", False),
         "MAX_PAGE_BYTES": max_page_bytes,

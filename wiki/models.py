@@ -56,6 +56,11 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+def split_tags(tags: str) -> list[str]:
+    """The tags of a stored ``tags`` value, in order."""
+    return [tag for tag in tags.split(", ") if tag]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime}
@@ -155,6 +160,8 @@ class Revision(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     title: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # Lower-case tags joined by ", " (part of the revision: history and restore keep them).
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")
     size: Mapped[int] = mapped_column(Integer)  # bytes of UTF-8 body
     size_delta: Mapped[int] = mapped_column(Integer)
     # For restores: the revision number whose text was brought back.
@@ -162,6 +169,10 @@ class Revision(Base):
 
     page: Mapped[Page] = relationship(foreign_keys=[page_id])
     author: Mapped[User] = relationship()
+
+    @property
+    def tag_list(self) -> list[str]:
+        return split_tags(self.tags)
 
 
 class PageAlias(Base):

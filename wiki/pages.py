@@ -100,6 +100,25 @@ def clean_body(body: str, limits: Limits) -> str:
     return body
 
 
+MAX_TAGS = 20
+MAX_TAG_CHARS = 50
+
+
+def clean_tags(tags: str) -> str:
+    """Normalise comma-separated tags: lower case, single spaces, unique, sorted.
+
+    Raises InvalidInput for too many, too long or control characters.
+    """
+    unique = sorted({" ".join(tag.split()).casefold() for tag in tags.split(",")} - {""})
+    if len(unique) > MAX_TAGS:
+        raise InvalidInput({"tags": f"A page can have at most {MAX_TAGS} tags."})
+    if any(len(tag) > MAX_TAG_CHARS for tag in unique):
+        raise InvalidInput({"tags": f"Tags can have at most {MAX_TAG_CHARS} characters."})
+    if any(_first_control_char(tag) for tag in unique):
+        raise InvalidInput({"tags": "The tags contain control characters."})
+    return ", ".join(unique)
+
+
 def clean_summary(summary: str) -> str:
     summary = " ".join(summary.split())
     if len(summary) > MAX_SUMMARY_CHARS:
@@ -173,6 +192,7 @@ def _append_revision(
     title: str,
     body: str,
     summary: str,
+    tags: str,
     restored_from: int | None = None,
     rendered=None,
 ) -> Revision:
@@ -191,6 +211,7 @@ def _append_revision(
         summary=summary,
         title=title,
         body=body,
+        tags=tags,
         size=size,
         size_delta=size - (previous.size if previous is not None else 0),
         restored_from=restored_from,
@@ -214,7 +235,13 @@ def _append_revision(
 
 
 def create_page(
-    session: Session, author: User, title: str, body: str, summary: str, limits: Limits
+    session: Session,
+    author: User,
+    title: str,
+    body: str,
+    summary: str,
+    limits: Limits,
+    tags: str = "",
 ) -> SaveResult:
     """Create a page with its first revision.
 
@@ -224,6 +251,7 @@ def create_page(
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     summary = clean_summary(summary)
+    tags = clean_tags(tags)
     rendered = render_checked(body)
     slug = slugify(title)
     existing, _ = find_page(session, slug)
@@ -260,6 +288,7 @@ def create_page(
         title=title,
         body=body,
         summary=summary or "Created the page",
+        tags=tags,
         rendered=rendered,
     )
     return SaveResult(page=page, revision=revision)
@@ -273,8 +302,9 @@ def edit_page(
     body: str,
     summary: str,
     limits: Limits,
+    tags: str | None = None,
 ) -> SaveResult:
-    """Save a new text for ``page``, edited from revision ``base_number``.
+    """Save a new text (and tags; None keeps them) for ``page``, edited from ``base_number``.
 
     If others saved since ``base_number``, their changes and the user's are merged when
     they do not overlap; otherwise EditConflict is raised with both texts. Saving an
@@ -282,6 +312,7 @@ def edit_page(
     """
     body = clean_body(body, limits)
     summary = clean_summary(summary)
+    tags = clean_tags(tags) if tags is not None else None
     page = _lock_page(session, page)
     if page.deleted:
         raise NotFound(f"{page.title} has been deleted.")
@@ -289,8 +320,12 @@ def edit_page(
         raise InvalidInput({"body": "The edit form is out of date; reload the page."})
     current = page.current_revision
     merged_with = None
+    if tags is None:
+        tags = current.tags
     if base_number != page.latest_number:
         base = get_revision(session, page, base_number)
+        if tags == base.tags:  # the user left the tags alone: keep what others set
+            tags = current.tags
         merge = merge_texts(base.body, body, current.body)
         if merge.conflicted:
             raise EditConflict(
@@ -303,10 +338,17 @@ def edit_page(
                 summary=summary,
             )
         body, merged_with = merge.text, page.latest_number
-    if body == current.body:
+    if body == current.body and tags == current.tags:
         return SaveResult(page=page, revision=None, merged_with=merged_with)
     revision = _append_revision(
-        session, page, author, RevisionKind.EDIT, title=page.title, body=body, summary=summary
+        session,
+        page,
+        author,
+        RevisionKind.EDIT,
+        title=page.title,
+        body=body,
+        summary=summary,
+        tags=tags,
     )
     return SaveResult(page=page, revision=revision, merged_with=merged_with)
 
@@ -344,6 +386,7 @@ def rename_page(
         title=new_title,
         body=current.body,
         summary=summary or f"Renamed from {old_title}",
+        tags=current.tags,
         rendered=_cached_rendering(session, current),
     )
     return SaveResult(page=page, revision=revision)
@@ -383,7 +426,7 @@ def restore_revision(
     if page.deleted:
         raise NotFound(f"{page.title} has been deleted; undelete it first.")
     old = get_revision(session, page, number)
-    if old.body == page.current_revision.body:
+    if old.body == page.current_revision.body and old.tags == page.current_revision.tags:
         raise InvalidInput({"restore": f"Revision {number} has the same text as the current one."})
     revision = _append_revision(
         session,
@@ -393,6 +436,7 @@ def restore_revision(
         title=page.title,
         body=old.body,
         summary=f"Restored revision {number} by {old.author.username}",
+        tags=old.tags,
         restored_from=number,
         rendered=_cached_rendering(session, old),
     )
@@ -411,6 +455,7 @@ def _append_same_text(
         title=page.title,
         body=current.body,
         summary=summary,
+        tags=current.tags,
         rendered=_cached_rendering(session, current),
     )
     return SaveResult(page=page, revision=revision)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import Page, RenderedRevision, Revision, User
+from .models import Page, RenderedRevision, Revision, User, split_tags
 from .render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 
 
@@ -43,6 +43,7 @@ class RevisionSummary:
     created_at: datetime
     summary: str
     author: AuthorName
+    tags: list[str]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ _PAGE_VIEW = (
         Revision.number,
         Revision.created_at,
         Revision.summary,
+        Revision.tags,
         User.username,
         RenderedRevision.renderer_version,
         RenderedRevision.html,
@@ -92,14 +94,16 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
     row = session.connection().execute(_PAGE_VIEW, {"slug": slug}).first()
     if row is None:
         return None
-    (page_id, slug, title, deleted, latest, revision_id, number, created_at, summary,
+    (page_id, slug, title, deleted, latest, revision_id, number, created_at, summary, tags,
      author, version, html, toc_html, wikilinks) = row
     if version != RENDERER_VERSION:
         cached = _render_and_cache(database, session.get(Revision, revision_id))
         html, toc_html, wikilinks = cached.html, cached.toc_html, cached.wikilinks
     return PageView(
         page=PageSummary(page_id, slug, title, deleted, latest),
-        revision=RevisionSummary(revision_id, number, created_at, summary, AuthorName(author)),
+        revision=RevisionSummary(
+            revision_id, number, created_at, summary, AuthorName(author), split_tags(tags)
+        ),
         shown=_shown(session, html, toc_html, wikilinks),
     )
 

@@ -56,13 +56,14 @@ def view(slug: str):
     return render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
 
 
-def _render_edit(page, *, body, summary, base_number, errors=None, preview=None, status=200):
+def _render_edit(page, *, body, summary, tags, base_number, errors=None, preview=None, status=200):
     return (
         render_template(
             "edit.html",
             page=page,
             body=body,
             summary=summary,
+            tags=tags,
             base_number=base_number,
             errors=errors or {},
             preview=preview,
@@ -85,21 +86,30 @@ def edit(slug: str):
         return redirect(url_for("pages.edit", slug=page.slug))
     if request.method == "GET":
         current = page.current_revision
-        return _render_edit(page, body=current.body, summary="", base_number=page.latest_number)
-    body, summary = form_text("body"), form_text("summary")
+        return _render_edit(
+            page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
+        )
+    body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     base = request.form.get("base", "")
     base_number = int(base) if base.isdigit() and len(base) < 12 else 0
     if request.form.get("action") == "preview":
         rendered, errors = _preview(body)
-        return _render_edit(page, body=body, summary=summary, base_number=base_number, preview=rendered, errors=errors)
+        return _render_edit(
+            page, body=body, summary=summary, tags=tags, base_number=base_number, preview=rendered, errors=errors
+        )
     session = get_session()
     try:
         check_form_encoding()
-        result = service.edit_page(session, acting_user(), page, base_number, body, summary, limits())
+        result = service.edit_page(
+            session, acting_user(), page, base_number, body, summary, limits(),
+            tags=tags if "tags" in request.form else None,
+        )
         session.commit()
     except InvalidInput as exc:
         session.rollback()
-        return _render_edit(page, body=body, summary=summary, base_number=base_number, errors=exc.errors, status=400)
+        return _render_edit(
+            page, body=body, summary=summary, tags=tags, base_number=base_number, errors=exc.errors, status=400
+        )
     except EditConflict as conflict:
         session.rollback()
         return render_template("conflict.html", conflict=conflict), 409
@@ -118,7 +128,7 @@ def edit(slug: str):
 def new():
     require(Action.CREATE)
     title = request.values.get("title", "")
-    body, summary = form_text("body"), form_text("summary")
+    body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     errors, preview = {}, None
     if request.method == "POST":
         if request.form.get("action") == "preview":
@@ -127,7 +137,9 @@ def new():
             session = get_session()
             try:
                 check_form_encoding()
-                result = service.create_page(session, acting_user(), title, body, summary, limits())
+                result = service.create_page(
+                    session, acting_user(), title, body, summary, limits(), tags=tags
+                )
                 session.commit()
             except InvalidInput as exc:
                 session.rollback()
@@ -139,7 +151,7 @@ def new():
                 return redirect(url_for("pages.view", slug=result.page.slug))
     status = 400 if errors and request.method == "POST" else 200
     return render_template(
-        "new.html", title=title, body=body, summary=summary, errors=errors, preview=preview
+        "new.html", title=title, body=body, summary=summary, tags=tags, errors=errors, preview=preview
     ), status
 
 

@@ -1,0 +1,77 @@
+"""Search: the results page and the title autocomplete used by the search box."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..db import get_session
+from ..models import Page
+from ..permissions import Action, can
+from ..reading import PageSummary
+from ..search.engine import IndexUnavailable
+from ..search.runtime import get_search
+from .common import int_arg, require
+
+bp = Blueprint("search", __name__)
+
+PER_PAGE = 10
+
+
+def _readable():
+    """A page-id check built on the one permission function (deleted pages stay hidden,
+    also in the moment before the index hears of the deletion)."""
+    from flask_login import current_user
+
+    viewer = current_user._get_current_object()
+    deleted = set(get_session().scalars(select(Page.id).where(Page.deleted.is_(True))))
+
+    def allowed(page_id: int) -> bool:
+        stub = PageSummary(page_id, "", "", page_id in deleted, 0)
+        return can(viewer, Action.READ, stub)
+
+    return allowed
+
+
+@bp.route("/search")
+def search_shortcut():
+    return redirect(url_for("search.results", **request.args))
+
+
+@bp.route("/-/search")
+def results():
+    require(Action.READ)
+    query = request.args.get("q", "")[: current_app.config.get("SEARCH_MAX_QUERY", 1000)]
+    page = min(int_arg("page") or 1, 1000)
+    found, unavailable = None, False
+    if query.strip():
+        search = get_search()
+        try:
+            found = search.engine.search(query, page=page, per_page=PER_PAGE, allowed=_readable())
+        except IndexUnavailable:
+            unavailable = True
+            search.changed()  # the indexer rebuilds it
+    return render_template("search.html", query=query, results=found, unavailable=unavailable)
+
+
+@bp.route("/-/search/titles")
+def titles():
+    """Titles for the search box's autocomplete, as JSON."""
+    require(Action.READ)
+    prefix = request.args.get("q", "")[:100]
+    if not prefix.strip():
+        return jsonify([])
+    try:
+        matches = get_search().engine.autocomplete(prefix, limit=8)
+    except IndexUnavailable:
+        matches = []
+    allowed = _readable()
+    slugs = {slug for _, slug in matches}
+    ids = dict(get_session().execute(select(Page.slug, Page.id).where(Page.slug.in_(slugs))).all())
+    return jsonify(
+        [
+            {"title": title, "url": url_for("pages.view", slug=slug)}
+            for title, slug in matches
+            if slug in ids and allowed(ids[slug])
+        ]
+    )
