@@ -102,7 +102,7 @@ def catch_up(session: Session, engine: WhooshEngine) -> int:
         )
     }
     if recent:
-        indexed = engine.indexed_revisions()
+        indexed = engine.indexed_revisions(recent)
         stale = [p for p, r in recent.items() if indexed.get(p) != r]
         if stale:
             upserts, removals = documents_for(session, stale)

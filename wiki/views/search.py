@@ -62,16 +62,7 @@ def titles():
     if not prefix.strip():
         return jsonify([])
     try:
-        matches = get_search().engine.autocomplete(prefix, limit=8)
+        matches = get_search().engine.autocomplete(prefix, limit=8, allowed=_readable())
     except IndexUnavailable:
         matches = []
-    allowed = _readable()
-    slugs = {slug for _, slug in matches}
-    ids = dict(get_session().execute(select(Page.slug, Page.id).where(Page.slug.in_(slugs))).all())
-    return jsonify(
-        [
-            {"title": title, "url": url_for("pages.view", slug=slug)}
-            for title, slug in matches
-            if slug in ids and allowed(ids[slug])
-        ]
-    )
+    return jsonify([{"title": title, "url": url_for("pages.view", slug=slug)} for title, slug in matches])
