@@ -105,18 +105,27 @@ def enable_user_command(username: str) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database (built aside; search stays online)."""
+    from pathlib import Path
+
+    from flask import current_app
     from sqlalchemy import func, select
 
     from .models import Page
     from .search import indexer
-    from .search.runtime import get_search
+    from .search.engine import IndexBusy, WhooshEngine
 
-    engine = get_search().engine
+    # Its own engine, without the web processes' background indexer.
+    engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
     with get_database().session() as session:
         total = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False)))
         with click.progressbar(length=total, label="Indexing pages") as bar:
             # The engine reports pages done so far; the bar wants increments.
-            indexer.rebuild(session, engine, progress=lambda done: bar.update(done - bar.pos))
+            try:
+                indexer.rebuild(session, engine, progress=lambda done: bar.update(done - bar.pos))
+            except IndexBusy:
+                raise click.ClickException(
+                    "Another process is writing the index; try again in a moment."
+                ) from None
     click.echo(f"Indexed {total} pages.")
 
 
