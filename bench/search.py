@@ -1,0 +1,541 @@
+"""Full-text search benchmark: reindex time, query and autocomplete latencies, save-to-searchable.
+
+    python bench/search.py                       # 10,000 pages (seeds bench/out/wiki-10000-1000.db once)
+    python bench/search.py --pages 10000 20000   # and how the figures scale
+    python bench/search.py --database-url sqlite:///copy.db   # an already seeded database
+    python bench/search.py --pages 10000 --profile phrases    # where one class's time goes
+
+For each database (SQLite files are copied first, so a seeded file is never changed):
+
+1. **reindex**: ``wiki.search.indexer.rebuild`` with a real database session and a
+   ``WhooshEngine`` in a temporary folder, exactly what ``flask reindex`` runs.
+2. **queries**: a fixed set of queries built deterministically from the corpus (words
+   counted over every 25th page), in classes: single words (common, medium, rare), AND of
+   2-3 words that occur together on a page, field queries (``title:``, ``author:``,
+   ``updated:``), phrases (word pairs that occur), prefixes. Every query is run once to
+   warm up, then ``--repeat`` times timed: ``engine.search(q, per_page=10)`` (top 10 with
+   highlighted snippets). p50 / p95 per class; a query that finds nothing is reported.
+3. **autocomplete**: 2-4 letter prefixes of real title words, ``engine.autocomplete``.
+4. **save -> searchable**: the app's own runtime (``SEARCH_BACKGROUND=True``: one
+   ``BackgroundIndexer`` thread, woken by the after-commit hook). Saves alternate between
+   creating a page and editing an existing one through ``wiki.pages`` (service layer, then
+   commit); each text carries a word found nowhere else. Measured: the save (service call +
+   commit) and the time from the commit until ``engine.search(word)`` finds the page
+   (polled every 10 ms, for at most 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import math
+import os
+import pstats
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from wiki import create_app  # noqa: E402
+from wiki.db import get_database  # noqa: E402
+from wiki.models import Page, Revision, User  # noqa: E402
+from wiki.pages import Limits, create_page, edit_page  # noqa: E402
+from wiki.search import indexer  # noqa: E402
+from wiki.search.engine import WhooshEngine  # noqa: E402
+
+REVISIONS_PAGE = 1000
+SAMPLE_EVERY = 25
+CLASSES = ["words", "and", "fields", "phrases", "prefixes"]
+TARGETS_MS = {"words": 50, "and": 50, "fields": 50, "phrases": 150, "prefixes": 150, "autocomplete": 20}
+REINDEX_TARGET_S = 60
+VISIBLE_TARGET_S = 1.0
+POLL_S = 0.010
+POLL_LIMIT_S = 10.0
+
+STOP = set("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers him his how i if in into is it its itself just let me more most
+my no nor not of off on once only or other our out over own same she should so some such than
+that the their them then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours none true false self
+return returns returned value values default object objects used using use may must one two also
+""".split())
+_FENCE = re.compile(r"```.*?```", re.S)
+_WORD = re.compile(r"[a-z]+")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+# ---------------------------------------------------------------------- databases
+
+
+def seeded_sqlite(workdir: Path, pages: int) -> Path:
+    """``workdir/wiki-<pages>-1000.db``, seeded with bench/seed.py unless it is there."""
+    path = workdir / f"wiki-{pages}-{REVISIONS_PAGE}.db"
+    if path.exists():
+        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as connection:
+            count = connection.execute("select count(*) from pages").fetchone()[0]
+        if count == pages + 1:
+            print(f"Using the seeded database {path} ({pages:,} pages)")
+            return path
+        raise SystemExit(f"{path} has {count - 1:,} pages, not {pages:,}: move it away or use --workdir")
+    from seed import seed
+
+    partial = Path(f"{path}.partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    print(f"Seeding {pages:,} pages into {path} (kept for later runs)...", flush=True)
+    timings = seed(f"sqlite:///{partial}", pages, REVISIONS_PAGE, quiet=True)
+    print(f"  seeded in {timings['total']:.1f} s", flush=True)
+    partial.rename(path)
+    return path
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy ``source`` (opened read-only: not even a -wal or -shm file appears beside it) and
+    bring the copy to the newest schema; a database seeded before a later migration (e.g.
+    revision tags) is still usable that way. Warns if its cached HTML is of another renderer
+    version: the reindex would then render every page, which it does not normally do."""
+    from sqlalchemy import create_engine
+
+    from wiki.migrate import upgrade
+    from wiki.render import RENDERER_VERSION
+
+    with sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+        stale = dst.execute("select count(*) from rendered_revisions where renderer_version != ?",
+                            (RENDERER_VERSION,)).fetchone()[0]
+    if stale:
+        print(f"WARNING: {stale:,} cached renderings are of another renderer version; reseed for a fair reindex time")
+    engine = create_engine(f"sqlite:///{target}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------- queries
+
+
+@dataclass
+class Vocabulary:
+    words: list[str]  # by document frequency, most common first
+    df: Counter
+    pages: list[tuple[int, str, list[str]]]  # (page id, title, words in order)
+    pairs: Counter
+    title_words: list[str]
+    sampled: int
+
+
+def vocabulary(session) -> Vocabulary:
+    rows = session.execute(
+        select(Page.id, Page.title, Revision.body)
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .where(Page.deleted.is_(False), Page.id % SAMPLE_EVERY == 0)
+        .order_by(Page.id)
+    ).all()
+    df: Counter = Counter()
+    pairs: Counter = Counter()
+    titles: Counter = Counter()
+    pages = []
+    for page_id, title, body in rows:
+        words = _WORD.findall(_FENCE.sub(" ", body).lower())
+        df.update({w for w in words if len(w) >= 4 and w not in STOP})
+        pairs.update({(a, b) for a, b in zip(words, words[1:])
+                      if len(a) >= 4 and len(b) >= 4 and a not in STOP and b not in STOP})
+        titles.update({w for w in _WORD.findall(title.lower()) if len(w) >= 4 and w not in STOP})
+        pages.append((page_id, title, words))
+    ordered = sorted(df, key=lambda w: (-df[w], w))
+    title_words = sorted(titles, key=lambda w: (-titles[w], w))
+    return Vocabulary(ordered, df, pages, pairs, title_words, len(rows))
+
+
+def _at_fraction(items: list, fraction: float, count: int, taken: set) -> list:
+    """``count`` items from ``items`` starting at ``fraction`` of its length, skipping taken ones."""
+    out = []
+    for item in items[int(len(items) * fraction):]:
+        if item not in taken:
+            out.append(item)
+            taken.add(item)
+            if len(out) == count:
+                break
+    return out
+
+
+def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
+    n = vocab.sampled
+    taken: set = set()
+    by_df = vocab.words
+    common = [w for w in by_df if vocab.df[w] <= 0.6 * n]  # leave out near-universal words
+    medium = [w for w in by_df if 0.02 * n <= vocab.df[w] <= 0.10 * n]
+    rare = [w for w in by_df if 3 <= vocab.df[w] < 0.02 * n]
+    words = _at_fraction(common, 0, 2, taken) + _at_fraction(medium, 0.3, 2, taken) + _at_fraction(rare, 0.3, 2, taken)
+
+    # AND: words that occur together on one sampled page, of common to medium frequency.
+    ands = []
+    usable = [w for w in by_df if 0.02 * n <= vocab.df[w] <= 0.4 * n]
+    usable_set = set(usable)
+    rng = random.Random(11)
+    for _page_id, _title, page_words in rng.sample(vocab.pages, min(200, len(vocab.pages))):
+        present = sorted({w for w in page_words if w in usable_set}, key=lambda w: (-vocab.df[w], w))
+        size = 2 if len(ands) % 2 == 0 else 3
+        if len(present) >= size + 2:
+            pick = [present[1], present[len(present) // 2], present[-1]][:size]
+            query = " ".join(pick)
+            if query not in ands:
+                ands.append(query)
+        if len(ands) == 5:
+            break
+
+    titles = [w for w in vocab.title_words if w not in STOP]
+    fields = [
+        f"title:{titles[len(titles) // 10]}",
+        f"title:{titles[len(titles) // 3]}",
+        "author:editor",
+        "author:alice",
+        "updated:>2024-01-01",
+        f"author:bob {medium[len(medium) // 2]}",
+    ]
+
+    mid_pairs = [p for p, c in vocab.pairs.items() if 0.01 * n <= c <= 0.2 * n]
+    mid_pairs.sort(key=lambda p: (-vocab.pairs[p], p))
+    phrases = []
+    for a, b in mid_pairs[:: max(1, len(mid_pairs) // 6)]:
+        phrases.append(f'"{a} {b}"')
+        if len(phrases) == 5:
+            break
+
+    stems = []
+    for w in common[5:60]:
+        stem = w[: 3 if len(stems) % 2 else 4]
+        if stem not in {s for s in stems} and stem not in ("conf", "pro"):
+            stems.append(stem)
+        if len(stems) == 3:
+            break
+    prefixes = ["config*", "pro*"] + [f"{s}*" for s in stems]
+    return {"words": words, "and": ands, "fields": fields, "phrases": phrases, "prefixes": prefixes}
+
+
+def autocomplete_prefixes(vocab: Vocabulary, count: int = 40) -> list[str]:
+    out = []
+    for index, word in enumerate(vocab.title_words[::max(1, len(vocab.title_words) // count)]):
+        prefix = word[: 2 + index % 3]
+        if prefix not in out:
+            out.append(prefix)
+    return out[:count]
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Result:
+    label: str
+    pages: int
+    reindex_s: float = float("nan")
+    indexed: int = 0
+    classes: dict[str, list[float]] = field(default_factory=dict)
+    per_query: dict[str, tuple[str, float, int, bool]] = field(default_factory=dict)
+    autocomplete: list[float] = field(default_factory=list)
+    saves: list[float] = field(default_factory=list)
+    visible: list[float] = field(default_factory=list)
+    not_found: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def time_queries(engine: WhooshEngine, queries: dict[str, list[str]], repeat: int, result: Result,
+                 profile: list[str]) -> None:
+    for cls, items in queries.items():
+        for q in items:  # warm-up (also records the hit counts)
+            found = engine.search(q, per_page=10)
+            if not found.total:
+                result.problems.append(f"query {q!r} ({cls}) finds nothing")
+    for cls, items in queries.items():
+        profiler = cProfile.Profile() if cls in profile else None
+        samples = []
+        for q in items:
+            mine = []
+            for _ in range(repeat):
+                if profiler:
+                    profiler.enable()
+                started = time.perf_counter()
+                found = engine.search(q, per_page=10)
+                elapsed = time.perf_counter() - started
+                if profiler:
+                    profiler.disable()
+                mine.append(elapsed)
+            samples += mine
+            result.per_query[q] = (cls, statistics.median(mine), found.total, found.timed_out)
+        result.classes[cls] = samples
+        if profiler:
+            print_profile(profiler, f"search, class {cls}")
+
+
+def time_autocomplete(engine: WhooshEngine, prefixes: list[str], repeat: int, result: Result,
+                      profile: bool) -> None:
+    for p in prefixes:
+        engine.autocomplete(p)
+    profiler = cProfile.Profile() if profile else None
+    for p in prefixes:
+        for _ in range(repeat):
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            engine.autocomplete(p)
+            elapsed = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+            result.autocomplete.append(elapsed)
+    if profiler:
+        print_profile(profiler, "autocomplete")
+
+
+def unique_word(number: int, salt: int) -> str:
+    letters = "bcdfghjklmnpqrstvwxz"
+    value, out = number * 7919 + salt, []
+    for _ in range(6):
+        value, digit = divmod(value, len(letters))
+        out.append(letters[digit])
+    return "qyx" + "".join(out) + "vork"
+
+
+def time_saves(app, count: int, result: Result, rng: random.Random, profile: bool = False) -> None:
+    """Saves through the service layer with the app's own background indexer running."""
+    runtime = app.extensions["wiki.search"]
+    runtime.ensure_started()  # the engine of this process and its indexer thread
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        # Profile the indexer thread's rounds (cProfile follows the thread that enables it).
+        run_once = runtime.indexer.run_once
+
+        def profiled_round():
+            profiler.enable()
+            try:
+                return run_once()
+            finally:
+                profiler.disable()
+
+        runtime.indexer.run_once = profiled_round
+    engine = runtime.engine
+    database = get_database(app)
+    limits = Limits()
+    with database.session() as session:
+        editor_id = session.scalar(select(User.id).where(User.username == "editor"))
+        page_ids = list(session.scalars(select(Page.id).where(Page.deleted.is_(False)).order_by(Page.id)))
+    salt = int(time.time()) % 100_000
+    time.sleep(1.5)  # let the indexer's first catch-up round finish
+    for number in range(count):
+        word = unique_word(number, salt)
+        started = time.perf_counter()
+        with database.session(write=True) as session:
+            author = session.get(User, editor_id)
+            if number % 2 == 0:
+                title = f"Search benchmark note {salt} {number}"
+                body = (f"A short note written by the search benchmark. It mentions {word} once, "
+                        "so that the page can be found right after the save.\n\n"
+                        "## Details\n\nNothing else of interest: the office move, the budget review.\n")
+                saved = create_page(session, author, title, body, "Benchmark note", limits)
+            else:
+                page = session.get(Page, rng.choice(page_ids))
+                body = page.current_revision.body.rstrip() + f"\n\nAdded by the benchmark: see {word}.\n"
+                saved = edit_page(session, author, page, page.latest_number, body, "Benchmark edit", limits)
+            page_id = saved.page.id
+            session.commit()
+        committed = time.perf_counter()
+        result.saves.append(committed - started)
+        deadline = committed + POLL_LIMIT_S
+        while True:  # bounded by POLL_LIMIT_S
+            found = engine.search(word, per_page=10)
+            if any(hit.page_id == page_id for hit in found.hits):
+                result.visible.append(time.perf_counter() - committed)
+                break
+            if time.perf_counter() > deadline:
+                result.not_found += 1
+                result.problems.append(f"saved page {page_id} not searchable for {word!r} after {POLL_LIMIT_S:g} s")
+                break
+            time.sleep(POLL_S)
+        time.sleep(rng.uniform(0.05, 0.3))  # saves are not back to back
+    if profiler:
+        runtime.indexer.stop()  # no round may be running while the figures are read
+        print_profile(profiler, "background indexer rounds during the saves")
+
+
+def print_profile(profiler: cProfile.Profile, what: str) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    print(f"\n--- cProfile: {what} ---\n{out.getvalue()}")
+
+
+def run_one(label: str, database_url: str, args, work: Path) -> Result:
+    instance = work / "instance"
+    index_dir = instance / "search"
+    app = create_app({
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": os.urandom(16).hex(),
+        "SEARCH_INDEX_PATH": str(index_dir),
+        "SEARCH_BACKGROUND": True,
+    })
+    database = get_database(app)
+    runtime = app.extensions["wiki.search"]
+    try:
+        with database.session() as session:
+            pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False)))
+        result = Result(label, pages)
+        print(f"\n=== {label}: {pages:,} pages", flush=True)
+
+        # 1. Full reindex, through the wiki's own path.
+        builder = WhooshEngine(index_dir)
+        profiler = cProfile.Profile() if "reindex" in args.profile else None
+        with database.session() as session:
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            indexer.rebuild(session, builder)
+            result.reindex_s = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+        result.indexed = len(builder.indexed_revisions())
+        builder.close()
+        print(f"reindex: {result.indexed:,} pages in {result.reindex_s:.1f} s "
+              f"({1000 * result.reindex_s / max(1, result.indexed):.2f} ms/page)", flush=True)
+        if profiler:
+            print_profile(profiler, "reindex (this process only; the indexing processes are not in it)")
+        if result.indexed != pages:
+            result.problems.append(f"the index has {result.indexed:,} pages, the database {pages:,}")
+
+        # 2-3. Queries and autocomplete, on a reused searcher (one engine per process).
+        with database.session() as session:
+            vocab = vocabulary(session)
+        queries = build_queries(vocab)
+        prefixes = autocomplete_prefixes(vocab)
+        engine = WhooshEngine(index_dir)
+        time_queries(engine, queries, args.repeat, result, args.profile)
+        time_autocomplete(engine, prefixes, args.repeat, result, "autocomplete" in args.profile)
+        engine.close()
+        print(f"{'class':9} {'median ms':>9} {'hits':>7}  query")
+        for q, (cls, median, total, timed_out) in result.per_query.items():
+            print(f"{cls:9} {ms(median):>9} {total:>7,}  {q}{'  (timed out)' if timed_out else ''}")
+        print(f"autocomplete prefixes: {' '.join(prefixes)}")
+        for cls in CLASSES:
+            s = result.classes[cls]
+            print(f"{cls:9} p50 {ms(percentile(s, 50)):>6} ms  p95 {ms(percentile(s, 95)):>6} ms  "
+                  f"({len(s)} searches)")
+        a = result.autocomplete
+        print(f"autocomplete p50 {ms(percentile(a, 50))} ms  p95 {ms(percentile(a, 95))} ms ({len(a)})", flush=True)
+
+        # 4. Saves with the real runtime: after-commit hook -> BackgroundIndexer thread.
+        time_saves(app, args.saves, result, random.Random(args.seed), "saves" in args.profile)
+        print(f"save p50 {ms(percentile(result.saves, 50))} ms  p95 {ms(percentile(result.saves, 95))} ms; "
+              f"searchable after commit p50 {ms(percentile(result.visible, 50))} ms  "
+              f"p95 {ms(percentile(result.visible, 95))} ms  max {ms(max(result.visible, default=float('nan')))} ms"
+              f" ({len(result.visible)} of {args.saves}; not found {result.not_found})", flush=True)
+        for problem in result.problems:
+            print(f"!!! {problem}")
+        return result
+    finally:
+        if runtime.indexer is not None:
+            runtime.indexer.stop()
+        if runtime.engine is not None:
+            runtime.engine.close()
+        database.dispose()
+
+
+# ---------------------------------------------------------------------- report
+
+
+def summary_table(results: list[Result]) -> str:
+    head = "| measure | " + " | ".join(f"{r.pages:,} pages" for r in results) + " | target |"
+    rows = [head, "|" + "---|" * (len(results) + 2)]
+    rows.append("| full reindex, s | " + " | ".join(f"{r.reindex_s:.1f}" for r in results)
+                + f" | < {REINDEX_TARGET_S} |")
+    names = {"words": "single words", "and": "AND of 2-3 words", "fields": "field queries",
+             "phrases": "phrases", "prefixes": "prefixes"}
+    for cls in CLASSES:
+        cells = [f"{ms(percentile(r.classes[cls], 50))} / {ms(percentile(r.classes[cls], 95))}" for r in results]
+        rows.append(f"| search, {names[cls]}, p50 / p95 ms | " + " | ".join(cells)
+                    + f" | p95 < {TARGETS_MS[cls]} |")
+    rows.append("| autocomplete p50 / p95 ms | " + " | ".join(
+        f"{ms(percentile(r.autocomplete, 50))} / {ms(percentile(r.autocomplete, 95))}" for r in results)
+        + f" | p95 < {TARGETS_MS['autocomplete']} |")
+    rows.append("| save (service layer + commit) p50 / p95 ms | " + " | ".join(
+        f"{ms(percentile(r.saves, 50))} / {ms(percentile(r.saves, 95))}" for r in results) + " | |")
+    rows.append("| commit -> searchable p50 / p95 ms | " + " | ".join(
+        f"{ms(percentile(r.visible, 50))} / {ms(percentile(r.visible, 95))}"
+        + (f" ({r.not_found} never)" if r.not_found else "") for r in results) + " | < 1000 |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, nargs="+", default=[10000],
+                        help="corpus sizes to seed (once) and measure on SQLite (default 10000)")
+    parser.add_argument("--database-url", help="measure this already seeded database instead (any backend; "
+                        "the saves add pages and revisions to it)")
+    parser.add_argument("--workdir", type=Path, default=HERE / "out", help="where seeded databases are kept")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query (default 5)")
+    parser.add_argument("--saves", type=int, default=30, help="timed saves (default 30)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", nargs="+", default=[], choices=[*CLASSES, "autocomplete", "reindex", "saves"],
+                        help="print cProfile figures for classes of queries, autocomplete, the reindex, or "
+                        "(saves) the background indexer's rounds during the saves")
+    args = parser.parse_args()
+
+    # SIGTERM must still run the finally blocks (the indexer thread, temporary folders).
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(143)))
+    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="wiki-search-bench-") as tmp:
+        work = Path(tmp)
+        if args.database_url:
+            run_dir = work / "given"
+            run_dir.mkdir()
+            results.append(run_one("given database", args.database_url, args, run_dir))
+        else:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            for pages in args.pages:
+                seeded = seeded_sqlite(args.workdir, pages)
+                run_dir = work / f"run-{pages}"
+                run_dir.mkdir()
+                copy = run_dir / "wiki.db"
+                started = time.perf_counter()
+                copy_sqlite(seeded, copy)
+                print(f"copied {seeded.name} in {time.perf_counter() - started:.1f} s")
+                try:
+                    results.append(run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, run_dir))
+                finally:
+                    shutil.rmtree(run_dir, ignore_errors=True)
+    print("\n" + summary_table(results))
+    return 1 if any(r.problems for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
