@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import math
 import os
 import pstats
 import random
@@ -58,6 +57,8 @@ from wiki.pages import Limits, create_page, edit_page  # noqa: E402
 from wiki.search import indexer  # noqa: E402
 from wiki.search.engine import WhooshEngine  # noqa: E402
 
+from views import ms, percentile  # noqa: E402  (the HTTP benchmark's statistics)
+
 REVISIONS_PAGE = 1000
 SAMPLE_EVERY = 25
 CLASSES = ["words", "and", "fields", "phrases", "prefixes"]
@@ -78,18 +79,6 @@ return returns returned value values default object objects used using use may m
 """.split())
 _FENCE = re.compile(r"```.*?```", re.S)
 _WORD = re.compile(r"[a-z]+")
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
 
 
 # ---------------------------------------------------------------------- databases
