@@ -6,6 +6,7 @@ Every view and template asks :func:`can`; group or space permissions are added h
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from flask import current_app
 
@@ -52,4 +53,20 @@ def can(user, action: Action | str, page: Page | None = None) -> bool:
         return False
     if action == Action.UNDELETE:
         return False  # nothing to undelete
+    return allowed
+
+
+def readable_pages(session, user) -> Callable[[int], bool]:
+    """A check of page ids for lists that hold only ids (search results), built on
+    :func:`can`. Deleted pages stay hidden, also in the moment before the search index
+    hears of a deletion."""
+    from sqlalchemy import select
+
+    from .reading import PageSummary
+
+    deleted = set(session.scalars(select(Page.id).where(Page.deleted.is_(True))))
+
+    def allowed(page_id: int) -> bool:
+        return can(user, Action.READ, PageSummary(page_id, "", "", page_id in deleted, 0))
+
     return allowed

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from ..db import get_session
-from ..models import Page
-from ..permissions import Action, can
-from ..reading import PageSummary
+from ..permissions import Action, readable_pages
 from ..search.engine import IndexUnavailable
 from ..search.runtime import get_search
 from .common import int_arg, require
@@ -19,18 +25,7 @@ PER_PAGE = 10
 
 
 def _readable():
-    """A page-id check built on the one permission function (deleted pages stay hidden,
-    also in the moment before the index hears of the deletion)."""
-    from flask_login import current_user
-
-    viewer = current_user._get_current_object()
-    deleted = set(get_session().scalars(select(Page.id).where(Page.deleted.is_(True))))
-
-    def allowed(page_id: int) -> bool:
-        stub = PageSummary(page_id, "", "", page_id in deleted, 0)
-        return can(viewer, Action.READ, stub)
-
-    return allowed
+    return readable_pages(get_session(), current_user._get_current_object())
 
 
 @bp.route("/search")
