@@ -583,8 +583,15 @@ def _cpu_ratio(result: "Result") -> float | None:
 
 
 def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path) -> Result:
-    from seed import PASSWORD
+    from sqlalchemy import create_engine
 
+    from seed import PASSWORD
+    from wiki.migrate import upgrade
+
+    # A database seeded by an older version gets the current schema first.
+    engine = create_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
     slugs, history_revisions = page_slugs(database_url)
     rng = random.Random(args.seed)
     url_slugs = [rng.choice(slugs) for _ in range(args.urls)]
