@@ -30,7 +30,6 @@ gets :class:`IndexBusy` until the new generation is live; the caller then resume
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re
@@ -38,7 +37,6 @@ import shutil
 import threading
 import time
 import warnings
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,9 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from markupsafe import Markup
-from whoosh import collectors, fields, highlight, scoring
+from whoosh import fields
 from whoosh import query as wquery
-from whoosh.analysis import NgramFilter, Token
+from whoosh.analysis import NgramFilter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, LockError
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
@@ -58,7 +56,6 @@ from whoosh.util.filelock import FileLock, try_for
 
 from wiki.search.query import (
     FIELD_BOOSTS,
-    SearchTimeout,
     clean,
     correctable_words,
     fold,
@@ -70,6 +67,8 @@ from wiki.search.query import (
     plain_terms,
     text_analyzer,
 )
+from wiki.search.scoring import CallerError, FieldWeighting, PageCollector
+from wiki.search.snippets import SNIPPET_SCAN_CHARS, WORD, make_snippet
 
 __all__ = [
     "Hit",
@@ -107,9 +106,6 @@ FEW_HITS = 3
 MAX_CORRECTED_WORDS = 6
 """A suggestion corrects at most the first six words of a query."""
 
-SNIPPET_CHARS = 200
-SNIPPET_FRAGMENTS = 2
-SNIPPET_SCAN_CHARS = 32_768
 """Only the start of a very long page is scanned for snippet matches."""
 
 AUTOCOMPLETE_GRAM = 20
@@ -275,228 +271,6 @@ def _state_fields(hwm: int) -> dict:
     return {"key": STATE_KEY, "page_id": 0, "revision_id": 0, "state": {"hwm": hwm, "schema": SCHEMA_VERSION}}
 
 
-# ---------------------------------------------------------------------- scoring
-
-
-class _BM25F(scoring.BM25F):
-    """Whoosh's BM25F times a per-field weight (``field_boosts``, e.g. title 3, body 1),
-    with each segment's field-length normalisation precomputed once instead of looked up
-    per posting: that look-up was a quarter of the time of a search for common words."""
-
-    def __init__(self, field_boosts: dict[str, float]):
-        super().__init__()
-        self.field_boosts = dict(field_boosts)
-        self._lengths: dict[tuple[str, str], array] = {}
-        self._norms: dict[tuple[str, str], tuple[float, array]] = {}
-
-    def forget_except(self, segment_ids: set[str]) -> None:
-        """Drop the tables of segments that are no longer in the index."""
-        for table in (self._lengths, self._norms):
-            for key in [k for k in table if k[0] not in segment_ids]:
-                del table[key]
-
-    def norms(self, searcher, fieldname: str) -> array | None:
-        reader = searcher.reader()
-        segment = reader.segment()
-        if segment is None:
-            return None
-        key = (segment.segment_id(), fieldname)
-        avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
-        cached = self._norms.get(key)
-        if cached is not None and cached[0] == avgfl:
-            return cached[1]
-        lengths = self._lengths.get(key)
-        if lengths is None:
-            lengths = array(
-                "d",
-                (reader.doc_field_length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())),
-            )
-            self._lengths[key] = lengths
-        k1, b = self.K1, self._field_B.get(fieldname, self.B)
-        norms = array("d", (k1 * ((1 - b) + b * length / avgfl) for length in lengths))
-        self._norms[key] = (avgfl, norms)
-        return norms
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        if not searcher.schema[fieldname].scorable:
-            return scoring.WeightScorer.for_(searcher, fieldname, text)
-        norms = self.norms(searcher, fieldname)
-        if norms is None:
-            return super().scorer(searcher, fieldname, text, qf=qf)
-        return _BM25FScorer(
-            searcher,
-            fieldname,
-            text,
-            k1=self.K1,
-            b=self._field_B.get(fieldname, self.B),
-            boost=self.field_boosts.get(fieldname, 1.0),
-            norms=norms,
-        )
-
-
-class _BM25FScorer(scoring.BaseScorer):
-    def __init__(self, searcher, fieldname, text, *, k1, b, boost, norms):
-        parent = searcher.get_parent()
-        idf = parent.idf(fieldname, text)
-        avgfl = parent.avg_field_length(fieldname) or 1
-        self._top = boost * idf * (k1 + 1)
-        self._norms = norms
-        self._idf, self._avgfl, self._k1, self._b, self._boost = idf, avgfl, k1, b, boost
-        info = searcher.term_info(fieldname, text)
-        self._maxquality = self._bm25(info.max_weight(), info.min_length())
-
-    def _bm25(self, weight, length):
-        return self._boost * scoring.bm25(self._idf, weight, length, self._avgfl, self._b, self._k1)
-
-    def supports_block_quality(self):
-        return True
-
-    def score(self, matcher):
-        weight = matcher.weight()
-        return self._top * weight / (weight + self._norms[matcher.id()])
-
-    def max_quality(self):
-        return self._maxquality
-
-    def block_quality(self, matcher):
-        return self._bm25(matcher.block_max_weight(), matcher.block_min_length())
-
-
-# ---------------------------------------------------------------------- collecting
-
-
-class _CallerError(Exception):
-    """Wraps an exception raised by the caller's ``allowed`` callable, to re-raise as is."""
-
-
-class _PageCollector(collectors.TopCollector):
-    """The top N pages by score, with an exact total, a permission filter and a deadline.
-
-    Block-quality skipping is off: it made no search faster here (common words fill every
-    block) and it would make the total an estimate. The matcher may still be simplified,
-    but never pruned by a minimum score, for the same reason.
-    """
-
-    def __init__(self, limit: int, allowed: Callable[[int], bool] | None, deadline: float):
-        super().__init__(limit=limit, usequality=False)
-        self._allowed = allowed
-        self._deadline = deadline
-        self._verdicts: dict[int, bool] = {}
-        self._page_ids = None
-        self.timed_out = False
-
-    def run(self):
-        try:
-            for subsearcher, offset in self.top_searcher.leaf_searchers():
-                if self.timed_out:
-                    break
-                self.set_subsearcher(subsearcher, offset)
-                self.collect_matches()
-        except SearchTimeout:
-            self.timed_out = True
-        finally:
-            self.finish()
-
-    def set_subsearcher(self, subsearcher, offset):
-        super().set_subsearcher(subsearcher, offset)
-        reader = subsearcher.reader()
-        self._page_ids = reader.column_reader("page_id") if reader.has_column("page_id") else None
-
-    def collect_matches(self):
-        collect = self.collect
-        allowed = self._allowed
-        verdicts = self._verdicts
-        page_ids = self._page_ids
-        deadline = self._deadline
-        if page_ids is None:
-            return  # a segment holding only the state document
-        for count, sub_docnum in enumerate(self.matches(), 1):
-            # Checking the clock every 64 matches costs nothing measurable.
-            if not count & 63 and time.monotonic() > deadline:
-                self.timed_out = True
-                return
-            # The state document has no text, date or tags, so no query matches it: page
-            # ids are only read when there is a permission filter.
-            if allowed is not None:
-                page_id = page_ids[sub_docnum]
-                verdict = verdicts.get(page_id)
-                if verdict is None:
-                    try:
-                        verdict = verdicts[page_id] = bool(allowed(page_id))
-                    except Exception as exc:
-                        raise _CallerError() from exc
-                if not verdict:
-                    continue
-            collect(sub_docnum)
-
-    def _collect(self, global_docnum, score):
-        key = super()._collect(global_docnum, score)
-        self.minscore = 0  # see the class docstring: no pruning by score
-        return key
-
-
-# ---------------------------------------------------------------------- snippets
-
-_WORD = re.compile(r"\w+")
-_SPACES = re.compile(r"\s+")
-
-
-class _MarkFormatter(highlight.Formatter):
-    """Escapes all text and wraps matches in ``<mark>``: the only markup a snippet has."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(_SPACES.sub(" ", text), quote=True)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + self._text(highlight.get_text(text, token, replace)) + "</mark>"
-
-
-_FORMATTER = _MarkFormatter()
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=50, charlimit=SNIPPET_SCAN_CHARS)
-_FRAGMENT_SCORER = highlight.BasicFragmentScorer()
-
-
-def _highlight_tokens(text: str, terms: set[str]):
-    # Whoosh's highlighter re-runs the full analyzer over the text (about 2 ms for a 4 KB
-    # page); a regex and the cached word -> term map give the same tokens ~10x faster.
-    token = Token(positions=True, chars=True)
-    for position, match in enumerate(_WORD.finditer(text)):
-        term = index_term(match.group())
-        token.text = term or match.group()
-        token.pos = position
-        token.startchar, token.endchar = match.span()
-        token.boost = 1.0
-        token.matched = term is not None and term in terms
-        yield token
-
-
-def make_snippet(body: str, terms: set[str]) -> Markup:
-    """An HTML snippet of ``body``: up to two ~200-character passages around the best
-    matches of ``terms`` (indexed terms, i.e. stems), matches in ``<mark>``, all text
-    escaped; the start of the body when nothing matches."""
-    text = body[:SNIPPET_SCAN_CHARS]
-    if terms:
-        fragments = _FRAGMENTER.fragment_tokens(text, _highlight_tokens(text, terms))
-        best = highlight.top_fragments(fragments, SNIPPET_FRAGMENTS, _FRAGMENT_SCORER, highlight.FIRST)
-        if best:
-            out = _FORMATTER.format(best)
-            if _WORD.search(text, 0, best[0].startchar):
-                out = "… " + out
-            if _WORD.search(body, best[-1].endchar):
-                out += " …"
-            return Markup(out.strip())
-    source = text[: SNIPPET_CHARS * 2]
-    lead = _SPACES.sub(" ", source).strip()
-    if len(lead) > SNIPPET_CHARS:
-        cut = lead.rfind(" ", 0, SNIPPET_CHARS)
-        lead = lead[: cut if cut > SNIPPET_CHARS // 2 else SNIPPET_CHARS] + " …"
-    elif len(body) > len(source):
-        lead += " …"
-    return Markup(html.escape(lead, quote=True))
-
-
 # ---------------------------------------------------------------------- the engine
 
 
@@ -551,7 +325,7 @@ class WhooshEngine:
         self.directory = Path(directory)
         self.writer_timeout = writer_timeout
         self.schema = build_schema()
-        self._weighting = _BM25F(FIELD_BOOSTS)
+        self._weighting = FieldWeighting(FIELD_BOOSTS)
         self._lock = threading.RLock()
         self._live: _Live | None = None
 
@@ -783,7 +557,7 @@ class WhooshEngine:
             live = self._live_locked()
             try:
                 return self._search(live.searcher, text, page, per_page, allowed)
-            except _CallerError as exc:
+            except CallerError as exc:
                 raise exc.__cause__ from None
             except IndexUnavailable:
                 self._close_locked()
@@ -797,7 +571,7 @@ class WhooshEngine:
         q, fallback = parse(text, self.schema)
         try:
             collector = self._collect(searcher, q, page * per_page, allowed)
-        except _CallerError:
+        except CallerError:
             raise
         except Exception:
             # A query the parser accepted but Whoosh cannot run is a bug here, not the
@@ -827,9 +601,9 @@ class WhooshEngine:
             timed_out=collector.timed_out,
         )
 
-    def _collect(self, searcher, q, wanted, allowed) -> _PageCollector:
+    def _collect(self, searcher, q, wanted, allowed) -> PageCollector:
         deadline = time.monotonic() + self.time_limit
-        collector = _PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
+        collector = PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
         context = searcher.context()
         context.deadline = deadline  # read by the matchers of wiki.search.query
         searcher.search_with_collector(q, collector, context=context)
@@ -858,7 +632,7 @@ class WhooshEngine:
                 if allowed is not None and not allowed(page_id):
                     continue
             except Exception as exc:
-                raise _CallerError() from exc
+                raise CallerError() from exc
             return self._hit(searcher, docnum, 0.0, terms)
         return None
 
@@ -936,7 +710,7 @@ class WhooshEngine:
                 if not matcher.is_active():
                     break
                 text = searcher.stored_fields(matcher.id()).get(name) or ""
-                for match in _WORD.finditer(text[:SNIPPET_SCAN_CHARS]):
+                for match in WORD.finditer(text[:SNIPPET_SCAN_CHARS]):
                     if index_term(match.group()) == term:
                         forms.add(fold(match.group()))
                 matcher.next()
@@ -955,7 +729,7 @@ class WhooshEngine:
         a word starting with it (case- and accent-insensitive), shortest titles first.
         Raises IndexUnavailable; exceptions from ``allowed`` propagate."""
         folded = fold(clean(prefix if isinstance(prefix, str) else ""))[:200]
-        words = _WORD.findall(folded)
+        words = WORD.findall(folded)
         limit = min(max(1, _as_int(limit, 8)), 50)
         if not words:
             return []
