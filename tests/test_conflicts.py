@@ -57,6 +57,18 @@ def test_overlapping_edits_show_a_conflict_page_with_the_users_text_intact(clien
     assert bodies(db_session, page) == [BASE, BASE.replace("120 EUR", "100 EUR")]
 
 
+def test_the_conflict_page_keeps_the_users_tags(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
+    auth.login("editor")
+    response = client.post(
+        "/wiki/travel/edit",
+        data={"body": BASE.replace("120 EUR", "150 EUR"), "summary": "", "base": "1", "tags": "Finance, travel"},
+    )
+    assert response.status_code == 409
+    assert 'name="tags" value="finance, travel"' in response.get_data(as_text=True)
+
+
 def test_the_resolved_conflict_saves_as_a_new_revision(client, auth, db_session, users):
     page = make_page(db_session, users["editor"], "Travel", BASE)
     edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)

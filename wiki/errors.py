@@ -43,6 +43,7 @@ class EditConflict(WikiError):
     merged: str
     current_number: int
     summary: str = ""
+    tags: str = ""  # the tags the user's form had
     message: str = field(default="Someone else saved this page while you were editing it.")
 
     def __post_init__(self):

@@ -278,6 +278,7 @@ def create_page(
             merged=merge_texts("", body, current.body).text,
             current_number=theirs.latest_number,
             summary=summary,
+            tags=tags,
             message=f"{current.author.username} created this page while you were writing it.",
         ) from None
     revision = _append_revision(
@@ -336,6 +337,7 @@ def edit_page(
                 merged=merge.text,
                 current_number=page.latest_number,
                 summary=summary,
+                tags=tags,
             )
         body, merged_with = merge.text, page.latest_number
     if body == current.body and tags == current.tags:
