@@ -289,3 +289,17 @@ def test_a_typo_gets_a_did_you_mean_suggestion(app, client, auth, db_session, us
     auth.login("reader")
     html = client.get("/-/search?q=printre").get_data(as_text=True)
     assert 'Did you mean <a href="/-/search?q=printer">printer</a>' in html
+
+
+def test_a_revision_committed_after_a_newer_one_was_indexed_is_still_indexed(app, db_session, users):
+    """On PostgreSQL a save can commit after a save with a larger revision id was indexed;
+    the high-water mark has then passed it. The indexer looks at recent revisions again."""
+    page = make_page(db_session, users["editor"], "Late", "first words\n")
+    search_now(app)
+    late = edit(db_session, users["editor"], page, "quokka words\n").revision
+    with app.app_context():
+        engine = get_search().engine
+        engine.apply([], [], high_water_mark=late.id + 5)  # the mark moved past it unseen
+        assert engine.search("quokka").hits == []
+        search_now(app)
+        assert [hit.title for hit in engine.search("quokka").hits] == ["Late"]
