@@ -334,3 +334,20 @@ def test_too_many_tags_are_refused_with_the_text_kept(client, auth):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "at most 20 tags" in html and "my words" in html
+
+
+def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(client, auth, db_session, users, monkeypatch):
+    """A page saved before a renderer change made it unrenderable never disappears."""
+    make_page(db_session, users["editor"], "Legacy", "old <b>text</b> kept\n")
+    import wiki.reading
+    from wiki.render import RenderError
+
+    def refuse(_text):
+        raise RenderError("This page nests too deeply.")
+
+    monkeypatch.setattr(wiki.reading, "RENDERER_VERSION", wiki.reading.RENDERER_VERSION + 1)
+    monkeypatch.setattr(wiki.reading, "render_markdown", refuse)
+    auth.login("reader")
+    html = client.get("/wiki/legacy").get_data(as_text=True)
+    assert "This page nests too deeply." in html
+    assert "old &lt;b&gt;text&lt;/b&gt; kept" in html

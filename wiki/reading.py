@@ -117,6 +117,19 @@ def _shown(session: Session, html: str, toc_html: str, wikilinks: str) -> ShownR
     return ShownRevision(html=Markup(html), toc_html=Markup(toc_html))
 
 
+def fresh_rendering(body: str) -> tuple[str, str, str]:
+    """Render a stored text again: ``(html, toc_html, wikilinks)``.
+
+    A text saved before a renderer change made it unrenderable is shown escaped, with the
+    reason, so it is never lost from view (or from search).
+    """
+    try:
+        rendered = render_markdown(body)
+    except RenderError as exc:
+        return f'<p class="render-error">{escape(str(exc))}</p><pre>{escape(body)}</pre>', "", ""
+    return rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks))
+
+
 def _render_and_cache(database, revision: Revision) -> RenderedRevision:
     """Render a revision whose cache entry is missing or stale, and store it.
 
@@ -124,13 +137,7 @@ def _render_and_cache(database, revision: Revision) -> RenderedRevision:
     must not turn into a write (on SQLite that fails instead of waiting), and losing a
     race with another worker storing the same rendering is harmless.
     """
-    try:
-        rendered = render_markdown(revision.body)
-        html, toc, links = rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks))
-    except RenderError as exc:
-        # Saved before a renderer change made it unrenderable: never lose the text.
-        html = f'<p class="render-error">{escape(str(exc))}</p><pre>{escape(revision.body)}</pre>'
-        toc, links = "", ""
+    html, toc, links = fresh_rendering(revision.body)
     entry = RenderedRevision(
         revision_id=revision.id,
         renderer_version=RENDERER_VERSION,

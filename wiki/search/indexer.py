@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Page, RenderedRevision, Revision, User, utcnow
-from ..render import RENDERER_VERSION, RenderError, render_markdown
+from ..reading import fresh_rendering
+from ..render import RENDERER_VERSION
 from .engine import IndexBusy, IndexUnavailable, PageDocument, WhooshEngine
 from .text import readable_text
 
@@ -43,10 +44,7 @@ _CURRENT = (
 
 def _document(page: Page, revision: Revision, author: str, html: str | None, version) -> PageDocument:
     if html is None or version != RENDERER_VERSION:
-        try:
-            html = render_markdown(revision.body).html
-        except RenderError:
-            html = ""
+        html = fresh_rendering(revision.body)[0]
     text = readable_text(html)
     return PageDocument(
         page_id=page.id,
@@ -149,7 +147,6 @@ class BackgroundIndexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.rebuilding = False
 
     def start(self) -> None:
         with self._lock:
@@ -171,18 +168,14 @@ class BackgroundIndexer:
         with self.database.session() as session:
             try:
                 if not self.engine.exists():
-                    self.rebuilding = True
                     rebuild(session, self.engine)
-                    self.rebuilding = False
                     return 0
                 return catch_up(session, self.engine)
             except IndexBusy:
                 return 0
             except IndexUnavailable:
                 log.warning("search index unusable; rebuilding it from the database")
-                self.rebuilding = True
                 rebuild(session, self.engine)  # a new generation replaces the damaged one
-                self.rebuilding = False
                 return 0
 
     def _run(self) -> None:
@@ -195,4 +188,3 @@ class BackgroundIndexer:
                 self.run_once()
             except Exception:  # noqa: BLE001 - the thread must survive to retry next round
                 log.exception("search indexing failed; will retry")
-                self.rebuilding = False
