@@ -1,0 +1,55 @@
+"""First run, logging in and out, and what each role sees, in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import log_in
+
+NEW_ADMIN_PASSWORD = "a long admin passphrase"
+
+
+def test_the_first_visitor_sets_up_the_admin_account(live, page):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/-/setup$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
+    page.get_by_label("Password again").fill(NEW_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Create admin account").click()
+
+    # Signed in as the new admin, on the (not yet written) home page, with admin powers.
+    expect(page.get_by_role("heading", level=1)).to_have_text("There is no page here yet")
+    page.get_by_role("link", name="Create this page").click()
+    expect(page.get_by_label("Title")).to_have_value("Home")
+    page.goto("/-/setup")
+    expect(page).to_have_url(re.compile(r"/-/login$|/wiki/home$"))
+
+
+def test_setup_refuses_mismatched_passwords_and_keeps_the_username(live, page):
+    page.goto("/-/setup")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
+    page.get_by_label("Password again").fill("something else entirely")
+    page.get_by_role("button", name="Create admin account").click()
+    expect(page.get_by_text("The two passwords differ.")).to_be_visible()
+    expect(page.get_by_label("Username")).to_have_value("ada")
+
+
+def test_a_user_logs_in_and_out(staff, page):
+    page.goto("/wiki/policy")
+    expect(page).to_have_url(re.compile(r"/-/login\?next="))
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password", exact=True).fill("wrong password!")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
+
+    log_in(page, "editor")
+    page.goto("/wiki/policy")
+    expect(page.get_by_role("heading", level=1)).to_have_text("There is no page here yet")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/-/login$"))
+    page.goto("/wiki/policy")
+    expect(page).to_have_url(re.compile(r"/-/login\?next="))
