@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from .errors import InvalidInput
 from .models import Page, RenderedRevision, Revision, User, split_tags
 from .render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 
@@ -115,6 +116,18 @@ def _shown(session: Session, html: str, toc_html: str, wikilinks: str) -> ShownR
         html = mark_missing_links(html, set(slugs).difference(existing))
     # The HTML was sanitised by the render pipeline before it was stored.
     return ShownRevision(html=Markup(html), toc_html=Markup(toc_html))
+
+
+def preview(session: Session, body: str) -> ShownRevision:
+    """A text being edited, as its page would show it (missing wiki links marked).
+
+    Raises InvalidInput when the renderer refuses the text.
+    """
+    try:
+        rendered = render_markdown(body)
+    except RenderError as exc:
+        raise InvalidInput({"body": str(exc)}) from None
+    return _shown(session, rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks)))
 
 
 def fresh_rendering(body: str) -> tuple[str, str, str]:

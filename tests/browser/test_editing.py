@@ -98,3 +98,82 @@ def test_overlapping_edits_show_a_conflict_screen_that_keeps_the_users_text(staf
     expect(alice.locator(".markdown-body")).to_have_text("Restart the service with systemctl, then drain the queue.")
     alice.goto("/wiki/runbook/history")
     expect(alice.locator("table.history tbody tr")).to_have_count(3)
+
+
+def test_the_live_preview_follows_the_text_through_the_servers_pipeline(staff, page):
+    arrange_page(staff, "Runbook", "Restart the service.\n")
+    log_in(page, "editor")
+    page.goto("/wiki/runbook/edit")
+    preview = page.locator("#editor-preview .markdown-body")
+    expect(preview).to_contain_text("Restart the service.")
+    page.get_by_label("Text (Markdown)").fill(
+        "## Before you start\n\nAsk [[Operations]] first.\n\n<script>alert(1)</script>\n"
+    )
+    expect(preview.get_by_role("heading", name="Before you start")).to_be_visible()
+    expect(preview.get_by_role("link", name="Operations")).to_have_class(re.compile(r"\bmissing\b"))
+    # The preview is the server's sanitised HTML: the script shows as text and never runs.
+    expect(preview).to_contain_text("<script>alert(1)</script>")
+    expect(preview.locator("script")).to_have_count(0)
+    # Nothing was saved by previewing.
+    with staff.session() as session:
+        from wiki.pages import find_page
+
+        assert find_page(session, "runbook")[0].latest_number == 1
+
+
+def test_a_text_the_renderer_refuses_is_explained_in_the_preview(staff, page):
+    log_in(page, "editor")
+    page.goto("/-/new")
+    page.get_by_label("Text (Markdown)").fill(">" * 200 + " deep\n")
+    expect(page.locator("#editor-preview .preview-message")).to_contain_text("too deeply")
+
+
+def test_toolbar_and_shortcuts_format_the_selection(staff, page):
+    log_in(page, "editor")
+    page.goto("/-/new")
+    text = page.get_by_label("Text (Markdown)")
+    text.fill("urgent")
+    text.select_text()
+    page.get_by_role("toolbar", name="Formatting").get_by_role("button", name=re.compile("^Bold")).click()
+    expect(text).to_have_value("**urgent**")
+    text.press("End")
+    text.press("Enter")
+    page.get_by_role("button", name=re.compile("^Table")).click()
+    expect(text).to_have_value(re.compile(r"\*\*urgent\*\*\n+\|.*\|\n\|\s*-+"))
+    text.fill("note")
+    text.select_text()
+    text.press("Control+i")
+    expect(text).to_have_value("_note_")
+    expect(page.locator("#editor-preview .markdown-body em")).to_have_text("note")
+
+
+def test_ctrl_s_saves_the_page(staff, page):
+    arrange_page(staff, "Runbook", "Restart the service.\n")
+    log_in(page, "editor")
+    page.goto("/wiki/runbook/edit")
+    page.get_by_label("Text (Markdown)").fill("Restart the service twice.\n")
+    page.get_by_label("Summary of your change").fill("twice")
+    page.keyboard.press("Control+s")
+    expect(page).to_have_url(re.compile(r"/wiki/runbook$"))
+    expect(page.locator(".markdown-body")).to_have_text("Restart the service twice.")
+    page.goto("/wiki/runbook/history")
+    expect(page.locator("table.history tbody tr").first).to_contain_text("twice")
+
+
+def test_leaving_with_unsaved_changes_asks_first(staff, new_page):
+    arrange_page(staff, "Runbook", "Restart the service.\n")
+    page = new_page()
+    log_in(page, "editor")
+    page.goto("/wiki/runbook/edit")
+    # Unchanged: leaving is silent.
+    page.get_by_role("link", name="History").click()
+    expect(page).to_have_url(re.compile(r"/history$"))
+
+    page.goto("/wiki/runbook/edit")
+    page.get_by_label("Text (Markdown)").fill("Half-written thoughts")
+    new_page.problems.expected_dialogs = 1
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("link", name="History").click()
+    assert asked.value.type == "beforeunload"
+    # Dismissed: the user stays with the text.
+    expect(page.get_by_label("Text (Markdown)")).to_have_value("Half-written thoughts")

@@ -18,6 +18,7 @@ from ..db import get_database, get_session
 from ..errors import EditConflict, InvalidInput
 from ..permissions import Action
 from ..reading import page_view
+from ..reading import preview as preview_text
 from ..slugs import slugify
 from .common import (
     acting_user,
@@ -74,7 +75,7 @@ def _render_edit(page, *, body, summary, tags, base_number, errors=None, preview
 
 def _preview(body: str):
     try:
-        return service.render_checked(service.clean_body(body, limits())), {}
+        return preview_text(get_session(), service.clean_body(body, limits())), {}
     except InvalidInput as exc:
         return None, exc.errors
 
