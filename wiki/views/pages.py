@@ -12,7 +12,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
+from .. import catalog
 from .. import pages as service
 from ..db import get_database, get_session
 from ..errors import EditConflict, InvalidInput
@@ -37,6 +39,23 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 def home():
     return redirect(url_for("pages.view", slug=slugify(current_app.config["HOME_PAGE"])))
+
+
+@bp.route("/-/pages")
+def all_pages():
+    """Every page the viewer may read, alphabetically, optionally filtered by title."""
+    require(Action.READ)
+    args = request.args
+    title_filter = catalog.clean_text_arg(args.get("q"), catalog.MAX_FILTER_CHARS)
+    index = catalog.all_pages(
+        get_session(),
+        current_user._get_current_object(),
+        title_filter=title_filter,
+        after=catalog.clean_text_arg(args.get("after"), catalog.MAX_CURSOR_CHARS) or None,
+        before=catalog.clean_text_arg(args.get("before"), catalog.MAX_CURSOR_CHARS) or None,
+        limit=current_app.config["PAGE_SIZE"],
+    )
+    return render_template("all_pages.html", index=index)
 
 
 @bp.route("/wiki/<slug>")

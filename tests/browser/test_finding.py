@@ -1,0 +1,133 @@
+"""Finding pages in a real browser: search, title autocomplete, the page index, the header
+by keyboard alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.helpers import make_page
+from wiki import accounts
+
+from .conftest import log_in
+
+PAGES = {
+    "Office move 2019": "We forgot to label the **server racks** before unplugging them.\n",
+    "Office plants": "Water them on Fridays.\n",
+    "Expense reports": "Submit them before the 5th.\n",
+    "Onboarding": "Badges come from the front desk; racks are in the basement.\n",
+}
+
+
+@pytest.fixture
+def corpus(staff):
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        for title, body in PAGES.items():
+            make_page(session, editor, title, body)
+    staff.catch_up_search()
+    return staff
+
+
+def test_a_search_finds_pages_and_opens_a_result(corpus, page):
+    log_in(page, "reader")
+    box = page.get_by_role("combobox", name="Search the wiki")
+    box.fill("racks")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/-/search\?q=racks"))
+    results = page.locator(".search-results h2 a")
+    expect(results).to_have_count(2)
+    expect(page.locator(".search-results mark").first).to_have_text(re.compile("racks", re.I))
+    page.get_by_role("link", name="Office move 2019").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Office move 2019")
+
+
+def test_autocomplete_suggests_titles_and_opens_one_by_keyboard(corpus, page):
+    log_in(page, "reader")
+    box = page.get_by_role("combobox", name="Search the wiki")
+    box.press_sequentially("offi", delay=20)
+    options = page.locator("#site-search-titles [role=option]")
+    expect(options).to_have_count(2)
+    assert sorted(options.all_inner_texts()) == ["Office move 2019", "Office plants"]
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    active = page.locator("#site-search-titles [aria-selected=true]")
+    expect(active).to_have_count(1)
+    chosen = active.inner_text().strip()
+    expect(box).to_have_attribute("aria-activedescendant", active.get_attribute("id"))
+    box.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(chosen)
+
+
+def test_escape_closes_the_suggestions_and_enter_then_searches(corpus, page):
+    log_in(page, "reader")
+    box = page.get_by_role("combobox", name="Search the wiki")
+    box.press_sequentially("offi", delay=20)
+    expect(page.locator("#site-search-titles [role=option]")).to_have_count(2)
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#site-search-titles")).to_be_hidden()
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/-/search\?q=offi"))
+
+
+def test_all_pages_lists_titles_alphabetically_and_filters_them(corpus, page):
+    log_in(page, "reader")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="All pages").click()
+    titles = page.locator(".all-pages a.page-title")
+    expect(titles).to_have_text(sorted(PAGES, key=str.lower))
+    page.get_by_label(re.compile("Filter|Title", re.I)).fill("office")
+    page.get_by_label(re.compile("Filter|Title", re.I)).press("Enter")
+    expect(titles).to_have_text(["Office move 2019", "Office plants"])
+
+
+def test_the_header_works_by_keyboard_alone(corpus, page):
+    log_in(page, "admin")
+    page.goto("/wiki/onboarding")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+
+    # Every control of the header, in order, and every one with a visible focus ring.
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const el = document.activeElement;
+                       const s = getComputedStyle(el);
+                       return [el.closest('header') !== null, (el.textContent || el.getAttribute('aria-label') || el.id).trim(),
+                               s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; }"""
+        )
+        if not focused[0]:
+            break
+        reached.append(focused[1])
+        assert focused[2], f"no visible focus on {focused[1]!r}"
+    assert reached[:2] == ["Bureaupedia", "site-search-q"]
+    for name in ("All pages", "Recent changes", "New page"):
+        assert name in reached
+
+    # The user menu opens from the keyboard and leads to the admin area.
+    page.goto("/wiki/onboarding")
+    menu = page.locator("details.user-menu > summary")
+    menu.focus()
+    page.keyboard.press("Enter")
+    admin = page.locator("details.user-menu").get_by_role("link", name="Admin")
+    expect(admin).to_be_visible()
+    page.keyboard.press("Escape")  # closes the menu, focus back on its button
+    expect(admin).to_be_hidden()
+    expect(menu).to_be_focused()
+    page.keyboard.press("Enter")
+    admin.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/-/admin/users"))
+
+    # Search from the keyboard: the box, a word, Enter.
+    page.locator("#site-search-q").focus()
+    page.keyboard.type("badges")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/-/search\?q=badges"))
+    expect(page.get_by_role("link", name="Onboarding")).to_be_visible()
