@@ -152,7 +152,7 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             page.goto("/wiki/office-move-2019-lessons-learned")
             snap(page, "page")
             page.goto("/wiki/office-move-2019-lessons-learned/edit")
-            page.wait_for_timeout(800)  # the live preview appears
+            page.locator("#editor-preview .markdown-body h2").first.wait_for()
             snap(page, "editor")
             page.goto("/wiki/office-move-2019-lessons-learned/history")
             snap(page, "history")
@@ -165,8 +165,9 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             page.goto("/-/search?q=server+racks")
             snap(page, "search")
             page.goto("/wiki/home")
-            page.locator("#site-search-q").fill("ro")
-            page.wait_for_timeout(600)  # suggestions arrive
+            page.locator("#site-search-q").press_sequentially("re", delay=30)
+            page.locator("#site-search-titles [role=option]").first.wait_for()
+            page.locator("#site-search-q").press("ArrowDown")
             snap(page, "autocomplete")
             page.goto("/-/pages")
             snap(page, "all-pages")
