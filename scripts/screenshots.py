@@ -152,7 +152,7 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             page.goto("/wiki/office-move-2019-lessons-learned")
             snap(page, "page")
             page.goto("/wiki/office-move-2019-lessons-learned/edit")
-            page.locator("#editor-preview .markdown-body h2").first.wait_for()
+            page.locator("#editor-preview .markdown-body p").first.wait_for()
             snap(page, "editor")
             page.goto("/wiki/office-move-2019-lessons-learned/history")
             snap(page, "history")
