@@ -38,6 +38,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
+    require(Action.READ)
     return redirect(url_for("pages.view", slug=slugify(current_app.config["HOME_PAGE"])))
 
 

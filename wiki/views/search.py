@@ -30,6 +30,7 @@ def _readable():
 
 @bp.route("/search")
 def search_shortcut():
+    require(Action.READ)
     return redirect(url_for("search.results", **request.args))
 
 
