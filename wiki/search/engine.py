@@ -240,6 +240,15 @@ def _text(value: str) -> str:
     return _SURROGATES.sub("\ufffd", value)
 
 
+def _storage(path: Path) -> FileStorage:
+    """Whoosh storage for one generation's folder, without memory-mapped files: when a
+    mapped file is truncated under a running process (a damaged or replaced index), the
+    next read of the lost pages kills the whole process with SIGBUS, which no Python code
+    can catch. Plain reads fail with an exception instead, and the index is reported
+    unavailable and rebuilt. (Measured on 2,000 pages: searches about 10% slower.)"""
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def _key(page_id: int) -> str:
     return f"page:{page_id}"
 
@@ -399,7 +408,7 @@ class WhooshEngine:
             name = self._new_generation_name()
             path = self.directory / name
             path.mkdir()
-            ix = FileIndex.create(FileStorage(str(path)), self.schema, INDEX_NAME)
+            ix = FileIndex.create(_storage(path), self.schema, INDEX_NAME)
             writer = ix.writer()
             writer.add_document(**_state_fields(0))
             writer.commit()
@@ -497,7 +506,7 @@ class WhooshEngine:
         self.refresh()
 
     def _build(self, path: Path, documents, high_water_mark: int, progress) -> int:
-        ix = FileIndex.create(FileStorage(str(path)), self.schema, INDEX_NAME)
+        ix = FileIndex.create(_storage(path), self.schema, INDEX_NAME)
         # Whoosh's parallel writer forks. Forking while other threads run (a server's
         # request threads, the wiki's background indexer) can leave the child waiting on a
         # lock some other thread held: only fork when this is the process's only thread.
@@ -528,7 +537,7 @@ class WhooshEngine:
             raise
         # Whoosh's multi-process writer drops a worker's segment if the worker reports
         # late; a short index must never go live.
-        built = FileIndex(FileStorage(str(path)), self.schema, INDEX_NAME).doc_count()
+        built = FileIndex(_storage(path), self.schema, INDEX_NAME).doc_count()
         if built != count + 1:
             raise RuntimeError(f"rebuild wrote {built - 1} of {count} pages")
         return count
@@ -556,6 +565,9 @@ class WhooshEngine:
         with self._lock:
             live = self._live_locked()
             try:
+                # Files damaged after the index was opened can read as "no such word":
+                # without this, a damaged index would answer "nothing found".
+                self._state(live.searcher)
                 return self._search(live.searcher, text, page, per_page, allowed)
             except CallerError as exc:
                 raise exc.__cause__ from None
@@ -737,31 +749,48 @@ class WhooshEngine:
         q = wquery.And([wquery.Term("title_ac", word[:AUTOCOMPLETE_GRAM]) for word in words[:8]])
         with self._lock:
             searcher = self._live_locked().searcher
-            ranked = []
-            scanned = 0
-            for leaf, offset in searcher.leaf_searchers():
-                reader = leaf.reader()
-                if not reader.has_column("title_key"):
-                    continue
-                keys = reader.column_reader("title_key")
-                matcher = q.matcher(leaf, leaf.boolean_context())
-                for docnum in matcher.all_ids() if matcher.is_active() else ():
-                    key = keys[docnum]
-                    rank = 0 if key.startswith(folded) else 1 if at_word_start.search(key) else 2
-                    ranked.append((rank, len(key), key, offset + docnum))
-                    scanned += 1
-                    if scanned >= AUTOCOMPLETE_SCAN:
-                        break
-            ranked.sort()
-            out = []
-            for _rank, _length, _key, docnum in ranked:
-                stored = searcher.stored_fields(docnum)
+            try:
+                return self._autocomplete(searcher, q, folded, at_word_start, limit, allowed)
+            except CallerError as exc:
+                raise exc.__cause__ from None
+            except IndexUnavailable:
+                self._close_locked()
+                raise
+            except Exception as exc:
+                log.exception("autocomplete failed; treating the index as unavailable")
+                self._close_locked()
+                raise IndexUnavailable("autocomplete failed; the index may be damaged") from exc
+
+    def _autocomplete(self, searcher, q, folded, at_word_start, limit, allowed) -> list[tuple[str, str]]:
+        self._state(searcher)  # as in search(): damage must not read as "no such title"
+        ranked = []
+        scanned = 0
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if not reader.has_column("title_key"):
+                continue
+            keys = reader.column_reader("title_key")
+            matcher = q.matcher(leaf, leaf.boolean_context())
+            for docnum in matcher.all_ids() if matcher.is_active() else ():
+                key = keys[docnum]
+                rank = 0 if key.startswith(folded) else 1 if at_word_start.search(key) else 2
+                ranked.append((rank, len(key), key, offset + docnum))
+                scanned += 1
+                if scanned >= AUTOCOMPLETE_SCAN:
+                    break
+        ranked.sort()
+        out = []
+        for _rank, _length, _key, docnum in ranked:
+            stored = searcher.stored_fields(docnum)
+            try:
                 if allowed is not None and not allowed(stored["page_id"]):
                     continue
-                out.append((stored["title"], stored["slug"]))
-                if len(out) == limit:
-                    break
-            return out
+            except Exception as exc:
+                raise CallerError() from exc
+            out.append((stored["title"], stored["slug"]))
+            if len(out) == limit:
+                break
+        return out
 
     # ------------------------------------------------------------------ internals
 
@@ -790,7 +819,7 @@ class WhooshEngine:
         if not path.is_dir():
             raise IndexUnavailable(f"index generation {name} is missing")
         try:
-            return FileIndex(FileStorage(str(path)), self.schema, INDEX_NAME)
+            return FileIndex(_storage(path), self.schema, INDEX_NAME)
         except Exception as exc:  # a damaged TOC raises anything from struct to pickle
             raise _damaged(f"index generation {name} is damaged", exc) from exc
 
