@@ -72,11 +72,15 @@ def database_url(request, tmp_path):
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     engine = create_engine(url, poolclass=NullPool)
-    # DELETE is much faster than TRUNCATE on the few rows a test leaves behind.
+    # DELETE is much faster than TRUNCATE on the few rows a test leaves behind. The audit
+    # log's trigger refuses DELETE: it is switched off for this one transaction only (DDL
+    # is transactional; the tables' owner may do it, no superuser needed).
     with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
         connection.execute(text("UPDATE pages SET current_revision_id = NULL"))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+        connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
     return url
 
 

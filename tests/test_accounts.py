@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
-from wiki import accounts, create_app
+from wiki import accounts, create_app, security
 from wiki.db import get_database
 from wiki.errors import InvalidInput, NotFound
 from wiki.models import Revision, Role, User
@@ -53,6 +53,11 @@ def change_account(app, username, change):
             session.close()
 
 
+def setup_form(app, **fields) -> dict:
+    """The setup form as the server's operator fills it in: with the printed setup token."""
+    return {"setup_token": security.read_setup_token(app), **fields}
+
+
 def login_error(response) -> str:
     match = re.search(r'<p class="field-error" role="alert">(.*?)</p>', response.get_data(as_text=True))
     assert match, "the login page shows no error message"
@@ -85,7 +90,8 @@ def test_the_setup_page_creates_the_first_admin_and_logs_them_in(app, client):
     assert "Create admin account" in page.get_data(as_text=True)
 
     response = client.post(
-        "/-/setup", data={"username": "Grace", "password": PASSWORD, "password_confirm": PASSWORD}
+        "/-/setup",
+        data=setup_form(app, username="Grace", password=PASSWORD, password_confirm=PASSWORD),
     )
 
     assert response.status_code == 302
@@ -101,7 +107,8 @@ def test_the_setup_page_is_gone_once_an_account_exists(app, client, users):
     assert (response.status_code, response.location) == (302, "/-/login")
 
     response = client.post(
-        "/-/setup", data={"username": "mallory", "password": PASSWORD, "password_confirm": PASSWORD}
+        "/-/setup",
+        data=setup_form(app, username="mallory", password=PASSWORD, password_confirm=PASSWORD),
     )
 
     assert (response.status_code, response.location) == (302, "/-/login")
@@ -114,7 +121,7 @@ def test_the_setup_page_is_gone_once_an_account_exists(app, client, users):
 def test_a_second_setup_form_sent_after_the_first_does_not_create_another_admin(app):
     first, second = app.test_client(), app.test_client()
     assert second.get("/-/setup").status_code == 200  # both opened the form on an empty wiki
-    form = {"password": PASSWORD, "password_confirm": PASSWORD}
+    form = setup_form(app, password=PASSWORD, password_confirm=PASSWORD)
     assert first.post("/-/setup", data={"username": "first", **form}).status_code == 302
 
     response = second.post("/-/setup", data={"username": "second", **form})
@@ -133,7 +140,8 @@ def test_a_second_setup_form_sent_after_the_first_does_not_create_another_admin(
 )
 def test_setup_errors_are_explained_and_keep_the_username(app, client, password, confirm, message):
     response = client.post(
-        "/-/setup", data={"username": "Grace", "password": password, "password_confirm": confirm}
+        "/-/setup",
+        data=setup_form(app, username="Grace", password=password, password_confirm=confirm),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -146,7 +154,8 @@ def test_setup_errors_are_explained_and_keep_the_username(app, client, password,
 
 def test_setup_refuses_a_username_with_markup(app, client):
     response = client.post(
-        "/-/setup", data={"username": "<b>boss</b>", "password": PASSWORD, "password_confirm": PASSWORD}
+        "/-/setup",
+        data=setup_form(app, username="<b>boss</b>", password=PASSWORD, password_confirm=PASSWORD),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400

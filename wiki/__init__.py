@@ -18,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Settings come from environment variables (see :mod:`wiki.config`), overridden by
     ``config``. Creating the app does no schema work: run ``wiki upgrade`` for that.
     """
-    from . import cli, db, login, views
+    from . import cli, db, login, security, views
     from . import config as settings
     from .permissions import can
     from .search import runtime as search_runtime
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login.init_app(app)
     views.init_app(app)
+    security.init_app(app)  # headers, rate limits, proxy fix, setup token (after the views)
     cli.init_app(app)
     search_runtime.init_app(app)
     app.jinja_env.globals["can"] = can

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import audit
+from .audit import AuditAction
 from .errors import Forbidden, InvalidInput, NotFound
-from .models import Role, User
+from .models import LoginSession, Role, User, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 # scrypt is memory-hard; the test suite swaps in a cheap method to stay fast.
 PASSWORD_HASH_METHOD = "scrypt"
-# Checked against when the username is unknown, so both cases cost one KDF run.
-_DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_HASH_METHOD)
+# How often a login's last_seen_at is written (not on every request: page views stay reads).
+LAST_SEEN_EVERY = timedelta(minutes=5)
+# Logins not seen for this long are deleted when the user next logs in (the remember-me
+# cookie lasts a year).
+FORGET_LOGINS_AFTER = timedelta(days=365)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made with ``method``, checked when the username is unknown."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def has_users(session: Session) -> bool:
@@ -40,8 +53,19 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
-def create_user(session: Session, username: str, password: str, role: Role | str) -> User:
-    """Create an account; raises InvalidInput for a bad or taken name or a weak password."""
+def create_user(
+    session: Session, username: str, password: str, role: Role | str, *, actor: User | None = None
+) -> User:
+    """Create an account; raises InvalidInput for a bad or taken name or a weak password.
+
+    Recorded in the audit log as done by ``actor`` (None: the command line).
+    """
+    user = _add_user(session, username, password, role)
+    audit.record(session, actor, AuditAction.USER_CREATE, user, {"role": user.role.value})
+    return user
+
+
+def _add_user(session: Session, username: str, password: str, role: Role | str) -> User:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
@@ -78,16 +102,23 @@ def create_first_admin(session: Session, username: str, password: str) -> User:
         session.execute(select(func.pg_advisory_xact_lock(7_240_001)))
     if has_users(session):
         raise InvalidInput({"username": "The wiki is already set up; please log in."})
-    return create_user(session, username, password, Role.ADMIN)
+    user = _add_user(session, username, password, Role.ADMIN)
+    # The first admin creates their own account.
+    audit.record(session, user, AuditAction.USER_CREATE, user, {"role": Role.ADMIN.value})
+    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
+    """Return the active user with these credentials, or None.
+
+    An unknown user, a wrong password and a disabled account cost the same: exactly one
+    password-hash check each (against a dummy hash of the current method for an unknown
+    user), so the answer time does not tell which usernames exist.
+    """
     user = session.scalar(select(User).where(User.username_key == username.strip().casefold()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or user.disabled:
+    stored = user.password_hash if user is not None else _dummy_hash(PASSWORD_HASH_METHOD)
+    matches = check_password_hash(stored, password)
+    if user is None or user.disabled or not matches:
         return None
     return user
 
@@ -103,24 +134,76 @@ class SignedInUser:
     id: int
     username: str
     role: Role
-    session_token: str
+    #: The login (row of ``login_sessions``) the cookies carry.
+    login_session_id: str
+    last_seen_at: datetime
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return self.session_token
+        return self.login_session_id
 
 
-_SIGNED_IN = select(User.id, User.username, User.role, User.session_token).where(
-    User.session_token == bindparam("token"), User.disabled.is_(False)
+def start_login_session(session: Session, user: User, user_agent: str | None = None) -> SignedInUser:
+    """Open a new login of ``user`` (one browser) and return who is signed in with it.
+
+    Also deletes the user's logins not seen for :data:`FORGET_LOGINS_AFTER`. Does not
+    check the password (see :func:`authenticate`); raises nothing; the caller commits.
+    """
+    now = utcnow()
+    session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.last_seen_at < now - FORGET_LOGINS_AFTER
+        )
+    )
+    login = LoginSession(
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        user_agent=user_agent[:255] if user_agent else None,
+    )
+    session.add(login)
+    session.flush()
+    return SignedInUser(user.id, user.username, user.role, login.id, now)
+
+
+def end_login_session(session: Session, login_session_id: str) -> None:
+    """End one login (log out): its cookies, and every copy of them, stop working."""
+    session.execute(delete(LoginSession).where(LoginSession.id == login_session_id))
+
+
+def end_all_login_sessions(session: Session, user: User) -> None:
+    """End every login of ``user``, on every browser."""
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+_SIGNED_IN = (
+    select(User.id, User.username, User.role, LoginSession.id, LoginSession.last_seen_at)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.id == bindparam("token"), User.disabled.is_(False))
 )
 
 
-def user_by_session_token(session: Session, token: str) -> SignedInUser | None:
-    """The active user whose login cookie carries ``token``, or None."""
+def user_by_login_session(session: Session, token: str) -> SignedInUser | None:
+    """The active user whose login cookie carries ``token``, or None (one query)."""
     row = session.connection().execute(_SIGNED_IN, {"token": token}).first()
     return SignedInUser(*row) if row is not None else None
+
+
+def is_due_for_last_seen(user: SignedInUser) -> bool:
+    """Whether :func:`touch_login_session` should record this login as seen now."""
+    return utcnow() - user.last_seen_at >= LAST_SEEN_EVERY
+
+
+def touch_login_session(session: Session, user: SignedInUser) -> None:
+    """Record that ``user``'s login was used now; the caller commits."""
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == user.login_session_id)
+        .values(last_seen_at=utcnow())
+    )
 
 
 def acting_user(session: Session, user: SignedInUser | User) -> User:
@@ -158,28 +241,47 @@ def _other_active_admins(session: Session, user: User) -> int:
     )
 
 
-def set_role(session: Session, user: User, role: Role | str) -> None:
-    """Change a user's role; the last active admin cannot be demoted."""
+def set_role(session: Session, user: User, role: Role | str, *, actor: User | None = None) -> None:
+    """Change a user's role; the last active admin cannot be demoted (InvalidInput).
+
+    A change is recorded in the audit log as done by ``actor`` (None: the command line).
+    """
     try:
         role = Role(role)
     except ValueError:
         raise InvalidInput({"role": f"Unknown role {role!r}."}) from None
     if user.role is Role.ADMIN and role is not Role.ADMIN and not _other_active_admins(session, user):
         raise InvalidInput({"role": "The wiki needs at least one active admin."})
+    if role is user.role:
+        return
+    details = {"from": user.role.value, "to": role.value}
     user.role = role
+    audit.record(session, actor, AuditAction.USER_ROLE, user, details)
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Set a new password and end every session the user has open."""
+def set_password(session: Session, user: User, password: str, *, actor: User | None = None) -> None:
+    """Set a new password and end every session the user has open.
+
+    Raises InvalidInput for a weak password; recorded in the audit log as done by ``actor``
+    (None: the command line).
+    """
     _check_password(password)
     user.password_hash = _hash(password)
-    user.session_token = secrets.token_urlsafe(32)
+    end_all_login_sessions(session, user)
+    audit.record(session, actor, AuditAction.USER_PASSWORD, user)
 
 
-def set_disabled(session: Session, user: User, disabled: bool) -> None:
-    """Disable (or re-enable) an account; a disabled user is logged out at once."""
+def set_disabled(session: Session, user: User, disabled: bool, *, actor: User | None = None) -> None:
+    """Disable (or re-enable) an account; a disabled user is logged out at once.
+
+    Raises InvalidInput for the last active admin. A change is recorded in the audit log
+    as done by ``actor`` (None: the command line).
+    """
     if disabled and user.role is Role.ADMIN and not _other_active_admins(session, user):
         raise InvalidInput({"disabled": "The wiki needs at least one active admin."})
+    if disabled != user.disabled:
+        action = AuditAction.USER_DISABLE if disabled else AuditAction.USER_ENABLE
+        audit.record(session, actor, action, user)
     user.disabled = disabled
     if disabled:
-        user.session_token = secrets.token_urlsafe(32)
+        end_all_login_sessions(session, user)

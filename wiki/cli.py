@@ -1,7 +1,7 @@
 """Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
 
 Commands: upgrade (the database schema), create-user, set-role, set-password, disable-user,
-enable-user, reindex (the search index).
+enable-user, reindex (the search index), setup-token.
 """
 
 from __future__ import annotations
@@ -126,7 +126,22 @@ def reindex_command() -> None:
                 raise click.ClickException(
                     "Another process is writing the index; try again in a moment."
                 ) from None
+            finally:
+                engine.close()  # the files of the new generation, opened to check it
     click.echo(f"Indexed {total} pages.")
+
+
+@click.command("setup-token")
+@with_appcontext
+def setup_token_command() -> None:
+    """Print the one-time token the first-run setup page asks for."""
+    from . import security
+
+    token = security.current_setup_token(get_session())
+    if token is None:
+        click.echo("The wiki is already set up: no setup token is needed (log in instead).")
+    else:
+        click.echo(token)
 
 
 COMMANDS = [
@@ -137,6 +152,7 @@ COMMANDS = [
     disable_user_command,
     enable_user_command,
     reindex_command,
+    setup_token_command,
 ]
 
 

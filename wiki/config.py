@@ -83,4 +83,13 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long edits stay savable
+        # Failed login and setup attempts (see wiki.security). Flask-Limiter's own setting
+        # names; counters live in memory (per worker) unless a Redis URI is given.
+        "RATELIMIT_ENABLED": _flag("WIKI_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("WIKI_RATELIMIT_STORAGE_URI") or "memory://",
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("WIKI_LOGIN_LIMIT_PER_ACCOUNT") or "5 per minute",
+        "LOGIN_LIMIT_PER_CLIENT": os.environ.get("WIKI_LOGIN_LIMIT_PER_CLIENT") or "20 per minute",
+        # Number of trusted reverse proxies in front of the wiki (their X-Forwarded-For and
+        # X-Forwarded-Proto are believed); 0 trusts none.
+        "PROXY_FIX": _int("WIKI_PROXY_FIX", 0),
     }

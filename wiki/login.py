@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, url_for
-from flask_login import LoginManager
+import logging
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import LoginManager, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import accounts
-from .db import get_session
+from .db import WRITE_METHODS, get_database, get_session
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -18,11 +21,46 @@ login_manager.session_protection = "strong"
 csrf = CSRFProtect()
 
 
+log = logging.getLogger(__name__)
+
+
 @login_manager.user_loader
 def load_user(token: str):
-    # The cookie holds the user's session token, not the id: resetting the password or
-    # disabling the account changes the token and so ends every session at once.
-    return accounts.user_by_session_token(get_session(), token)
+    # The session and remember-me cookies hold the id of a login_sessions row, not the
+    # user's: logging out deletes the row, a password reset or disabling deletes them all.
+    user = accounts.user_by_login_session(get_session(), token)
+    if user is not None and accounts.is_due_for_last_seen(user):
+        _touch(user)
+    return user
+
+
+def _touch(user: accounts.SignedInUser) -> None:
+    """Record the login as seen, best effort (every few minutes, not on every request)."""
+    if request.method in WRITE_METHODS:
+        # The request's own transaction holds the write lock on SQLite: write there; the
+        # change is kept if the request commits.
+        accounts.touch_login_session(get_session(), user)
+        return
+    # A page view's transaction only reads: a short transaction of its own.
+    try:
+        with get_database().session(write=True) as writer:
+            accounts.touch_login_session(writer, user)
+            writer.commit()
+    except SQLAlchemyError:
+        log.warning("could not record the last use of a login", exc_info=True)
+
+
+def log_in(user: accounts.SignedInUser, remember: bool = False) -> None:
+    """Put the login in the cookies, in a fresh session: whatever the browser's session
+    held before (perhaps planted by someone else) is dropped."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def log_out() -> None:
+    """Forget the login in this browser (the caller ends the login_sessions row)."""
+    session.clear()
+    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
 
 
 def _require_setup():

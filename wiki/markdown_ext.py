@@ -148,6 +148,21 @@ def table_budget_plugin(md: MarkdownIt, max_cells: int) -> None:
     md.block.ruler.at("table", budgeted, {"alt": ["paragraph", "reference"]})
 
 
+def align_classes_plugin(md: MarkdownIt) -> None:
+    """Give aligned table cells a class (``align-left``/``-center``/``-right``) instead of
+    markdown-it's ``style="text-align:..."``: the Content-Security-Policy refuses inline
+    styles, and the sanitiser then needs to allow no ``style`` attribute at all."""
+
+    def to_classes(state) -> None:
+        for token in state.tokens:
+            if token.type in ("th_open", "td_open"):
+                style = token.attrs.pop("style", None)
+                if isinstance(style, str) and style.startswith("text-align:"):
+                    token.attrSet("class", "align-" + style.removeprefix("text-align:"))
+
+    md.core.ruler.push("align_classes", to_classes)
+
+
 # --------------------------------------------------------------------------- link bounds
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     MetaData,
     String,
     Text,
@@ -93,7 +94,8 @@ class User(Base):
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Part of the login cookie: changing it (password reset) ends every session of the user.
+    # No longer read: logins live in ``login_sessions`` (migration 0004). Kept, random per
+    # user, because dropping a unique column rebuilds ``users`` on SQLite.
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -111,7 +113,27 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return self.session_token
+        # Logging in goes through a login session (accounts.start_login_session); the
+        # account itself is never put in a cookie.
+        raise TypeError("log in with accounts.start_login_session(), not with a User")
+
+
+class LoginSession(Base):
+    """One login on one browser: the session and remember-me cookies carry its ``id``.
+
+    Logging out deletes the row, so a copy of the cookies stops working while the user's
+    other logins go on; a password reset or disabling the account deletes all of them.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, unguessable
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Refreshed at most every few minutes (see accounts.LAST_SEEN_EVERY), not per request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class Page(Base):
@@ -196,3 +218,35 @@ class RenderedRevision(Base):
     # Slugs of the [[wiki links]] in the text, one per line: missing targets are styled
     # at view time, so creating a page never invalidates other pages' cached HTML.
     wikilinks: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(Base):
+    """One admin action (or page rename), as it happened: who, what, to what, when.
+
+    Append-only: nothing in the application updates or deletes a row, and the database
+    refuses it too (triggers made by migration 0003). ``actor_name`` and ``target`` are
+    copies of the names at the time, so the log reads the same after later renames;
+    ``actor_id`` is None for the command line. See :mod:`wiki.audit`.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+        Index("ix_audit_events_action_id", "action", "id"),
+        Index("ix_audit_events_actor_id_id", "actor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_name: Mapped[str] = mapped_column(String(64))
+    # One of wiki.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
+    # older release can still show the events a newer one wrote.
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))  # "user" or "page"
+    target: Mapped[str] = mapped_column(String(255))  # username, or page title at the time
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    page: Mapped[Page | None] = relationship(foreign_keys=[page_id])

@@ -1,6 +1,8 @@
 """Saving pages: create, edit (with three-way merge), rename, delete, undelete, restore.
 
 Every change appends a revision; nothing here updates or deletes an existing revision.
+Renames, deletes, undeletes and restores are also recorded in the audit log
+(:mod:`wiki.audit`), in the same transaction.
 Each function works inside the caller's transaction and flushes; the caller commits once.
 Concurrent saves are serialised on the page row (``SELECT ... FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite) and the unique (page, number) constraint backs that up.
@@ -15,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from . import audit
 from .errors import EditConflict, InvalidInput, NotFound
 from .merge import merge_texts
 from .models import (
@@ -391,6 +394,14 @@ def rename_page(
         tags=current.tags,
         rendered=_cached_rendering(session, current),
     )
+    audit.record(
+        session,
+        author,
+        audit.AuditAction.PAGE_RENAME,
+        page,
+        {"from": old_title, "to": new_title, "revision": revision.number, "summary": summary},
+        target=old_title,
+    )
     return SaveResult(page=page, revision=revision)
 
 
@@ -401,7 +412,11 @@ def delete_page(session: Session, author: User, page: Page, summary: str) -> Sav
     if page.deleted:
         raise InvalidInput({"summary": "The page is already deleted."})
     page.deleted = True
-    return _append_same_text(session, page, author, RevisionKind.DELETE, summary or "Deleted the page")
+    result = _append_same_text(
+        session, page, author, RevisionKind.DELETE, summary or "Deleted the page"
+    )
+    _record_page_event(session, author, audit.AuditAction.PAGE_DELETE, result, summary)
+    return result
 
 
 def undelete_page(session: Session, author: User, page: Page, summary: str) -> SaveResult:
@@ -411,9 +426,11 @@ def undelete_page(session: Session, author: User, page: Page, summary: str) -> S
     if not page.deleted:
         raise InvalidInput({"summary": "The page is not deleted."})
     page.deleted = False
-    return _append_same_text(
+    result = _append_same_text(
         session, page, author, RevisionKind.UNDELETE, summary or "Undeleted the page"
     )
+    _record_page_event(session, author, audit.AuditAction.PAGE_UNDELETE, result, summary)
+    return result
 
 
 def restore_revision(
@@ -442,6 +459,13 @@ def restore_revision(
         restored_from=number,
         rendered=_cached_rendering(session, old),
     )
+    audit.record(
+        session,
+        author,
+        audit.AuditAction.PAGE_RESTORE,
+        page,
+        {"restored": number, "revision": revision.number},
+    )
     return SaveResult(page=page, revision=revision)
 
 
@@ -461,6 +485,14 @@ def _append_same_text(
         rendered=_cached_rendering(session, current),
     )
     return SaveResult(page=page, revision=revision)
+
+
+def _record_page_event(
+    session: Session, author: User, action: audit.AuditAction, result: SaveResult, summary: str
+) -> None:
+    """Record a delete or undelete in the audit log, with the summary the user gave."""
+    details = {"revision": result.revision.number, "summary": summary}
+    audit.record(session, author, action, result.page, details)
 
 
 def _joined_links(wikilinks) -> str:

@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     UNDELETE = "undelete"
     RESTORE = "restore"
     MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
 
 
 _ACTIONS = frozenset(Action)

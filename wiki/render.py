@@ -25,6 +25,7 @@ from wiki.markdown_ext import (
     ID_PREFIX,
     PYGMENTS_CLASSES,
     LimitExceeded,
+    align_classes_plugin,
     bounded_links_plugin,
     container_guard_plugin,
     heading_anchors_plugin,
@@ -38,6 +39,10 @@ from wiki.markdown_ext import (
 )
 
 __all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_CLASSES",
+    "ALLOWED_TAGS",
+    "ALLOWED_URL_SCHEMES",
     "ID_PREFIX",
     "MAX_SOURCE_CHARS",
     "RENDERER_VERSION",
@@ -48,7 +53,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -121,8 +126,6 @@ _ATTRIBUTES = {
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "li": {"id"},
     "ol": {"start"},
-    "th": {"style"},  # only text-align survives, see filter_style_properties
-    "td": {"style"},
 }  # fmt: skip
 _CLASSES = {
     "a": {"wikilink", "missing", "footnote-backref"},
@@ -135,6 +138,8 @@ _CLASSES = {
     "ul": {"contains-task-list"},
     "li": {"footnote-item", "task-list-item"},
     "input": {"task-list-item-checkbox"},
+    "th": {"align-left", "align-center", "align-right"},
+    "td": {"align-left", "align-center", "align-right"},
 }
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
@@ -144,19 +149,22 @@ _CLEANER = nh3.Cleaner(
     # task list check boxes: only type=checkbox, optionally checked, always disabled
     tag_attribute_values={"input": {"type": {"checkbox"}, "checked": {"", "checked"}}},
     set_tag_attribute_values={"input": {"disabled": "disabled"}},
-    filter_style_properties={"text-align"},
     url_schemes=set(ALLOWED_URL_SCHEMES),
     url_relative="pass_through",
     link_rel="noopener noreferrer",
     id_prefix=ID_PREFIX,
     strip_comments=True,
 )
+# Read-only views of the allowlist, for checking rendered HTML (the tests do).
+ALLOWED_TAGS = frozenset(_TAGS)
+ALLOWED_ATTRIBUTES = {tag: frozenset(names) for tag, names in _ATTRIBUTES.items()}
+ALLOWED_CLASSES = {tag: frozenset(names) for tag, names in _CLASSES.items()}
 
 
 def sanitize_html(html: str) -> str:
     """Return ``html`` reduced to the wiki's allowlist of tags, attributes and classes.
 
-    Scripts, event handlers, styles other than ``text-align`` on table cells, and URLs other
+    Scripts, event handlers, every ``style`` attribute, and URLs other
     than http(s), mailto and relative ones are removed; links get
     ``rel="noopener noreferrer"``; every ``id`` gets the ``user-content-`` prefix. It is
     idempotent. Raises nothing for any ``str`` (``TypeError`` for other types).
@@ -168,6 +176,7 @@ def sanitize_html(html: str) -> str:
 
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _LinkValidator:
@@ -209,6 +218,7 @@ def _new_parser() -> MarkdownIt:
     md.use(container_guard_plugin, MAX_BLOCK_NESTING, MAX_BLOCK_CONTAINERS)
     md.use(inline_budget_plugin, MAX_INLINE_MARKUP)
     md.use(table_budget_plugin, MAX_TABLE_CELLS)
+    md.use(align_classes_plugin)
     return md
 
 
@@ -235,8 +245,9 @@ def render_markdown(text: str) -> Rendered:
     quotes nested deeper than :data:`MAX_BLOCK_NESTING` levels, more than
     :data:`MAX_BLOCK_CONTAINERS` list items/quotes, more than
     :data:`MAX_INLINE_MARKUP` markup characters outside code, :data:`MAX_LINKS` links or
-    :data:`MAX_TABLE_CELLS` table cells. Raises ``TypeError`` when ``text`` is not a
-    ``str``. Thread-safe: each thread uses its own parser.
+    :data:`MAX_TABLE_CELLS` table cells, and when it holds lone surrogates (not Unicode
+    text). Raises ``TypeError`` when ``text`` is not a ``str``. Thread-safe: each thread
+    uses its own parser.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
@@ -246,6 +257,8 @@ def render_markdown(text: str) -> Rendered:
         )
     if text.count("\n") + text.count("\r") - text.count("\r\n") >= MAX_LINES:
         raise RenderError(f"This page has too many lines (more than {MAX_LINES:,}).")
+    if _SURROGATE.search(text):  # not text at all; the sanitiser could not encode it
+        raise RenderError("The text is not valid Unicode.")
     md = _parser()
     md.validateLink.count = 0  # type: ignore[attr-defined]
     env: dict = {}

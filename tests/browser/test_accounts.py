@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from wiki.security import read_setup_token
+
 from .conftest import log_in
 
 NEW_ADMIN_PASSWORD = "a long admin passphrase"
@@ -15,6 +17,8 @@ def test_the_first_visitor_sets_up_the_admin_account(live, page):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/-/setup$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    # The token the server printed in its console when it started.
+    page.get_by_label("Setup token (printed in the server's console)").fill(read_setup_token(live.app))
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
     page.get_by_label("Password again").fill(NEW_ADMIN_PASSWORD)
@@ -30,12 +34,26 @@ def test_the_first_visitor_sets_up_the_admin_account(live, page):
 
 def test_setup_refuses_mismatched_passwords_and_keeps_the_username(live, page):
     page.goto("/-/setup")
+    page.get_by_label("Setup token (printed in the server's console)").fill(read_setup_token(live.app))
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
     page.get_by_label("Password again").fill("something else entirely")
     page.get_by_role("button", name="Create admin account").click()
     expect(page.get_by_text("The two passwords differ.")).to_be_visible()
     expect(page.get_by_label("Username")).to_have_value("ada")
+
+
+def test_setup_refuses_a_wrong_token_and_keeps_the_username(live, page):
+    page.goto("/-/setup")
+    page.get_by_label("Setup token (printed in the server's console)").fill("a guessed token")
+    page.get_by_label("Username").fill("mallory")
+    page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
+    page.get_by_label("Password again").fill(NEW_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Create admin account").click()
+    expect(page.get_by_role("alert")).to_contain_text("That is not the setup token")
+    expect(page.get_by_label("Username")).to_have_value("mallory")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/-/setup$"))  # still not set up
 
 
 def test_a_user_logs_in_and_out(staff, page):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort
 
 from .common import WikiRequest, site_url
 
@@ -18,3 +18,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(search.bp)
     errors.init_app(app)
+
+    @app.url_value_preprocessor
+    def refuse_nul_in_addresses(endpoint, values):
+        # No page or user name holds a NUL, and PostgreSQL refuses it in a query: answer
+        # "not found" before any lookup.
+        if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+            abort(404)

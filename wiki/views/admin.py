@@ -1,15 +1,15 @@
-"""User management for admins."""
+"""User management and the audit log, for admins."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from .. import accounts
+from .. import accounts, audit
 from ..db import get_session
 from ..errors import InvalidInput
 from ..models import Role
 from ..permissions import Action
-from .common import form_text, require
+from .common import acting_user, form_text, int_arg, require
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
 
@@ -26,7 +26,9 @@ def users():
     form = {"username": form_text("username"), "role": form_text("role") or Role.EDITOR.value}
     if request.method == "POST":
         try:
-            user = accounts.create_user(session, form["username"], form_text("password"), form["role"])
+            user = accounts.create_user(
+                session, form["username"], form_text("password"), form["role"], actor=acting_user()
+            )
             session.commit()
         except InvalidInput as exc:
             session.rollback()
@@ -40,10 +42,10 @@ def users():
 
 
 _CHANGES = {
-    "role": (lambda s, u: accounts.set_role(s, u, form_text("role")), "Changed the role of {}."),
-    "password": (lambda s, u: accounts.set_password(s, u, form_text("password")), "Set a new password for {}; their sessions were ended."),
-    "disable": (lambda s, u: accounts.set_disabled(s, u, True), "Disabled {}."),
-    "enable": (lambda s, u: accounts.set_disabled(s, u, False), "Enabled {}."),
+    "role": (lambda s, u, a: accounts.set_role(s, u, form_text("role"), actor=a), "Changed the role of {}."),
+    "password": (lambda s, u, a: accounts.set_password(s, u, form_text("password"), actor=a), "Set a new password for {}; their sessions were ended."),
+    "disable": (lambda s, u, a: accounts.set_disabled(s, u, True, actor=a), "Disabled {}."),
+    "enable": (lambda s, u, a: accounts.set_disabled(s, u, False, actor=a), "Enabled {}."),
 }
 
 
@@ -53,7 +55,7 @@ def change_user(username: str, change: str):
     user = accounts.get_user(session, username)
     apply, message = _CHANGES[change]
     try:
-        apply(session, user)
+        apply(session, user, acting_user())
         session.commit()
     except InvalidInput as exc:
         session.rollback()
@@ -61,3 +63,30 @@ def change_user(username: str, change: str):
     else:
         flash(message.format(user.username), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit", endpoint="audit")
+def audit_log():
+    """The audit log, newest first; filters ``actor``, ``action``, ``target``, ``from``,
+    ``to`` (yyyy-mm-dd) and cursors ``before``/``after``."""
+    require(Action.VIEW_AUDIT)
+    query = audit.AuditQuery.from_args(request.args)
+    errors: dict[str, str] = {}
+    try:
+        window = audit.events(
+            get_session(),
+            query,
+            before=int_arg("before"),
+            after=int_arg("after"),
+            limit=current_app.config["PAGE_SIZE"],
+        )
+    except InvalidInput as exc:
+        window, errors = None, exc.errors
+    return render_template(
+        "audit.html",
+        query=query,
+        window=window,
+        errors=errors,
+        actions=list(audit.AuditAction),
+        describe=audit.describe,
+    ), 400 if errors else 200

@@ -1,0 +1,187 @@
+"""Every route and method of the wiki, for every kind of visitor.
+
+The table below is the access decision for each (endpoint, method) of the URL map. A new
+route without a decision here fails ``test_every_route_has_an_access_decision``, so no
+address can be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from wiki import accounts
+from wiki.models import Role
+
+from .conftest import PASSWORD, make_app
+
+# Who may use a route. "public": everyone, signed in or not (the route itself decides
+# what to show); the others follow the roles (see wiki/permissions.py).
+PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
+VISITORS = ("anonymous", "disabled", "reader", "editor", "admin")
+MAY = {
+    PUBLIC: set(VISITORS),
+    READ: {"reader", "editor", "admin"},
+    WRITE: {"editor", "admin"},
+    ADMIN: {"admin"},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    level: str
+    url: str
+    data: dict | None = None
+    # What a signed-in visitor who may not use it gets: 403, or 404 where even the
+    # existence of the thing is hidden (deleted pages).
+    refused: int = 403
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("static", "GET"): Route(PUBLIC, "/static/css/wiki.css"),
+    ("auth.setup", "GET"): Route(PUBLIC, "/-/setup"),
+    ("auth.setup", "POST"): Route(PUBLIC, "/-/setup", {"username": "intruder", "password": PASSWORD}),
+    ("auth.login", "GET"): Route(PUBLIC, "/-/login"),
+    ("auth.login", "POST"): Route(PUBLIC, "/-/login", {"username": "nobody", "password": "wrong password"}),
+    ("auth.logout", "POST"): Route(PUBLIC, "/-/logout"),
+    ("pages.home", "GET"): Route(READ, "/"),
+    ("pages.all_pages", "GET"): Route(READ, "/-/pages"),
+    ("pages.view", "GET"): Route(READ, "/wiki/policy"),
+    ("pages.edit", "GET"): Route(WRITE, "/wiki/policy/edit"),
+    ("pages.edit", "POST"): Route(WRITE, "/wiki/policy/edit", {"body": "Walk.\n", "base": "2"}),
+    ("pages.new", "GET"): Route(WRITE, "/-/new"),
+    ("pages.new", "POST"): Route(WRITE, "/-/new", {"title": "Fresh page", "body": "New."}),
+    ("pages.preview", "POST"): Route(WRITE, "/-/preview", {"body": "*hi*"}),
+    ("pages.rename", "GET"): Route(WRITE, "/wiki/policy/rename"),
+    ("pages.rename", "POST"): Route(WRITE, "/wiki/policy/rename", {"title": "Travel policy"}),
+    ("pages.delete", "GET"): Route(ADMIN, "/wiki/policy/delete"),
+    ("pages.delete", "POST"): Route(ADMIN, "/wiki/policy/delete", {"summary": "gone"}),
+    ("pages.undelete", "GET"): Route(ADMIN, "/wiki/old-plan/undelete", refused=404),
+    ("pages.undelete", "POST"): Route(ADMIN, "/wiki/old-plan/undelete", {"summary": "back"}, refused=404),
+    ("history.page_history", "GET"): Route(READ, "/wiki/policy/history"),
+    ("history.revision", "GET"): Route(READ, "/wiki/policy/rev/1"),
+    ("history.raw", "GET"): Route(READ, "/wiki/policy/rev/1/raw"),
+    ("history.choose_diff", "GET"): Route(READ, "/wiki/policy/diff?from=1&to=2"),
+    ("history.diff", "GET"): Route(READ, "/wiki/policy/diff/1/2"),
+    ("history.blame", "GET"): Route(READ, "/wiki/policy/blame"),
+    ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
+    ("history.recent", "GET"): Route(READ, "/-/recent"),
+    ("history.contributions", "GET"): Route(READ, "/-/users/editor/contributions"),
+    ("admin.users", "GET"): Route(ADMIN, "/-/admin/users"),
+    ("admin.users", "POST"): Route(ADMIN, "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}),
+    ("admin.change_user", "POST"): Route(ADMIN, "/-/admin/users/subject/role", {"role": "editor"}),
+    ("admin.audit", "GET"): Route(ADMIN, "/-/admin/audit"),
+    ("search.search_shortcut", "GET"): Route(READ, "/search?q=trains"),
+    ("search.results", "GET"): Route(READ, "/-/search?q=trains"),
+    ("search.titles", "GET"): Route(READ, "/-/search/titles?q=po"),
+}
+
+# The other values of routes with a fixed set of choices, each checked like the first.
+VARIANTS = {
+    ("admin.change_user", "POST"): [
+        Route(ADMIN, "/-/admin/users/subject/password", {"password": "a brand new password"}),
+        Route(ADMIN, "/-/admin/users/subject/disable"),
+        Route(ADMIN, "/-/admin/users/subject/enable"),
+    ],
+}
+
+
+def _routes_of(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_has_an_access_decision(app):
+    routes = _routes_of(app)
+    assert routes - ROUTES.keys() == set(), "routes without an access decision in ROUTES"
+    assert ROUTES.keys() - routes == set(), "decisions for routes that no longer exist"
+    # Each sample address really reaches the route it stands for.
+    adapter = app.url_map.bind("localhost")
+    for (endpoint, method), route in ROUTES.items():
+        for sample in [route, *VARIANTS.get((endpoint, method), [])]:
+            assert adapter.match(urlsplit(sample.url).path, method=method)[0] == endpoint
+
+
+def _outcome(response) -> str:
+    """What a visitor got: "login" (sent to log in), "refused" (403/404) or "served".
+
+    A 401 is the login form answering a wrong password: served.
+    """
+    status = response.status_code
+    assert status < 500, response.get_data(as_text=True)[:500]
+    if status in (301, 302, 303) and urlsplit(response.location).path == "/-/login":
+        return "login"
+    if status in (403, 404):
+        return f"refused {status}"
+    return "served"
+
+
+def _client_for(app, visitor: str):
+    client = app.test_client()
+    if visitor == "anonymous":
+        return client
+    username = "former" if visitor == "disabled" else visitor
+    response = client.post("/-/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302 and urlsplit(response.location).path != "/-/login"
+    return client
+
+
+@pytest.fixture
+def cast(app, db_session, users, pages):
+    """Every kind of visitor; "former" is an admin who was signed in, then disabled.
+
+    Account changes are tried on "subject", so they end nobody's session in the cast.
+    """
+    accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
+    accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
+    db_session.commit()
+    clients = {visitor: _client_for(app, visitor) for visitor in VISITORS}
+    accounts.set_disabled(db_session, accounts.get_user(db_session, "former"), True)
+    db_session.commit()
+    return clients
+
+
+def _got(client, route: Route, method: str) -> str:
+    with client.open(route.url, method=method, data=route.data) as response:
+        outcome = _outcome(response)
+    # Public routes may lead to the login page themselves (logging out, a finished setup).
+    return "served" if route.level == PUBLIC and outcome == "login" else outcome
+
+
+def _expected(route: Route, visitor: str) -> str:
+    if visitor in MAY[route.level]:
+        return "served"
+    if visitor in ("anonymous", "disabled"):
+        return "login"
+    return f"refused {route.refused}"
+
+
+@pytest.mark.parametrize(("endpoint", "method"), sorted(ROUTES), ids=lambda v: v)
+def test_each_visitor_gets_exactly_the_access_decided(cast, endpoint, method):
+    # Visitors in order of rising power, so a change made by one (an admin deleting the
+    # page) cannot hide what a weaker one would have been allowed to do.
+    for route in [ROUTES[endpoint, method], *VARIANTS.get((endpoint, method), [])]:
+        got = {visitor: _got(cast[visitor], route, method) for visitor in VISITORS}
+        assert got == {visitor: _expected(route, visitor) for visitor in VISITORS}, route.url
+
+
+def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(database_url, tmp_path, users, pages):
+    app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
+    client = app.test_client()
+    for (endpoint, method), route in sorted(ROUTES.items()):
+        # A deleted page is hidden from visitors, as from signed-in non-admins.
+        hidden = "refused 404" if route.refused == 404 else "login"
+        expected = "served" if route.level in (PUBLIC, READ) else hidden
+        assert _got(client, route, method) == expected, route.url
+
+
+@pytest.mark.parametrize("url", ["/wiki/a%00b", "/wiki/a%00b/history", "/wiki/a%00b/blame",
+                                 "/-/users/a%00b/contributions", "/wiki/policy/rev/1%00"])
+def test_a_nul_in_an_address_is_simply_not_found(client, auth, pages, url):
+    auth.login("reader")
+    assert client.get(url).status_code == 404

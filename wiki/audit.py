@@ -1,0 +1,270 @@
+"""The audit log: an append-only record of every admin action (and of page renames).
+
+:func:`record` is called by the services that do the actions (:mod:`wiki.accounts`,
+:mod:`wiki.pages`) inside the action's own transaction, so an action and its event are
+committed or rolled back together, and an action that fails records nothing. Nothing in
+the application updates or deletes an event, and the database refuses it too (triggers
+made by migration 0003).
+
+:func:`events` lists events newest first, filtered and keyset-paginated, for admins.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from .errors import InvalidInput
+from .models import AuditEvent, Page, User, utcnow
+
+# Who acted when no account did: the operator's command line (``wiki set-role`` ...).
+COMMAND_LINE = "command line"
+MAX_FILTER_CHARS = 200
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class AuditAction(enum.StrEnum):
+    USER_CREATE = "user.create"
+    USER_ROLE = "user.role"
+    USER_DISABLE = "user.disable"
+    USER_ENABLE = "user.enable"
+    USER_PASSWORD = "user.password"
+    PAGE_RENAME = "page.rename"
+    PAGE_DELETE = "page.delete"
+    PAGE_UNDELETE = "page.undelete"
+    PAGE_RESTORE = "page.restore"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    AuditAction.USER_CREATE: "account created",
+    AuditAction.USER_ROLE: "role changed",
+    AuditAction.USER_DISABLE: "account disabled",
+    AuditAction.USER_ENABLE: "account enabled",
+    AuditAction.USER_PASSWORD: "password set",
+    AuditAction.PAGE_RENAME: "page renamed",
+    AuditAction.PAGE_DELETE: "page deleted",
+    AuditAction.PAGE_UNDELETE: "page undeleted",
+    AuditAction.PAGE_RESTORE: "revision restored",
+}
+_ACTIONS = frozenset(AuditAction)
+
+
+# --- recording ------------------------------------------------------------------------
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    action: AuditAction,
+    subject: User | Page,
+    details: dict | None = None,
+    *,
+    target: str | None = None,
+) -> AuditEvent:
+    """Add an event to the caller's transaction (the caller commits with its action).
+
+    ``actor`` None means the command line. ``subject`` is the account or page acted on
+    (flushed, so it has an id); ``target`` overrides its name as shown (a page's title
+    before a rename). ``details`` must be JSON-serialisable.
+    """
+    action = AuditAction(action)
+    if isinstance(subject, User):
+        target_type, name, page_id = "user", subject.username, None
+    else:
+        target_type, name, page_id = "page", subject.title, subject.id
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.username if actor is not None else COMMAND_LINE,
+        action=action.value,
+        target_type=target_type,
+        target=target if target is not None else name,
+        page_id=page_id,
+        details=details or {},
+    )
+    session.add(event)
+    return event
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The filters of the audit log, as typed (cleaned of control characters).
+
+    ``date_from`` and ``date_to`` are ISO dates (yyyy-mm-dd, UTC days, both included);
+    they are checked by :func:`events`.
+    """
+
+    actor: str = ""
+    action: str = ""
+    target: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> AuditQuery:
+        """The filters from query arguments ``actor``, ``action``, ``target``, ``from``, ``to``."""
+        return cls(
+            actor=_clean(args.get("actor")),
+            action=_clean(args.get("action")),
+            target=_clean(args.get("target")),
+            date_from=_clean(args.get("from")),
+            date_to=_clean(args.get("to")),
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The filters in use, as query arguments (for links to other pages of the list)."""
+        args = {
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "from": self.date_from,
+            "to": self.date_to,
+        }
+        return {name: value for name, value in args.items() if value}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_args())
+
+
+def _clean(value: str | None) -> str:
+    if not value:
+        return ""
+    return " ".join(_NOT_TEXT.sub(" ", value[: MAX_FILTER_CHARS * 2]).split())[:MAX_FILTER_CHARS]
+
+
+def _parse_date(value: str, field: str, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            {field: f"{label} date “{value}” is not a date: write it as yyyy-mm-dd, e.g. 2024-03-31."}
+        ) from None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(session: Session, query: AuditQuery) -> list:
+    """SQL conditions for ``query``; raises InvalidInput for a bad date or unknown action."""
+    errors: dict[str, str] = {}
+    conditions = []
+    start = end = None
+    try:
+        start = _parse_date(query.date_from, "from", "The start")
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    try:
+        end = _parse_date(query.date_to, "to", "The end")
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    if start is not None and end is not None and start > end:
+        errors["to"] = "The end date is before the start date."
+    if query.action and query.action not in _ACTIONS:
+        errors["action"] = f"There is no action called “{query.action}”."
+    if errors:
+        raise InvalidInput(errors)
+    if start is not None:
+        conditions.append(AuditEvent.occurred_at >= datetime.combine(start, time.min, timezone.utc))
+    if end is not None and end < date.max:
+        after_end = datetime.combine(end + timedelta(days=1), time.min, timezone.utc)
+        conditions.append(AuditEvent.occurred_at < after_end)
+    if query.action:
+        conditions.append(AuditEvent.action == query.action)
+    if query.actor:
+        # Accounts are found by their (case-insensitive) name, so the actor_id index
+        # serves; "command line" and other names without an account by the stored name.
+        user_id = session.scalar(select(User.id).where(User.username_key == query.actor.casefold()))
+        if user_id is not None:
+            conditions.append(AuditEvent.actor_id == user_id)
+        else:
+            conditions.append(func.lower(AuditEvent.actor_name) == query.actor.lower())
+    if query.target:
+        pattern = f"%{_escape_like(query.target)}%"
+        # The name at the time of the event, or the page's current title or address.
+        pages_now = select(Page.id).where(
+            or_(Page.title.ilike(pattern, escape="\\"), Page.slug.ilike(pattern, escape="\\"))
+        )
+        conditions.append(
+            or_(AuditEvent.target.ilike(pattern, escape="\\"), AuditEvent.page_id.in_(pages_now))
+        )
+    return conditions
+
+
+def events(
+    session: Session,
+    query: AuditQuery,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+):
+    """Events matching ``query``, newest first, one window of at most ``limit``.
+
+    Cursors (``before``/``after``) are event ids. Returns a :class:`wiki.history.Window`.
+    Raises InvalidInput (keyed by the argument: ``from``, ``to``, ``action``) for a date
+    that is not yyyy-mm-dd, a range that ends before it starts, or an unknown action.
+    """
+    # Imported here: wiki.history imports wiki.pages, which records into this module.
+    from .history import Window, _window
+
+    statement = select(AuditEvent).options(joinedload(AuditEvent.page))
+    for condition in _conditions(session, query):
+        statement = statement.where(condition)
+    rows, has_newer, has_older = _window(session, statement, AuditEvent.id, before, after, limit)
+    return Window(
+        items=rows,
+        newer=rows[0].id if has_newer and rows else None,
+        older=rows[-1].id if has_older and rows else None,
+    )
+
+
+def describe(event: AuditEvent) -> str:
+    """The event's details in words, e.g. "role editor → admin" (plain text, not HTML)."""
+    details = event.details if isinstance(event.details, dict) else {}
+    get = details.get
+    match event.action:
+        case AuditAction.USER_CREATE:
+            return f"with role {get('role')}" if get("role") else ""
+        case AuditAction.USER_ROLE:
+            return f"role {get('from', '?')} → {get('to', '?')}"
+        case AuditAction.USER_PASSWORD:
+            return "new password set; the user's sessions were ended"
+        case AuditAction.USER_DISABLE:
+            return "account disabled; the user's sessions were ended"
+        case AuditAction.USER_ENABLE:
+            return "account enabled"
+        case AuditAction.PAGE_RENAME:
+            text = f"renamed “{get('from', '?')}” → “{get('to', '?')}”"
+        case AuditAction.PAGE_DELETE:
+            text = "deleted"
+        case AuditAction.PAGE_UNDELETE:
+            text = "undeleted"
+        case AuditAction.PAGE_RESTORE:
+            text = f"restored revision {get('restored', '?')}"
+        case _:
+            return ", ".join(f"{key}: {value}" for key, value in details.items())
+    if get("revision") is not None:
+        text += f" as revision {get('revision')}"
+    if get("summary"):
+        text += f" (“{get('summary')}”)"
+    return text

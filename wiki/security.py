@@ -1,0 +1,324 @@
+"""Security plumbing: response headers, rate limits on login attempts, the reverse-proxy
+fix, and the one-time token that guards the first-run setup page.
+
+Headers
+    Every response carries a strict Content-Security-Policy (scripts and styles only from
+    the wiki's own static files: no inline script, no ``style=""`` attribute), nosniff,
+    a same-origin referrer policy, frame denial and a minimal Permissions-Policy;
+    Strict-Transport-Security too when the cookies are marked Secure (the wiki is on HTTPS).
+
+Rate limits
+    Failed POSTs to ``/-/login`` and ``/-/setup`` are counted with Flask-Limiter, per
+    account (the typed username) and per client address, in a moving window. Successful
+    attempts (they redirect) are not counted, so an office behind one address is not locked
+    out by its own logins. Each app gets its own :class:`Limiter` (in ``app.extensions``),
+    so in-memory counters are never shared between apps; ``RATELIMIT_STORAGE_URI``
+    (``WIKI_RATELIMIT_STORAGE_URI``) points them at Redis to share them between workers.
+    A storage failure is logged and lets the attempt through (it never becomes a 500).
+
+Setup token
+    While no account exists, a random token is kept in the instance folder (mode 0600,
+    shared by every worker of the instance), printed on the console and logged (logger
+    ``wiki.setup``, WARNING) when the server starts; the setup form asks for it. It is
+    deleted once the first admin exists. ``wiki setup-token`` prints it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import math
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from . import accounts
+from .db import get_database
+from .errors import InvalidInput
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "announce_setup_token",
+    "check_setup_token",
+    "current_setup_token",
+    "discard_setup_token",
+    "ensure_setup_token",
+    "get_limiter",
+    "init_app",
+    "read_setup_token",
+    "retry_after_seconds",
+    "setup_token_path",
+]
+
+# --------------------------------------------------------------------------- headers
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # Pages may show pictures from anywhere (Markdown images); data: for small inline ones.
+        "img-src 'self' data: https: http:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # a year; not includeSubDomains: not ours
+
+
+def _add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"  # frame-ancestors, for browsers without CSP 2
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return response
+
+
+# --------------------------------------------------------------------------- rate limits
+
+def _client_address() -> str:
+    # The peer address, or the proxy's X-Forwarded-For entry when WIKI_PROXY_FIX says so.
+    return request.remote_addr or "unknown"
+
+
+def _account() -> str:
+    # Never empty: Flask-Limiter skips a limit whose key is empty.
+    return "account:" + request.form.get("username", "").strip().casefold()[:64]
+
+
+def _failed(response: Response) -> bool:
+    """A login or setup that worked redirects; anything else was a failed attempt."""
+    return response.status_code != 302
+
+
+def _storage_options(uri: str) -> dict:
+    if uri.startswith(("redis", "valkey")):  # also rediss://, redis+unix://
+        # A Redis that does not answer must not hold a login for long.
+        return {"socket_connect_timeout": 2, "socket_timeout": 2}
+    return {}
+
+
+def _init_limiter(app: Flask) -> None:
+    config = app.config
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    limiter = Limiter(
+        key_func=_client_address,
+        storage_uri=uri,
+        storage_options=_storage_options(uri),
+        strategy="moving-window",
+        key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "bureaupedia",
+        swallow_errors=True,  # storage down: log it and let the attempt through
+        headers_enabled=False,
+        enabled=config.get("RATELIMIT_ENABLED", True),
+    )
+    limiter.init_app(app)
+    app.extensions["wiki.limiter"] = limiter
+    if not limiter.enabled:
+        return
+    per_client = limiter.limit(
+        config["LOGIN_LIMIT_PER_CLIENT"], key_func=_client_address, methods=["POST"], deduct_when=_failed
+    )
+    per_account = limiter.limit(
+        config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account, methods=["POST"], deduct_when=_failed
+    )
+    # Limits are attached to this app's view functions, not to the shared module-level
+    # ones, so every app has its own limiter and counters.
+    app.view_functions["auth.login"] = per_account(per_client(app.view_functions["auth.login"]))
+    app.view_functions["auth.setup"] = per_client(app.view_functions["auth.setup"])
+
+
+def get_limiter(app: Flask | None = None) -> Limiter:
+    """The app's rate limiter."""
+    return (app or current_app).extensions["wiki.limiter"]
+
+
+def retry_after_seconds() -> int:
+    """After a refused attempt: whole seconds until the breached limit lets one through."""
+    breached = get_limiter().current_limit
+    if breached is None:
+        return 60
+    try:
+        reset_time, _remaining = breached.window
+        return max(1, math.ceil(reset_time - time.time()))
+    except Exception:  # noqa: BLE001  (storage gone meanwhile: any honest guess will do)
+        return 60
+
+
+# --------------------------------------------------------------------------- setup token
+
+SETUP_TOKEN_FILE = "setup_token"
+setup_log = logging.getLogger("wiki.setup")
+
+
+def setup_token_path(app: Flask | None = None) -> Path:
+    """Where the setup token of ``app``'s instance is kept."""
+    return Path((app or current_app).instance_path) / SETUP_TOKEN_FILE
+
+
+def read_setup_token(app: Flask | None = None) -> str | None:
+    """The current setup token, or None when there is none."""
+    try:
+        token = setup_token_path(app).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return token or None
+
+
+def ensure_setup_token(app: Flask | None = None, *, announce: bool = True) -> str:
+    """The setup token, made (readable by the owner only) if there is none yet.
+
+    Workers that start at once agree on one token: it is written aside and linked into
+    place, which fails for all but the first. A new token is announced (console and log)
+    unless ``announce`` is false. Raises OSError when the instance folder is not writable.
+    """
+    existing = read_setup_token(app)
+    if existing:
+        return existing
+    path = setup_token_path(app)
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(24) + "\n")
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        if read_setup_token(app) is None:  # an empty or broken file: replace it
+            os.replace(aside, path)
+    except OSError:  # a file system without hard links
+        os.replace(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+    token = read_setup_token(app)
+    assert token, f"could not write {path}"
+    if announce:
+        _announce(token, path)
+    return token
+
+
+def _announce(token: str, path: Path) -> None:
+    print(
+        "\n"
+        "  This wiki has no account yet. To create the first admin, open /-/setup and\n"
+        "  enter this setup token (it is also in the file below; `wiki setup-token`\n"
+        "  prints it again):\n"
+        "\n"
+        f"      {token}\n"
+        "\n"
+        f"  {path}\n",
+        file=sys.stderr,
+        flush=True,
+    )
+    setup_log.warning("First-run setup token (enter it at /-/setup): %s", token)
+
+
+def discard_setup_token(app: Flask | None = None) -> None:
+    """Delete the setup token (the first admin exists)."""
+    setup_token_path(app).unlink(missing_ok=True)
+
+
+def check_setup_token(given: str, app: Flask | None = None) -> None:
+    """Raise InvalidInput unless ``given`` is the setup token (constant-time comparison)."""
+    expected = ensure_setup_token(app)
+    given = given.strip()
+    if not given:
+        raise InvalidInput(
+            {"setup_token": "Enter the setup token printed in the server's console "
+             "(or run 'wiki setup-token' on the server)."}
+        )
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidInput(
+            {"setup_token": "That is not the setup token. Copy it from the server's console "
+             "(or run 'wiki setup-token' on the server)."}
+        )
+
+
+def current_setup_token(session: Session, app: Flask | None = None) -> str | None:
+    """The setup token (made if needed, not announced), or None once an account exists
+    (and then any leftover token file is deleted)."""
+    if accounts.has_users(session):
+        discard_setup_token(app)
+        return None
+    return ensure_setup_token(app, announce=False)
+
+
+def _database_has_users(app: Flask) -> bool:
+    """Ask the database, giving up quickly when it cannot be reached."""
+    engine = get_database(app).engine
+    if engine.dialect.name != "postgresql":
+        with Session(engine) as session:
+            return accounts.has_users(session)
+    probe = create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with Session(probe) as session:
+            return accounts.has_users(session)
+    finally:
+        probe.dispose()
+
+
+def _other_cli_command() -> bool:
+    """Whether the app is being made for a command other than ``run`` (no announcement)."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run"
+
+
+def announce_setup_token(app: Flask) -> None:
+    """At start: while the wiki has no account, make sure the setup token exists and show
+    it on the console and in the log; once an account exists, delete a leftover token.
+
+    Never raises: with a database that is not migrated or not reachable it only logs a hint
+    (the setup page makes and announces the token when it is first opened).
+    """
+    if _other_cli_command():
+        return
+    try:
+        has_users = _database_has_users(app)
+    except SQLAlchemyError as exc:
+        setup_log.info(
+            "Cannot tell whether the wiki is set up yet (%s); run `wiki upgrade` if the "
+            "database is new. The setup token is shown when /-/setup is first opened.",
+            type(exc).__name__,
+        )
+        return
+    try:
+        if has_users:
+            discard_setup_token(app)
+        else:
+            _announce(ensure_setup_token(app, announce=False), setup_token_path(app))
+    except OSError as exc:
+        setup_log.error("Cannot write the setup token in %s: %s", app.instance_path, exc)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def init_app(app: Flask) -> None:
+    """Wire it all in; call after the blueprints are registered."""
+    trusted = int(app.config.get("PROXY_FIX") or 0)
+    if trusted > 0:
+        # Believe the last ``trusted`` proxies' X-Forwarded-For and -Proto: the client's
+        # address (rate limits) and https (secure redirects). The proxies must set them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+    app.after_request(_add_security_headers)
+    _init_limiter(app)
+    announce_setup_token(app)
