@@ -1,12 +1,13 @@
 """Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
 
 Commands: upgrade (the database schema), create-user, set-role, set-password, disable-user,
-enable-user, reindex (the search index), setup-token.
+enable-user, reindex (the search index), backup and restore (the whole wiki, as one archive).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -144,6 +145,65 @@ def setup_token_command() -> None:
         click.echo(token)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--no-secret-key", is_flag=True, help="Leave the instance folder's generated secret_key out."
+)
+@with_appcontext
+def backup_command(file: Path, no_secret_key: bool) -> None:
+    """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs)."""
+    from flask import current_app
+
+    from . import backup
+
+    click.echo(f"Backing up to {file}:")
+    try:
+        summary = backup.backup(
+            get_database(), file, Path(current_app.instance_path),
+            include_secret_key=not no_secret_key, progress=click.echo,
+        )
+    except WikiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"Backed up {summary.total_rows:,} rows of {len(summary.rows)} tables (schema "
+        f"{summary.schema_revision}) in {summary.seconds:.1f} s: {file.stat().st_size:,} bytes."
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Restore an archive made by `wiki backup` into an empty database, then rebuild the
+    search index."""
+    import time
+
+    from flask import current_app
+
+    from . import backup
+    from .search.engine import IndexBusy
+
+    click.echo(f"Restoring {file}:")
+    try:
+        summary = backup.restore(get_database(), file, Path(current_app.instance_path), progress=click.echo)
+    except WikiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Restored {summary.total_rows:,} rows of {len(summary.rows)} tables in {summary.seconds:.1f} s.")
+    started = time.monotonic()
+    try:
+        pages = backup.rebuild_search_index(
+            get_database(), Path(current_app.config["SEARCH_INDEX_PATH"]),
+            progress=lambda done: click.echo(f"  search index: {done:,} pages"),
+        )
+    except (IndexBusy, OSError) as exc:
+        raise click.ClickException(
+            f"The wiki was restored, but its search index could not be rebuilt ({exc}): "
+            "run `wiki reindex`."
+        ) from None
+    click.echo(f"Rebuilt the search index: {pages:,} pages in {time.monotonic() - started:.1f} s.")
+
+
 COMMANDS = [
     upgrade_command,
     create_user_command,
@@ -153,6 +213,8 @@ COMMANDS = [
     enable_user_command,
     reindex_command,
     setup_token_command,
+    backup_command,
+    restore_command,
 ]
 
 

@@ -1,0 +1,661 @@
+"""Backup and restore of the whole wiki as one archive (``wiki backup`` / ``wiki restore``).
+
+The archive is a zip file (format version 1)::
+
+    manifest.json          what the archive holds (read this first)
+    tables/<table>.jsonl   one JSON object per row, in primary-key order
+    instance/secret_key    the instance folder's generated secret key, when there is one
+
+``manifest.json`` records the format and its version, the alembic schema revision of the
+database, when the backup began, the kind of database it came from, the tables left out
+and why, and for every table its file, row count, SHA-256 of the (uncompressed) file and
+the kind of value in each column. Values are written losslessly: timestamps as ISO 8601
+with their offset (always UTC here), enums as their stored value, bytes as base64, JSON
+columns as JSON, decimals and UUIDs as strings; everything else as JSON's own types.
+
+Tables: every table of ``Base.metadata`` (so tables added later are included without
+changes here) except :data:`SKIPPED_TABLES`. The search index is not included: it is
+derived from the database and rebuilt after a restore.
+
+A backup reads everything in one transaction (``REPEATABLE READ, READ ONLY`` on
+PostgreSQL; one read transaction on SQLite, whose WAL mode gives it a snapshot), so it is
+consistent while the wiki keeps running. Rows are streamed to the archive: memory use does
+not grow with the size of the wiki.
+
+A restore only goes into an empty database (unmigrated, or migrated with no rows). It
+checks the whole archive first (manifest, format version, schema revision known to this
+code, checksums and row counts), then in ONE transaction: brings the schema to the
+archive's revision, loads the tables in dependency order with their primary keys, checks
+the row counts, sets PostgreSQL's sequences past the largest ids, and upgrades the schema
+to the newest revision. Any failure rolls all of it back. Then it writes the archived
+instance files and rebuilds the search index.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from datetime import time as dtime
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, MetaData, Table, bindparam, func, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .db import Database
+from .errors import WikiError
+from .migrate import MIGRATIONS_DIR, alembic_config
+from .models import Base
+
+FORMAT = "bureaupedia-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+#: Tables left out of backups, and why. Restoring leaves them empty.
+SKIPPED_TABLES: dict[str, str] = {
+    "rendered_revisions": "cached HTML derived from revisions; rebuilt on demand",
+    "login_sessions": "logins are ephemeral: after a restore everyone logs in again",
+}
+
+#: Files of the instance folder that are backed up (the search index is derived: never).
+#: ``secret_key`` is the key generated when SECRET_KEY is not set; restoring it keeps
+#: whatever it signed valid. Note that the login sessions are not restored.
+INSTANCE_FILES = ("secret_key",)
+
+INSERT_BATCH_ROWS = 1000
+INSERT_BATCH_BYTES = 16 * 1024 * 1024
+WRITE_CHUNK_BYTES = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+
+Progress = Callable[[str], None]
+
+
+class BackupError(WikiError):
+    """A backup or restore cannot be done; ``message`` says why (nothing was changed)."""
+
+
+@dataclass
+class Summary:
+    """What a backup wrote or a restore loaded."""
+
+    schema_revision: str
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows
+    files: list[str] = field(default_factory=list)  # instance files
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+# ---------------------------------------------------------------------- values
+
+
+def column_kind(type_: sa.types.TypeEngine) -> str:
+    """How values of a column of ``type_`` are written to the archive."""
+    if isinstance(type_, sa.Interval):
+        raise BackupError(f"Columns of type {type_!r} cannot be backed up yet.")
+    if isinstance(type_, sa.types.TypeDecorator):
+        type_ = type_.impl_instance
+    if isinstance(type_, sa.Enum):
+        return "enum"
+    if isinstance(type_, sa.DateTime):
+        return "datetime"
+    if isinstance(type_, sa.Date):
+        return "date"
+    if isinstance(type_, sa.Time):
+        return "time"
+    if isinstance(type_, sa.types._Binary):
+        return "bytes"
+    if isinstance(type_, sa.JSON):
+        return "json"
+    if isinstance(type_, sa.Uuid):
+        return "uuid"
+    if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+        return "decimal"
+    return "plain"
+
+
+def _isoformat(value):
+    return value.isoformat()
+
+
+def _enum_value(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _same(value):
+    return value
+
+
+ENCODERS: dict[str, Callable] = {
+    "datetime": _isoformat,
+    "date": _isoformat,
+    "time": _isoformat,
+    "enum": _enum_value,
+    "bytes": lambda value: base64.b64encode(value).decode("ascii"),
+    "json": _same,
+    "uuid": str,
+    "decimal": str,
+    "plain": _same,
+}
+
+
+def _datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo is not None else parsed
+
+
+DECODERS: dict[str, Callable] = {
+    "datetime": _datetime,
+    "date": date.fromisoformat,
+    "time": dtime.fromisoformat,
+    "enum": _same,  # the stored value, which the column accepts as is
+    "bytes": lambda value: base64.b64decode(value, validate=True),
+    "json": _same,
+    "uuid": uuid.UUID,
+    "decimal": Decimal,
+    "plain": _same,
+}
+
+
+def _null_safe(function: Callable) -> Callable:
+    return lambda value: None if value is None else function(value)
+
+
+# ---------------------------------------------------------------------- backup
+
+
+def backed_up_tables() -> list[Table]:
+    """The model tables a backup holds, in dependency order (parents first).
+
+    Raises BackupError when a backed-up table refers to a skipped one (its rows could not
+    be restored).
+    """
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in SKIPPED_TABLES]
+    for table in tables:
+        for key in table.foreign_keys:
+            if key.column.table.name in SKIPPED_TABLES:
+                raise BackupError(f"{table.name} refers to {key.column.table.name}, which backups skip")
+    return tables
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))
+
+
+@contextmanager
+def _snapshot(database: Database) -> Iterator[Connection]:
+    """One read transaction that sees a single consistent state of the database."""
+    with database.engine.connect() as connection:
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # SQLite: the first read below starts the snapshot (WAL), which lasts until
+            # the transaction ends.
+            yield connection
+
+
+def _dump_table(connection: Connection, table: Table, archive: zipfile.ZipFile) -> dict:
+    kinds = [(column.name, column_kind(column.type)) for column in table.columns]
+    encoders = [(name, _null_safe(ENCODERS[kind])) for name, kind in kinds]
+    name = f"tables/{table.name}.jsonl"
+    digest = hashlib.sha256()
+    rows = 0
+    order = list(table.primary_key.columns) or list(table.columns)
+    query = select(table).order_by(*order).execution_options(yield_per=500)
+    dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+    with archive.open(name, "w", force_zip64=True) as member:
+        chunk: list[bytes] = []
+        size = 0
+        for row in connection.execute(query):
+            try:
+                line = dumps({column: encode(value) for (column, encode), value in zip(encoders, row)})
+            except (TypeError, ValueError) as exc:
+                raise BackupError(f"Cannot write a row of {table.name}: {exc}.") from exc
+            data = line.encode("ascii") + b"\n"
+            digest.update(data)
+            chunk.append(data)
+            size += len(data)
+            rows += 1
+            if size >= WRITE_CHUNK_BYTES:
+                member.write(b"".join(chunk))
+                chunk, size = [], 0
+        member.write(b"".join(chunk))
+    return {
+        "name": table.name,
+        "file": name,
+        "rows": rows,
+        "sha256": digest.hexdigest(),
+        "columns": [{"name": column, "kind": kind} for column, kind in kinds],
+    }
+
+
+def backup(
+    database: Database,
+    target: Path,
+    instance_path: Path,
+    *,
+    include_secret_key: bool = True,
+    progress: Progress | None = None,
+) -> Summary:
+    """Write the whole wiki to the archive ``target`` (replaced atomically when it exists;
+    created readable by its owner only: it holds password hashes).
+
+    Raises BackupError when the database is not at this code's newest schema revision or
+    the target cannot be written.
+    """
+    say = progress or (lambda _message: None)
+    started = time.monotonic()
+    target = Path(target)
+    tables = backed_up_tables()
+    head = _script().get_current_head()
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise BackupError(f"Cannot write {target}: {exc.strerror}.") from None
+    try:
+        with os.fdopen(descriptor, "wb") as raw, zipfile.ZipFile(
+            raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6
+        ) as archive:
+            created_at = datetime.now(timezone.utc)
+            with _snapshot(database) as connection:
+                revision = MigrationContext.configure(connection).get_current_revision()
+                if revision is None:
+                    raise BackupError("The database has no wiki schema: there is nothing to back up.")
+                if revision != head:
+                    raise BackupError(
+                        f"The database schema is at {revision} but this wiki expects "
+                        f"{head}: run `wiki upgrade` (or back up with the matching version)."
+                    )
+                summary = Summary(schema_revision=revision)
+                entries = []
+                for table in tables:
+                    entry = _dump_table(connection, table, archive)
+                    entries.append(entry)
+                    summary.rows[table.name] = entry["rows"]
+                    say(f"  {table.name}: {entry['rows']:,} rows")
+                dialect = connection.dialect.name
+            files = []
+            for name in INSTANCE_FILES:
+                if name == "secret_key" and not include_secret_key:
+                    continue
+                path = Path(instance_path) / name
+                try:
+                    content = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                archive.writestr(f"instance/{name}", content)
+                files.append({"name": name, "file": f"instance/{name}", "sha256": hashlib.sha256(content).hexdigest()})
+                summary.files.append(name)
+                say(f"  instance file {name}")
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "schema_revision": revision,
+                "created_at": created_at.isoformat(),
+                "database": dialect,
+                "skipped_tables": {name: why for name, why in SKIPPED_TABLES.items()},
+                "tables": entries,
+                "files": files,
+            }
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+# ---------------------------------------------------------------------- reading an archive
+
+
+def _damaged(what: str, exc: BaseException) -> BackupError:
+    return BackupError(f"The archive is damaged ({what}: {exc}). Nothing was changed.")
+
+
+def _check_manifest(data) -> dict:
+    def bad(why: str) -> BackupError:
+        return BackupError(f"The archive's manifest is invalid ({why}). Nothing was changed.")
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError("This is not a wiki backup archive. Nothing was changed.")
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise bad("format_version")
+    if version > FORMAT_VERSION:
+        raise BackupError(
+            f"The archive has format version {version}; this wiki reads up to {FORMAT_VERSION}. "
+            "Restore it with a newer version of the wiki. Nothing was changed."
+        )
+    if not isinstance(data.get("schema_revision"), str):
+        raise bad("schema_revision")
+    tables, seen = data.get("tables"), set()
+    if not isinstance(tables, list):
+        raise bad("tables")
+    for entry in tables:
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("rows"), int)
+            and entry["rows"] >= 0
+            and isinstance(entry.get("sha256"), str)
+            and _SHA256.match(entry["sha256"])
+            and isinstance(entry.get("columns"), list)
+            and entry["name"] not in seen
+        ):
+            raise bad(f"table entry {str(entry)[:80]}")
+        seen.add(entry["name"])
+        for column in entry["columns"]:
+            if not (isinstance(column, dict) and isinstance(column.get("name"), str)):
+                raise bad(f"a column of {entry['name']}")
+            if column.get("kind") not in DECODERS:
+                raise BackupError(
+                    f"The archive stores column {entry['name']}.{column.get('name')} as "
+                    f"{column.get('kind')!r}, which this wiki cannot read. Nothing was changed."
+                )
+    files = data.get("files")
+    if not isinstance(files, list):
+        raise bad("files")
+    for entry in files:
+        if not (
+            isinstance(entry, dict)
+            and entry.get("name") in INSTANCE_FILES  # never a path of the archive's choosing
+            and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("sha256"), str)
+        ):
+            raise bad(f"file entry {str(entry)[:80]}")
+    return data
+
+
+def read_manifest(archive: zipfile.ZipFile) -> dict:
+    """The checked manifest of an open archive. Raises BackupError."""
+    try:
+        raw = archive.read(MANIFEST)
+    except KeyError:
+        raise BackupError("This is not a wiki backup archive (no manifest.json). Nothing was changed.") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise _damaged(MANIFEST, exc) from None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise _damaged(MANIFEST, exc) from None
+    return _check_manifest(data)
+
+
+def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
+    """Check every table file and instance file against the manifest. Raises BackupError."""
+    for entry in [*manifest["tables"], *manifest["files"]]:
+        digest = hashlib.sha256()
+        lines = 0
+        try:
+            with archive.open(entry["file"]) as member:
+                while chunk := member.read(WRITE_CHUNK_BYTES):
+                    digest.update(chunk)
+                    lines += chunk.count(b"\n")
+        except KeyError:
+            raise BackupError(f"The archive lacks {entry['file']}. Nothing was changed.") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise _damaged(entry["file"], exc) from None
+        if digest.hexdigest() != entry["sha256"]:
+            raise BackupError(
+                f"The archive is damaged: the checksum of {entry['file']} does not match its "
+                "manifest. Nothing was changed."
+            )
+        if "rows" in entry and lines != entry["rows"]:
+            raise BackupError(
+                f"The archive is damaged: {entry['file']} has {lines} rows, its manifest says "
+                f"{entry['rows']}. Nothing was changed."
+            )
+
+
+# ---------------------------------------------------------------------- restore
+
+
+def _is_ancestor(script: ScriptDirectory, ancestor: str, revision: str) -> bool:
+    return any(script_.revision == ancestor for script_ in script.iterate_revisions(revision, "base"))
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for unknown revisions
+        return False
+
+
+def _migrate(connection: Connection, script: ScriptDirectory, current: str | None, target: str) -> None:
+    """Bring the schema from ``current`` to ``target`` inside the connection's transaction
+    (down only ever on an empty database)."""
+    if current == target:
+        return
+    config = alembic_config(connection.engine)
+    config.attributes["connection"] = connection
+    if current is None or _is_ancestor(script, current, target):
+        command.upgrade(config, target)
+    else:
+        command.downgrade(config, target)
+
+
+def _check_empty(connection: Connection, script: ScriptDirectory) -> str | None:
+    """The target's schema revision (None when unmigrated). Raises BackupError unless the
+    database is empty and its schema known."""
+    names = [name for name in inspect(connection).get_table_names() if name != "alembic_version"]
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None and names:
+        raise BackupError(
+            f"The database has tables ({', '.join(sorted(names))}) but no wiki schema: restore "
+            "into an empty database. Nothing was changed."
+        )
+    if current is not None and not _known(script, current):
+        raise BackupError(
+            f"The database's schema {current} is newer than this wiki knows. Nothing was changed."
+        )
+    filled = []
+    for name in sorted(names):
+        count = connection.scalar(select(func.count()).select_from(sa.table(name)))
+        if count:
+            filled.append(f"{name}: {count:,} rows")
+    if filled:
+        raise BackupError(
+            "The database is not empty (" + ", ".join(filled) + "). Restore only into an empty "
+            "database (a new one, or one made with `wiki upgrade` and never used). Nothing was changed."
+        )
+    return current
+
+
+def _load_table(
+    connection: Connection, table: Table, entry: dict, archive: zipfile.ZipFile, later: set[str]
+) -> list[tuple[sa.Update, list[dict]]]:
+    """Insert the rows of one archived table. Foreign keys to tables loaded ``later`` are
+    inserted as NULL; returns the updates (statement, parameters) that set them afterwards."""
+    columns = [(column["name"], _null_safe(DECODERS[column["kind"]])) for column in entry["columns"]]
+    unknown = {name for name, _decode in columns} - set(table.columns.keys())
+    if unknown:
+        raise BackupError(
+            f"The archive's {table.name} has columns the schema lacks ({', '.join(sorted(unknown))}). "
+            "Nothing was changed."
+        )
+    names = {name for name, _decode in columns}
+    deferred = sorted(
+        {key.parent.name for key in table.foreign_keys if key.column.table.name in later} & names
+    )
+    primary_key = [column.name for column in table.primary_key.columns]
+    pending: dict[str, list[dict]] = {name: [] for name in deferred}
+    batch: list[dict] = []
+    size = 0
+    with archive.open(entry["file"]) as member:
+        for line in member:
+            data = json.loads(line)
+            if not isinstance(data, dict) or data.keys() != names:
+                raise BackupError(f"A row of {table.name} does not match its columns. Nothing was changed.")
+            row = {name: decode(data[name]) for name, decode in columns}
+            for name in deferred:
+                if row[name] is not None:
+                    pending[name].append({**{f"b_pk_{key}": row[key] for key in primary_key}, "b_value": row[name]})
+                    row[name] = None
+            batch.append(row)
+            size += len(line)
+            if len(batch) >= INSERT_BATCH_ROWS or size >= INSERT_BATCH_BYTES:
+                connection.execute(table.insert(), batch)
+                batch, size = [], 0
+    if batch:
+        connection.execute(table.insert(), batch)
+    where = sa.and_(*(table.c[key] == bindparam(f"b_pk_{key}") for key in primary_key))
+    return [(table.update().where(where).values({name: bindparam("b_value")}), values) for name, values in pending.items() if values]
+
+
+def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
+    """PostgreSQL: set each serial primary key's sequence past the largest restored id."""
+    if connection.dialect.name != "postgresql":
+        return  # SQLite numbers new rows from the largest existing id
+    quote = connection.dialect.identifier_preparer.quote
+    for table in tables:
+        for column in table.primary_key.columns:
+            if not isinstance(column.type, sa.Integer):
+                continue
+            sequence = connection.scalar(
+                text("SELECT pg_get_serial_sequence(:table, :column)"),
+                {"table": quote(table.name), "column": column.name},
+            )
+            if sequence:
+                largest = f"(SELECT MAX({quote(column.name)}) FROM {quote(table.name)})"
+                connection.execute(
+                    text(f"SELECT setval(:sequence, COALESCE({largest}, 1), {largest} IS NOT NULL)"),
+                    {"sequence": sequence},
+                )
+
+
+def _write_instance_file(instance_path: Path, name: str, content: bytes) -> None:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    partial = instance_path / f".{name}.{os.getpid()}.partial"
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(partial, instance_path / name)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def restore(
+    database: Database,
+    source: Path,
+    instance_path: Path,
+    *,
+    progress: Progress | None = None,
+) -> Summary:
+    """Restore the archive ``source`` into the (empty) database and instance folder.
+
+    Raises BackupError, with nothing changed, when the archive is not a backup, is damaged,
+    comes from a newer format or schema than this code knows, or the database is not empty.
+    The search index is not touched here (see :func:`rebuild_search_index`).
+    """
+    say = progress or (lambda _message: None)
+    started = time.monotonic()
+    script = _script()
+    head = script.get_current_head()
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile as exc:
+        raise BackupError(f"{source} is not a backup archive, or is damaged ({exc}). Nothing was changed.") from None
+    except OSError as exc:
+        raise BackupError(f"Cannot read {source}: {exc.strerror}.") from None
+    with archive:
+        manifest = read_manifest(archive)
+        revision = manifest["schema_revision"]
+        if not _known(script, revision):
+            raise BackupError(
+                f"The archive comes from a newer version of the wiki (schema {revision}; this wiki "
+                f"knows up to {head}): upgrade the wiki first. Nothing was changed."
+            )
+        _verify(archive, manifest)
+        say(f"Checked the archive: schema {revision}, {len(manifest['tables'])} tables, checksums match.")
+        summary = Summary(schema_revision=revision)
+        names = [entry["name"] for entry in manifest["tables"]]
+        try:
+            with database.write_engine.connect() as connection, connection.begin():
+                current = _check_empty(connection, script)
+                if connection.dialect.name == "sqlite":
+                    # Foreign keys are checked at commit (a safety net for rows that refer to
+                    # rows of the same table further on).
+                    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                _migrate(connection, script, current, revision)
+                metadata = MetaData()
+                try:
+                    metadata.reflect(connection, only=names)
+                except sa.exc.InvalidRequestError as exc:
+                    raise BackupError(
+                        f"The archive's tables do not match schema {revision} ({exc}). Nothing was changed."
+                    ) from None
+                tables = [metadata.tables[name] for name in names]
+                updates = []
+                for position, (table, entry) in enumerate(zip(tables, manifest["tables"])):
+                    updates += _load_table(connection, table, entry, archive, set(names[position + 1 :]))
+                    summary.rows[table.name] = entry["rows"]
+                    say(f"  {table.name}: {entry['rows']:,} rows")
+                for statement, values in updates:
+                    connection.execute(statement, values)
+                for table, entry in zip(tables, manifest["tables"]):
+                    count = connection.scalar(select(func.count()).select_from(table))
+                    if count != entry["rows"]:
+                        raise BackupError(
+                            f"{table.name} holds {count} rows after loading, the archive {entry['rows']}. "
+                            "Nothing was changed."
+                        )
+                _reset_sequences(connection, tables)
+                _migrate(connection, script, revision, head)
+        except BackupError:
+            raise
+        except (SQLAlchemyError, ValueError, TypeError, KeyError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            detail = getattr(exc, "orig", None) or exc
+            raise BackupError(f"Restoring failed and was rolled back: {detail}. Nothing was changed.") from exc
+        say(f"Schema: {current or 'empty'} -> {revision} (archive) -> {head}.")
+        for entry in manifest["files"]:
+            try:
+                _write_instance_file(Path(instance_path), entry["name"], archive.read(entry["file"]))
+            except OSError as exc:
+                raise BackupError(
+                    f"The database was restored, but {Path(instance_path) / entry['name']} could not be "
+                    f"written ({exc.strerror}): copy it from the archive's {entry['file']}."
+                ) from None
+            summary.files.append(entry["name"])
+            say(f"  instance file {entry['name']} (mode 0600)")
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def rebuild_search_index(database: Database, index_path: Path, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the search index at ``index_path`` from the database (built aside and
+    swapped in); returns the pages indexed. Raises IndexBusy when another process is
+    writing the index."""
+    from .search import indexer
+    from .search.engine import WhooshEngine
+
+    engine = WhooshEngine(Path(index_path))
+    try:
+        with database.session() as session:
+            indexer.rebuild(session, engine, progress=progress)
+        engine.refresh()
+        return len(engine.indexed_revisions())
+    finally:
+        engine.close()
