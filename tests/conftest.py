@@ -107,6 +107,22 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def more_apps(database_url, tmp_path):
+    """Makes more apps on the test database and instance folder: other worker processes,
+    or other settings. ``more_apps(**config)`` returns a new app."""
+    made = []
+
+    def make(**config):
+        app = make_app(database_url, tmp_path, **config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        get_database(app).dispose()
+
+
+@pytest.fixture
 def sqlite_app(sqlite_template, tmp_path):
     """An app on SQLite only, for what is specific to SQLite."""
     path = tmp_path / "wiki.db"

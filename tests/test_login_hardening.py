@@ -23,21 +23,6 @@ NEW_PASSWORD = "a brand new passphrase"
 ALICE_PC, BOB_PC, MALLORY_PC = "192.0.2.10", "192.0.2.20", "198.51.100.66"
 
 
-@pytest.fixture
-def wiki_with(database_url, tmp_path, users):
-    """Makes extra apps on the test database (another worker, other settings)."""
-    made = []
-
-    def make(**config):
-        app = make_app(database_url, tmp_path, **config)
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        get_database(app).dispose()
-
-
 def log_in(client, username="editor", password=PASSWORD, address=None, **extra):
     """Log in through the form (from ``address``: later requests come from the test
     client's own address, and flask-login's strong protection ends a login that moves)."""
@@ -126,8 +111,8 @@ def test_successful_logins_do_not_count(app, users):
     assert log_in(app.test_client(), "editor").status_code == 429
 
 
-def test_one_client_trying_many_accounts_is_limited(wiki_with):
-    app = wiki_with(LOGIN_LIMIT_PER_CLIENT="3 per minute")
+def test_one_client_trying_many_accounts_is_limited(more_apps, users):
+    app = more_apps(LOGIN_LIMIT_PER_CLIENT="3 per minute")
     mallory, alice = app.test_client(), app.test_client()
     for name in ["admin", "editor", "reader"]:
         assert log_in(mallory, name, "guess number one", address=MALLORY_PC).status_code == 401
@@ -139,26 +124,26 @@ def test_one_client_trying_many_accounts_is_limited(wiki_with):
     assert log_in(alice, "editor", address=ALICE_PC).status_code == 302  # others log in
 
 
-def test_each_app_counts_on_its_own(wiki_with, client):
+def test_each_app_counts_on_its_own(more_apps, users, client):
     """In-memory counters belong to one app, so tests (and apps) never share them."""
     for _ in range(5):
         log_in(client, "editor", "wrong password!")
     assert log_in(client, "editor").status_code == 429
 
-    other = wiki_with()
+    other = more_apps()
     assert log_in(other.test_client(), "editor").status_code == 302
 
 
-def test_rate_limits_can_be_switched_off(wiki_with):
-    app = wiki_with(RATELIMIT_ENABLED=False)
+def test_rate_limits_can_be_switched_off(more_apps, users):
+    app = more_apps(RATELIMIT_ENABLED=False)
     client = app.test_client()
     for _ in range(12):
         assert log_in(client, "editor", "wrong password!").status_code == 401
     assert log_in(client, "editor").status_code == 302
 
 
-def test_without_proxy_fix_a_forged_forwarded_for_does_not_escape_the_limit(wiki_with):
-    app = wiki_with(LOGIN_LIMIT_PER_CLIENT="3 per minute")
+def test_without_proxy_fix_a_forged_forwarded_for_does_not_escape_the_limit(more_apps, users):
+    app = more_apps(LOGIN_LIMIT_PER_CLIENT="3 per minute")
     client = app.test_client()
     statuses = [
         client.post(
@@ -171,8 +156,8 @@ def test_without_proxy_fix_a_forged_forwarded_for_does_not_escape_the_limit(wiki
     assert statuses == [401, 401, 401, 429, 429]
 
 
-def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(wiki_with):
-    app = wiki_with(LOGIN_LIMIT_PER_CLIENT="3 per minute", PROXY_FIX=1)
+def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(more_apps, users):
+    app = more_apps(LOGIN_LIMIT_PER_CLIENT="3 per minute", PROXY_FIX=1)
     client = app.test_client()
 
     def attempt(client_address, username="nobody", password="guess guess"):
@@ -187,8 +172,8 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(wiki_wit
     assert attempt(ALICE_PC, "editor", PASSWORD).status_code == 302
 
 
-def test_a_rate_limit_storage_that_is_down_never_turns_a_login_into_a_500(wiki_with, caplog):
-    app = wiki_with(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens there
+def test_a_rate_limit_storage_that_is_down_never_turns_a_login_into_a_500(more_apps, users, caplog):
+    app = more_apps(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens there
     client = app.test_client()
     assert log_in(client, "editor", "wrong password!").status_code == 401
     assert log_in(client, "editor").status_code == 302
@@ -205,11 +190,11 @@ def _redis_or_skip(url: str) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_with_redis_every_worker_shares_the_counters(wiki_with):
+def test_with_redis_every_worker_shares_the_counters(more_apps, users):
     url = "redis://127.0.0.1:6379/0"
     _redis_or_skip(url)
     prefix = f"wiki-test-{uuid.uuid4().hex}"  # this test's own keys
-    first, second = (wiki_with(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix) for _ in range(2))
+    first, second = (more_apps(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix) for _ in range(2))
     try:
         for worker in [first, second, first, second, first]:
             assert log_in(worker.test_client(), "editor", "wrong password!").status_code == 401
@@ -288,8 +273,8 @@ def test_failed_logins_take_about_as_long_whatever_the_reason(sqlite_app, monkey
 # --- a fresh session at login -----------------------------------------------------------
 
 
-def test_logging_in_starts_a_fresh_session(wiki_with):
-    app = wiki_with(WTF_CSRF_ENABLED=True)
+def test_logging_in_starts_a_fresh_session(more_apps, users):
+    app = more_apps(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     form = client.get("/-/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
@@ -339,12 +324,12 @@ def test_every_login_gets_its_own_id(app, users):
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
-def test_login_cookies_are_http_only_same_site_lax_and_secure_on_https(wiki_with, monkeypatch, secure):
+def test_login_cookies_are_http_only_same_site_lax_and_secure_on_https(more_apps, users, monkeypatch, secure):
     if secure:
         monkeypatch.setenv("WIKI_SECURE_COOKIES", "1")
     else:
         monkeypatch.delenv("WIKI_SECURE_COOKIES", raising=False)
-    app = wiki_with()
+    app = more_apps()
     response = log_in(app.test_client(), "editor", remember="on")
     cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
     assert set(cookies) == {"session", "remember_token"}

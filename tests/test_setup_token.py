@@ -29,21 +29,6 @@ def setup_form(token, username="Grace", password=PASSWORD):
     return {"setup_token": token, "username": username, "password": password, "password_confirm": password}
 
 
-@pytest.fixture
-def another_worker(database_url, tmp_path):
-    """Makes more apps on the same database and instance folder (more worker processes)."""
-    made = []
-
-    def make(**config):
-        app = make_app(database_url, tmp_path, **config)
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        get_database(app).dispose()
-
-
 # --- the token at start ------------------------------------------------------------------
 
 
@@ -66,11 +51,11 @@ def test_on_an_empty_wiki_the_server_makes_a_private_token_and_prints_and_logs_i
         get_database(app).dispose()
 
 
-def test_every_worker_of_an_instance_shows_the_same_token(app, another_worker, capsys):
+def test_every_worker_of_an_instance_shows_the_same_token(app, more_apps, capsys):
     first = security.read_setup_token(app)
     capsys.readouterr()
 
-    second = another_worker()
+    second = more_apps()
 
     assert security.read_setup_token(second) == first
     assert first in capsys.readouterr().err  # a restarted server prints it again
@@ -96,12 +81,12 @@ def test_workers_starting_at_once_agree_on_one_token(tmp_path):
 
 
 def test_once_an_account_exists_the_server_deletes_the_token_and_prints_none(
-    app, users, another_worker, capsys
+    app, users, more_apps, capsys
 ):
     assert security.setup_token_path(app).exists()  # made while the wiki was empty
     capsys.readouterr()
 
-    another_worker()
+    more_apps()
 
     assert not security.setup_token_path(app).exists()
     assert "setup token" not in capsys.readouterr().err
@@ -210,8 +195,8 @@ def test_a_lost_token_is_made_again_and_announced_when_the_setup_page_opens(app,
     assert any(token in r.getMessage() for r in caplog.records if r.name == "wiki.setup")
 
 
-def test_setup_attempts_are_rate_limited_per_client(another_worker):
-    app = another_worker(LOGIN_LIMIT_PER_CLIENT="3 per minute")
+def test_setup_attempts_are_rate_limited_per_client(more_apps):
+    app = more_apps(LOGIN_LIMIT_PER_CLIENT="3 per minute")
     client = app.test_client()
     for n in range(3):
         assert client.post("/-/setup", data=setup_form(f"guess {n}")).status_code == 400

@@ -564,20 +564,28 @@ class WhooshEngine:
         text = clean(query if isinstance(query, str) else "")
         with self._lock:
             live = self._live_locked()
-            try:
+            with self._failing_as_unavailable("search"):
                 # Files damaged after the index was opened can read as "no such word":
                 # without this, a damaged index would answer "nothing found".
                 self._state(live.searcher)
                 return self._search(live.searcher, text, page, per_page, allowed)
-            except CallerError as exc:
-                raise exc.__cause__ from None
-            except IndexUnavailable:
-                self._close_locked()
-                raise
-            except Exception as exc:
-                log.exception("search failed; treating the index as unavailable")
-                self._close_locked()
-                raise IndexUnavailable("search failed; the index may be damaged") from exc
+
+    @contextmanager
+    def _failing_as_unavailable(self, what: str):
+        """Around a read of the live index (lock held): errors of the caller's own (its
+        ``allowed`` check) pass through; any other failure closes the index and becomes
+        IndexUnavailable, so a damaged index is reopened or rebuilt, never a 500."""
+        try:
+            yield
+        except CallerError as exc:
+            raise exc.__cause__ from None
+        except IndexUnavailable:
+            self._close_locked()
+            raise
+        except Exception as exc:
+            log.exception("%s failed; treating the index as unavailable", what)
+            self._close_locked()
+            raise IndexUnavailable(f"{what} failed; the index may be damaged") from exc
 
     def _search(self, searcher, text, page, per_page, allowed) -> Results:
         q, fallback = parse(text, self.schema)
@@ -749,17 +757,8 @@ class WhooshEngine:
         q = wquery.And([wquery.Term("title_ac", word[:AUTOCOMPLETE_GRAM]) for word in words[:8]])
         with self._lock:
             searcher = self._live_locked().searcher
-            try:
+            with self._failing_as_unavailable("autocomplete"):
                 return self._autocomplete(searcher, q, folded, at_word_start, limit, allowed)
-            except CallerError as exc:
-                raise exc.__cause__ from None
-            except IndexUnavailable:
-                self._close_locked()
-                raise
-            except Exception as exc:
-                log.exception("autocomplete failed; treating the index as unavailable")
-                self._close_locked()
-                raise IndexUnavailable("autocomplete failed; the index may be damaged") from exc
 
     def _autocomplete(self, searcher, q, folded, at_word_start, limit, allowed) -> list[tuple[str, str]]:
         self._state(searcher)  # as in search(): damage must not read as "no such title"
