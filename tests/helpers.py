@@ -50,3 +50,14 @@ def stored(app, username):
         return accounts.get_user(session, username)
     finally:
         session.close()
+
+
+def rule_arguments(rule, values: dict) -> list[dict]:
+    """Arguments for ``rule`` from ``values``, once for each choice of an ``any(...)`` part."""
+    from werkzeug.routing import AnyConverter
+
+    choices = [{}]
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            choices = [{name: item} for item in sorted(converter.items)]
+    return [{key: values[key] for key in rule.arguments if key not in choice} | choice for choice in choices]

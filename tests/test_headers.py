@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
-from werkzeug.routing import AnyConverter
 
 from wiki import security
 from wiki.db import get_database
 
 from .conftest import PASSWORD, make_app
+from .helpers import rule_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,12 +52,7 @@ def every_url(app) -> list[str]:
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            choices = [{}]
-            for name, converter in rule._converters.items():
-                if isinstance(converter, AnyConverter):
-                    choices = [{name: item} for item in sorted(converter.items)]
-            for choice in choices:
-                args = {key: values[key] for key in rule.arguments if key not in choice} | choice
+            for args in rule_arguments(rule, values):
                 urls.append(url_for(rule.endpoint, **args))
     return sorted(urls)
 

@@ -9,7 +9,6 @@ import tempfile
 
 import pytest
 from flask import url_for
-from werkzeug.routing import AnyConverter
 from werkzeug.test import encode_multipart
 
 from wiki import accounts, create_app
@@ -17,7 +16,7 @@ from wiki.db import get_database
 from wiki.pages import Limits, create_page, edit_page
 
 from .conftest import PASSWORD, make_app
-from .helpers import snapshot
+from .helpers import rule_arguments, snapshot
 
 
 def token_from(html: str) -> str:
@@ -40,15 +39,11 @@ def _post_routes():
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" not in rule.methods:
             continue
-        choices = [{}]
-        for name, converter in rule._converters.items():
-            if isinstance(converter, AnyConverter):
-                choices = [{name: item} for item in sorted(converter.items)]
-        for choice in choices:
-            args = {key: values[key] for key in rule.arguments if key not in choice} | choice
+        for args in rule_arguments(rule, values):
+            choice = [args[name] for name in ("change",) if name in args]
             if rule.endpoint == "pages.undelete":
                 args["slug"] = "old-plan"
-            routes.append(pytest.param(rule.endpoint, args, id=" ".join([rule.endpoint, *choice.values()])))
+            routes.append(pytest.param(rule.endpoint, args, id=" ".join([rule.endpoint, *choice])))
     return routes
 
 
