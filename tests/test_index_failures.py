@@ -10,7 +10,9 @@ instead of waiting for the thread; nobody runs ``wiki reindex``.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,40 @@ def test_a_broken_index_never_stops_saving_or_reading_and_search_recovers_by_its
         {"title": "Newcomer", "url": "/wiki/newcomer"}
     ]
     assert indexer_round(app) is None  # and stays healthy
+
+
+def test_a_lasting_index_fault_is_retried_less_and_less_often_and_logged_once_in_full(app, monkeypatch, caplog):
+    with app.app_context():
+        background = get_search().indexer
+    attempts = []
+    disk_full = True
+
+    def round_on_a_full_disk():
+        attempts.append(time.monotonic())
+        if disk_full:
+            raise OSError(28, "No space left on device")
+        return 0
+
+    def wait_for(condition):
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert condition()
+
+    monkeypatch.setattr(background, "run_once", round_on_a_full_disk)
+    monkeypatch.setattr(background, "interval", 0.01)
+    caplog.set_level(logging.WARNING, logger="wiki.search.indexer")
+    background.start()
+    try:
+        wait_for(lambda: len(attempts) >= 6)
+        pauses = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
+        assert pauses[-1] > 4 * pauses[0]  # backing off, not spinning once a round
+        tracebacks = [record for record in caplog.records if record.exc_info]
+        assert len(tracebacks) == 1  # the cause in full once, then one line per attempt
+        assert "still failing" in caplog.records[-1].getMessage()
+
+        disk_full = False
+        background.wake()  # a save does not wait for the back-off
+        wait_for(lambda: "works again" in caplog.records[-1].getMessage())
+    finally:
+        background.stop()

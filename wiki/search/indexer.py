@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 # Longer than any save transaction stays open between taking its revision id and committing.
 LATE_COMMIT_WINDOW = timedelta(seconds=60)
+# The longest pause between attempts while indexing keeps failing.
+MAX_RETRY_INTERVAL = 60.0
 
 _CURRENT = (
     select(Page, Revision, User.username, RenderedRevision.html, RenderedRevision.renderer_version)
@@ -179,12 +181,25 @@ class BackgroundIndexer:
                 return 0
 
     def _run(self) -> None:
+        failures = 0
+        last_error = None
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
+            # After failures, wait longer (up to MAX_RETRY_INTERVAL) so a lasting fault such
+            # as a full disk neither spins nor floods the log; a save still wakes it at once.
+            self._wake.wait(min(self.interval * 2**failures, MAX_RETRY_INTERVAL))
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
                 self.run_once()
-            except Exception:  # noqa: BLE001 - the thread must survive to retry next round
-                log.exception("search indexing failed; will retry")
+            except Exception as error:  # noqa: BLE001 - the thread must survive to retry
+                failures = min(failures + 1, 16)
+                if repr(error) != last_error:
+                    log.exception("search indexing failed; will retry")
+                else:
+                    log.warning("search indexing still failing (%d attempts): %r", failures, error)
+                last_error = repr(error)
+            else:
+                if failures:
+                    log.warning("search indexing works again after %d failed attempts", failures)
+                failures, last_error = 0, None
