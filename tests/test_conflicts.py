@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from html import escape as html_escape
+from html import unescape as html_unescape
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wiki.db import get_database
 from wiki.errors import EditConflict
+from wiki.merge import END_MARKER, MID_MARKER, START_MARKER
 from wiki.models import Revision
 from wiki.pages import Limits, edit_page
 
@@ -190,3 +193,58 @@ def test_concurrent_form_posts_from_two_browsers(app, db_session, users):
         ]
     )
     assert sorted(statuses) == [302, 409]
+
+
+def _conflict(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Travel", BASE)
+    edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
+    auth.login("editor")
+    response = client.post("/wiki/travel/edit", data={"body": BASE.replace("120 EUR", "150 EUR"), "base": "1"})
+    assert response.status_code == 409
+    merged = response.get_data(as_text=True).split('name="body" rows="20" aria-describedby="body-help">')[1]
+    return page, html_unescape(merged.split("</textarea>")[0])
+
+
+def test_saving_from_the_conflict_screen_with_markers_left_is_refused_and_the_text_comes_back(
+    client, auth, db_session, users
+):
+    page, merged = _conflict(client, auth, db_session, users)
+    assert START_MARKER in merged
+    response = client.post(
+        "/wiki/travel/edit", data={"body": merged, "summary": "oops", "base": "2", "resolving": "1"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "still has conflict markers" in html
+    assert html_escape(merged) in html  # nothing typed is lost
+    assert 'name="resolving" value="1"' in html  # and it stays refused until resolved
+    assert len(bodies(db_session, page)) == 2
+
+    resolved = merged.replace(f"{START_MARKER}\n", "").replace(f"{MID_MARKER}\nHotels up to 100 EUR.\n{END_MARKER}\n", "")
+    response = client.post("/wiki/travel/edit", data={"body": resolved, "base": "2", "resolving": "1"})
+    assert response.status_code == 302
+    assert bodies(db_session, page)[-1] == BASE.replace("120 EUR", "150 EUR")
+
+
+def test_marker_lines_typed_in_an_ordinary_edit_are_saved_as_written(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Git", "How to read a merge.\n")
+    auth.login("editor")
+    body = f"How to read a merge.\n\n```\n{START_MARKER}\nmine\n{MID_MARKER}\ntheirs\n{END_MARKER}\n```\n"
+    assert client.post("/wiki/git/edit", data={"body": body, "base": "1"}).status_code == 302
+    assert bodies(db_session, page)[-1] == body
+
+
+def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(client, auth, db_session, users):
+    _, merged = _conflict(client, auth, db_session, users)
+    reply = client.post("/-/preview?conflicts=1", data={"body": merged})
+    html = reply.get_json()["html"]
+    assert reply.status_code == 200
+    mine, theirs = html.split('class="conflict-side conflict-theirs"')
+    assert "Your version" in mine and "150 EUR" in mine and "100 EUR" not in mine
+    assert "Saved meanwhile" in theirs and "100 EUR" in theirs
+    assert "Trains under four hours" in html and "<h1" in html  # the plain parts as usual
+    assert "=======" not in html and "&lt;&lt;&lt;" not in html and "<blockquote>" not in html
+
+    # The editor's ordinary preview reads the same text as Markdown, markers and all.
+    assert "conflict-block" not in client.post("/-/preview", data={"body": merged}).get_json()["html"]
+

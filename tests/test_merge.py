@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import time
 
-from wiki.merge import END_MARKER, MID_MARKER, START_MARKER, MergeResult, merge_texts
+from wiki.merge import (
+    END_MARKER,
+    MID_MARKER,
+    START_MARKER,
+    Clash,
+    MergeResult,
+    has_conflicts,
+    merge_texts,
+    split_conflicts,
+)
 
 BASE = """# Travel policy
 
@@ -146,3 +155,20 @@ def test_large_merges_finish_quickly():
     assert elapsed < 5, f"merge took {elapsed:.2f} s"
     assert not result.conflicted
     assert "Section 10 " in result.text and "Section 4000 " in result.text
+
+
+def test_a_merged_text_splits_into_plain_stretches_and_clashes():
+    merged = merge_texts("a\n\nb\n\nc\n", "a\n\nmine\n\nc\n", "a\n\ntheirs\n\nc\n").text
+    assert split_conflicts(merged) == ["a\n\n", Clash("mine", "theirs"), "\nc\n"]
+    assert has_conflicts(merged)
+
+
+def test_stray_or_unfinished_marker_lines_are_plain_text():
+    for text in (
+        f"{MID_MARKER}\nunder a heading\n",
+        f"{START_MARKER}\nmine\n{MID_MARKER}\ntheirs\n",  # no end marker
+        f"{START_MARKER}\nmine\n{END_MARKER}\n",  # no middle marker
+        f"{END_MARKER}\n{MID_MARKER}\n{START_MARKER}\n",  # out of order
+    ):
+        assert not has_conflicts(text), text
+        assert split_conflicts(text) == [text]

@@ -25,6 +25,7 @@ from tests.xss_corpus import CORPUS, HOSTILE_USERNAMES, MARKER
 from wiki import accounts
 from wiki.db import get_database
 from wiki.errors import InvalidInput
+from wiki.merge import END_MARKER, MID_MARKER, START_MARKER
 from wiki.models import Role
 from wiki.pages import Limits, create_page, edit_page
 from wiki.render import (
@@ -536,6 +537,22 @@ class Findings:
         assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(self.problems[:60])
 
 
+CLASH_FRAMES = (
+    '<div class="conflict-block"><div class="conflict-side conflict-mine"><p class="conflict-label">Your version</p>',
+    '</div><div class="conflict-side conflict-theirs"><p class="conflict-label">Saved meanwhile</p>',
+    "</div></div>",
+)
+
+
+def _without_clash_frames(html: str) -> str:
+    """The conflict preview's rendered pieces without the fixed markup framing each clash
+    (which the fragment check would rightly refuse in rendered Markdown)."""
+    for frame in CLASH_FRAMES:  # rendered Markdown has no <div> of its own
+        assert html.count(frame) == 1, f"{frame!r} not once in the conflict preview"
+        html = html.replace(frame, "")
+    return html
+
+
 def test_page_bodies_never_become_script(hostile_wiki):
     """Page view, first revision, inline and side-by-side diffs, blame, raw text, editor,
     JSON and form previews, conflict screen and refused saves: every payload."""
@@ -572,6 +589,9 @@ def test_page_bodies_never_become_script(hostile_wiki):
                 found.expect(preview.status_code == 200 and "html" in answer, f"{payload.id}: preview")
                 found.fragment(answer.get("html", ""), f"{payload.id} JSON preview")
                 found.fragment(answer.get("toc_html", ""), f"{payload.id} JSON preview contents")
+                clash = f"{START_MARKER}\n{payload.text}\n{MID_MARKER}\n{payload.text}\n{END_MARKER}\n"
+                answer = client.post("/-/preview?conflicts=1", data={"body": clash}).get_json()
+                found.fragment(_without_clash_frames(answer["html"]), f"{payload.id} conflict preview")
 
         form = {"title": page.raw, "body": page.raw, "action": "preview"}
         new_preview = client.post("/-/new", data=form)

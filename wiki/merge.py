@@ -76,6 +76,56 @@ def merge_texts(base: str, mine: str, theirs: str) -> MergeResult:
     return MergeResult(merged, conflicted)
 
 
+@dataclass(frozen=True)
+class Clash:
+    """One marked stretch of a merged text: both versions of the clashing lines."""
+
+    mine: str
+    theirs: str
+
+
+def split_conflicts(text: str) -> list[str | Clash]:
+    """The merged text cut at its conflict markers: plain stretches and :class:`Clash` es.
+
+    Only complete, well-ordered marker blocks count; a stray or unfinished marker line is
+    left in the plain text as it is.
+    """
+    parts: list[str | Clash] = []
+    plain: list[str] = []
+    lines = _normalize_endings(text).split("\n")
+    index = 0
+    while index < len(lines):
+        if lines[index] == START_MARKER:
+            middle = _find(lines, MID_MARKER, index + 1, stop_at=START_MARKER)
+            end = _find(lines, END_MARKER, middle + 1, stop_at=START_MARKER) if middle is not None else None
+            if end is not None:
+                if plain:
+                    parts.append("\n".join(plain) + "\n")
+                    plain = []
+                parts.append(Clash("\n".join(lines[index + 1 : middle]), "\n".join(lines[middle + 1 : end])))
+                index = end + 1
+                continue
+        plain.append(lines[index])
+        index += 1
+    if any(plain):
+        parts.append("\n".join(plain))
+    return parts
+
+
+def has_conflicts(text: str) -> bool:
+    """Whether the text still holds a complete conflict marker block."""
+    return any(isinstance(part, Clash) for part in split_conflicts(text))
+
+
+def _find(lines: list[str], wanted: str, start: int, stop_at: str) -> int | None:
+    for index in range(start, len(lines)):
+        if lines[index] == wanted:
+            return index
+        if lines[index] == stop_at:
+            return None
+    return None
+
+
 def _normalize_endings(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

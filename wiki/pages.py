@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from . import audit
 from .errors import EditConflict, InvalidInput, NotFound
-from .merge import merge_texts
+from .merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from .models import (
     Page,
     PageAlias,
@@ -142,6 +142,16 @@ def render_checked(body: str):
 
 
 # --- lookups ----------------------------------------------------------------------------
+
+
+def check_conflicts_resolved(body: str) -> None:
+    """Raises InvalidInput while a text from the conflict screen still has conflict markers,
+    so a half-resolved merge is not saved by mistake (the text comes back to the user)."""
+    if has_conflicts(body):
+        raise InvalidInput({
+            "body": f"The text still has conflict markers ({START_MARKER} … {MID_MARKER} … "
+            f"{END_MARKER}). Keep what should stay from each version and delete the marker lines."
+        })
 
 
 def find_page(session: Session, slug: str) -> tuple[Page | None, bool]:

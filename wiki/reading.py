@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
+from .merge import Clash, split_conflicts
 from .models import Page, RenderedRevision, Revision, User, split_tags
 from .render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 
@@ -118,16 +119,41 @@ def _shown(session: Session, html: str, toc_html: str, wikilinks: str) -> ShownR
     return ShownRevision(html=Markup(html), toc_html=Markup(toc_html))
 
 
-def preview(session: Session, body: str) -> ShownRevision:
+def preview(session: Session, body: str, *, conflicts: bool = False) -> ShownRevision:
     """A text being edited, as its page would show it (missing wiki links marked).
+
+    With ``conflicts`` (the conflict screen), each block between conflict markers is shown
+    as its two versions side by side, each rendered on its own, instead of the markers
+    being read as Markdown (``=======`` would underline a heading).
 
     Raises InvalidInput when the renderer refuses the text.
     """
-    try:
-        rendered = render_markdown(body)
-    except RenderError as exc:
-        raise InvalidInput({"body": str(exc)}) from None
-    return _shown(session, rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks)))
+    parts = split_conflicts(body) if conflicts else [body]
+    html, tocs, wikilinks = [], [], set()
+
+    def rendered(text: str) -> str:
+        try:
+            result = render_markdown(text)
+        except RenderError as exc:
+            raise InvalidInput({"body": str(exc)}) from None
+        wikilinks.update(result.wikilinks)
+        tocs.append(result.toc_html)
+        return result.html
+
+    for part in parts:
+        if isinstance(part, Clash):
+            # The wrappers are fixed markup; what goes inside is the pipeline's sanitised HTML.
+            html.append(
+                '<div class="conflict-block">'
+                f'<div class="conflict-side conflict-mine"><p class="conflict-label">Your version</p>{rendered(part.mine)}</div>'
+                f'<div class="conflict-side conflict-theirs"><p class="conflict-label">Saved meanwhile</p>{rendered(part.theirs)}</div>'
+                "</div>"
+            )
+        else:
+            html.append(rendered(part))
+    # A table of contents only for a text without clashes: pieces have none of their own.
+    toc_html = tocs[0] if len(tocs) == 1 else ""
+    return _shown(session, "".join(html), toc_html, "\n".join(sorted(wikilinks)))
 
 
 def fresh_rendering(body: str) -> tuple[str, str, str]:

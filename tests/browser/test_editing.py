@@ -91,6 +91,15 @@ def test_overlapping_edits_show_a_conflict_screen_that_keeps_the_users_text(staf
     expect(alice.locator("#theirs")).to_have_value("Restart the service with systemctl.\n")
     merged = alice.locator("#body")
     expect(merged).to_have_value(re.compile(r"<<<<<<<.*drain the queue.*systemctl.*>>>>>>>", re.S))
+    # The live preview shows the clash as the two versions, labelled, not as Markdown.
+    expect(alice.locator("#editor-preview .conflict-mine")).to_contain_text("Your version")
+    expect(alice.locator("#editor-preview .conflict-mine")).to_contain_text("drain the queue")
+    expect(alice.locator("#editor-preview .conflict-theirs")).to_contain_text("systemctl")
+
+    # Saving with the markers still in is refused, and the text comes back.
+    alice.get_by_role("button", name=re.compile("Save")).click()
+    expect(alice.get_by_text("still has conflict markers")).to_be_visible()
+    expect(merged).to_have_value(re.compile(r"<<<<<<<.*drain the queue.*systemctl.*>>>>>>>", re.S))
 
     merged.fill("Restart the service with systemctl, then drain the queue.\n")
     alice.get_by_role("button", name=re.compile("Save")).click()

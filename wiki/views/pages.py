@@ -77,7 +77,9 @@ def view(slug: str):
     return render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
 
 
-def _render_edit(page, *, body, summary, tags, base_number, errors=None, preview=None, status=200):
+def _render_edit(
+    page, *, body, summary, tags, base_number, errors=None, preview=None, resolving=False, status=200
+):
     return (
         render_template(
             "edit.html",
@@ -88,14 +90,15 @@ def _render_edit(page, *, body, summary, tags, base_number, errors=None, preview
             base_number=base_number,
             errors=errors or {},
             preview=preview,
+            resolving=resolving,
         ),
         status,
     )
 
 
-def _preview(body: str):
+def _preview(body: str, conflicts: bool = False):
     try:
-        return preview_text(get_session(), service.clean_body(body, limits())), {}
+        return preview_text(get_session(), service.clean_body(body, limits()), conflicts=conflicts), {}
     except InvalidInput as exc:
         return None, exc.errors
 
@@ -113,14 +116,18 @@ def edit(slug: str):
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     base = request.form.get("base", "")
     base_number = int(base) if base.isdigit() and len(base) < 12 else 0
+    resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
-        rendered, errors = _preview(body)
+        rendered, errors = _preview(body, conflicts=resolving)
         return _render_edit(
-            page, body=body, summary=summary, tags=tags, base_number=base_number, preview=rendered, errors=errors
+            page, body=body, summary=summary, tags=tags, base_number=base_number, preview=rendered,
+            errors=errors, resolving=resolving,
         )
     session = get_session()
     try:
         check_form_encoding()
+        if resolving:
+            service.check_conflicts_resolved(body)
         result = service.edit_page(
             session, acting_user(), page, base_number, body, summary, limits(),
             tags=tags if "tags" in request.form else None,
@@ -129,7 +136,8 @@ def edit(slug: str):
     except InvalidInput as exc:
         session.rollback()
         return _render_edit(
-            page, body=body, summary=summary, tags=tags, base_number=base_number, errors=exc.errors, status=400
+            page, body=body, summary=summary, tags=tags, base_number=base_number, errors=exc.errors,
+            resolving=resolving, status=400,
         )
     except EditConflict as conflict:
         session.rollback()
@@ -180,7 +188,7 @@ def new():
 def preview():
     """Live preview for the editor: the server's one rendering pipeline, as JSON."""
     require(Action.EDIT)
-    rendered, errors = _preview(form_text("body"))
+    rendered, errors = _preview(form_text("body"), conflicts=request.args.get("conflicts") == "1")
     if rendered is None:
         return jsonify(error=next(iter(errors.values()))), 400
     return jsonify(html=rendered.html, toc_html=rendered.toc_html)
