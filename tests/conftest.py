@@ -84,6 +84,42 @@ def database_url(request, tmp_path):
     return url
 
 
+def open_engine(url: str):
+    """An engine for a database URL as the tests write it (psycopg 3 for PostgreSQL)."""
+    url = make_url(url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url, poolclass=NullPool)
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """Makes empty, unmigrated target databases: ``empty_database("sqlite")`` or
+    ``("postgresql")`` (a new database on the test server, dropped afterwards)."""
+    made = []
+
+    def make(kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'restored-{uuid.uuid4().hex[:6]}.db'}"
+        if not POSTGRES_URL:
+            if os.environ.get("WIKI_TEST_REQUIRE_POSTGRES"):
+                pytest.fail("WIKI_TEST_REQUIRE_POSTGRES is set but WIKI_TEST_DATABASE_URL is not")
+            pytest.skip("PostgreSQL variant: set WIKI_TEST_DATABASE_URL to run it")
+        server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+        name = f"wiki_restore_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append((admin, name))
+        return server.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for admin, name in made:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def make_app(database_url, tmp_path, **config):
     """A wiki app for tests on ``database_url`` (CSRF off unless ``config`` turns it on)."""
     settings = {

@@ -7,14 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from wiki import backup as backup_service
 from wiki.accounts import create_user, set_disabled
@@ -23,7 +20,7 @@ from wiki.migrate import upgrade
 from wiki.models import Base, Page, Revision, RevisionKind, Role, User
 from wiki.pages import Limits, create_page, delete_page, edit_page, rename_page, restore_revision, undelete_page
 
-from .conftest import PASSWORD, POSTGRES_URL, make_app
+from .conftest import PASSWORD, make_app, open_engine as _engine
 from .test_search import search_now, titles_found
 
 KEPT_TABLES = [table for table in Base.metadata.sorted_tables if table.name not in backup_service.SKIPPED_TABLES]
@@ -32,39 +29,6 @@ BIG_BODY = "# Big\n\n" + ("Grüße, 東京, emoji 🧭, tab\there. " * 20_000)[:
 
 
 # ---------------------------------------------------------------------- fixtures and helpers
-
-
-def _engine(url: str):
-    url = make_url(url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, poolclass=NullPool)
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """Makes empty, unmigrated target databases: ``empty_database("sqlite")`` or
-    ``("postgresql")`` (a new database on the test server, dropped afterwards)."""
-    made = []
-
-    def make(kind: str) -> str:
-        if kind == "sqlite":
-            return f"sqlite:///{tmp_path / f'restored-{uuid.uuid4().hex[:6]}.db'}"
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL target: set WIKI_TEST_DATABASE_URL to run it")
-        server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-        name = f"wiki_restore_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append((admin, name))
-        return server.set(database=name).render_as_string(hide_password=False)
-
-    yield make
-    for admin, name in made:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

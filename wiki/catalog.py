@@ -1,11 +1,11 @@
 """The "All pages" index: every page the viewer may read, alphabetically, a window at a time.
 
-Pages are ordered by slug. Slugs are case-folded, normalised titles (see
-:mod:`wiki.slugs`) and unique, so the order is case-insensitive and total, and the unique
-index on ``slug`` can serve it. The comparison is by code point on every database, so
+Pages are ordered by their sort key, the slug without accents (see
+:func:`wiki.slugs.sort_key`: "Éclair" files under E), then by slug. Slugs are case-folded,
+normalised titles and unique, so the order is case-insensitive and total, and the index on
+``(sort_key, slug)`` can serve it. The comparison is by code point on every database, so
 SQLite and PostgreSQL list pages alike: a database created with a language collation
-(en_US.UTF-8, ICU, ...) would otherwise order hyphens and accented letters its own way.
-(Accented letters therefore come after "z", on every database.)
+(en_US.UTF-8, ICU, ...) would otherwise order hyphens and other scripts its own way.
 
 Pagination is by keyset cursors (``after``/``before`` a slug), never OFFSET. Whether the
 viewer may read a page is asked of :func:`wiki.permissions.can`, row by row, so the list
@@ -24,11 +24,12 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import and_, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from .models import Page, Revision, User
 from .permissions import Action, can
+from .slugs import sort_key
 
 MAX_FILTER_CHARS = 200
 MAX_CURSOR_CHARS = 300  # slugs have at most 255 characters
@@ -43,6 +44,7 @@ class PageEntry:
 
     id: int
     slug: str
+    sort_key: str
     title: str
     deleted: bool
     latest_number: int  # also the number of revisions: they are numbered from 1
@@ -51,8 +53,8 @@ class PageEntry:
 
     @property
     def letter(self) -> str:
-        """The heading the page is listed under: its first letter, or "0–9"."""
-        first = self.slug[:1]
+        """The heading the page is listed under: its first letter without accent, or "0–9"."""
+        first = self.sort_key[:1]
         return first.upper() if first.isalpha() else "0–9"
 
 
@@ -95,24 +97,26 @@ _ORDER_PROBE = ["0", "9", "A", "Z", "a", "a b", "a-b", "a-c", "aa", "ab", "z", "
 _code_point_order: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _sort_key(session: Session):
-    """The slug, compared by code point.
+def _order_columns(session: Session):
+    """The sort key and the slug, compared by code point.
 
     SQLite's BINARY collation does that already. On PostgreSQL an explicit ``COLLATE "C"``
-    does it on any database, but then the unique index on ``slug`` (built with the
-    database's collation) cannot serve the order; so the clause is added only when the
-    database's own collation does not already sort by code point (C, POSIX, C.UTF-8).
+    does it on any database, but then the index (built with the database's collation)
+    cannot serve the order; so the clause is added only when the database's own collation
+    does not already sort by code point (C, POSIX, C.UTF-8).
     """
     engine = session.get_bind()
     if engine.dialect.name != "postgresql":
-        return Page.slug
+        return Page.sort_key, Page.slug
     plain = _code_point_order.get(engine)
     if plain is None:
         values = ", ".join(f"(:p{n})" for n in range(len(_ORDER_PROBE)))
         probe = text(f"SELECT s FROM (VALUES {values}) AS probe(s) ORDER BY s")
         ordered = session.execute(probe, {f"p{n}": v for n, v in enumerate(_ORDER_PROBE)}).scalars()
         plain = _code_point_order[engine] = list(ordered) == sorted(_ORDER_PROBE)
-    return Page.slug if plain else Page.slug.collate("C")
+    if plain:
+        return Page.sort_key, Page.slug
+    return Page.sort_key.collate("C"), Page.slug.collate("C")
 
 
 def fold(value: str) -> str:
@@ -145,17 +149,18 @@ def all_pages(
     before: str | None = None,
     limit: int = 50,
 ) -> PageIndex:
-    """The pages ``viewer`` may read, ordered by slug, ``limit`` at a time.
+    """The pages ``viewer`` may read, alphabetically, ``limit`` at a time.
 
     Without cursors: the first window. ``after``: the window following that slug;
     ``before``: the window preceding it. ``title_filter`` keeps pages whose title
     contains it (case-insensitive).
     """
-    key = _sort_key(session)
+    order = _order_columns(session)
     query = (
         select(
             Page.id,
             Page.slug,
+            Page.sort_key,
             Page.title,
             Page.deleted,
             Page.latest_number,
@@ -174,7 +179,7 @@ def all_pages(
 
     backwards = before is not None and after is None
     cursor = before if backwards else after
-    rows, more = _visible(session, query, key, shown, cursor, backwards, limit)
+    rows, more = _visible(session, query, order, shown, cursor, backwards, limit)
     if backwards:
         rows.reverse()
         has_previous, has_next = more, bool(rows)
@@ -188,19 +193,27 @@ def all_pages(
     )
 
 
-def _visible(session, query, key, shown, cursor, backwards, limit):
-    """Up to ``limit`` rows that pass ``shown``, from ``cursor`` on in the given direction,
-    and whether more follow. Other rows (pages the viewer may not read, titles that only
-    passed the filter's pre-check) are skipped; the batches grow, so a long run of them
-    costs a few queries, not one per row."""
+def _visible(session, query, order, shown, cursor, backwards, limit):
+    """Up to ``limit`` rows that pass ``shown``, from the ``cursor`` slug on in the given
+    direction, and whether more follow. Other rows (pages the viewer may not read, titles
+    that only passed the filter's pre-check) are skipped; the batches grow, so a long run
+    of them costs a few queries, not one per row."""
+    key, slug = order
     found: list[PageEntry] = []
     batch = limit + 1
+    # A cursor slug's key is computed, not looked up: the page may since have been renamed.
+    position = (sort_key(cursor), cursor) if cursor is not None else None
     while True:
         step = query
-        if cursor is not None:
-            step = step.where(key < cursor if backwards else key > cursor)
-        step = step.order_by(key.desc() if backwards else key.asc()).limit(batch)
-        rows = session.execute(step).all()
+        if position is not None:
+            # A row-value comparison, which both databases answer from the index.
+            here = tuple_(literal(position[0]), literal(position[1]))
+            step = step.where(tuple_(key, slug) < here if backwards else tuple_(key, slug) > here)
+        if backwards:
+            step = step.order_by(key.desc(), slug.desc())
+        else:
+            step = step.order_by(key.asc(), slug.asc())
+        rows = session.execute(step.limit(batch)).all()
         for row in rows:
             entry = PageEntry(*row)
             if shown(entry):
@@ -209,5 +222,5 @@ def _visible(session, query, key, shown, cursor, backwards, limit):
                 found.append(entry)
         if len(rows) < batch:
             return found, False
-        cursor = rows[-1].slug
+        position = (rows[-1].sort_key, rows[-1].slug)
         batch = min(batch * 2, 1000)

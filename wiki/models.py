@@ -24,7 +24,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from .slugs import MAX_SORT_KEY_CHARS, sort_key
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -138,9 +140,13 @@ class LoginSession(Base):
 
 class Page(Base):
     __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_sort_key_slug", "sort_key", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(255), unique=True)
+    # What the alphabetical list sorts by (slugs.sort_key of the slug); kept in step with
+    # the slug by _set_sort_key below, whatever code sets the slug.
+    sort_key: Mapped[str] = mapped_column(String(MAX_SORT_KEY_CHARS), default="", server_default="")
     title: Mapped[str] = mapped_column(String(255))
     # Number of the newest revision; saves lock the row and compare it (optimistic check),
     # and the unique (page_id, number) constraint backs that up in the database.
@@ -155,6 +161,11 @@ class Page(Base):
     current_revision: Mapped[Revision | None] = relationship(
         foreign_keys=[current_revision_id], post_update=True
     )
+
+    @validates("slug")
+    def _set_sort_key(self, _key: str, slug: str) -> str:
+        self.sort_key = sort_key(slug)
+        return slug
 
 
 class Revision(Base):
