@@ -42,26 +42,36 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh migrated PostgreSQL database for this test run, dropped at the end."""
+def _new_postgres_database(prefix: str):
+    """A new, empty database on the test server: (an engine on the server, its URL).
+    Skips the test when no server is given (fails when one is required)."""
     if not POSTGRES_URL:
         if os.environ.get("WIKI_TEST_REQUIRE_POSTGRES"):
             pytest.fail("WIKI_TEST_REQUIRE_POSTGRES is set but WIKI_TEST_DATABASE_URL is not")
         pytest.skip("PostgreSQL variant: set WIKI_TEST_DATABASE_URL to run it")
     server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"wiki_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name)
+    return admin, server.set(database=name)
+
+
+def _drop_postgres_database(admin, url) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh migrated PostgreSQL database for this test run, dropped at the end."""
+    admin, url = _new_postgres_database("wiki_test")
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
     yield url.render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_postgres_database(admin, url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -101,23 +111,13 @@ def empty_database(tmp_path):
     def make(kind: str) -> str:
         if kind == "sqlite":
             return f"sqlite:///{tmp_path / f'restored-{uuid.uuid4().hex[:6]}.db'}"
-        if not POSTGRES_URL:
-            if os.environ.get("WIKI_TEST_REQUIRE_POSTGRES"):
-                pytest.fail("WIKI_TEST_REQUIRE_POSTGRES is set but WIKI_TEST_DATABASE_URL is not")
-            pytest.skip("PostgreSQL variant: set WIKI_TEST_DATABASE_URL to run it")
-        server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-        name = f"wiki_restore_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append((admin, name))
-        return server.set(database=name).render_as_string(hide_password=False)
+        admin, url = _new_postgres_database("wiki_restore")
+        made.append((admin, url))
+        return url.render_as_string(hide_password=False)
 
     yield make
-    for admin, name in made:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    for admin, url in made:
+        _drop_postgres_database(admin, url)
 
 
 def make_app(database_url, tmp_path, **config):
