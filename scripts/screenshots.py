@@ -125,6 +125,13 @@ def seed(app) -> None:
         get_search().indexer.run_once()
 
 
+def log_in(page, username: str) -> None:
+    page.goto("/-/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
 def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -146,9 +153,7 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             page = context.new_page()
             page.goto("/-/login")
             snap(page, "login")
-            page.get_by_label("Username").fill("ada")
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, "ada")
             page.goto("/wiki/office-move-2019-lessons-learned")
             snap(page, "page")
             page.goto("/wiki/office-move-2019-lessons-learned/edit")
@@ -171,15 +176,28 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             snap(page, "autocomplete")
             page.goto("/-/pages")
             snap(page, "all-pages")
+
+            # An edit conflict: grace saves while ada is editing the same lines.
+            page.goto("/wiki/expense-reports/edit")
+            other = new_context(viewport={"width": 1280, "height": 860})
+            grace = other.new_page()
+            log_in(grace, "grace")
+            grace.goto("/wiki/expense-reports/edit")
+            deadline = {"light": "3rd", "dark": "1st"}[theme]  # a change in each pass
+            grace.get_by_label("Text (Markdown)").fill(f"Submit them **before the {deadline}** of the month.\n")
+            grace.get_by_role("button", name="Save").click()
+            grace.wait_for_url("**/wiki/expense-reports")
+            other.close()
+            page.get_by_label("Text (Markdown)").fill("Submit them **before the 10th** of the month.\n")
+            page.get_by_role("button", name="Save").click()
+            page.locator("#editor-preview .conflict-block").wait_for()
+            snap(page, "conflict")
             context.close()
 
             phone = new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                 is_mobile=True, has_touch=True)
             page = phone.new_page()
-            page.goto("/-/login")
-            page.get_by_label("Username").fill("ada")
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, "ada")
             page.goto("/wiki/rotating-the-vpn-certificate")
             snap(page, "phone-page")
             phone.close()
