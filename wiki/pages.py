@@ -141,9 +141,6 @@ def render_checked(body: str):
         raise InvalidInput({"body": str(exc)}) from None
 
 
-# --- lookups ----------------------------------------------------------------------------
-
-
 def check_conflicts_resolved(body: str) -> None:
     """Raises InvalidInput while a text from the conflict screen still has conflict markers,
     so a half-resolved merge is not saved by mistake (the text comes back to the user)."""
@@ -152,6 +149,9 @@ def check_conflicts_resolved(body: str) -> None:
             "body": f"The text still has conflict markers ({START_MARKER} … {MID_MARKER} … "
             f"{END_MARKER}). Keep what should stay from each version and delete the marker lines."
         })
+
+
+# --- lookups ----------------------------------------------------------------------------
 
 
 def find_page(session: Session, slug: str) -> tuple[Page | None, bool]:

@@ -186,14 +186,14 @@ class BackgroundIndexer:
         while not self._stop.is_set():
             # After failures, wait longer (up to MAX_RETRY_INTERVAL) so a lasting fault such
             # as a full disk neither spins nor floods the log; a save still wakes it at once.
-            self._wake.wait(min(self.interval * 2**failures, MAX_RETRY_INTERVAL))
+            self._wake.wait(min(self.interval * 2 ** min(failures, 16), MAX_RETRY_INTERVAL))
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
                 self.run_once()
             except Exception as error:  # noqa: BLE001 - the thread must survive to retry
-                failures = min(failures + 1, 16)
+                failures += 1
                 if repr(error) != last_error:
                     log.exception("search indexing failed; will retry")
                 else:
