@@ -58,7 +58,6 @@ def test_accented_and_plain_spellings_sit_together_and_other_scripts_follow_lati
     assert letters_in(html) == ["E", "O", "Z", "Е", "М", "東"]
 
 
-
 def test_a_renamed_page_moves_to_its_new_place_in_the_list(client, auth, db_session, users):
     make_page(db_session, users["editor"], "Budget")
     page = make_page(db_session, users["editor"], "Zeta project")

@@ -247,4 +247,3 @@ def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(cli
 
     # The editor's ordinary preview reads the same text as Markdown, markers and all.
     assert "conflict-block" not in client.post("/-/preview", data={"body": merged}).get_json()["html"]
-
