@@ -299,30 +299,30 @@ def sa_url(url: str) -> str:
     return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
 
 
-def create_database(server: str) -> str:
+def _on_server(server: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE) on the server."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    name = f"wiki_load_{secrets.token_hex(4)}"
     admin = create_engine(sa_url(server), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def create_database(server: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    name = f"wiki_load_{secrets.token_hex(4)}"
+    _on_server(server, f'CREATE DATABASE "{name}"')
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(server: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(sa_url(server), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 def prepare(url: str, users: int, password: str, index_path: Path) -> tuple[list[str], list[str], int]:

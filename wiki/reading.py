@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from .errors import InvalidInput
 from .merge import Clash, split_conflicts
+from .pages import render_checked
 from .models import Page, RenderedRevision, Revision, User, split_tags
 from .render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 
@@ -132,10 +132,7 @@ def preview(session: Session, body: str, *, conflicts: bool = False) -> ShownRev
     html, tocs, wikilinks = [], [], set()
 
     def rendered(text: str) -> str:
-        try:
-            result = render_markdown(text)
-        except RenderError as exc:
-            raise InvalidInput({"body": str(exc)}) from None
+        result = render_checked(text)
         wikilinks.update(result.wikilinks)
         tocs.append(result.toc_html)
         return result.html

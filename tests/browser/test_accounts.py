@@ -63,6 +63,10 @@ def test_a_user_logs_in_and_out(staff, page):
     page.get_by_label("Password", exact=True).fill("wrong password!")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
+    # The remember-me box sits on the line of its label, not stretched across the form.
+    box = page.get_by_label("Remember me on this computer").bounding_box()
+    label = page.get_by_text("Remember me on this computer").bounding_box()
+    assert box["width"] < 40 and abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 10
 
     log_in(page, "editor")
     page.goto("/wiki/policy")
