@@ -72,7 +72,16 @@ _ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`~?([^`]+)`")  # :func:`x`, :py:class:`
 _DOUBLE_TICK = re.compile(r"``([^`]+)``")
 _UNDERLINE = re.compile(r"^\s*[-=~^*]{3,}\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-_SECTION_LABELS = ("Args:", "Arguments:", "Parameters:", "Returns:", "Raises:", "Yields:", "Keyword arguments:", "Attributes:")
+_SECTION_LABELS = (
+    "Args:",
+    "Arguments:",
+    "Parameters:",
+    "Returns:",
+    "Raises:",
+    "Yields:",
+    "Keyword arguments:",
+    "Attributes:",
+)
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -93,7 +102,7 @@ class Corpus:
     # ------------------------------------------------------------------ harvesting
 
     @classmethod
-    def load(cls) -> "Corpus":
+    def load(cls) -> Corpus:
         """Import the standard library's modules and collect their long docstrings."""
         docs: dict[str, Doc] = {}
         sources: list[str] = []
@@ -126,9 +135,7 @@ class Corpus:
             title = ""
             for _attempt in range(20):  # bounded: fall back to a numbered title below
                 doc = rng.choice(self.docs)
-                candidate = (
-                    f"{rng.choice(DEPARTMENTS)}: {_humanise(doc.name)} {rng.choice(KINDS)}"
-                )
+                candidate = f"{rng.choice(DEPARTMENTS)}: {_humanise(doc.name)} {rng.choice(KINDS)}"
                 if _slug_key(candidate) not in seen:
                     title = candidate
                     break
@@ -150,7 +157,11 @@ class Corpus:
                 break
             roll = rng.random()
             after_heading = parts[-1].startswith("## ")
-            if not after_heading and sections < 5 and (roll < 0.3 or (sections == 0 and len(parts) > 1)):
+            if (
+                not after_heading
+                and sections < 5
+                and (roll < 0.3 or (sections == 0 and len(parts) > 1))
+            ):
                 parts.append(f"## {_humanise(rng.choice(self.docs).name).capitalize()}")
                 sections += 1
             elif roll < 0.45:
@@ -162,7 +173,9 @@ class Corpus:
         body = "\n\n".join(parts)
         return _trim(body, PAGE_MAX_BYTES) + "\n"
 
-    def paragraph(self, rng: random.Random, titles: list[str] | None = None, exclude: int = -1) -> str:
+    def paragraph(
+        self, rng: random.Random, titles: list[str] | None = None, exclude: int = -1
+    ) -> str:
         """A prose paragraph, sometimes with a ``[[wiki link]]`` to another title."""
         doc = rng.choice(self.docs)
         text = rng.choice(doc.paragraphs)
@@ -288,7 +301,9 @@ class HistoryWriter:
         j = self.rng.randrange(len(sentences))
         sentences[j] = self.corpus.sentence(self.rng)
         blocks[i] = " ".join(sentences)
-        return blocks, self.rng.choice(["Reword", "Clarify", "Reword a sentence", "Make this clearer"])
+        return blocks, self.rng.choice(
+            ["Reword", "Clarify", "Reword a sentence", "Make this clearer"]
+        )
 
     def _typo_fix(self, blocks):
         """Put a transposed-letter typo in a word, or (later) fix one made earlier."""
@@ -303,7 +318,9 @@ class HistoryWriter:
         if i is None:
             return None
         words = blocks[i].split(" ")
-        candidates = [k for k in range(1, len(words) - 1) if len(words[k]) > 5 and words[k].isalpha()]
+        candidates = [
+            k for k in range(1, len(words) - 1) if len(words[k]) > 5 and words[k].isalpha()
+        ]
         if not candidates:
             return None
         k = self.rng.choice(candidates)
@@ -361,8 +378,11 @@ class HistoryWriter:
         return blocks, self.rng.choice(["Remove paragraph that is no longer true", "Cut"])
 
     def _swap_paragraphs(self, blocks):
-        prose = [i for i in range(1, len(blocks) - 1) if not blocks[i].startswith("#")
-                 and not blocks[i + 1].startswith("#")]
+        prose = [
+            i
+            for i in range(1, len(blocks) - 1)
+            if not blocks[i].startswith("#") and not blocks[i + 1].startswith("#")
+        ]
         if not prose:
             return None
         i = self.rng.choice(prose)
@@ -397,11 +417,15 @@ def _quiet_import(name: str):
     """Import a module with warnings and output suppressed; None when it cannot be imported."""
     if name.split(".")[0] in SKIP_MODULES:
         return None
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         warnings.simplefilter("ignore")
         try:
             return importlib.import_module(name)
-        except BaseException:  # ImportError, OSError, SystemExit from odd modules...
+        except BaseException:  # noqa: BLE001  (ImportError, OSError, SystemExit from odd modules)
             return None
 
 
@@ -471,8 +495,10 @@ def _split_docstring(text: str, indented_code: bool = False) -> tuple[list[str],
             if "```" not in example:
                 code.append(example)
             continue
-        if indented_code and lines[0].startswith("   ") and all(
-            not line.strip() or line.startswith("   ") for line in lines
+        if (
+            indented_code
+            and lines[0].startswith("   ")
+            and all(not line.strip() or line.startswith("   ") for line in lines)
         ):
             example = textwrap.dedent("\n".join(lines))
             if "::=" not in example and "```" not in example and 2 <= len(lines) <= 20:

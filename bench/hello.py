@@ -1,6 +1,6 @@
 """The baseline for bench/views.py: Flask's hello world, served by the same gunicorn command.
 
-    gunicorn -w 2 --threads 1 -b 127.0.0.1:8000 --chdir bench hello:app
+gunicorn -w 2 --threads 1 -b 127.0.0.1:8000 --chdir bench hello:app
 """
 
 from flask import Flask

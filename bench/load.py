@@ -83,7 +83,9 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str, float]:
+    def request(
+        self, method: str, path: str, form: dict | None = None
+    ) -> tuple[int, str, str, float]:
         """(status, body, Location, seconds); raises OSError/HTTPException on a dropped
         connection."""
         headers = {"User-Agent": self.user_agent, "Accept": "text/html"}
@@ -175,11 +177,16 @@ def user_loop(spec: dict, barrier, results) -> None:
                 return
             token = f"load{spec['index']:02d}x{number}x{secrets.token_hex(3)}"
             form = {
-                "csrf_token": html.unescape(csrf.group(1)), "base": base.group(1),
-                "body": textarea_text(text.group(1)).rstrip("\n") + f"\n\nLoad test note {token}.\n",
-                "summary": "load test", "action": "save",
+                "csrf_token": html.unescape(csrf.group(1)),
+                "base": base.group(1),
+                "body": textarea_text(text.group(1)).rstrip("\n")
+                + f"\n\nLoad test note {token}.\n",
+                "summary": "load test",
+                "action": "save",
             }
-            status, _, location = call("save", "POST", f"/wiki/{slug}/edit", form, expected=(302, 409))
+            status, _, location = call(
+                "save", "POST", f"/wiki/{slug}/edit", form, expected=(302, 409)
+            )
             if status == 302 and location == f"/wiki/{slug}":
                 saved.append((slug, token))
             elif status == 409:
@@ -189,10 +196,18 @@ def user_loop(spec: dict, barrier, results) -> None:
     try:
         status, body, _ = call("view", "GET", "/-/login")
         csrf = _CSRF.search(body or "")
-        status, _, _ = call("view", "POST", "/-/login", {
-            "username": spec["username"], "password": spec["password"],
-            "csrf_token": html.unescape(csrf.group(1)) if csrf else "", "next": "/",
-        }, expected=(302,))
+        status, _, _ = call(
+            "view",
+            "POST",
+            "/-/login",
+            {
+                "username": spec["username"],
+                "password": spec["password"],
+                "csrf_token": html.unescape(csrf.group(1)) if csrf else "",
+                "next": "/",
+            },
+            expected=(302,),
+        )
         if status != 302:
             raise RuntimeError(f"login as {spec['username']} gave {status}")
         barrier.wait(timeout=120)
@@ -213,11 +228,19 @@ def user_loop(spec: dict, barrier, results) -> None:
         barrier.abort()  # nobody waits for a user who will never come
     finally:
         client.close()
-    results.put({
-        "latencies": latencies, "statuses": {k: dict(v) for k, v in statuses.items()},
-        "warmup_statuses": dict(warmup_statuses), "unexpected": unexpected, "saved": saved,
-        "conflicts": counts["conflicts"], "dropped": counts["dropped"], "elapsed": elapsed, "cpu": cpu,
-    })
+    results.put(
+        {
+            "latencies": latencies,
+            "statuses": {k: dict(v) for k, v in statuses.items()},
+            "warmup_statuses": dict(warmup_statuses),
+            "unexpected": unexpected,
+            "saved": saved,
+            "conflicts": counts["conflicts"],
+            "dropped": counts["dropped"],
+            "elapsed": elapsed,
+            "cpu": cpu,
+        }
+    )
 
 
 # ---------------------------------------------------------------------- gunicorn
@@ -227,14 +250,29 @@ class Server:
     """gunicorn on a loopback socket that this process binds (no port race), in its own
     process group."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int, worker_class: str, threads: int):
+    def __init__(
+        self, env: dict[str, str], log_path: Path, workers: int, worker_class: str, threads: int
+    ):
         listener = socket.create_server((HOST, 0), backlog=1024)
         self.port = listener.getsockname()[1]
         self.log_path = log_path
         self.command = [
-            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", worker_class,
-            "--threads", str(threads), "--access-logfile", "-", "--chdir", str(ROOT),
-            "--bind", f"fd://{listener.fileno()}", "wsgi:app",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "--chdir",
+            str(ROOT),
+            "--bind",
+            f"fd://{listener.fileno()}",
+            "wsgi:app",
         ]
         from gunicorn.config import Config
 
@@ -243,8 +281,13 @@ class Server:
         self._log = open(log_path, "ab")
         try:
             self.process = subprocess.Popen(
-                self.command, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),), start_new_session=True,
+                self.command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(listener.fileno(),),
+                start_new_session=True,
             )
         finally:
             listener.close()
@@ -296,7 +339,9 @@ class Server:
 
 
 def sa_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+    return (
+        "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+    )
 
 
 def _on_server(server: str, statement: str) -> None:
@@ -325,11 +370,13 @@ def drop_database(server: str, url: str) -> None:
     _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
-def prepare(url: str, users: int, password: str, index_path: Path) -> tuple[list[str], list[str], int]:
+def prepare(
+    url: str, users: int, password: str, index_path: Path
+) -> tuple[list[str], list[str], int]:
     """Create the load users, build the search index; return (slugs, search words, revisions)."""
     from sqlalchemy import func, select
 
-    from wiki import accounts
+    from wiki.access import accounts
     from wiki.db import make_database
     from wiki.models import Page, Revision, Role, User
     from wiki.search import indexer
@@ -344,25 +391,35 @@ def prepare(url: str, users: int, password: str, index_path: Path) -> tuple[list
                     accounts.create_user(session, f"load{n:02d}", password, Role.EDITOR)
             session.commit()
         with database.session() as session:
-            slugs = list(session.scalars(select(Page.slug).where(Page.deleted.is_(False)).order_by(Page.slug)))
+            slugs = list(
+                session.scalars(
+                    select(Page.slug).where(Page.deleted.is_(False)).order_by(Page.slug)
+                )
+            )
             revisions = session.scalar(select(func.count(Revision.id)))
             # Search words: from the text of 300 random pages, words found on several of them.
             sample = random.Random(7).sample(slugs, min(300, len(slugs)))
             counts: Counter = Counter()
             for body in session.scalars(
-                select(Revision.body).join(Page, Page.current_revision_id == Revision.id).where(Page.slug.in_(sample))
+                select(Revision.body)
+                .join(Page, Page.current_revision_id == Revision.id)
+                .where(Page.slug.in_(sample))
             ):
                 counts.update({w.lower() for w in re.findall(r"\b[A-Za-z]{5,12}\b", body)})
             words = sorted(w for w, n in counts.items() if 3 <= n <= len(sample) // 2)[:2000]
             started = time.perf_counter()
             indexer.rebuild(session, WhooshEngine(index_path))
-            print(f"Search index of {len(slugs):,} pages built in {time.perf_counter() - started:.1f} s")
+            print(
+                f"Search index of {len(slugs):,} pages built in {time.perf_counter() - started:.1f} s"
+            )
     finally:
         database.dispose()
     return slugs, words, revisions
 
 
-def check_saves(url: str, saved: list[tuple[str, str]], revisions_before: int) -> tuple[int, list[str]]:
+def check_saves(
+    url: str, saved: list[tuple[str, str]], revisions_before: int
+) -> tuple[int, list[str]]:
     """(new revisions, acknowledged tokens missing from their page's current text)."""
     from sqlalchemy import func, select
 
@@ -402,6 +459,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def cpu_busy(seconds: float = 1.0) -> float | None:
     try:
+
         def sample():
             with open("/proc/stat") as handle:
                 values = [int(v) for v in handle.readline().split()[1:]]
@@ -445,12 +503,16 @@ def cpu_snapshot(server: Server) -> dict[str, float]:
 def report(outcomes: list[dict], args, server: Server, cpu: tuple[dict, dict] | None) -> bool:
     elapsed = max(o["elapsed"] for o in outcomes) or args.duration
     print()
-    print(f"{args.users} users, {elapsed:.1f} s measured after {args.warmup:.0f} s of warm-up, "
-          f"gunicorn --workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}, "
-          f"PostgreSQL, {os.cpu_count()} CPUs")
+    print(
+        f"{args.users} users, {elapsed:.1f} s measured after {args.warmup:.0f} s of warm-up, "
+        f"gunicorn --workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}, "
+        f"PostgreSQL, {os.cpu_count()} CPUs"
+    )
     total = 0
     all_statuses: Counter = Counter()
-    print(f"  {'kind':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    print(
+        f"  {'kind':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses"
+    )
     for kind in KINDS:
         seconds = [s for o in outcomes for s in o["latencies"][kind]]
         statuses: Counter = Counter()
@@ -459,35 +521,47 @@ def report(outcomes: list[dict], args, server: Server, cpu: tuple[dict, dict] | 
         count = sum(statuses.values())
         total += count
         all_statuses.update(statuses)
-        print(f"  {kind:<10} {count:>9,} {count / elapsed:>8.1f} {percentile(seconds, 50) * 1000:>8.1f} "
-              f"{percentile(seconds, 95) * 1000:>8.1f} {percentile(seconds, 99) * 1000:>8.1f}  "
-              + ", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items())))
+        print(
+            f"  {kind:<10} {count:>9,} {count / elapsed:>8.1f} {percentile(seconds, 50) * 1000:>8.1f} "
+            f"{percentile(seconds, 95) * 1000:>8.1f} {percentile(seconds, 99) * 1000:>8.1f}  "
+            + ", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items()))
+        )
     print(f"  {'all':<10} {total:>9,} {total / elapsed:>8.1f}")
     server_errors = sum(n for s, n in all_statuses.items() if s >= 500)
     dropped = sum(o["dropped"] for o in outcomes)
     conflicts = sum(o["conflicts"] for o in outcomes)
     saved = [pair for o in outcomes for pair in o["saved"]]
-    print(f"5xx replies: {server_errors} (access log: {dict(server.status_counts())}); "
-          f"dropped connections: {dropped}")
-    print(f"Saves, warm-up included: {len(saved)} acknowledged (302), {conflicts} conflicts (409, "
-          "the user's text shown back)")
+    print(
+        f"5xx replies: {server_errors} (access log: {dict(server.status_counts())}); "
+        f"dropped connections: {dropped}"
+    )
+    print(
+        f"Saves, warm-up included: {len(saved)} acknowledged (302), {conflicts} conflicts (409, "
+        "the user's text shown back)"
+    )
     warmup: Counter = Counter()
     for o in outcomes:
         warmup.update(o["warmup_statuses"])
     warmup_errors = sum(n for s, n in warmup.items() if s >= 500)
-    print(f"Warm-up and logins (not measured): {sum(warmup.values()):,} replies, 5xx: {warmup_errors}")
+    print(
+        f"Warm-up and logins (not measured): {sum(warmup.values()):,} replies, 5xx: {warmup_errors}"
+    )
     if cpu is not None:
         before, after = cpu
         wall = after["wall"] - before["wall"]
         clients = sum(o["cpu"] for o in outcomes)
-        print(f"CPU used in the measured window (of {os.cpu_count() * wall:.0f} CPU-s): "
-              f"gunicorn {after['gunicorn'] - before['gunicorn']:.1f} s, "
-              f"PostgreSQL (all its processes) {after['postgres'] - before['postgres']:.1f} s, "
-              f"the simulated users {clients:.1f} s")
+        print(
+            f"CPU used in the measured window (of {os.cpu_count() * wall:.0f} CPU-s): "
+            f"gunicorn {after['gunicorn'] - before['gunicorn']:.1f} s, "
+            f"PostgreSQL (all its processes) {after['postgres'] - before['postgres']:.1f} s, "
+            f"the simulated users {clients:.1f} s"
+        )
         served = (after["gunicorn"] - before["gunicorn"]) * 1000 / max(1, total)
-        print(f"gunicorn CPU per request: {served:.1f} ms (less affected than req/s by other programs on the "
-              f"machine; {os.cpu_count()} idle CPUs would serve about "
-              f"{os.cpu_count() * 1000 / served:.0f} req/s of this mix, PostgreSQL aside)")
+        print(
+            f"gunicorn CPU per request: {served:.1f} ms (less affected than req/s by other programs on the "
+            f"machine; {os.cpu_count()} idle CPUs would serve about "
+            f"{os.cpu_count() * 1000 / served:.0f} req/s of this mix, PostgreSQL aside)"
+        )
     problems = [line for o in outcomes for line in o["unexpected"]]
     for line in problems[:10]:
         print(f"  unexpected: {line}")
@@ -496,22 +570,44 @@ def report(outcomes: list[dict], args, server: Server, cpu: tuple[dict, dict] | 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", default=os.environ.get("WIKI_LOAD_SERVER", DEFAULT_SERVER),
-                        help="PostgreSQL server where a fresh database is created and dropped")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("WIKI_LOAD_SERVER", DEFAULT_SERVER),
+        help="PostgreSQL server where a fresh database is created and dropped",
+    )
     parser.add_argument("--database-url", help="use this already seeded database instead (kept)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the fresh database and the work folder (index, gunicorn log)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the fresh database and the work folder (index, gunicorn log)",
+    )
     parser.add_argument("--pages", type=int, default=3000, help="pages to seed (default 3,000)")
-    parser.add_argument("--revisions-page", type=int, default=100,
-                        help="revisions of seed.py's history page (default 100)")
+    parser.add_argument(
+        "--revisions-page",
+        type=int,
+        default=100,
+        help="revisions of seed.py's history page (default 100)",
+    )
     parser.add_argument("--users", type=int, default=20, help="simulated users (default 20)")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds measured (default 60)")
-    parser.add_argument("--warmup", type=float, default=5.0,
-                        help="seconds of the same load before measuring (default 5)")
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="seconds measured (default 60)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="seconds of the same load before measuring (default 5)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1)")
-    parser.add_argument("--mix", default="80/15/5", help="views/searches/edits in percent (default 80/15/5)")
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (default sync)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (default 1)"
+    )
+    parser.add_argument(
+        "--mix", default="80/15/5", help="views/searches/edits in percent (default 80/15/5)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the users (default 1)")
     args = parser.parse_args()
     views, searches, edits = (float(x) for x in args.mix.split("/"))
@@ -535,7 +631,9 @@ def main() -> int:
         slugs, words, revisions_before = prepare(url, args.users, PASSWORD, work / "search")
         env = {k: v for k, v in os.environ.items() if not k.startswith("WIKI_")}
         env.update(
-            DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), WIKI_INSTANCE_PATH=str(work / "instance"),
+            DATABASE_URL=url,
+            SECRET_KEY=secrets.token_hex(32),
+            WIKI_INSTANCE_PATH=str(work / "instance"),
             WIKI_SEARCH_INDEX_PATH=str(work / "search"),
             # Every simulated user logs in from 127.0.0.1: allow that many logins a minute.
             WIKI_LOGIN_LIMIT_PER_CLIENT=f"{max(20, 2 * args.users)} per minute",
@@ -545,19 +643,38 @@ def main() -> int:
         print(f"gunicorn: {' '.join(server.command[2:])}")
         busy = cpu_busy()
         if busy is not None:
-            print(f"CPU busy before the load: {busy:.0%}, load average {os.getloadavg()[0]:.2f}"
-                  + ("  WARNING: other processes use the CPU; figures will be low and noisy"
-                     if busy > 0.15 else ""))
+            print(
+                f"CPU busy before the load: {busy:.0%}, load average {os.getloadavg()[0]:.2f}"
+                + (
+                    "  WARNING: other processes use the CPU; figures will be low and noisy"
+                    if busy > 0.15
+                    else ""
+                )
+            )
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(args.users + 1)
         results = context.Queue()
         processes = [
-            context.Process(target=user_loop, args=({
-                "port": server.port, "username": f"load{n:02d}", "password": PASSWORD, "index": n,
-                "seed": args.seed * 1000 + n, "duration": args.duration, "warmup": args.warmup,
-                "slugs": slugs, "words": words,
-                "view_share": views / 100, "search_share": searches / 100,
-            }, barrier, results))
+            context.Process(
+                target=user_loop,
+                args=(
+                    {
+                        "port": server.port,
+                        "username": f"load{n:02d}",
+                        "password": PASSWORD,
+                        "index": n,
+                        "seed": args.seed * 1000 + n,
+                        "duration": args.duration,
+                        "warmup": args.warmup,
+                        "slugs": slugs,
+                        "words": words,
+                        "view_share": views / 100,
+                        "search_share": searches / 100,
+                    },
+                    barrier,
+                    results,
+                ),
+            )
             for n in range(1, args.users + 1)
         ]
         for process in processes:
@@ -565,8 +682,10 @@ def main() -> int:
         cpu = None
         try:
             barrier.wait(timeout=180)
-            print(f"{args.users} users logged in; {args.warmup:.0f} s of warm-up, then "
-                  f"{args.duration:.0f} s measured...")
+            print(
+                f"{args.users} users logged in; {args.warmup:.0f} s of warm-up, then "
+                f"{args.duration:.0f} s measured..."
+            )
             time.sleep(args.warmup)
             before = cpu_snapshot(server)
             time.sleep(args.duration)
@@ -581,9 +700,11 @@ def main() -> int:
         saved = [pair for o in outcomes for pair in o["saved"]]
         new, missing = check_saves(url, saved, revisions_before)
         lost = new != len(saved) or missing
-        print(f"Lost edits: new revisions {new} vs acknowledged saves {len(saved)}; "
-              f"acknowledged tokens missing from their page: {len(missing)} -> "
-              + ("NONE LOST" if not lost else "LOST EDITS"))
+        print(
+            f"Lost edits: new revisions {new} vs acknowledged saves {len(saved)}; "
+            f"acknowledged tokens missing from their page: {len(missing)} -> "
+            + ("NONE LOST" if not lost else "LOST EDITS")
+        )
         for trace in server.tracebacks()[:3]:
             print(f"gunicorn log:\n{trace}")
         return 0 if ok and not lost else 1

@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from views import HISTORY_SLUG, USER_AGENT, page_slugs  # noqa: E402
+from views import HISTORY_SLUG, USER_AGENT, page_slugs
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _BASE = re.compile(r'name="base" value="(\d+)"')
@@ -40,11 +40,16 @@ def make_client(database_url: str, username: str, instance: str):
 
     from wiki import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "profile", "INSTANCE_PATH": instance})
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "profile", "INSTANCE_PATH": instance}
+    )
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     token = _CSRF.search(client.get("/-/login").get_data(as_text=True)).group(1)
-    reply = client.post("/-/login", data={"username": username, "password": PASSWORD, "csrf_token": html.unescape(token)})
+    reply = client.post(
+        "/-/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": html.unescape(token)},
+    )
     assert reply.status_code == 302, reply.get_data(as_text=True)[:2000]
     return app, client
 
@@ -58,7 +63,9 @@ def requests_for(what: str, client, slugs: list[str], revisions: int, rng: rando
     def get(path: str) -> None:
         reply = client.get(path)
         if reply.status_code != 200:
-            raise RuntimeError(f"GET {path}: {reply.status_code}\n{reply.get_data(as_text=True)[:3000]}")
+            raise RuntimeError(
+                f"GET {path}: {reply.status_code}\n{reply.get_data(as_text=True)[:3000]}"
+            )
 
     def one() -> None:
         if what == "view":
@@ -79,12 +86,23 @@ def requests_for(what: str, client, slugs: list[str], revisions: int, rng: rando
             slug = rng.choice(slugs)
             form = client.get(f"/wiki/{slug}/edit").get_data(as_text=True)
             base = _BASE.search(form).group(1)
-            text, summary = writer.edit(client.get(f"/wiki/{slug}/rev/{base}/raw").get_data(as_text=True))
-            reply = client.post(f"/wiki/{slug}/edit", data={
-                "csrf_token": html.unescape(_CSRF.search(form).group(1)), "base": base,
-                "body": text, "summary": summary, "action": "save"})
+            text, summary = writer.edit(
+                client.get(f"/wiki/{slug}/rev/{base}/raw").get_data(as_text=True)
+            )
+            reply = client.post(
+                f"/wiki/{slug}/edit",
+                data={
+                    "csrf_token": html.unescape(_CSRF.search(form).group(1)),
+                    "base": base,
+                    "body": text,
+                    "summary": summary,
+                    "action": "save",
+                },
+            )
             if reply.status_code != 302:
-                raise RuntimeError(f"POST edit {slug}: {reply.status_code}\n{reply.get_data(as_text=True)[:3000]}")
+                raise RuntimeError(
+                    f"POST edit {slug}: {reply.status_code}\n{reply.get_data(as_text=True)[:3000]}"
+                )
 
     return one
 
@@ -94,14 +112,20 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--what", choices=["view", "save", "history", "diff", "diff100", "diffall", "blame"], default="view")
+    parser.add_argument(
+        "--what",
+        choices=["view", "save", "history", "diff", "diff100", "diffall", "blame"],
+        default="view",
+    )
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--tool", choices=["auto", "pyinstrument", "cprofile"], default="auto")
     args = parser.parse_args()
 
     slugs, revisions = page_slugs(args.database_url)
     with tempfile.TemporaryDirectory() as instance:
-        _app, client = make_client(args.database_url, "editor" if args.what == "save" else "reader", instance)
+        _app, client = make_client(
+            args.database_url, "editor" if args.what == "save" else "reader", instance
+        )
         one = requests_for(args.what, client, slugs, revisions, random.Random(3))
         for _ in range(min(20, args.n)):  # warm-up: templates compiled, caches filled
             one()
@@ -110,13 +134,16 @@ def main() -> None:
             one()
         mean = (time.perf_counter() - started) / args.n
         cpu = (time.process_time() - cpu_started) / args.n
-        print(f"{args.what}: {mean * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request in-process, "
-              f"no profiler (n={args.n}; CPU time is what counts when the machine is busy)\n")
+        print(
+            f"{args.what}: {mean * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request in-process, "
+            f"no profiler (n={args.n}; CPU time is what counts when the machine is busy)\n"
+        )
 
         tool = args.tool
         if tool == "auto":
             try:
-                import pyinstrument  # noqa: F401
+                import pyinstrument  # noqa: F401  (only: is it installed?)
+
                 tool = "pyinstrument"
             except ImportError:
                 tool = "cprofile"

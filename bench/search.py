@@ -18,7 +18,7 @@ For each database (SQLite files are copied first, so a seeded file is never chan
 3. **autocomplete**: 2-4 letter prefixes of real title words, ``engine.autocomplete``.
 4. **save -> searchable**: the app's own runtime (``SEARCH_BACKGROUND=True``: one
    ``BackgroundIndexer`` thread, woken by the after-commit hook). Saves alternate between
-   creating a page and editing an existing one through ``wiki.pages`` (service layer, then
+   creating a page and editing an existing one through ``wiki.content.pages`` (service layer, then
    commit); each text carries a word found nowhere else. Measured: the save (service call +
    commit) and the time from the commit until ``engine.search(word)`` finds the page
    (polled every 10 ms, for at most 10 s).
@@ -42,33 +42,41 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
+from views import ms, percentile
 
-from wiki import create_app  # noqa: E402
-from wiki.db import get_database  # noqa: E402
-from wiki.models import Page, Revision, User  # noqa: E402
-from wiki.pages import Limits, create_page, edit_page  # noqa: E402
-from wiki.search import indexer  # noqa: E402
-from wiki.search.engine import WhooshEngine  # noqa: E402
-
-from views import ms, percentile  # noqa: E402  (the HTTP benchmark's statistics)
+from wiki import create_app
+from wiki.content.pages import Limits, create_page, edit_page
+from wiki.db import get_database
+from wiki.models import Page, Revision, User
+from wiki.search import indexer
+from wiki.search.engine import WhooshEngine
 
 REVISIONS_PAGE = 1000
 SAMPLE_EVERY = 25
 CLASSES = ["words", "and", "fields", "phrases", "prefixes"]
-TARGETS_MS = {"words": 50, "and": 50, "fields": 50, "phrases": 150, "prefixes": 150, "autocomplete": 20}
+TARGETS_MS = {
+    "words": 50,
+    "and": 50,
+    "fields": 50,
+    "phrases": 150,
+    "prefixes": 150,
+    "autocomplete": 20,
+}
 REINDEX_TARGET_S = 60
 VISIBLE_TARGET_S = 1.0
 POLL_S = 0.010
 POLL_LIMIT_S = 10.0
 
-STOP = set("""
+STOP = set(
+    """
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had
 has have having he her here hers him his how i if in into is it its itself just let me more most
@@ -76,7 +84,8 @@ my no nor not of off on once only or other our out over own same she should so s
 that the their them then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your yours none true false self
 return returns returned value values default object objects used using use may must one two also
-""".split())
+""".split()
+)
 _FENCE = re.compile(r"```.*?```", re.S)
 _WORD = re.compile(r"[a-z]+")
 
@@ -93,7 +102,9 @@ def seeded_sqlite(workdir: Path, pages: int) -> Path:
         if count == pages + 1:
             print(f"Using the seeded database {path} ({pages:,} pages)")
             return path
-        raise SystemExit(f"{path} has {count - 1:,} pages, not {pages:,}: move it away or use --workdir")
+        raise SystemExit(
+            f"{path} has {count - 1:,} pages, not {pages:,}: move it away or use --workdir"
+        )
     from seed import seed
 
     partial = Path(f"{path}.partial")
@@ -113,15 +124,22 @@ def copy_sqlite(source: Path, target: Path) -> None:
     version: the reindex would then render every page, which it does not normally do."""
     from sqlalchemy import create_engine
 
-    from wiki.migrate import upgrade
-    from wiki.render import RENDERER_VERSION
+    from wiki.content.render import RENDERER_VERSION
+    from wiki.ops.migrate import upgrade
 
-    with sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True) as src, sqlite3.connect(target) as dst:
+    with (
+        sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True) as src,
+        sqlite3.connect(target) as dst,
+    ):
         src.backup(dst)
-        stale = dst.execute("select count(*) from rendered_revisions where renderer_version != ?",
-                            (RENDERER_VERSION,)).fetchone()[0]
+        stale = dst.execute(
+            "select count(*) from rendered_revisions where renderer_version != ?",
+            (RENDERER_VERSION,),
+        ).fetchone()[0]
     if stale:
-        print(f"WARNING: {stale:,} cached renderings are of another renderer version; reseed for a fair reindex time")
+        print(
+            f"WARNING: {stale:,} cached renderings are of another renderer version; reseed for a fair reindex time"
+        )
     engine = create_engine(f"sqlite:///{target}")
     try:
         upgrade(engine)
@@ -156,8 +174,13 @@ def vocabulary(session) -> Vocabulary:
     for page_id, title, body in rows:
         words = _WORD.findall(_FENCE.sub(" ", body).lower())
         df.update({w for w in words if len(w) >= 4 and w not in STOP})
-        pairs.update({(a, b) for a, b in zip(words, words[1:])
-                      if len(a) >= 4 and len(b) >= 4 and a not in STOP and b not in STOP})
+        pairs.update(
+            {
+                (a, b)
+                for a, b in pairwise(words)
+                if len(a) >= 4 and len(b) >= 4 and a not in STOP and b not in STOP
+            }
+        )
         titles.update({w for w in _WORD.findall(title.lower()) if len(w) >= 4 and w not in STOP})
         pages.append((page_id, title, words))
     ordered = sorted(df, key=lambda w: (-df[w], w))
@@ -168,7 +191,7 @@ def vocabulary(session) -> Vocabulary:
 def _at_fraction(items: list, fraction: float, count: int, taken: set) -> list:
     """``count`` items from ``items`` starting at ``fraction`` of its length, skipping taken ones."""
     out = []
-    for item in items[int(len(items) * fraction):]:
+    for item in items[int(len(items) * fraction) :]:
         if item not in taken:
             out.append(item)
             taken.add(item)
@@ -184,7 +207,11 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
     common = [w for w in by_df if vocab.df[w] <= 0.6 * n]  # leave out near-universal words
     medium = [w for w in by_df if 0.02 * n <= vocab.df[w] <= 0.10 * n]
     rare = [w for w in by_df if 3 <= vocab.df[w] < 0.02 * n]
-    words = _at_fraction(common, 0, 2, taken) + _at_fraction(medium, 0.3, 2, taken) + _at_fraction(rare, 0.3, 2, taken)
+    words = (
+        _at_fraction(common, 0, 2, taken)
+        + _at_fraction(medium, 0.3, 2, taken)
+        + _at_fraction(rare, 0.3, 2, taken)
+    )
 
     # AND: words that occur together on one sampled page, of common to medium frequency.
     ands = []
@@ -192,7 +219,9 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
     usable_set = set(usable)
     rng = random.Random(11)
     for _page_id, _title, page_words in rng.sample(vocab.pages, min(200, len(vocab.pages))):
-        present = sorted({w for w in page_words if w in usable_set}, key=lambda w: (-vocab.df[w], w))
+        present = sorted(
+            {w for w in page_words if w in usable_set}, key=lambda w: (-vocab.df[w], w)
+        )
         size = 2 if len(ands) % 2 == 0 else 3
         if len(present) >= size + 2:
             pick = [present[1], present[len(present) // 2], present[-1]][:size]
@@ -233,7 +262,7 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
 
 def autocomplete_prefixes(vocab: Vocabulary, count: int = 40) -> list[str]:
     out = []
-    for index, word in enumerate(vocab.title_words[::max(1, len(vocab.title_words) // count)]):
+    for index, word in enumerate(vocab.title_words[:: max(1, len(vocab.title_words) // count)]):
         prefix = word[: 2 + index % 3]
         if prefix not in out:
             out.append(prefix)
@@ -258,8 +287,13 @@ class Result:
     problems: list[str] = field(default_factory=list)
 
 
-def time_queries(engine: WhooshEngine, queries: dict[str, list[str]], repeat: int, result: Result,
-                 profile: list[str]) -> None:
+def time_queries(
+    engine: WhooshEngine,
+    queries: dict[str, list[str]],
+    repeat: int,
+    result: Result,
+    profile: list[str],
+) -> None:
     for cls, items in queries.items():
         for q in items:  # warm-up (also records the hit counts)
             found = engine.search(q, per_page=10)
@@ -286,8 +320,9 @@ def time_queries(engine: WhooshEngine, queries: dict[str, list[str]], repeat: in
             print_profile(profiler, f"search, class {cls}")
 
 
-def time_autocomplete(engine: WhooshEngine, prefixes: list[str], repeat: int, result: Result,
-                      profile: bool) -> None:
+def time_autocomplete(
+    engine: WhooshEngine, prefixes: list[str], repeat: int, result: Result, profile: bool
+) -> None:
     for p in prefixes:
         engine.autocomplete(p)
     profiler = cProfile.Profile() if profile else None
@@ -336,7 +371,9 @@ def time_saves(app, count: int, result: Result, rng: random.Random, profile: boo
     limits = Limits()
     with database.session() as session:
         editor_id = session.scalar(select(User.id).where(User.username == "editor"))
-        page_ids = list(session.scalars(select(Page.id).where(Page.deleted.is_(False)).order_by(Page.id)))
+        page_ids = list(
+            session.scalars(select(Page.id).where(Page.deleted.is_(False)).order_by(Page.id))
+        )
     salt = int(time.time()) % 100_000
     time.sleep(1.5)  # let the indexer's first catch-up round finish
     for number in range(count):
@@ -346,14 +383,21 @@ def time_saves(app, count: int, result: Result, rng: random.Random, profile: boo
             author = session.get(User, editor_id)
             if number % 2 == 0:
                 title = f"Search benchmark note {salt} {number}"
-                body = (f"A short note written by the search benchmark. It mentions {word} once, "
-                        "so that the page can be found right after the save.\n\n"
-                        "## Details\n\nNothing else of interest: the office move, the budget review.\n")
+                body = (
+                    f"A short note written by the search benchmark. It mentions {word} once, "
+                    "so that the page can be found right after the save.\n\n"
+                    "## Details\n\nNothing else of interest: the office move, the budget review.\n"
+                )
                 saved = create_page(session, author, title, body, "Benchmark note", limits)
             else:
                 page = session.get(Page, rng.choice(page_ids))
-                body = page.current_revision.body.rstrip() + f"\n\nAdded by the benchmark: see {word}.\n"
-                saved = edit_page(session, author, page, page.latest_number, body, "Benchmark edit", limits)
+                body = (
+                    page.current_revision.body.rstrip()
+                    + f"\n\nAdded by the benchmark: see {word}.\n"
+                )
+                saved = edit_page(
+                    session, author, page, page.latest_number, body, "Benchmark edit", limits
+                )
             page_id = saved.page.id
             session.commit()
         committed = time.perf_counter()
@@ -366,7 +410,9 @@ def time_saves(app, count: int, result: Result, rng: random.Random, profile: boo
                 break
             if time.perf_counter() > deadline:
                 result.not_found += 1
-                result.problems.append(f"saved page {page_id} not searchable for {word!r} after {POLL_LIMIT_S:g} s")
+                result.problems.append(
+                    f"saved page {page_id} not searchable for {word!r} after {POLL_LIMIT_S:g} s"
+                )
                 break
             time.sleep(POLL_S)
         time.sleep(rng.uniform(0.05, 0.3))  # saves are not back to back
@@ -386,13 +432,15 @@ def print_profile(profiler: cProfile.Profile, what: str) -> None:
 def run_one(label: str, database_url: str, args, work: Path) -> Result:
     instance = work / "instance"
     index_dir = instance / "search"
-    app = create_app({
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": os.urandom(16).hex(),
-        "SEARCH_INDEX_PATH": str(index_dir),
-        "SEARCH_BACKGROUND": True,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": os.urandom(16).hex(),
+            "SEARCH_INDEX_PATH": str(index_dir),
+            "SEARCH_BACKGROUND": True,
+        }
+    )
     database = get_database(app)
     runtime = app.extensions["wiki.search"]
     try:
@@ -414,12 +462,19 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
                 profiler.disable()
         result.indexed = len(builder.indexed_revisions())
         builder.close()
-        print(f"reindex: {result.indexed:,} pages in {result.reindex_s:.1f} s "
-              f"({1000 * result.reindex_s / max(1, result.indexed):.2f} ms/page)", flush=True)
+        print(
+            f"reindex: {result.indexed:,} pages in {result.reindex_s:.1f} s "
+            f"({1000 * result.reindex_s / max(1, result.indexed):.2f} ms/page)",
+            flush=True,
+        )
         if profiler:
-            print_profile(profiler, "reindex (this process only; the indexing processes are not in it)")
+            print_profile(
+                profiler, "reindex (this process only; the indexing processes are not in it)"
+            )
         if result.indexed != pages:
-            result.problems.append(f"the index has {result.indexed:,} pages, the database {pages:,}")
+            result.problems.append(
+                f"the index has {result.indexed:,} pages, the database {pages:,}"
+            )
 
         # 2-3. Queries and autocomplete, on a reused searcher (one engine per process).
         with database.session() as session:
@@ -436,17 +491,25 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
         print(f"autocomplete prefixes: {' '.join(prefixes)}")
         for cls in CLASSES:
             s = result.classes[cls]
-            print(f"{cls:9} p50 {ms(percentile(s, 50)):>6} ms  p95 {ms(percentile(s, 95)):>6} ms  "
-                  f"({len(s)} searches)")
+            print(
+                f"{cls:9} p50 {ms(percentile(s, 50)):>6} ms  p95 {ms(percentile(s, 95)):>6} ms  "
+                f"({len(s)} searches)"
+            )
         a = result.autocomplete
-        print(f"autocomplete p50 {ms(percentile(a, 50))} ms  p95 {ms(percentile(a, 95))} ms ({len(a)})", flush=True)
+        print(
+            f"autocomplete p50 {ms(percentile(a, 50))} ms  p95 {ms(percentile(a, 95))} ms ({len(a)})",
+            flush=True,
+        )
 
         # 4. Saves with the real runtime: after-commit hook -> BackgroundIndexer thread.
         time_saves(app, args.saves, result, random.Random(args.seed), "saves" in args.profile)
-        print(f"save p50 {ms(percentile(result.saves, 50))} ms  p95 {ms(percentile(result.saves, 95))} ms; "
-              f"searchable after commit p50 {ms(percentile(result.visible, 50))} ms  "
-              f"p95 {ms(percentile(result.visible, 95))} ms  max {ms(max(result.visible, default=float('nan')))} ms"
-              f" ({len(result.visible)} of {args.saves}; not found {result.not_found})", flush=True)
+        print(
+            f"save p50 {ms(percentile(result.saves, 50))} ms  p95 {ms(percentile(result.saves, 95))} ms; "
+            f"searchable after commit p50 {ms(percentile(result.visible, 50))} ms  "
+            f"p95 {ms(percentile(result.visible, 95))} ms  max {ms(max(result.visible, default=float('nan')))} ms"
+            f" ({len(result.visible)} of {args.saves}; not found {result.not_found})",
+            flush=True,
+        )
         for problem in result.problems:
             print(f"!!! {problem}")
         return result
@@ -464,38 +527,85 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
 def summary_table(results: list[Result]) -> str:
     head = "| measure | " + " | ".join(f"{r.pages:,} pages" for r in results) + " | target |"
     rows = [head, "|" + "---|" * (len(results) + 2)]
-    rows.append("| full reindex, s | " + " | ".join(f"{r.reindex_s:.1f}" for r in results)
-                + f" | < {REINDEX_TARGET_S} |")
-    names = {"words": "single words", "and": "AND of 2-3 words", "fields": "field queries",
-             "phrases": "phrases", "prefixes": "prefixes"}
+    rows.append(
+        "| full reindex, s | "
+        + " | ".join(f"{r.reindex_s:.1f}" for r in results)
+        + f" | < {REINDEX_TARGET_S} |"
+    )
+    names = {
+        "words": "single words",
+        "and": "AND of 2-3 words",
+        "fields": "field queries",
+        "phrases": "phrases",
+        "prefixes": "prefixes",
+    }
     for cls in CLASSES:
-        cells = [f"{ms(percentile(r.classes[cls], 50))} / {ms(percentile(r.classes[cls], 95))}" for r in results]
-        rows.append(f"| search, {names[cls]}, p50 / p95 ms | " + " | ".join(cells)
-                    + f" | p95 < {TARGETS_MS[cls]} |")
-    rows.append("| autocomplete p50 / p95 ms | " + " | ".join(
-        f"{ms(percentile(r.autocomplete, 50))} / {ms(percentile(r.autocomplete, 95))}" for r in results)
-        + f" | p95 < {TARGETS_MS['autocomplete']} |")
-    rows.append("| save (service layer + commit) p50 / p95 ms | " + " | ".join(
-        f"{ms(percentile(r.saves, 50))} / {ms(percentile(r.saves, 95))}" for r in results) + " | |")
-    rows.append("| commit -> searchable p50 / p95 ms | " + " | ".join(
-        f"{ms(percentile(r.visible, 50))} / {ms(percentile(r.visible, 95))}"
-        + (f" ({r.not_found} never)" if r.not_found else "") for r in results) + " | < 1000 |")
+        cells = [
+            f"{ms(percentile(r.classes[cls], 50))} / {ms(percentile(r.classes[cls], 95))}"
+            for r in results
+        ]
+        rows.append(
+            f"| search, {names[cls]}, p50 / p95 ms | "
+            + " | ".join(cells)
+            + f" | p95 < {TARGETS_MS[cls]} |"
+        )
+    rows.append(
+        "| autocomplete p50 / p95 ms | "
+        + " | ".join(
+            f"{ms(percentile(r.autocomplete, 50))} / {ms(percentile(r.autocomplete, 95))}"
+            for r in results
+        )
+        + f" | p95 < {TARGETS_MS['autocomplete']} |"
+    )
+    rows.append(
+        "| save (service layer + commit) p50 / p95 ms | "
+        + " | ".join(
+            f"{ms(percentile(r.saves, 50))} / {ms(percentile(r.saves, 95))}" for r in results
+        )
+        + " | |"
+    )
+    rows.append(
+        "| commit -> searchable p50 / p95 ms | "
+        + " | ".join(
+            f"{ms(percentile(r.visible, 50))} / {ms(percentile(r.visible, 95))}"
+            + (f" ({r.not_found} never)" if r.not_found else "")
+            for r in results
+        )
+        + " | < 1000 |"
+    )
     return "\n".join(rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, nargs="+", default=[10000],
-                        help="corpus sizes to seed (once) and measure on SQLite (default 10000)")
-    parser.add_argument("--database-url", help="measure this already seeded database instead (any backend; "
-                        "the saves add pages and revisions to it)")
-    parser.add_argument("--workdir", type=Path, default=HERE / "out", help="where seeded databases are kept")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query (default 5)")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        nargs="+",
+        default=[10000],
+        help="corpus sizes to seed (once) and measure on SQLite (default 10000)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="measure this already seeded database instead (any backend; "
+        "the saves add pages and revisions to it)",
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=HERE / "out", help="where seeded databases are kept"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed runs of each query (default 5)"
+    )
     parser.add_argument("--saves", type=int, default=30, help="timed saves (default 30)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", nargs="+", default=[], choices=[*CLASSES, "autocomplete", "reindex", "saves"],
-                        help="print cProfile figures for classes of queries, autocomplete, the reindex, or "
-                        "(saves) the background indexer's rounds during the saves")
+    parser.add_argument(
+        "--profile",
+        nargs="+",
+        default=[],
+        choices=[*CLASSES, "autocomplete", "reindex", "saves"],
+        help="print cProfile figures for classes of queries, autocomplete, the reindex, or "
+        "(saves) the background indexer's rounds during the saves",
+    )
     args = parser.parse_args()
 
     # SIGTERM must still run the finally blocks (the indexer thread, temporary folders).
@@ -519,7 +629,9 @@ def main() -> int:
                 copy_sqlite(seeded, copy)
                 print(f"copied {seeded.name} in {time.perf_counter() - started:.1f} s")
                 try:
-                    results.append(run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, run_dir))
+                    results.append(
+                        run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, run_dir)
+                    )
                 finally:
                     shutil.rmtree(run_dir, ignore_errors=True)
     print("\n" + summary_table(results))

@@ -3,8 +3,8 @@
     python bench/seed.py --database-url sqlite:///wiki.db --pages 2000
     python bench/seed.py --database-url postgresql://user@127.0.0.1/bench --pages 20000
 
-What it writes (all through ``wiki.accounts.create_user``, ``wiki.pages.create_page`` and
-``wiki.pages.edit_page``, so every revision has its rendered-HTML cache row, exactly as the
+What it writes (all through ``wiki.access.accounts.create_user``, ``wiki.content.pages.create_page`` and
+``wiki.content.pages.edit_page``, so every revision has its rendered-HTML cache row, exactly as the
 running wiki writes them):
 
 * users ``admin``, ``editor`` and ``reader`` (roles as named) plus editors ``alice``, ``bob``,
@@ -15,7 +15,7 @@ running wiki writes them):
   0 leaves it out): a first text and then successive small edits (rewording, typos and their
   fixes, added and removed sentences, list items and paragraphs) by the editors in turn.
 
-The database must be empty: the script runs the migrations (``wiki.migrate.upgrade``) itself.
+The database must be empty: the script runs the migrations (``wiki.ops.migrate.upgrade``) itself.
 Use ``--profile`` to see where the seeding time goes (cProfile, top functions).
 """
 
@@ -33,15 +33,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from corpus import OFFICE_MOVE_TITLE, Corpus, HistoryWriter  # noqa: E402
-from sqlalchemy import inspect as sa_inspect  # noqa: E402
+from corpus import OFFICE_MOVE_TITLE, Corpus, HistoryWriter
+from sqlalchemy import inspect as sa_inspect
 
-from wiki import accounts  # noqa: E402
-from wiki.db import make_database  # noqa: E402
-from wiki.migrate import upgrade  # noqa: E402
-from wiki.models import Role  # noqa: E402
-from wiki.pages import Limits, create_page, edit_page  # noqa: E402
-from wiki.slugs import slugify  # noqa: E402
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page, edit_page
+from wiki.db import make_database
+from wiki.models import Role
+from wiki.ops.migrate import upgrade
+from wiki.slugs import slugify
 
 PASSWORD = "bench-password-2024"
 ROLE_USERS = {"admin": Role.ADMIN, "editor": Role.EDITOR, "reader": Role.READER}
@@ -104,11 +104,22 @@ def seed(
         say(f"Creating {pages:,} pages (batches of {batch})...")
         for first in range(0, pages, batch):
             with database.session(write=True) as session:
-                people = {name: session.get(type(users["admin"]), uid) for name, uid in user_ids.items()}
+                people = {
+                    name: session.get(type(users["admin"]), uid) for name, uid in user_ids.items()
+                }
                 for index in range(first, min(first + batch, pages)):
                     body = corpus.page_body(titles, index, seed_value)
-                    summary = ("Created the page", "First version", "Imported from the old wiki")[index % 3]
-                    create_page(session, people[authors[index % len(authors)]], titles[index], body, summary, limits)
+                    summary = ("Created the page", "First version", "Imported from the old wiki")[
+                        index % 3
+                    ]
+                    create_page(
+                        session,
+                        people[authors[index % len(authors)]],
+                        titles[index],
+                        body,
+                        summary,
+                        limits,
+                    )
                 session.commit()
             done = min(first + batch, pages)
             if not quiet and (done == pages or (done // batch) % max(1, 2000 // batch) == 0):
@@ -122,8 +133,12 @@ def seed(
             text = writer.first_text()
             commit_every = 50
             with database.session(write=True) as session:
-                people = {name: session.get(type(users["admin"]), uid) for name, uid in user_ids.items()}
-                page = create_page(session, people["editor"], OFFICE_MOVE_TITLE, text, "Started the page", limits).page
+                people = {
+                    name: session.get(type(users["admin"]), uid) for name, uid in user_ids.items()
+                }
+                page = create_page(
+                    session, people["editor"], OFFICE_MOVE_TITLE, text, "Started the page", limits
+                ).page
                 session.commit()
                 number = 1
                 for _ in range(revisions * 2):  # bounded; each round normally adds one revision
@@ -131,7 +146,9 @@ def seed(
                         break
                     text, summary = writer.edit(text)
                     author = people[authors[number % len(authors)]]
-                    result = edit_page(session, author, page, page.latest_number, text, summary, limits)
+                    result = edit_page(
+                        session, author, page, page.latest_number, text, summary, limits
+                    )
                     if result.revision is not None:
                         number = result.revision.number
                         page = result.page
@@ -148,10 +165,16 @@ def seed(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True, help="sqlite:///path.db or postgresql://...")
-    parser.add_argument("--pages", type=int, default=2000, help="number of ordinary pages (default 2,000)")
     parser.add_argument(
-        "--revisions-page", type=int, default=1000,
+        "--database-url", required=True, help="sqlite:///path.db or postgresql://..."
+    )
+    parser.add_argument(
+        "--pages", type=int, default=2000, help="number of ordinary pages (default 2,000)"
+    )
+    parser.add_argument(
+        "--revisions-page",
+        type=int,
+        default=1000,
         help="revisions of the 'Office move lessons learned' page (default 1,000; 0: no such page)",
     )
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
@@ -162,7 +185,9 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
-    timings = seed(args.database_url, args.pages, args.revisions_page, seed_value=args.seed, batch=args.batch)
+    timings = seed(
+        args.database_url, args.pages, args.revisions_page, seed_value=args.seed, batch=args.batch
+    )
     if profiler:
         profiler.disable()
         out = io.StringIO()
@@ -172,17 +197,24 @@ def main() -> None:
         print(out.getvalue())
 
     print()
-    print(f"Seeded {args.pages:,} pages + '{OFFICE_MOVE_TITLE}' ({args.revisions_page:,} revisions) "
-          f"in {timings['total']:.1f} s")
+    print(
+        f"Seeded {args.pages:,} pages + '{OFFICE_MOVE_TITLE}' ({args.revisions_page:,} revisions) "
+        f"in {timings['total']:.1f} s"
+    )
     print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "total"))
     print(f"  per page: {1000 * timings['pages'] / max(args.pages, 1):.2f} ms", end="")
     if args.revisions_page:
-        print(f"; per revision of the history page: {1000 * timings['history'] / args.revisions_page:.2f} ms")
+        print(
+            f"; per revision of the history page: {1000 * timings['history'] / args.revisions_page:.2f} ms"
+        )
     else:
         print()
-    print(f"Users (password for all: {PASSWORD}): " + ", ".join(
-        f"{name} ({role.value})" for name, role in ROLE_USERS.items()
-    ) + ", " + ", ".join(f"{n} (editor)" for n in EXTRA_EDITORS))
+    print(
+        f"Users (password for all: {PASSWORD}): "
+        + ", ".join(f"{name} ({role.value})" for name, role in ROLE_USERS.items())
+        + ", "
+        + ", ".join(f"{n} (editor)" for n in EXTRA_EDITORS)
+    )
 
 
 if __name__ == "__main__":

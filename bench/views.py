@@ -79,8 +79,15 @@ class Reply:
     cookies: dict[str, str] = field(default_factory=dict)
 
 
-def http_request(port: int, method: str, path: str, *, cookie: str = "", form: dict | None = None,
-                 timeout: float = 30.0) -> Reply:
+def http_request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    cookie: str = "",
+    form: dict | None = None,
+    timeout: float = 30.0,
+) -> Reply:
     """One request on a new connection (gunicorn's sync workers close it after each reply)."""
     headers = {"User-Agent": USER_AGENT, "Host": f"{HOST}:{port}"}
     if cookie:
@@ -102,7 +109,13 @@ def http_request(port: int, method: str, path: str, *, cookie: str = "", form: d
                 pair = value.split(";", 1)[0]
                 key, _, val = pair.partition("=")
                 cookies[key.strip()] = val.strip()
-        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body, seconds, cookies)
+        return Reply(
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            body,
+            seconds,
+            cookies,
+        )
     finally:
         connection.close()
 
@@ -122,10 +135,20 @@ def login(port: int, username: str, password: str) -> str:
     jar.update(page.cookies)
     match = _CSRF.search(page.body)
     if page.status != 200 or not match:
-        raise RuntimeError(f"GET /-/login gave {page.status} without a csrf_token:\n{page.body[:2000]}")
+        raise RuntimeError(
+            f"GET /-/login gave {page.status} without a csrf_token:\n{page.body[:2000]}"
+        )
     reply = http_request(
-        port, "POST", "/-/login", cookie=cookie_header(jar),
-        form={"username": username, "password": password, "csrf_token": html.unescape(match.group(1)), "next": "/"},
+        port,
+        "POST",
+        "/-/login",
+        cookie=cookie_header(jar),
+        form={
+            "username": username,
+            "password": password,
+            "csrf_token": html.unescape(match.group(1)),
+            "next": "/",
+        },
     )
     jar.update(reply.cookies)
     if reply.status != 302:
@@ -165,17 +188,31 @@ def gunicorn_command() -> list[str]:
 class Gunicorn:
     """``gunicorn -w 2 --threads 1 -b 127.0.0.1:PORT APP`` in its own process group."""
 
-    def __init__(self, app: str, chdir: Path, env: dict[str, str], log_path: Path, workers: int = 2):
+    def __init__(
+        self, app: str, chdir: Path, env: dict[str, str], log_path: Path, workers: int = 2
+    ):
         self.port = free_port()
         self.log_path = log_path
         self.command = [
-            *gunicorn_command(), "-w", str(workers), "--threads", "1",
-            "-b", f"{HOST}:{self.port}", "--chdir", str(chdir), app,
+            *gunicorn_command(),
+            "-w",
+            str(workers),
+            "--threads",
+            "1",
+            "-b",
+            f"{HOST}:{self.port}",
+            "--chdir",
+            str(chdir),
+            app,
         ]
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            self.command, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.command,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def cpu_seconds(self) -> float | None:
@@ -202,7 +239,9 @@ class Gunicorn:
         last = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             try:
                 reply = http_request(self.port, "GET", path, timeout=5)
                 if reply.status < 500:
@@ -246,7 +285,9 @@ class Gunicorn:
             self._log.flush()
         text = self.log_path.read_text(errors="replace")
         found = []
-        for match in re.finditer(r"(?ms)^.*?(?:Traceback \(most recent call last\):.*?)(?=^\[\d{4}-|\Z)", text):
+        for match in re.finditer(
+            r"(?ms)^.*?(?:Traceback \(most recent call last\):.*?)(?=^\[\d{4}-|\Z)", text
+        ):
             found.append(match.group(0).strip())
         return found
 
@@ -274,10 +315,23 @@ class Load:
     cpu_ms: float | None = None
 
 
-def run_wrk(port: int, paths_file: Path, cookie: str, duration: float, connections: int, threads: int) -> Load:
+def run_wrk(
+    port: int, paths_file: Path, cookie: str, duration: float, connections: int, threads: int
+) -> Load:
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-        "-s", str(HERE / "rotate.lua"), f"http://{HOST}:{port}", "--", str(paths_file), cookie, USER_AGENT,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(HERE / "rotate.lua"),
+        f"http://{HOST}:{port}",
+        "--",
+        str(paths_file),
+        cookie,
+        USER_AGENT,
     ]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     text = out.stdout + out.stderr
@@ -290,8 +344,15 @@ def run_wrk(port: int, paths_file: Path, cookie: str, duration: float, connectio
     bad = rotate.group(3).strip()
     if errors:
         bad = f"{bad} {errors.group(0)}".strip()
-    return Load(float(rps.group(1)), int(rotate.group(1)), int(rotate.group(2)), bad,
-                int(lat.group(1)) / 1000, int(lat.group(2)) / 1000, "wrk")
+    return Load(
+        float(rps.group(1)),
+        int(rotate.group(1)),
+        int(rotate.group(2)),
+        bad,
+        int(lat.group(1)) / 1000,
+        int(lat.group(2)) / 1000,
+        "wrk",
+    )
 
 
 def _python_load_worker(port: int, paths: list[str], cookie: str, duration: float, offset: int):
@@ -318,11 +379,15 @@ def _python_load_worker(port: int, paths: list[str], cookie: str, duration: floa
     return count, bad, example, latencies
 
 
-def run_python_load(port: int, paths: list[str], cookie: str, duration: float, connections: int) -> Load:
+def run_python_load(
+    port: int, paths: list[str], cookie: str, duration: float, connections: int
+) -> Load:
     with concurrent.futures.ProcessPoolExecutor(max_workers=connections) as pool:
         started = time.perf_counter()
         futures = [
-            pool.submit(_python_load_worker, port, paths, cookie, duration, i * len(paths) // connections)
+            pool.submit(
+                _python_load_worker, port, paths, cookie, duration, i * len(paths) // connections
+            )
             for i in range(connections)
         ]
         results = [f.result(timeout=duration + 60) for f in futures]
@@ -330,8 +395,15 @@ def run_python_load(port: int, paths: list[str], cookie: str, duration: float, c
     count = sum(r[0] for r in results)
     latencies = [x for r in results for x in r[3]]
     example = next((r[2] for r in results if r[2]), "")
-    return Load(count / elapsed, count, sum(r[1] for r in results), example,
-                percentile(latencies, 50) * 1000, percentile(latencies, 95) * 1000, "python")
+    return Load(
+        count / elapsed,
+        count,
+        sum(r[1] for r in results),
+        example,
+        percentile(latencies, 50) * 1000,
+        percentile(latencies, 95) * 1000,
+        "python",
+    )
 
 
 class LoadGenerator:
@@ -341,7 +413,9 @@ class LoadGenerator:
         self.threads = threads
         self.work = work
 
-    def measure(self, server: "Gunicorn", paths: list[str], cookie: str, warmup: float, duration: float) -> Load:
+    def measure(
+        self, server: Gunicorn, paths: list[str], cookie: str, warmup: float, duration: float
+    ) -> Load:
         paths_file = self.work / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n")
         port = server.port
@@ -363,6 +437,7 @@ class LoadGenerator:
 
 def cpu_busy(seconds: float = 1.0) -> float | None:
     """Fraction of all CPUs busy over ``seconds`` (Linux /proc/stat), None elsewhere."""
+
     def sample():
         with open("/proc/stat") as handle:
             values = [int(v) for v in handle.readline().split()[1:]]
@@ -382,7 +457,11 @@ def cpu_busy(seconds: float = 1.0) -> float | None:
 def warn_if_busy(when: str) -> float | None:
     busy = cpu_busy()
     if busy is not None:
-        flag = "  WARNING: other processes are using the CPU; figures will be low and noisy" if busy > 0.15 else ""
+        flag = (
+            "  WARNING: other processes are using the CPU; figures will be low and noisy"
+            if busy > 0.15
+            else ""
+        )
         print(f"CPU busy {when}: {busy:.0%}{flag}")
     return busy
 
@@ -408,8 +487,10 @@ class Latencies:
     def line(self) -> str:
         bad = {s: n for s, n in self.statuses.items() if s not in (200, 302)}
         extra = f"  UNEXPECTED STATUSES {bad}" if bad else ""
-        return (f"  {self.name:<38} p50 {ms(self.p50):>7} ms  p95 {ms(self.p95):>7} ms  "
-                f"max {ms(max(self.seconds)) if self.seconds else '-':>7} ms  (n={len(self.seconds)}){extra}{self.note}")
+        return (
+            f"  {self.name:<38} p50 {ms(self.p50):>7} ms  p95 {ms(self.p95):>7} ms  "
+            f"max {ms(max(self.seconds)) if self.seconds else '-':>7} ms  (n={len(self.seconds)}){extra}{self.note}"
+        )
 
 
 class Problems:
@@ -432,7 +513,9 @@ def _text_of(body: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def timed_gets(port: int, cookie: str, name: str, paths: list[str], problems: Problems, warmup: int = 2) -> Latencies:
+def timed_gets(
+    port: int, cookie: str, name: str, paths: list[str], problems: Problems, warmup: int = 2
+) -> Latencies:
     for path in paths[:warmup]:
         http_request(port, "GET", path, cookie=cookie)
     seconds, statuses = [], {}
@@ -444,8 +527,15 @@ def timed_gets(port: int, cookie: str, name: str, paths: list[str], problems: Pr
     return Latencies(name, seconds, statuses)
 
 
-def timed_saves(port: int, cookie: str, slugs: list[str], count: int, problems: Problems, rng: random.Random,
-                warmup: int = 5) -> Latencies:
+def timed_saves(
+    port: int,
+    cookie: str,
+    slugs: list[str],
+    count: int,
+    problems: Problems,
+    rng: random.Random,
+    warmup: int = 5,
+) -> Latencies:
     """Edit ``count`` random pages through the form: GET edit (untimed), timed POST."""
     from corpus import Corpus, HistoryWriter
 
@@ -462,13 +552,24 @@ def timed_saves(port: int, cookie: str, slugs: list[str], count: int, problems: 
         if not problems.check(raw, f"GET raw of {slug}"):
             continue
         text, summary = writer.edit(raw.body)
-        reply = http_request(port, "POST", f"/wiki/{slug}/edit", cookie=cookie, form={
-            "csrf_token": html.unescape(csrf.group(1)), "base": base.group(1), "body": text,
-            "summary": summary, "action": "save",
-        })
+        reply = http_request(
+            port,
+            "POST",
+            f"/wiki/{slug}/edit",
+            cookie=cookie,
+            form={
+                "csrf_token": html.unescape(csrf.group(1)),
+                "base": base.group(1),
+                "body": text,
+                "summary": summary,
+                "action": "save",
+            },
+        )
         ok = problems.check(reply, f"POST /wiki/{slug}/edit", expected=(302,))
         if ok and f"/wiki/{slug}" not in reply.headers.get("location", ""):
-            problems.items.append(f"POST /wiki/{slug}/edit redirected to {reply.headers.get('location')}")
+            problems.items.append(
+                f"POST /wiki/{slug}/edit redirected to {reply.headers.get('location')}"
+            )
             ok = False
         if index >= warmup:
             statuses[reply.status] = statuses.get(reply.status, 0) + 1
@@ -489,8 +590,14 @@ def page_slugs(database_url: str) -> tuple[list[str], int]:
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as connection:
-            slugs = list(connection.scalars(select(Page.slug).where(Page.deleted.is_(False)).order_by(Page.slug)))
-            latest = connection.scalar(select(func.max(Page.latest_number)).where(Page.slug == HISTORY_SLUG))
+            slugs = list(
+                connection.scalars(
+                    select(Page.slug).where(Page.deleted.is_(False)).order_by(Page.slug)
+                )
+            )
+            latest = connection.scalar(
+                select(func.max(Page.latest_number)).where(Page.slug == HISTORY_SLUG)
+            )
     finally:
         engine.dispose()
     return slugs, latest or 0
@@ -501,8 +608,8 @@ def _seed_is_current(path: Path, pages: int, revisions: int) -> str:
     from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine
 
-    from wiki.migrate import alembic_config, current_revision
-    from wiki.render import RENDERER_VERSION
+    from wiki.content.render import RENDERER_VERSION
+    from wiki.ops.migrate import alembic_config, current_revision
 
     engine = create_engine(f"sqlite:///{path}")
     try:
@@ -514,7 +621,8 @@ def _seed_is_current(path: Path, pages: int, revisions: int) -> str:
     with sqlite3.connect(path) as connection:
         count = connection.execute("select count(*) from pages").fetchone()[0]
         stale = connection.execute(
-            "select count(*) from rendered_revisions where renderer_version != ?", (RENDERER_VERSION,)
+            "select count(*) from rendered_revisions where renderer_version != ?",
+            (RENDERER_VERSION,),
         ).fetchone()[0]
     if count != pages + (1 if revisions else 0):
         return f"it has {count:,} pages"
@@ -543,8 +651,10 @@ def seeded_sqlite(workdir: Path, pages: int, revisions: int, reseed: bool) -> Pa
     partial = Path(f"{path}.partial")
     print(f"Seeding {pages:,} pages into {path} (kept for later runs)...", flush=True)
     timings = seed(f"sqlite:///{partial}", pages, revisions, quiet=True)
-    print(f"  seeded in {timings['total']:.1f} s "
-          f"(pages {timings['pages']:.1f} s, history {timings.get('history', 0):.1f} s)")
+    print(
+        f"  seeded in {timings['total']:.1f} s "
+        f"(pages {timings['pages']:.1f} s, history {timings.get('history', 0):.1f} s)"
+    )
     partial.rename(path)
     return path
 
@@ -574,7 +684,7 @@ def _cpu(load: Load) -> str:
     return f"server CPU {load.cpu_ms:.2f} ms/req" if load.cpu_ms is not None else "server CPU n/a"
 
 
-def _cpu_ratio(result: "Result") -> float | None:
+def _cpu_ratio(result: Result) -> float | None:
     hello = [r.cpu_ms for r in result.hello_runs if r.cpu_ms]
     wiki = [r.cpu_ms for r in result.wiki_runs if r.cpu_ms]
     if not hello or not wiki:
@@ -583,10 +693,10 @@ def _cpu_ratio(result: "Result") -> float | None:
 
 
 def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path) -> Result:
+    from seed import PASSWORD
     from sqlalchemy import create_engine
 
-    from seed import PASSWORD
-    from wiki.migrate import upgrade
+    from wiki.ops.migrate import upgrade
 
     # A database seeded by an older version gets the current schema first.
     engine = create_engine(database_url)
@@ -598,12 +708,18 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
     paths = [f"/wiki/{slug}" for slug in url_slugs]
     result = Result(label, len(slugs))
     problems = Problems()
-    print(f"\n=== {label}: {len(slugs):,} pages; '{HISTORY_SLUG}' has {history_revisions:,} revisions")
+    print(
+        f"\n=== {label}: {len(slugs):,} pages; '{HISTORY_SLUG}' has {history_revisions:,} revisions"
+    )
 
     result.busy_before = warn_if_busy("before the run")
     instance = work / "instance"
     instance.mkdir(exist_ok=True)
-    env = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32), "WIKI_INSTANCE_PATH": str(instance)}
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "WIKI_INSTANCE_PATH": str(instance),
+    }
     hello = Gunicorn("hello:app", HERE, {}, work / "hello.log", args.workers)
     server = None
     try:
@@ -613,29 +729,40 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         reader = login(server.port, "reader", PASSWORD)
         check = http_request(server.port, "GET", paths[0], cookie=reader)
         if check.status != 200:
-            raise RuntimeError(f"GET {paths[0]} as the reader gave {check.status}:\n{_text_of(check.body)[:2000]}")
+            raise RuntimeError(
+                f"GET {paths[0]} as the reader gave {check.status}:\n{_text_of(check.body)[:2000]}"
+            )
         # Both servers run side by side (an idle one costs nothing) and are measured in turn,
         # --repeat times; the best run of each counts, which filters out moments when
         # something else on the machine took the CPU.
         for round_ in range(args.repeat):
             h = load.measure(hello, paths, "", args.warmup, args.duration)
             w = load.measure(server, paths, reader, args.warmup, args.duration)
-            print(f"  round {round_ + 1}: hello {h.rps:,.0f} req/s ({_cpu(h)}), wiki {w.rps:,.0f} req/s "
-                  f"({_cpu(w)}); ratio {w.rps / h.rps:.2f}; wiki p50 {w.p50_ms:.1f} ms, p95 {w.p95_ms:.1f} ms; "
-                  f"non-200: hello {h.not_ok}, wiki {w.not_ok} {w.example_bad}", flush=True)
+            print(
+                f"  round {round_ + 1}: hello {h.rps:,.0f} req/s ({_cpu(h)}), wiki {w.rps:,.0f} req/s "
+                f"({_cpu(w)}); ratio {w.rps / h.rps:.2f}; wiki p50 {w.p50_ms:.1f} ms, p95 {w.p95_ms:.1f} ms; "
+                f"non-200: hello {h.not_ok}, wiki {w.not_ok} {w.example_bad}",
+                flush=True,
+            )
             result.hello_runs.append(h)
             result.wiki_runs.append(w)
         result.hello = max(result.hello_runs, key=lambda x: x.rps)
         result.wiki = max(result.wiki_runs, key=lambda x: x.rps)
         hello.stop()
         ratio = result.wiki.rps / result.hello.rps
-        print(f"hello world: {result.hello.rps:,.0f} req/s (best of {args.repeat}; {_cpu(result.hello)})")
-        print(f"wiki page views: {result.wiki.rps:,.0f} req/s (best of {args.repeat}; {_cpu(result.wiki)})")
+        print(
+            f"hello world: {result.hello.rps:,.0f} req/s (best of {args.repeat}; {_cpu(result.hello)})"
+        )
+        print(
+            f"wiki page views: {result.wiki.rps:,.0f} req/s (best of {args.repeat}; {_cpu(result.wiki)})"
+        )
         print(f"ratio wiki / hello: {ratio:.2f}  (target >= 0.33, aim 0.50)")
         cpu_ratio = _cpu_ratio(result)
         if cpu_ratio is not None:
-            print(f"ratio of server CPU per request, hello / wiki: {cpu_ratio:.2f} "
-                  "(the same comparison, insensitive to other load on the machine)")
+            print(
+                f"ratio of server CPU per request, hello / wiki: {cpu_ratio:.2f} "
+                "(the same comparison, insensitive to other load on the machine)"
+            )
         if any(w.not_ok for w in result.wiki_runs):
             reply = http_request(server.port, "GET", paths[0], cookie=reader)
             problems.check(reply, f"GET {paths[0]} after the load run")
@@ -646,27 +773,60 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         print(views.line())
 
         editor = login(server.port, "editor", PASSWORD)
-        saves = timed_saves(server.port, editor, url_slugs, args.saves, problems, random.Random(args.seed + 1))
+        saves = timed_saves(
+            server.port, editor, url_slugs, args.saves, problems, random.Random(args.seed + 1)
+        )
         result.latencies.append(saves)
         print(saves.line())
 
         if history_revisions >= 2:
             n = history_revisions
-            history = timed_gets(server.port, reader, f"history ({n:,} revisions), newest 50",
-                                 [f"/wiki/{HISTORY_SLUG}/history"] * args.samples, problems)
-            deep = timed_gets(server.port, reader, "history, ?before=mid (keyset page)",
-                              [f"/wiki/{HISTORY_SLUG}/history?before={n // 2}"] * args.samples, problems)
+            history = timed_gets(
+                server.port,
+                reader,
+                f"history ({n:,} revisions), newest 50",
+                [f"/wiki/{HISTORY_SLUG}/history"] * args.samples,
+                problems,
+            )
+            deep = timed_gets(
+                server.port,
+                reader,
+                "history, ?before=mid (keyset page)",
+                [f"/wiki/{HISTORY_SLUG}/history?before={n // 2}"] * args.samples,
+                problems,
+            )
             pair_rng = random.Random(args.seed + 2)
             near = [pair_rng.randrange(2, n + 1) for _ in range(args.samples)]
-            diff_near = timed_gets(server.port, reader, "diff of neighbouring revisions",
-                                   [f"/wiki/{HISTORY_SLUG}/diff/{b - 1}/{b}" for b in near], problems)
+            diff_near = timed_gets(
+                server.port,
+                reader,
+                "diff of neighbouring revisions",
+                [f"/wiki/{HISTORY_SLUG}/diff/{b - 1}/{b}" for b in near],
+                problems,
+            )
             far = [pair_rng.randrange(1, n - 99) for _ in range(args.samples)]
-            diff_far = timed_gets(server.port, reader, "diff of revisions 100 apart",
-                                  [f"/wiki/{HISTORY_SLUG}/diff/{a}/{a + 100}" for a in far], problems)
-            diff_all = timed_gets(server.port, reader, f"diff 1 -> {n} (whole history)",
-                                  [f"/wiki/{HISTORY_SLUG}/diff/1/{n}"] * min(args.samples, 20), problems)
-            blame = timed_gets(server.port, reader, f"blame ({n:,} revisions)",
-                               [f"/wiki/{HISTORY_SLUG}/blame"] * args.blame_samples, problems, warmup=1)
+            diff_far = timed_gets(
+                server.port,
+                reader,
+                "diff of revisions 100 apart",
+                [f"/wiki/{HISTORY_SLUG}/diff/{a}/{a + 100}" for a in far],
+                problems,
+            )
+            diff_all = timed_gets(
+                server.port,
+                reader,
+                f"diff 1 -> {n} (whole history)",
+                [f"/wiki/{HISTORY_SLUG}/diff/1/{n}"] * min(args.samples, 20),
+                problems,
+            )
+            blame = timed_gets(
+                server.port,
+                reader,
+                f"blame ({n:,} revisions)",
+                [f"/wiki/{HISTORY_SLUG}/blame"] * args.blame_samples,
+                problems,
+                warmup=1,
+            )
             for item in (history, deep, diff_near, diff_far, diff_all, blame):
                 result.latencies.append(item)
                 print(item.line())
@@ -677,7 +837,9 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         if server is not None:
             server.stop()
         result.problems = problems.items + [
-            f"gunicorn log ({name}):\n{tb}" for name, g in (("wiki", server), ("hello", hello)) if g
+            f"gunicorn log ({name}):\n{tb}"
+            for name, g in (("wiki", server), ("hello", hello))
+            if g
             for tb in g.tracebacks()
         ]
         for problem in result.problems:
@@ -696,18 +858,43 @@ def summary_table(results: list[Result]) -> str:
                 names.append(item.name)
     head = "| measure | " + " | ".join(f"{r.pages:,} pages" for r in results) + " |"
     rows = [head, "|" + "---|" * (len(results) + 1)]
-    rows.append("| hello world req/s | " + " | ".join(f"{r.hello.rps:,.0f}" if r.hello else "-" for r in results) + " |")
-    rows.append("| wiki page views req/s | " + " | ".join(f"{r.wiki.rps:,.0f}" if r.wiki else "-" for r in results) + " |")
-    rows.append("| ratio (target >= 0.33) | " + " | ".join(
-        f"{r.wiki.rps / r.hello.rps:.2f}" if r.wiki and r.hello else "-" for r in results) + " |")
-    rows.append("| server CPU ms/request, hello / wiki | " + " | ".join(
-        f"{min(x.cpu_ms for x in r.hello_runs):.2f} / {min(x.cpu_ms for x in r.wiki_runs):.2f}"
-        if r.hello_runs and r.wiki_runs and all(x.cpu_ms for x in r.hello_runs + r.wiki_runs) else "-"
-        for r in results) + " |")
-    rows.append("| CPU-cost ratio hello / wiki | " + " | ".join(
-        f"{_cpu_ratio(r):.2f}" if _cpu_ratio(r) is not None else "-" for r in results) + " |")
-    rows.append("| CPU busy before the run | " + " | ".join(
-        f"{r.busy_before:.0%}" if r.busy_before is not None else "-" for r in results) + " |")
+    rows.append(
+        "| hello world req/s | "
+        + " | ".join(f"{r.hello.rps:,.0f}" if r.hello else "-" for r in results)
+        + " |"
+    )
+    rows.append(
+        "| wiki page views req/s | "
+        + " | ".join(f"{r.wiki.rps:,.0f}" if r.wiki else "-" for r in results)
+        + " |"
+    )
+    rows.append(
+        "| ratio (target >= 0.33) | "
+        + " | ".join(
+            f"{r.wiki.rps / r.hello.rps:.2f}" if r.wiki and r.hello else "-" for r in results
+        )
+        + " |"
+    )
+    rows.append(
+        "| server CPU ms/request, hello / wiki | "
+        + " | ".join(
+            f"{min(x.cpu_ms for x in r.hello_runs):.2f} / {min(x.cpu_ms for x in r.wiki_runs):.2f}"
+            if r.hello_runs and r.wiki_runs and all(x.cpu_ms for x in r.hello_runs + r.wiki_runs)
+            else "-"
+            for r in results
+        )
+        + " |"
+    )
+    rows.append(
+        "| CPU-cost ratio hello / wiki | "
+        + " | ".join(f"{_cpu_ratio(r):.2f}" if _cpu_ratio(r) is not None else "-" for r in results)
+        + " |"
+    )
+    rows.append(
+        "| CPU busy before the run | "
+        + " | ".join(f"{r.busy_before:.0%}" if r.busy_before is not None else "-" for r in results)
+        + " |"
+    )
     for name in names:
         cells = []
         for r in results:
@@ -719,21 +906,44 @@ def summary_table(results: list[Result]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, nargs="+", default=[2000, 20000],
-                        help="corpus sizes to seed and measure on SQLite (default 2000 20000)")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        nargs="+",
+        default=[2000, 20000],
+        help="corpus sizes to seed and measure on SQLite (default 2000 20000)",
+    )
     parser.add_argument("--revisions-page", type=int, default=1000)
-    parser.add_argument("--database-url", help="measure this already seeded database instead (any backend)")
-    parser.add_argument("--workdir", type=Path, default=HERE / "out", help="where seeded databases are kept")
-    parser.add_argument("--reseed", action="store_true", help="seed again even if a seeded database exists")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of measured load (default 10)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before it (default 3)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of hello/wiki load, best of each counts (default 3)")
-    parser.add_argument("--connections", type=int, default=4, help="concurrent connections (default 4)")
+    parser.add_argument(
+        "--database-url", help="measure this already seeded database instead (any backend)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=HERE / "out", help="where seeded databases are kept"
+    )
+    parser.add_argument(
+        "--reseed", action="store_true", help="seed again even if a seeded database exists"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="seconds of measured load (default 10)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds of load before it (default 3)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of hello/wiki load, best of each counts (default 3)",
+    )
+    parser.add_argument(
+        "--connections", type=int, default=4, help="concurrent connections (default 4)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--urls", type=int, default=1000, help="distinct page URLs in the rotation")
-    parser.add_argument("--samples", type=int, default=50, help="requests per latency measure (default 50)")
+    parser.add_argument(
+        "--samples", type=int, default=50, help="requests per latency measure (default 50)"
+    )
     parser.add_argument("--saves", type=int, default=100, help="timed saves (default 100)")
     parser.add_argument("--blame-samples", type=int, default=10)
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
@@ -743,11 +953,16 @@ def main() -> int:
     kind = args.load
     if kind in ("auto", "wrk") and shutil.which("wrk") is None:
         if kind == "wrk":
-            print("wrk is not installed. Install it (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk) "
-                  "or use --load python.", file=sys.stderr)
+            print(
+                "wrk is not installed. Install it (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk) "
+                "or use --load python.",
+                file=sys.stderr,
+            )
             return 2
-        print("NOTE: wrk is not installed (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk); "
-              "using the Python load generator, whose own CPU use lowers both figures.")
+        print(
+            "NOTE: wrk is not installed (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk); "
+            "using the Python load generator, whose own CPU use lowers both figures."
+        )
         kind = "python"
     elif kind == "auto":
         kind = "wrk"
@@ -759,8 +974,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wiki-bench-") as tmp:
         work = Path(tmp)
         load = LoadGenerator(kind, args.connections, args.threads, work)
-        print(f"Load: {kind}, {args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s; "
-              f"gunicorn -w {args.workers} --threads 1; {os.cpu_count()} CPUs")
+        print(
+            f"Load: {kind}, {args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s; "
+            f"gunicorn -w {args.workers} --threads 1; {os.cpu_count()} CPUs"
+        )
         if args.database_url:
             results.append(run_one("given database", args.database_url, args, load, work))
         else:
@@ -771,7 +988,9 @@ def main() -> int:
                 run_dir.mkdir()
                 copy = run_dir / "wiki.db"
                 copy_sqlite(seeded, copy)
-                results.append(run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, load, run_dir))
+                results.append(
+                    run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, load, run_dir)
+                )
     print("\n" + summary_table(results))
     failed = any(r.problems for r in results)
     if failed:

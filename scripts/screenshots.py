@@ -18,17 +18,24 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from wiki import accounts, create_app
+from wiki import create_app
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
-from wiki.migrate import upgrade
 from wiki.models import Role
-from wiki.pages import Limits, create_page, edit_page
+from wiki.ops.migrate import upgrade
 from wiki.search.runtime import get_search
 
 PASSWORD = "screenshots only, thrown away"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 HOME = """Welcome to the company's memory. Write down what you learned, so the next person
@@ -109,17 +116,37 @@ def seed(app) -> None:
         accounts.create_user(session, "linus", PASSWORD, Role.READER)
         session.flush()
         create_page(session, ada, "Home", HOME, "welcome page", limits)
-        move = create_page(session, grace, "Office move 2019: lessons learned",
-                           OFFICE_MOVE.replace("9 hours", "a day"), "first notes", limits,
-                           tags="facilities, lessons learned").page
+        move = create_page(
+            session,
+            grace,
+            "Office move 2019: lessons learned",
+            OFFICE_MOVE.replace("9 hours", "a day"),
+            "first notes",
+            limits,
+            tags="facilities, lessons learned",
+        ).page
         session.flush()
         edit_page(session, ada, move, 1, OFFICE_MOVE, "exact figures from the ticket", limits)
-        vpn = create_page(session, grace, "Rotating the VPN certificate", VPN.split("## Steps")[0],
-                          "started", limits, tags="how-to, network").page
+        vpn = create_page(
+            session,
+            grace,
+            "Rotating the VPN certificate",
+            VPN.split("## Steps")[0],
+            "started",
+            limits,
+            tags="how-to, network",
+        ).page
         session.flush()
         edit_page(session, grace, vpn, 1, VPN, "the steps", limits)
-        create_page(session, ada, "Expense reports",
-                    "Submit them **before the 5th** of the month.\n", "", limits, tags="finance")
+        create_page(
+            session,
+            ada,
+            "Expense reports",
+            "Submit them **before the 5th** of the month.\n",
+            "",
+            limits,
+            tags="finance",
+        )
         session.commit()
     with app.app_context():
         get_search().indexer.run_once()
@@ -137,14 +164,17 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
 
     taken: list[Path] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
         for theme in ("light", "dark"):
-            def new_context(**options):
+
+            def new_context(theme=theme, **options):
                 context = browser.new_context(base_url=base_url, color_scheme=theme, **options)
                 context.set_default_timeout(10_000)
                 return context
 
-            def snap(page, name: str, full_page: bool = False) -> None:
+            def snap(page, name: str, full_page: bool = False, theme: str = theme) -> None:
                 path = folder / f"{name}-{theme}.png"
                 page.screenshot(path=str(path), full_page=full_page)
                 taken.append(path)
@@ -184,18 +214,26 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
             log_in(grace, "grace")
             grace.goto("/wiki/expense-reports/edit")
             deadline = {"light": "3rd", "dark": "1st"}[theme]  # a change in each pass
-            grace.get_by_label("Text (Markdown)").fill(f"Submit them **before the {deadline}** of the month.\n")
+            grace.get_by_label("Text (Markdown)").fill(
+                f"Submit them **before the {deadline}** of the month.\n"
+            )
             grace.get_by_role("button", name="Save").click()
             grace.wait_for_url("**/wiki/expense-reports")
             other.close()
-            page.get_by_label("Text (Markdown)").fill("Submit them **before the 10th** of the month.\n")
+            page.get_by_label("Text (Markdown)").fill(
+                "Submit them **before the 10th** of the month.\n"
+            )
             page.get_by_role("button", name="Save").click()
             page.locator("#editor-preview .conflict-block").wait_for()
             snap(page, "conflict")
             context.close()
 
-            phone = new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                is_mobile=True, has_touch=True)
+            phone = new_context(
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+            )
             page = phone.new_page()
             log_in(page, "ada")
             page.goto("/wiki/rotating-the-vpn-certificate")
@@ -208,8 +246,10 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="docs/screenshots")
-    parser.add_argument("--chromium", default=os.environ.get("WIKI_CHROMIUM") or shutil.which("chromium")
-                        or "/usr/bin/chromium")
+    parser.add_argument(
+        "--chromium",
+        default=os.environ.get("WIKI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium",
+    )
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -220,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
         engine = create_engine(database_url)
         upgrade(engine)
         engine.dispose()
-        app = create_app({
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": f"{scratch}/instance",
-            "SEARCH_BACKGROUND": False,
-        })
+        app = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "INSTANCE_PATH": f"{scratch}/instance",
+                "SEARCH_BACKGROUND": False,
+            }
+        )
         seed(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

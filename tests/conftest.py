@@ -16,11 +16,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from wiki import accounts, create_app
+from wiki import create_app
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page, delete_page, edit_page
 from wiki.db import get_database
-from wiki.migrate import upgrade
 from wiki.models import Base, Role
-from wiki.pages import Limits, create_page, delete_page, edit_page
+from wiki.ops.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("WIKI_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -86,7 +87,9 @@ def database_url(request, tmp_path):
     # log's trigger refuses DELETE: it is switched off for this one transaction only (DDL
     # is transactional; the tables' owner may do it, no superuser needed).
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        connection.execute(
+            text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+        )
         connection.execute(text("UPDATE pages SET current_revision_id = NULL"))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
@@ -220,7 +223,7 @@ def auth(client, users):
 
 @pytest.fixture
 def pages(users, db_session):
-    """"Policy" (two revisions by the editor) and "Old plan" (deleted by the admin)."""
+    """ "Policy" (two revisions by the editor) and "Old plan" (deleted by the admin)."""
     editor, admin = users["editor"], users["admin"]
     policy = create_page(db_session, editor, "Policy", "Book trains.\n", "", Limits()).page
     edit_page(db_session, editor, policy, 1, "Book trains.\nFly overseas.\n", "flights", Limits())

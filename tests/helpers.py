@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from wiki import accounts
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
 from wiki.models import Page, Revision, User
-from wiki.pages import Limits, create_page, edit_page
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -20,7 +20,13 @@ def make_page(session, author, title="Office move", body="First text.\n", summar
 def edit(session, author, page, body, base=None, summary=""):
     """Edit ``page`` from ``base`` (default: its latest revision) and commit."""
     result = edit_page(
-        session, author, page, base if base is not None else page.latest_number, body, summary, Limits()
+        session,
+        author,
+        page,
+        base if base is not None else page.latest_number,
+        body,
+        summary,
+        Limits(),
     )
     session.commit()
     return result
@@ -60,4 +66,7 @@ def rule_arguments(rule, values: dict) -> list[dict]:
     for name, converter in rule._converters.items():
         if isinstance(converter, AnyConverter):
             choices = [{name: item} for item in sorted(converter.items)]
-    return [{key: values[key] for key in rule.arguments if key not in choice} | choice for choice in choices]
+    return [
+        {key: values[key] for key in rule.arguments if key not in choice} | choice
+        for choice in choices
+    ]

@@ -96,13 +96,20 @@ class WikiServer:
         environment.update(env or {})
         self.environment = environment
         self.options = [
-            "--workers", str(workers),
-            "--worker-class", worker_class,
-            "--threads", str(threads),
-            "--graceful-timeout", "5",
-            "--access-logfile", "-",
-            "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
-            "--chdir", str(ROOT),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--graceful-timeout",
+            "5",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+            "--chdir",
+            str(ROOT),
         ]
         if _has_control_socket():
             # gunicorn 24+ opens a control socket at one fixed path in the home folder by
@@ -118,7 +125,7 @@ class WikiServer:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "WikiServer":
+    def start(self, timeout: float = 30.0) -> WikiServer:
         """Start gunicorn and wait until the wiki answers (raises ServerError)."""
         self.instance_path.mkdir(parents=True, exist_ok=True)
         listener = socket.create_server((HOST, 0), backlog=128)
@@ -126,8 +133,13 @@ class WikiServer:
         self._log = open(self.log_path, "ab")
         try:
             command = [
-                sys.executable, "-m", "gunicorn", *self.options,
-                "--bind", f"fd://{listener.fileno()}", "wsgi:app",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *self.options,
+                "--bind",
+                f"fd://{listener.fileno()}",
+                "wsgi:app",
             ]
             self.process = subprocess.Popen(
                 command,
@@ -153,7 +165,9 @@ class WikiServer:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise ServerError(
+                    f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             browser = Browser(self.port, timeout=max(1.0, deadline - time.monotonic()))
             try:
                 reply = browser.get("/-/login")
@@ -165,7 +179,9 @@ class WikiServer:
             finally:
                 browser.close()
             time.sleep(0.1)
-        raise ServerError(f"the wiki did not answer within {timeout:.0f} s ({last}):\n{self.log_tail()}")
+        raise ServerError(
+            f"the wiki did not answer within {timeout:.0f} s ({last}):\n{self.log_tail()}"
+        )
 
     def worker_pids(self) -> set[int]:
         """The pids of the master's live children (Linux /proc)."""
@@ -211,7 +227,7 @@ class WikiServer:
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
-    def __enter__(self) -> "WikiServer":
+    def __enter__(self) -> WikiServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -346,7 +362,12 @@ class Browser:
             raise LoginFailed(f"GET /-/login gave {page.status}")
         reply = self.post(
             "/-/login",
-            {"username": username, "password": password, "csrf_token": csrf_token(page.body), "next": "/"},
+            {
+                "username": username,
+                "password": password,
+                "csrf_token": csrf_token(page.body),
+                "next": "/",
+            },
         )
         if reply.status != 302:
             raise LoginFailed(f"logging in as {username} gave {reply.status}: {reply.body[:500]}")
@@ -366,7 +387,13 @@ class Browser:
         """POST the edit form (Save)."""
         return self.post(
             f"/wiki/{slug}/edit",
-            {"csrf_token": csrf, "base": str(base), "body": text, "summary": summary, "action": "save"},
+            {
+                "csrf_token": csrf,
+                "base": str(base),
+                "body": text,
+                "summary": summary,
+                "action": "save",
+            },
         )
 
 
@@ -381,7 +408,11 @@ MERGED_FLASH = "your changes were merged"
 
 def slot_text(slots: list[str], hot: bool = True) -> str:
     """The first text of a page with the given line slots (e.g. ["c0a", "c0b"])."""
-    lines = ["# Shared notes", *(["hot: start"] if hot else []), *(f"{slot}: start" for slot in slots)]
+    lines = [
+        "# Shared notes",
+        *(["hot: start"] if hot else []),
+        *(f"{slot}: start" for slot in slots),
+    ]
     return "\n\n".join(lines) + "\n"
 
 
@@ -484,5 +515,12 @@ def editing_client(spec: dict) -> dict:
         errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         browser.close()
-    return {"client": client, "username": spec["username"], "slug": slug, "saves": saves,
-            "statuses": statuses, "locked": locked, "errors": errors}
+    return {
+        "client": client,
+        "username": spec["username"],
+        "slug": slug,
+        "saves": saves,
+        "statuses": statuses,
+        "locked": locked,
+        "errors": errors,
+    }

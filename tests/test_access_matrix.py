@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wiki import accounts
+from wiki.access import accounts
 from wiki.models import Role
 
 from .conftest import PASSWORD, make_app
@@ -42,9 +42,13 @@ class Route:
 ROUTES: dict[tuple[str, str], Route] = {
     ("static", "GET"): Route(PUBLIC, "/static/css/wiki.css"),
     ("auth.setup", "GET"): Route(PUBLIC, "/-/setup"),
-    ("auth.setup", "POST"): Route(PUBLIC, "/-/setup", {"username": "intruder", "password": PASSWORD}),
+    ("auth.setup", "POST"): Route(
+        PUBLIC, "/-/setup", {"username": "intruder", "password": PASSWORD}
+    ),
     ("auth.login", "GET"): Route(PUBLIC, "/-/login"),
-    ("auth.login", "POST"): Route(PUBLIC, "/-/login", {"username": "nobody", "password": "wrong password"}),
+    ("auth.login", "POST"): Route(
+        PUBLIC, "/-/login", {"username": "nobody", "password": "wrong password"}
+    ),
     ("auth.logout", "POST"): Route(PUBLIC, "/-/logout"),
     ("pages.home", "GET"): Route(READ, "/"),
     ("pages.all_pages", "GET"): Route(READ, "/-/pages"),
@@ -59,7 +63,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("pages.delete", "GET"): Route(ADMIN, "/wiki/policy/delete"),
     ("pages.delete", "POST"): Route(ADMIN, "/wiki/policy/delete", {"summary": "gone"}),
     ("pages.undelete", "GET"): Route(ADMIN, "/wiki/old-plan/undelete", refused=404),
-    ("pages.undelete", "POST"): Route(ADMIN, "/wiki/old-plan/undelete", {"summary": "back"}, refused=404),
+    ("pages.undelete", "POST"): Route(
+        ADMIN, "/wiki/old-plan/undelete", {"summary": "back"}, refused=404
+    ),
     ("history.page_history", "GET"): Route(READ, "/wiki/policy/history"),
     ("history.revision", "GET"): Route(READ, "/wiki/policy/rev/1"),
     ("history.raw", "GET"): Route(READ, "/wiki/policy/rev/1/raw"),
@@ -70,7 +76,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.recent", "GET"): Route(READ, "/-/recent"),
     ("history.contributions", "GET"): Route(READ, "/-/users/editor/contributions"),
     ("admin.users", "GET"): Route(ADMIN, "/-/admin/users"),
-    ("admin.users", "POST"): Route(ADMIN, "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}),
+    ("admin.users", "POST"): Route(
+        ADMIN, "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}
+    ),
     ("admin.change_user", "POST"): Route(ADMIN, "/-/admin/users/subject/role", {"role": "editor"}),
     ("admin.audit", "GET"): Route(ADMIN, "/-/admin/audit"),
     ("search.search_shortcut", "GET"): Route(READ, "/search?q=trains"),
@@ -170,18 +178,28 @@ def test_each_visitor_gets_exactly_the_access_decided(cast, endpoint, method):
         assert got == {visitor: _expected(route, visitor) for visitor in VISITORS}, route.url
 
 
-def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(database_url, tmp_path, users, pages):
+def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
+    database_url, tmp_path, users, pages
+):
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     client = app.test_client()
-    for (endpoint, method), route in sorted(ROUTES.items()):
+    for (_endpoint, method), route in sorted(ROUTES.items()):
         # A deleted page is hidden from visitors, as from signed-in non-admins.
         hidden = "refused 404" if route.refused == 404 else "login"
         expected = "served" if route.level in (PUBLIC, READ) else hidden
         assert _got(client, route, method) == expected, route.url
 
 
-@pytest.mark.parametrize("url", ["/wiki/a%00b", "/wiki/a%00b/history", "/wiki/a%00b/blame",
-                                 "/-/users/a%00b/contributions", "/wiki/policy/rev/1%00"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/wiki/a%00b",
+        "/wiki/a%00b/history",
+        "/wiki/a%00b/blame",
+        "/-/users/a%00b/contributions",
+        "/wiki/policy/rev/1%00",
+    ],
+)
 def test_a_nul_in_an_address_is_simply_not_found(client, auth, pages, url):
     auth.login("reader")
     assert client.get(url).status_code == 404

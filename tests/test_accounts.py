@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
-from wiki import accounts, create_app, security
+from wiki import create_app
+from wiki.access import accounts, security
+from wiki.content.pages import Limits, create_page, delete_page
 from wiki.db import get_database
 from wiki.errors import InvalidInput, NotFound
 from wiki.models import Revision, Role, User
-from wiki.pages import Limits, create_page, delete_page
 
 from .conftest import PASSWORD, make_app
 
 NEW_PASSWORD = "a brand new passphrase"
-
 
 
 def fetch_user(app, username):
@@ -59,7 +59,9 @@ def setup_form(app, **fields) -> dict:
 
 
 def login_error(response) -> str:
-    match = re.search(r'<p class="field-error" role="alert">(.*?)</p>', response.get_data(as_text=True))
+    match = re.search(
+        r'<p class="field-error" role="alert">(.*?)</p>', response.get_data(as_text=True)
+    )
     assert match, "the login page shows no error message"
     return match.group(1)
 
@@ -77,7 +79,15 @@ def logged_in(client) -> bool:
 
 
 def test_on_an_empty_wiki_every_address_leads_to_the_setup_page(client):
-    for url in ["/", "/wiki/home", "/-/login", "/-/recent", "/-/new", "/-/admin/users", "/-/nothing-here"]:
+    for url in [
+        "/",
+        "/wiki/home",
+        "/-/login",
+        "/-/recent",
+        "/-/new",
+        "/-/admin/users",
+        "/-/nothing-here",
+    ]:
         response = client.get(url)
         assert (response.status_code, response.location) == (302, "/-/setup"), url
     response = client.post("/-/login", data={"username": "admin", "password": PASSWORD})
@@ -224,9 +234,12 @@ def test_a_password_reset_ends_every_session_of_the_user(app, client, auth):
     auth.login("editor", remember="on")
     remembered = client.get_cookie("remember_token").value
     other_computer = app.test_client()
-    assert other_computer.post(
-        "/-/login", data={"username": "editor", "password": PASSWORD}
-    ).status_code == 302
+    assert (
+        other_computer.post(
+            "/-/login", data={"username": "editor", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
 
     change_account(app, "editor", lambda s, u: accounts.set_password(s, u, NEW_PASSWORD))
 
@@ -288,8 +301,10 @@ def test_usernames_with_markup_or_odd_characters_are_refused(db_session):
 
 def test_the_last_active_admin_cannot_be_demoted_or_disabled(app, users, db_session):
     admin = accounts.get_user(db_session, "admin")
-    for change in (lambda: accounts.set_role(db_session, admin, Role.EDITOR),
-                   lambda: accounts.set_disabled(db_session, admin, True)):
+    for change in (
+        lambda: accounts.set_role(db_session, admin, Role.EDITOR),
+        lambda: accounts.set_disabled(db_session, admin, True),
+    ):
         with pytest.raises(InvalidInput) as caught:
             change()
         assert "at least one active admin" in caught.value.message
@@ -386,9 +401,7 @@ def test_after_logging_in_the_visitor_gets_the_page_they_asked_for(client, auth,
     form = client.get(login_url).get_data(as_text=True)
     assert f'name="next" value="/wiki/{policy_page}/history"' in form
 
-    response = client.post(
-        login_url, data={"username": "reader", "password": PASSWORD}
-    )
+    response = client.post(login_url, data={"username": "reader", "password": PASSWORD})
 
     assert response.status_code == 302
     assert response.location == f"/wiki/{policy_page}/history"
@@ -426,8 +439,13 @@ def test_with_anonymous_reading_visitors_can_read_without_logging_in(open_app, p
     assert "Book trains." in html
     assert f"/wiki/{policy_page}/edit" not in html  # no edit tab
     assert "Log in" in html
-    for url in [f"/wiki/{policy_page}/history", f"/wiki/{policy_page}/blame", "/-/recent",
-                "/-/users/editor/contributions", f"/wiki/{policy_page}/rev/1"]:
+    for url in [
+        f"/wiki/{policy_page}/history",
+        f"/wiki/{policy_page}/blame",
+        "/-/recent",
+        "/-/users/editor/contributions",
+        f"/wiki/{policy_page}/rev/1",
+    ]:
         assert client.get(url).status_code == 200, url
     missing = client.get("/wiki/no-such-page")
     assert missing.status_code == 404
@@ -493,7 +511,11 @@ def test_two_admins_demoting_each_other_at_once_leave_an_admin(app, users, db_se
         other = threading.Thread(target=deputy_demotes_themselves)
         other.start()
         deadline = time.monotonic() + 5
-        while other.is_alive() and not _someone_waits_for_a_lock(db_session) and time.monotonic() < deadline:
+        while (
+            other.is_alive()
+            and not _someone_waits_for_a_lock(db_session)
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.01)
         first.commit()
         other.join(5)

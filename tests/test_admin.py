@@ -14,7 +14,6 @@ from .helpers import stored
 NEW_PASSWORD = "a brand new passphrase"
 
 
-
 @pytest.fixture
 def admin(client, auth):
     """The test client, logged in as the admin."""
@@ -47,7 +46,7 @@ def test_the_user_list_shows_every_account_with_its_role_and_status(admin, users
     for name in ["admin", "editor", "reader"]:
         assert f'href="/-/users/{name}/contributions">{name}</a>' in html
         assert f'action="/-/admin/users/{name}/disable"' in html
-    assert html.count("<option value=\"reader\" selected>") == 1
+    assert html.count('<option value="reader" selected>') == 1
 
 
 def test_an_admin_creates_accounts_with_any_role(app, admin):
@@ -83,7 +82,10 @@ def test_a_taken_username_is_refused_and_the_form_keeps_what_was_typed(app, admi
     ("form", "message"),
     [
         ({"username": "new.hire", "password": "short", "role": "reader"}, "at least 10 characters"),
-        ({"username": "<b>boss</b>", "password": PASSWORD, "role": "reader"}, "letters, digits, dots"),
+        (
+            {"username": "<b>boss</b>", "password": PASSWORD, "role": "reader"},
+            "letters, digits, dots",
+        ),
         ({"username": "new.hire", "password": PASSWORD, "role": "owner"}, "Unknown role"),
     ],
     ids=["short password", "bad username", "unknown role"],
@@ -113,7 +115,9 @@ def test_an_admin_changes_a_role_and_it_applies_at_once(app, admin, users):
 
 
 def test_an_unknown_role_is_refused(app, admin, users):
-    response = admin.post("/-/admin/users/reader/role", data={"role": "owner"}, follow_redirects=True)
+    response = admin.post(
+        "/-/admin/users/reader/role", data={"role": "owner"}, follow_redirects=True
+    )
     assert "Unknown role" in response.get_data(as_text=True)
     assert stored(app, "reader").role is Role.READER
 
@@ -161,7 +165,9 @@ def test_an_admin_resets_a_password_and_the_users_sessions_end(app, admin):
         "/-/admin/users/editor/password", data={"password": NEW_PASSWORD}, follow_redirects=True
     )
 
-    assert "Set a new password for editor; their sessions were ended." in response.get_data(as_text=True)
+    assert "Set a new password for editor; their sessions were ended." in response.get_data(
+        as_text=True
+    )
     assert not is_logged_in(editor)
     assert log_in(app, "editor") is None
     assert log_in(app, "editor", NEW_PASSWORD) is not None
@@ -169,7 +175,9 @@ def test_an_admin_resets_a_password_and_the_users_sessions_end(app, admin):
 
 def test_a_too_short_new_password_is_refused_and_the_old_one_kept(app, admin):
     editor = log_in(app, "editor")
-    response = admin.post("/-/admin/users/editor/password", data={"password": "short"}, follow_redirects=True)
+    response = admin.post(
+        "/-/admin/users/editor/password", data={"password": "short"}, follow_redirects=True
+    )
     assert "at least 10 characters" in response.get_data(as_text=True)
     assert is_logged_in(editor)
     assert log_in(app, "editor") is not None

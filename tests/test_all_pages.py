@@ -8,9 +8,9 @@ from html import unescape
 import pytest
 from sqlalchemy import event
 
-from wiki import catalog
+from wiki.content import catalog
+from wiki.content.pages import Limits, delete_page, rename_page
 from wiki.db import get_database
-from wiki.pages import Limits, delete_page, rename_page
 
 from .conftest import make_app
 from .helpers import edit, make_page
@@ -18,7 +18,10 @@ from .helpers import edit, make_page
 
 def titles_in(html: str) -> list[str]:
     """The page titles listed, in order (as the reader sees them, unescaped)."""
-    return [unescape(t) for t in re.findall(r'class="all-pages-title page-title" href="[^"]*">([^<]*)</a>', html)]
+    return [
+        unescape(t)
+        for t in re.findall(r'class="all-pages-title page-title" href="[^"]*">([^<]*)</a>', html)
+    ]
 
 
 def letters_in(html: str) -> list[str]:
@@ -39,21 +42,61 @@ def link(html: str, rel: str) -> str | None:
     return unescape(found.group(1)) if found else None
 
 
-def test_pages_are_listed_alphabetically_ignoring_case_the_same_on_every_database(client, auth, db_session, users):
-    titles = ["banana", "Éclair", "Zebra", "apple pie", "Cherry", "eclipse", "2024 plan", "A team", "ábaco"]
+def test_pages_are_listed_alphabetically_ignoring_case_the_same_on_every_database(
+    client, auth, db_session, users
+):
+    titles = [
+        "banana",
+        "Éclair",
+        "Zebra",
+        "apple pie",
+        "Cherry",
+        "eclipse",
+        "2024 plan",
+        "A team",
+        "ábaco",
+    ]
     html = listed(client, auth, db_session, users, titles)
     # By case-folded title without accents: digits, then a-z, accented letters with their base letter.
     assert titles_in(html) == [
-        "2024 plan", "A team", "ábaco", "apple pie", "banana", "Cherry", "Éclair", "eclipse", "Zebra",
+        "2024 plan",
+        "A team",
+        "ábaco",
+        "apple pie",
+        "banana",
+        "Cherry",
+        "Éclair",
+        "eclipse",
+        "Zebra",
     ]
     assert letters_in(html) == ["0–9", "A", "B", "C", "E", "Z"]
 
 
-def test_accented_and_plain_spellings_sit_together_and_other_scripts_follow_latin(client, auth, db_session, users):
-    titles = ["Zürich office", "Eclair", "Øresund bridge", "Éclair", "Œuvres", "Москва", "東京", "Oslo", "Ещё"]
+def test_accented_and_plain_spellings_sit_together_and_other_scripts_follow_latin(
+    client, auth, db_session, users
+):
+    titles = [
+        "Zürich office",
+        "Eclair",
+        "Øresund bridge",
+        "Éclair",
+        "Œuvres",
+        "Москва",
+        "東京",
+        "Oslo",
+        "Ещё",
+    ]
     html = listed(client, auth, db_session, users, titles)
     assert titles_in(html) == [
-        "Eclair", "Éclair", "Œuvres", "Øresund bridge", "Oslo", "Zürich office", "Ещё", "Москва", "東京",
+        "Eclair",
+        "Éclair",
+        "Œuvres",
+        "Øresund bridge",
+        "Oslo",
+        "Zürich office",
+        "Ещё",
+        "Москва",
+        "東京",
     ]
     assert letters_in(html) == ["E", "O", "Z", "Е", "М", "東"]
 
@@ -68,8 +111,11 @@ def test_a_renamed_page_moves_to_its_new_place_in_the_list(client, auth, db_sess
     assert titles_in(html) == ["Ärger mit dem Drucker", "Budget"]
     assert letters_in(html) == ["A", "B"]
 
+
 @pytest.mark.parametrize("code_point_collation", [True, False])
-def test_the_order_does_not_depend_on_the_databases_collation(app, client, auth, db_session, users, code_point_collation):
+def test_the_order_does_not_depend_on_the_databases_collation(
+    app, client, auth, db_session, users, code_point_collation
+):
     # PostgreSQL: a database whose collation sorts by code point serves the order from the
     # slug index; any other gets an explicit COLLATE "C". Both give the same order.
     engine = get_database(app).engine
@@ -92,7 +138,7 @@ def test_each_page_shows_when_and_by_whom_it_was_last_edited(client, auth, db_se
     edit(db_session, users["admin"], page, "v2\n")
     auth.login("reader")
     html = client.get("/-/pages").get_data(as_text=True)
-    item = html[html.index('class="all-pages-item'):]
+    item = html[html.index('class="all-pages-item') :]
     item = item[: item.index("</li>")]
     assert 'href="/wiki/travel"' in item
     assert 'by <a href="/-/users/admin/contributions">admin</a>' in item
@@ -108,7 +154,7 @@ def test_the_list_is_paginated_with_keyset_cursors_both_ways(app, client, auth, 
     auth.login("reader")
     statements = []
     engine = get_database(app).engine
-    listener = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
+    listener = lambda *args: statements.append((args[2], args[3]))  # noqa: E731  (a one-line event listener)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         first = client.get("/-/pages").get_data(as_text=True)
@@ -127,7 +173,10 @@ def test_the_list_is_paginated_with_keyset_cursors_both_ways(app, client, auth, 
         assert link(last, "next") is None and link(last, "prev") == "/-/pages?before=page-07"
         back = client.get(link(last, "prev")).get_data(as_text=True)
         assert titles_in(back) == expected[3:6]
-        assert link(back, "prev") == "/-/pages?before=page-04" and link(back, "next") == "/-/pages?after=page-06"
+        assert (
+            link(back, "prev") == "/-/pages?before=page-04"
+            and link(back, "next") == "/-/pages?after=page-06"
+        )
         start = client.get("/-/pages?before=page-04").get_data(as_text=True)
         assert titles_in(start) == expected[:3] and link(start, "prev") is None
     finally:
@@ -162,10 +211,25 @@ def test_a_window_past_the_end_says_so_and_links_back(client, auth, db_session, 
         ("x", ["backXslash", "snakeXcase"]),
     ],
 )
-def test_the_title_filter_is_a_case_insensitive_literal_substring_in_any_alphabet(client, auth, db_session, users, query, found):
-    for title in ["50% off", "500 reasons", "snake_case", "snakeXcase", "back\\slash", "backXslash",
-                  "a/b", "ab", "Office Move", "Office-move plan", "Café Déjà", "Café Déjà vu",
-                  "ÉCOLE normale", "Hauptstraße"]:
+def test_the_title_filter_is_a_case_insensitive_literal_substring_in_any_alphabet(
+    client, auth, db_session, users, query, found
+):
+    for title in [
+        "50% off",
+        "500 reasons",
+        "snake_case",
+        "snakeXcase",
+        "back\\slash",
+        "backXslash",
+        "a/b",
+        "ab",
+        "Office Move",
+        "Office-move plan",
+        "Café Déjà",
+        "Café Déjà vu",
+        "ÉCOLE normale",
+        "Hauptstraße",
+    ]:
         make_page(db_session, users["editor"], title)
     auth.login("reader")
     response = client.get("/-/pages", query_string={"q": query})
@@ -191,7 +255,9 @@ def test_the_filter_is_kept_in_the_pager_links(app, client, auth, db_session, us
     assert titles_in(first) == ["Plan A", "Plan B"]
     assert link(first, "next") == "/-/pages?q=plan&after=plan-b"
     second = client.get(link(first, "next")).get_data(as_text=True)
-    assert titles_in(second) == ["Plan C"] and link(second, "prev") == "/-/pages?q=plan&before=plan-c"
+    assert (
+        titles_in(second) == ["Plan C"] and link(second, "prev") == "/-/pages?q=plan&before=plan-c"
+    )
 
 
 def test_huge_or_odd_input_is_cut_down_not_an_error(client, auth, db_session, users):
@@ -199,8 +265,14 @@ def test_huge_or_odd_input_is_cut_down_not_an_error(client, auth, db_session, us
     auth.login("reader")
     html = client.get("/-/pages", query_string={"q": "x" * 10_000}).get_data(as_text=True)
     assert 'value="' + "x" * 200 + '"' in html
-    for args in [{"q": "pol\x00icy"}, "q=%ff%fe%ed%a0%80", {"after": "\x00"}, {"before": "x" * 5000},
-                 {"after": "é"}, {"after": "page", "before": "zz"}]:
+    for args in [
+        {"q": "pol\x00icy"},
+        "q=%ff%fe%ed%a0%80",
+        {"after": "\x00"},
+        {"before": "x" * 5000},
+        {"after": "é"},
+        {"after": "page", "before": "zz"},
+    ]:
         assert client.get("/-/pages", query_string=args).status_code == 200, args
 
 
@@ -214,7 +286,7 @@ def test_deleted_pages_are_listed_only_for_those_who_may_see_them(client, auth, 
     auth.login("admin")
     html = client.get("/-/pages").get_data(as_text=True)
     assert titles_in(html) == ["Old plan", "Policy"]
-    old = html[html.index('href="/wiki/old-plan"'):]
+    old = html[html.index('href="/wiki/old-plan"') :]
     assert old.index('<span class="badge">deleted</span>') < old.index("</li>")
 
 
@@ -240,7 +312,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, users):
     assert response.location.startswith("/-/login?next=")
 
 
-def test_with_anonymous_reading_visitors_see_the_pages_but_not_deleted_ones(database_url, tmp_path, pages):
+def test_with_anonymous_reading_visitors_see_the_pages_but_not_deleted_ones(
+    database_url, tmp_path, pages
+):
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     try:
         html = app.test_client().get("/-/pages").get_data(as_text=True)
@@ -273,7 +347,7 @@ def test_an_empty_wiki_invites_editors_to_create_the_first_page(client, auth, us
 
 
 def header_of(html: str) -> str:
-    return html[html.index("<header"): html.index("</header>")]
+    return html[html.index("<header") : html.index("</header>")]
 
 
 def test_the_header_has_the_site_links_and_an_account_menu(client, auth, users):
@@ -283,8 +357,11 @@ def test_the_header_has_the_site_links_and_an_account_menu(client, auth, users):
     assert '<a href="/-/pages" aria-current="page">All pages</a>' in header
     assert '<a href="/-/recent">Recent changes</a>' in header
     assert '<a href="/-/new">New page</a>' in header
-    menu = header[header.index('<details class="user-menu">'): header.index("</details>")]
-    assert '<summary><span class="sr-only">Account menu for </span><span class="user-menu-name">editor</span></summary>' in menu
+    menu = header[header.index('<details class="user-menu">') : header.index("</details>")]
+    assert (
+        '<summary><span class="sr-only">Account menu for </span><span class="user-menu-name">editor</span></summary>'
+        in menu
+    )
     assert '<a href="/-/users/editor/contributions">My contributions</a>' in menu
     assert ">Log out</button>" in menu and 'action="/-/logout"' in menu
     assert "Admin" not in menu and "Log in" not in header
@@ -306,7 +383,7 @@ def test_only_admins_get_the_admin_link_and_readers_no_new_page_link(client, aut
 def test_every_page_has_a_footer_and_the_autocomplete_stylesheet(client, auth, users):
     auth.login("reader")
     html = client.get("/-/recent").get_data(as_text=True)
-    footer = html[html.index('<footer class="site-footer">'): html.index("</footer>")]
+    footer = html[html.index('<footer class="site-footer">') : html.index("</footer>")]
     assert 'href="/-/pages"' in footer and 'href="/-/recent"' in footer
     assert html.index("css/wiki.css") < html.index("css/autocomplete.css") < html.index("</head>")
     assert html.index("</main>") < html.index("<footer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,10 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from wiki import accounts, audit
+from wiki.access import accounts, audit
 from wiki.db import get_database
-from wiki.migrate import alembic_config, upgrade
 from wiki.models import AuditEvent, Page, Role
+from wiki.ops.migrate import alembic_config, upgrade
 
 from .conftest import PASSWORD, POSTGRES_URL, make_app
 from .helpers import stored
@@ -46,9 +46,7 @@ class Log:
     def new(self) -> list[tuple]:
         events = all_events(self.app)
         added, self.seen = events[self.seen :], len(events)
-        return [
-            (e.actor_name, e.action, e.target_type, e.target, e.details) for e in added
-        ]
+        return [(e.actor_name, e.action, e.target_type, e.target, e.details) for e in added]
 
 
 def log_in(client, username):
@@ -75,11 +73,15 @@ def shown_targets(page_html: str) -> list[str]:
 def test_each_account_change_by_an_admin_records_one_event(app, admin):
     log = Log(app)
 
-    admin.post("/-/admin/users", data={"username": "newbie", "password": PASSWORD, "role": "reader"})
+    admin.post(
+        "/-/admin/users", data={"username": "newbie", "password": PASSWORD, "role": "reader"}
+    )
     assert log.new() == [("admin", "user.create", "user", "newbie", {"role": "reader"})]
 
     admin.post("/-/admin/users/newbie/role", data={"role": "editor"})
-    assert log.new() == [("admin", "user.role", "user", "newbie", {"from": "reader", "to": "editor"})]
+    assert log.new() == [
+        ("admin", "user.role", "user", "newbie", {"from": "reader", "to": "editor"})
+    ]
 
     admin.post("/-/admin/users/newbie/password", data={"password": NEW_PASSWORD})
     assert log.new() == [("admin", "user.password", "user", "newbie", {})]
@@ -100,8 +102,13 @@ def test_page_renames_deletes_undeletes_and_restores_record_one_event_each(app, 
     log_in(client, "editor")  # editors may rename, and that is recorded too
     client.post("/wiki/policy/rename", data={"title": "Travel policy", "summary": "clearer"})
     assert log.new() == [
-        ("editor", "page.rename", "page", "Policy",
-         {"from": "Policy", "to": "Travel policy", "revision": 3, "summary": "clearer"}),
+        (
+            "editor",
+            "page.rename",
+            "page",
+            "Policy",
+            {"from": "Policy", "to": "Travel policy", "revision": 3, "summary": "clearer"},
+        ),
     ]
 
     log_in(client, "admin")
@@ -129,17 +136,32 @@ def test_the_first_admin_is_recorded_as_creating_their_own_account(app, db_sessi
     db_session.commit()
     [event] = all_events(app)
     assert (event.actor_id, event.actor_name, event.action, event.target, event.details) == (
-        founder.id, "Founder", "user.create", "Founder", {"role": "admin"}
+        founder.id,
+        "Founder",
+        "user.create",
+        "Founder",
+        {"role": "admin"},
     )
 
 
 def test_command_line_actions_are_recorded_as_the_command_line(app, runner, users):
     log = Log(app)
     steps = [
-        (["create-user", "ops", "--role", "admin", "--password-stdin"], PASSWORD + "\n",
-         ("user.create", "ops", {"role": "admin"})),
-        (["set-role", "reader", "editor"], None, ("user.role", "reader", {"from": "reader", "to": "editor"})),
-        (["set-password", "reader", "--password-stdin"], NEW_PASSWORD + "\n", ("user.password", "reader", {})),
+        (
+            ["create-user", "ops", "--role", "admin", "--password-stdin"],
+            PASSWORD + "\n",
+            ("user.create", "ops", {"role": "admin"}),
+        ),
+        (
+            ["set-role", "reader", "editor"],
+            None,
+            ("user.role", "reader", {"from": "reader", "to": "editor"}),
+        ),
+        (
+            ["set-password", "reader", "--password-stdin"],
+            NEW_PASSWORD + "\n",
+            ("user.password", "reader", {}),
+        ),
         (["disable-user", "reader"], None, ("user.disable", "reader", {})),
         (["enable-user", "reader"], None, ("user.enable", "reader", {})),
     ]
@@ -278,7 +300,7 @@ def test_the_append_only_triggers_exist_on_every_database(app):
 
 
 def day(text_date: str, hour: int = 12) -> datetime:
-    return datetime.fromisoformat(text_date).replace(hour=hour, tzinfo=timezone.utc)
+    return datetime.fromisoformat(text_date).replace(hour=hour, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -288,14 +310,43 @@ def history(app, db_session, users, pages):
     admin_user = accounts.get_user(db_session, "admin")
     policy = db_session.scalar(select(Page).where(Page.slug == "policy"))
     rows = [
-        (day("2024-01-10"), admin_user, "user.role", "user", "reader", None, {"from": "reader", "to": "editor"}),
-        (day("2024-02-15"), editor, "page.rename", "page", "Office move", policy.id,
-         {"from": "Office move", "to": "Policy", "revision": 2, "summary": ""}),
+        (
+            day("2024-01-10"),
+            admin_user,
+            "user.role",
+            "user",
+            "reader",
+            None,
+            {"from": "reader", "to": "editor"},
+        ),
+        (
+            day("2024-02-15"),
+            editor,
+            "page.rename",
+            "page",
+            "Office move",
+            policy.id,
+            {"from": "Office move", "to": "Policy", "revision": 2, "summary": ""},
+        ),
         (day("2024-03-20", 0), None, "user.password", "user", "editor", None, {}),
-        (day("2024-03-20", 23), admin_user, "page.delete", "page", "100%_done", policy.id,
-         {"revision": 3, "summary": "<b>gone</b>"}),
-        (day("2024-03-21"), admin_user, "page.restore", "page", "Policy", policy.id,
-         {"restored": 1, "revision": 4}),
+        (
+            day("2024-03-20", 23),
+            admin_user,
+            "page.delete",
+            "page",
+            "100%_done",
+            policy.id,
+            {"revision": 3, "summary": "<b>gone</b>"},
+        ),
+        (
+            day("2024-03-21"),
+            admin_user,
+            "page.restore",
+            "page",
+            "Policy",
+            policy.id,
+            {"restored": 1, "revision": 4},
+        ),
         (day("2024-04-01"), admin_user, "user.disable", "user", "Old_Timer", None, {}),
     ]
     for when, actor, action, target_type, target, page_id, details in rows:
@@ -335,8 +386,16 @@ FILTERS = [
     ({"to": "2024-03-20"}, ["100%_done", "editor", "Office move", "reader"]),
     ({"from": "2024-03-20", "to": "2024-03-20"}, ["100%_done", "editor"]),
     ({"actor": "admin", "action": "page.delete"}, ["100%_done", "Old plan"]),
-    ({"actor": "admin", "action": "page.delete", "target": "done", "from": "2024-03-01", "to": "2024-03-31"},
-     ["100%_done"]),
+    (
+        {
+            "actor": "admin",
+            "action": "page.delete",
+            "target": "done",
+            "from": "2024-03-01",
+            "to": "2024-03-31",
+        },
+        ["100%_done"],
+    ),
     ({"actor": "admin", "target": "policy", "to": "2024-03-20"}, ["100%_done"]),
 ]
 
@@ -396,7 +455,11 @@ def test_the_log_is_paginated_and_pages_keep_the_filters(database_url, tmp_path,
         ({"from": "yesterday"}, "from", "The start date “yesterday” is not a date"),
         ({"to": "2024-02-30"}, "to", "The end date “2024-02-30” is not a date"),
         ({"from": "20240301"}, "from", "write it as yyyy-mm-dd"),
-        ({"from": "2024-05-01", "to": "2024-04-01"}, "to", "The end date is before the start date."),
+        (
+            {"from": "2024-05-01", "to": "2024-04-01"},
+            "to",
+            "The end date is before the start date.",
+        ),
         ({"action": "user.delete"}, "action", "There is no action called “user.delete”."),
     ],
     ids=["words", "no such day", "no dashes", "reversed range", "unknown action"],

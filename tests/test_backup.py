@@ -13,17 +13,30 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from wiki import backup as backup_service
-from wiki.accounts import create_user, set_disabled
+from wiki.access.accounts import create_user, set_disabled
+from wiki.content.pages import (
+    Limits,
+    create_page,
+    delete_page,
+    edit_page,
+    rename_page,
+    restore_revision,
+    undelete_page,
+)
 from wiki.db import get_database
-from wiki.migrate import upgrade
 from wiki.models import Base, Page, Revision, RevisionKind, Role, User
-from wiki.pages import Limits, create_page, delete_page, edit_page, rename_page, restore_revision, undelete_page
+from wiki.ops import backup as backup_service
+from wiki.ops.migrate import upgrade
 
-from .conftest import PASSWORD, make_app, open_engine as _engine
+from .conftest import PASSWORD, make_app
+from .conftest import open_engine as _engine
 from .test_search import search_now, titles_found
 
-KEPT_TABLES = [table for table in Base.metadata.sorted_tables if table.name not in backup_service.SKIPPED_TABLES]
+KEPT_TABLES = [
+    table
+    for table in Base.metadata.sorted_tables
+    if table.name not in backup_service.SKIPPED_TABLES
+]
 # A body near the size limit, with text from every Unicode plane the wiki accepts.
 BIG_BODY = "# Big\n\n" + ("Grüße, 東京, emoji 🧭, tab\there. " * 20_000)[:400_000] + "\n"
 
@@ -52,7 +65,12 @@ def dump(url: str) -> dict[str, list[tuple]]:
     try:
         with engine.connect() as connection:
             return {
-                table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+                table.name: [
+                    tuple(row)
+                    for row in connection.execute(
+                        select(table).order_by(*table.primary_key.columns)
+                    )
+                ]
                 for table in KEPT_TABLES
             }
     finally:
@@ -65,7 +83,10 @@ def state(url: str) -> tuple:
     try:
         with engine.connect() as connection:
             names = sorted(inspect(connection).get_table_names())
-            return tuple((name, connection.scalar(select(func.count()).select_from(text(f'"{name}"')))) for name in names)
+            return tuple(
+                (name, connection.scalar(select(func.count()).select_from(text(f'"{name}"'))))
+                for name in names
+            )
     finally:
         engine.dispose()
 
@@ -86,8 +107,19 @@ def seed(app) -> None:
         create_user(session, "reader", PASSWORD, Role.READER)
         gone = create_user(session, "leaver", PASSWORD, Role.EDITOR)
         set_disabled(session, gone, True, actor=admin)
-        policy = create_page(session, editor, "Policy", "Book trains.\n", "first", limits, tags="Travel, rules").page
-        edit_page(session, editor, policy, 1, "Book trains.\nFly overseas.\n", "flights", limits, tags="travel")
+        policy = create_page(
+            session, editor, "Policy", "Book trains.\n", "first", limits, tags="Travel, rules"
+        ).page
+        edit_page(
+            session,
+            editor,
+            policy,
+            1,
+            "Book trains.\nFly overseas.\n",
+            "flights",
+            limits,
+            tags="travel",
+        )
         rename_page(session, editor, policy, "Travel policy", "clearer", limits)
         restore_revision(session, admin, policy, 1, limits)
         old = create_page(session, editor, "Old plan", "Outdated.\n", "", limits).page
@@ -100,11 +132,16 @@ def seed(app) -> None:
     finally:
         session.close()
     client = app.test_client()
-    assert client.post("/-/login", data={"username": "reader", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/-/login", data={"username": "reader", "password": PASSWORD}).status_code
+        == 302
+    )
     assert client.get("/wiki/travel-policy").status_code == 200  # fills the rendering cache
 
 
-def rewrite(source: Path, target: Path, *, revision=None, keep=None, manifest_change=None, members=None) -> None:
+def rewrite(
+    source: Path, target: Path, *, revision=None, keep=None, manifest_change=None, members=None
+) -> None:
     """Copy an archive with changes: another schema ``revision``; only the tables and
     columns of ``keep`` ({table: columns}); ``members`` {name: new bytes} with the manifest's
     checksums and counts made to match; ``manifest_change(manifest)`` applied last."""
@@ -119,9 +156,13 @@ def rewrite(source: Path, target: Path, *, revision=None, keep=None, manifest_ch
             columns = keep[entry["name"]]
             entry["columns"] = [column for column in entry["columns"] if column["name"] in columns]
             lines = [json.loads(line) for line in contents[entry["file"]].splitlines()]
-            members = {**(members or {}), entry["file"]: b"".join(
-                json.dumps({k: v for k, v in row.items() if k in columns}).encode() + b"\n" for row in lines
-            )}
+            members = {
+                **(members or {}),
+                entry["file"]: b"".join(
+                    json.dumps({k: v for k, v in row.items() if k in columns}).encode() + b"\n"
+                    for row in lines
+                ),
+            }
     for name, content in (members or {}).items():
         contents[name] = content
         for entry in manifest["tables"]:
@@ -154,8 +195,12 @@ def flip_a_byte_in(archive: Path, member: str) -> None:
 # ---------------------------------------------------------------------- round trips
 
 
-@pytest.mark.parametrize("target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def test_a_round_trip_gives_back_every_row_and_a_working_wiki(app, tmp_path, empty_database, target_app, target_kind):
+@pytest.mark.parametrize(
+    "target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
+    app, tmp_path, empty_database, target_app, target_kind
+):
     seed(app)
     source_url = app.config["DATABASE_URL"]
     before = dump(source_url)
@@ -164,7 +209,9 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(app, tmp_path, emp
     made = run(app, "backup", archive)
 
     assert made.exit_code == 0, made.output
-    assert f"revisions: {len(before['revisions'])} rows" in made.output and "Backed up" in made.output
+    assert (
+        f"revisions: {len(before['revisions'])} rows" in made.output and "Backed up" in made.output
+    )
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # it holds password hashes
     target_url = empty_database(target_kind)
     target = target_app(target_url)
@@ -190,7 +237,9 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(app, tmp_path, emp
             assert connection.scalar(text(f"SELECT count(*) FROM {name}")) == 0
     engine.dispose()
 
-    refused = target.test_client().post("/-/login", data={"username": "leaver", "password": PASSWORD})
+    refused = target.test_client().post(
+        "/-/login", data={"username": "leaver", "password": PASSWORD}
+    )
     assert (refused.status_code, refused.location) != (302, "/")  # still disabled
     browser = target.test_client()
     logged_in = browser.post("/-/login", data={"username": "editor", "password": PASSWORD})
@@ -209,24 +258,38 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(app, tmp_path, emp
 
     # New rows get fresh ids (PostgreSQL's sequences were moved past the restored ones).
     saved = browser.post(
-        "/wiki/travel-policy/edit", data={"base": "4", "body": "Book trains.\nAnd buses.\n", "summary": "buses"}
+        "/wiki/travel-policy/edit",
+        data={"base": "4", "body": "Book trains.\nAnd buses.\n", "summary": "buses"},
     )
     assert saved.status_code == 302
-    assert browser.post("/-/new", data={"title": "After restore", "body": "New.\n"}).status_code == 302
-    made_user = target.test_cli_runner().invoke(args=["create-user", "newcomer", "--password-stdin"], input=PASSWORD + "\n")
+    assert (
+        browser.post("/-/new", data={"title": "After restore", "body": "New.\n"}).status_code == 302
+    )
+    made_user = target.test_cli_runner().invoke(
+        args=["create-user", "newcomer", "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert made_user.exit_code == 0, made_user.output
     session = get_database(target).session()
     try:
         newest = session.scalars(select(Revision).order_by(Revision.id.desc()).limit(2)).all()
-        assert [(r.page.title, r.number) for r in newest] == [("After restore", 1), ("Travel policy", 5)]
+        assert [(r.page.title, r.number) for r in newest] == [
+            ("After restore", 1),
+            ("Travel policy", 5),
+        ]
         assert newest[1].id == max(row[0] for row in revisions) + 1
-        assert session.scalar(select(func.max(Page.id))) == max(row[0] for row in before["pages"]) + 1
-        assert session.scalar(select(func.max(User.id))) == max(row[0] for row in before["users"]) + 1
+        assert (
+            session.scalar(select(func.max(Page.id))) == max(row[0] for row in before["pages"]) + 1
+        )
+        assert (
+            session.scalar(select(func.max(User.id))) == max(row[0] for row in before["users"]) + 1
+        )
     finally:
         session.close()
 
 
-def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(app, tmp_path, empty_database, target_app):
+def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(
+    app, tmp_path, empty_database, target_app
+):
     """A save that commits while the backup runs is either wholly in it or not at all."""
     seed(app)
     before = dump(app.config["DATABASE_URL"])
@@ -239,7 +302,9 @@ def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(app, 
         try:
             author = session.scalar(select(User).where(User.username == "Editor"))
             page = session.scalar(select(Page).where(Page.slug == "travel-policy"))
-            edit_page(session, author, page, page.latest_number, "Changed meanwhile.\n", "", Limits())
+            edit_page(
+                session, author, page, page.latest_number, "Changed meanwhile.\n", "", Limits()
+            )
             create_page(session, author, "Meanwhile", "Saved during the backup.\n", "", Limits())
             session.commit()
         finally:
@@ -247,7 +312,9 @@ def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(app, 
         saved.append(message)
 
     archive = tmp_path / "snapshot.zip"
-    backup_service.backup(get_database(app), archive, Path(app.instance_path), progress=save_meanwhile)
+    backup_service.backup(
+        get_database(app), archive, Path(app.instance_path), progress=save_meanwhile
+    )
 
     assert saved == ["  pages: 4 rows"]  # the saves committed after pages, before revisions
     assert dump(app.config["DATABASE_URL"]) != before
@@ -257,7 +324,9 @@ def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(app, 
     assert dump(target_url) == before
 
 
-def test_an_archive_of_an_older_schema_is_migrated_after_loading(sqlite_app, tmp_path, target_app, sqlite_template):
+def test_an_archive_of_an_older_schema_is_migrated_after_loading(
+    sqlite_app, tmp_path, target_app, sqlite_template
+):
     """The target is brought to the archive's schema revision first (from nothing, or down
     from the newest on an unused database), loaded, then upgraded to the newest."""
     seed(sqlite_app)
@@ -268,7 +337,10 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(sqlite_app, tmp
     engine = create_engine(f"sqlite:///{old_schema}")
     upgrade(engine, "0002")
     with engine.connect() as connection:
-        old_columns = {name: {c["name"] for c in inspect(connection).get_columns(name)} for name in inspect(connection).get_table_names()}
+        old_columns = {
+            name: {c["name"] for c in inspect(connection).get_columns(name)}
+            for name in inspect(connection).get_table_names()
+        }
     engine.dispose()
     old_archive = tmp_path / "old.zip"
     rewrite(archive, old_archive, revision="0002", keep=old_columns)
@@ -282,7 +354,10 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(sqlite_app, tmp
 
         assert restored.exit_code == 0, restored.output
         head = backup_service._script().get_current_head()
-        assert f"Schema: {head if migrated else 'empty'} -> 0002 (archive) -> {head}." in restored.output
+        assert (
+            f"Schema: {head if migrated else 'empty'} -> 0002 (archive) -> {head}."
+            in restored.output
+        )
         after = dump(target_url)
         assert after["audit_events"] == []  # the old schema had no audit log
         assert {name: rows for name, rows in after.items() if name != "audit_events"} == {
@@ -290,7 +365,9 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(sqlite_app, tmp
         }
 
 
-def test_the_secret_key_file_travels_with_the_archive_unless_left_out(sqlite_app, tmp_path, target_app, empty_database):
+def test_the_secret_key_file_travels_with_the_archive_unless_left_out(
+    sqlite_app, tmp_path, target_app, empty_database
+):
     seed(sqlite_app)
     key = "a0" * 32
     (Path(sqlite_app.instance_path) / "secret_key").write_text(key)
@@ -325,20 +402,44 @@ def _format_2(manifest):
 
 
 REFUSALS = {
-    "a byte flipped": (lambda good, bad: (bad.write_bytes(good.read_bytes()), flip_a_byte_in(bad, "tables/revisions.jsonl")), "damaged"),
-    "wrong checksum": (lambda good, bad: rewrite(good, bad, manifest_change=_wrong_checksum), "checksum"),
-    "newer schema": (lambda good, bad: rewrite(good, bad, revision="9999_from_the_future"), "newer version of the wiki"),
-    "newer format": (lambda good, bad: rewrite(good, bad, manifest_change=_format_2), "format version 2"),
-    "not a backup": (lambda good, bad: bad.write_bytes(b"PK\x05\x06" + b"\x00" * 18), "not a wiki backup archive"),
+    "a byte flipped": (
+        lambda good, bad: (
+            bad.write_bytes(good.read_bytes()),
+            flip_a_byte_in(bad, "tables/revisions.jsonl"),
+        ),
+        "damaged",
+    ),
+    "wrong checksum": (
+        lambda good, bad: rewrite(good, bad, manifest_change=_wrong_checksum),
+        "checksum",
+    ),
+    "newer schema": (
+        lambda good, bad: rewrite(good, bad, revision="9999_from_the_future"),
+        "newer version of the wiki",
+    ),
+    "newer format": (
+        lambda good, bad: rewrite(good, bad, manifest_change=_format_2),
+        "format version 2",
+    ),
+    "not a backup": (
+        lambda good, bad: bad.write_bytes(b"PK\x05\x06" + b"\x00" * 18),
+        "not a wiki backup archive",
+    ),
     "rows that break the database's rules": (
-        lambda good, bad: rewrite(good, bad, members={"tables/revisions.jsonl": _without_first_revision(good)}),
+        lambda good, bad: rewrite(
+            good, bad, members={"tables/revisions.jsonl": _without_first_revision(good)}
+        ),
         "rolled back",
     ),
 }
 
 
-@pytest.mark.parametrize("target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def test_a_bad_archive_is_refused_and_the_target_is_left_as_it_was(sqlite_app, tmp_path, empty_database, target_app, target_kind):
+@pytest.mark.parametrize(
+    "target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_a_bad_archive_is_refused_and_the_target_is_left_as_it_was(
+    sqlite_app, tmp_path, empty_database, target_app, target_kind
+):
     seed(sqlite_app)
     good = tmp_path / "good.zip"
     assert run(sqlite_app, "backup", good).exit_code == 0

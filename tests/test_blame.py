@@ -1,4 +1,4 @@
-"""Behaviour of blame, the per-line origin of a page's latest text (wiki.blame)."""
+"""Behaviour of blame, the per-line origin of a page's latest text (wiki.content.blame)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 import pytest
 from diff_match_patch import diff_match_patch
 
-import wiki.blame as blame_module
-from wiki.blame import BlameLine, blame
-from wiki.diffing import line_runs, normalize_text, split_lines
+import wiki.content.blame as blame_module
+from wiki.content.blame import BlameLine, blame
+from wiki.content.diffing import line_runs, normalize_text, split_lines
 
 
 def origins(result: list[BlameLine]) -> list[object]:
@@ -37,7 +37,7 @@ def test_unchanged_lines_keep_their_origin_and_edited_lines_get_the_editing_revi
             ("r3", "alpha\nBETA\ngamma\ndelta\n"),
         ]
     )
-    assert [(l.number, l.text, l.origin) for l in result] == [
+    assert [(line.number, line.text, line.origin) for line in result] == [
         (1, "alpha", "r1"),
         (2, "BETA", "r2"),
         (3, "gamma", "r1"),
@@ -47,7 +47,7 @@ def test_unchanged_lines_keep_their_origin_and_edited_lines_get_the_editing_revi
 
 def test_lines_inserted_above_keep_the_origin_of_the_lines_below():
     result = blame([(1, "b\nc\n"), (2, "a\nb\nc\n")])
-    assert [(l.number, l.text, l.origin) for l in result] == [
+    assert [(line.number, line.text, line.origin) for line in result] == [
         (1, "a", 2),
         (2, "b", 1),
         (3, "c", 1),
@@ -56,7 +56,7 @@ def test_lines_inserted_above_keep_the_origin_of_the_lines_below():
 
 def test_deleted_lines_disappear_and_the_rest_are_renumbered():
     result = blame([(1, "a\nb\nc\n"), (2, "a\nc\n")])
-    assert [(l.number, l.text, l.origin) for l in result] == [(1, "a", 1), (2, "c", 1)]
+    assert [(line.number, line.text, line.origin) for line in result] == [(1, "a", 1), (2, "c", 1)]
 
 
 def test_a_line_restored_from_an_old_revision_is_attributed_to_the_restoring_revision():
@@ -67,7 +67,10 @@ def test_a_line_restored_from_an_old_revision_is_attributed_to_the_restoring_rev
             (3, "policy: trains\nowner: anna\n"),  # revert of revision 2
         ]
     )
-    assert [(l.text, l.origin) for l in result] == [("policy: trains", 3), ("owner: anna", 1)]
+    assert [(line.text, line.origin) for line in result] == [
+        ("policy: trains", 3),
+        ("owner: anna", 1),
+    ]
 
 
 def test_a_revision_identical_to_its_predecessor_claims_no_lines():
@@ -78,7 +81,7 @@ def test_a_revision_identical_to_its_predecessor_claims_no_lines():
 def test_line_ending_and_final_newline_changes_claim_no_lines():
     result = blame([(1, "a\nb\n"), (2, "a\r\nb\r\n"), (3, "a\nb")])
     assert origins(result) == [1, 1]
-    assert [l.text for l in result] == ["a", "b"]
+    assert [line.text for line in result] == ["a", "b"]
 
 
 def test_a_page_emptied_and_refilled_is_attributed_to_the_refill():
@@ -112,8 +115,8 @@ def test_blame_describes_exactly_the_latest_text():
                 del lines[position]
         revisions.append((revision, "\n".join(lines)))
     result = blame(revisions)
-    assert [l.text for l in result] == lines
-    assert [l.number for l in result] == list(range(1, len(lines) + 1))
+    assert [line.text for line in result] == lines
+    assert [line.number for line in result] == list(range(1, len(lines) + 1))
     for line in result:  # every edited or added line names the revision that wrote it
         if line.text.startswith(("edited in", "added in")):
             assert line.origin == int(line.text.split()[-1])
@@ -140,7 +143,7 @@ def test_a_thousand_revisions_of_a_hundred_line_page_blame_quickly():
     elapsed = time.perf_counter() - started
 
     assert elapsed < 5, f"blame took {elapsed:.2f} s"
-    assert [l.text for l in result] == lines
+    assert [line.text for line in result] == lines
 
 
 # --- The fast implementation gives the results of diffing each pair with line_runs ---------
@@ -165,11 +168,14 @@ def reference_blame(revisions) -> list[tuple[int, str, object]]:
             else:
                 carried.extend([key] * count)
         origins, previous = carried, text
-    return [(n, line, o) for n, (line, o) in enumerate(zip(split_lines(previous), origins), 1)]
+    return [
+        (n, line, o)
+        for n, (line, o) in enumerate(zip(split_lines(previous), origins, strict=True), 1)
+    ]
 
 
 def triples(result: list[BlameLine]) -> list[tuple[int, str, object]]:
-    return [(l.number, l.text, l.origin) for l in result]
+    return [(line.number, line.text, line.origin) for line in result]
 
 
 def random_history(seed: int, count: int = 60) -> list[tuple[int, str]]:
@@ -314,7 +320,13 @@ def test_more_distinct_lines_than_characters_still_blames_every_line(monkeypatch
     monkeypatch.setattr(blame_module, "_MAX_CODES", 4)
     history = [(1, "a\nb\nc\n"), (2, "a\nb\nc\nd\ne\nf\n"), (3, "x\nb\nc\nd\ne\nf\ny\n")]
     assert triples(blame(history)) == [
-        (1, "x", 3), (2, "b", 1), (3, "c", 1), (4, "d", 2), (5, "e", 2), (6, "f", 2), (7, "y", 3)
+        (1, "x", 3),
+        (2, "b", 1),
+        (3, "c", 1),
+        (4, "d", 2),
+        (5, "e", 2),
+        (6, "f", 2),
+        (7, "y", 3),
     ]
 
 
@@ -322,7 +334,7 @@ def test_an_exhausted_budget_still_describes_the_latest_text(monkeypatch):
     monkeypatch.setattr(blame_module, "TOTAL_BUDGET", 0)
     history = random_history(4, count=300)
     result = blame(history)
-    assert [l.text for l in result] == split_lines(history[-1][1])
+    assert [line.text for line in result] == split_lines(history[-1][1])
     texts = dict(history)
     for line in result:  # coarser diffs only credit newer revisions, which have the line
         assert line.text in split_lines(texts[line.origin])

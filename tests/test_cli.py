@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, inspect
 
 from wiki.db import get_database
 from wiki.errors import NotFound
-from wiki.migrate import MIGRATIONS_DIR
 from wiki.models import Role
+from wiki.ops.migrate import MIGRATIONS_DIR
 
 from .conftest import PASSWORD, make_app
 from .helpers import stored
@@ -20,7 +20,6 @@ NEW_PASSWORD = "a brand new passphrase"
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
-
 def can_log_in(app, username, password=PASSWORD) -> bool:
     response = app.test_client().post("/-/login", data={"username": username, "password": password})
     return response.status_code == 302 and response.location == "/"
@@ -28,7 +27,10 @@ def can_log_in(app, username, password=PASSWORD) -> bool:
 
 def logged_in_browser(app, username):
     browser = app.test_client()
-    assert browser.post("/-/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    assert (
+        browser.post("/-/login", data={"username": username, "password": PASSWORD}).status_code
+        == 302
+    )
     assert browser.get("/-/recent").status_code == 200
     return browser
 
@@ -86,7 +88,11 @@ def test_create_user_asks_for_the_password_twice_and_makes_an_editor_by_default(
 
 MISTAKES = [
     (["create-user", "newbie", "--password-stdin"], "short\n", "at least 10 characters"),
-    (["create-user", "Editor", "--password-stdin"], PASSWORD + "\n", "The username Editor is taken."),
+    (
+        ["create-user", "Editor", "--password-stdin"],
+        PASSWORD + "\n",
+        "The username Editor is taken.",
+    ),
     (["create-user", "a<b", "--password-stdin"], PASSWORD + "\n", "letters, digits, dots"),
     (
         ["create-user", "newbie", "--role", "owner", "--password-stdin"],
@@ -98,7 +104,11 @@ MISTAKES = [
     (["disable-user", "admin"], None, "The wiki needs at least one active admin."),
     (["set-password", "editor", "--password-stdin"], "short\n", "at least 10 characters"),
     (["set-role", "ghost", "admin"], None, "There is no user called ghost."),
-    (["set-password", "ghost", "--password-stdin"], PASSWORD + "\n", "There is no user called ghost."),
+    (
+        ["set-password", "ghost", "--password-stdin"],
+        PASSWORD + "\n",
+        "There is no user called ghost.",
+    ),
     (["disable-user", "ghost"], None, "There is no user called ghost."),
     (["enable-user", "ghost"], None, "There is no user called ghost."),
 ]
@@ -129,7 +139,9 @@ def test_set_role_gives_a_user_another_role(app, runner, users):
 def test_set_password_changes_the_password_and_ends_open_sessions(app, runner, users):
     browser = logged_in_browser(app, "editor")
 
-    result = runner.invoke(args=["set-password", "editor", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["set-password", "editor", "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert "New password set for editor." in result.output
@@ -138,7 +150,9 @@ def test_set_password_changes_the_password_and_ends_open_sessions(app, runner, u
     assert can_log_in(app, "editor", NEW_PASSWORD)
 
 
-def test_disable_user_locks_the_account_out_at_once_and_enable_user_lets_it_back(app, runner, users):
+def test_disable_user_locks_the_account_out_at_once_and_enable_user_lets_it_back(
+    app, runner, users
+):
     browser = logged_in_browser(app, "editor")
 
     result = runner.invoke(args=["disable-user", "editor"])

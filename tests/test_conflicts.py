@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER
+from wiki.content.pages import Limits, edit_page
 from wiki.db import get_database
 from wiki.errors import EditConflict
-from wiki.merge import END_MARKER, MID_MARKER, START_MARKER
 from wiki.models import Revision
-from wiki.pages import Limits, edit_page
 
 from .conftest import Auth
 from .helpers import edit, make_page
@@ -38,19 +38,29 @@ def test_non_overlapping_edits_from_the_same_base_are_merged(client, auth, db_se
     auth.login("editor")
     response = client.post(
         "/wiki/travel/edit",
-        data={"body": BASE.replace("four hours", "five hours"), "summary": "longer trips", "base": "1"},
+        data={
+            "body": BASE.replace("four hours", "five hours"),
+            "summary": "longer trips",
+            "base": "1",
+        },
     )
     assert response.status_code == 302
-    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace("30 days", "14 days")
+    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace(
+        "30 days", "14 days"
+    )
     assert "your changes were merged" in client.get("/wiki/travel").get_data(as_text=True)
 
 
-def test_overlapping_edits_show_a_conflict_page_with_the_users_text_intact(client, auth, db_session, users):
+def test_overlapping_edits_show_a_conflict_page_with_the_users_text_intact(
+    client, auth, db_session, users
+):
     page = make_page(db_session, users["editor"], "Travel", BASE)
     edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
     auth.login("editor")
     mine = BASE.replace("120 EUR", "150 EUR")
-    response = client.post("/wiki/travel/edit", data={"body": mine, "summary": "raise", "base": "1"})
+    response = client.post(
+        "/wiki/travel/edit", data={"body": mine, "summary": "raise", "base": "1"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Edit conflict" in html
@@ -66,7 +76,12 @@ def test_the_conflict_page_keeps_the_users_tags(client, auth, db_session, users)
     auth.login("editor")
     response = client.post(
         "/wiki/travel/edit",
-        data={"body": BASE.replace("120 EUR", "150 EUR"), "summary": "", "base": "1", "tags": "Finance, travel"},
+        data={
+            "body": BASE.replace("120 EUR", "150 EUR"),
+            "summary": "",
+            "base": "1",
+            "tags": "Finance, travel",
+        },
     )
     assert response.status_code == 409
     assert 'name="tags" value="finance, travel"' in response.get_data(as_text=True)
@@ -96,8 +111,15 @@ def test_the_database_refuses_two_revisions_with_the_same_number(db_session, use
     first = db_session.scalars(select(Revision).where(Revision.page_id == page.id)).one()
     db_session.add(
         Revision(
-            page_id=page.id, number=1, author_id=first.author_id, kind=first.kind,
-            summary="", title="Travel", body="x", size=1, size_delta=0,
+            page_id=page.id,
+            number=1,
+            author_id=first.author_id,
+            kind=first.kind,
+            summary="",
+            title="Travel",
+            body="x",
+            size=1,
+            size_delta=0,
         )
     )
     with pytest.raises(IntegrityError):
@@ -143,14 +165,19 @@ def test_truly_concurrent_saves_on_the_same_base_never_both_win(app, db_session,
                 return result.revision.number
 
         results = _run_concurrently(
-            [lambda: save_from(texts[0], "editor"), lambda: save_from(texts[1], "admin")]
+            [
+                lambda mine=texts[0]: save_from(mine, "editor"),
+                lambda mine=texts[1]: save_from(mine, "admin"),
+            ]
         )
         winners = [r for r in results if isinstance(r, int)]
         conflicts = [r for r in results if isinstance(r, EditConflict)]
         assert len(winners) == 1 and len(conflicts) == 1, results
         assert conflicts[0].mine in texts  # the loser's text comes back to them
         assert bodies(db_session, page)[-1] in texts
-    numbers = [r.number for r in db_session.scalars(select(Revision).where(Revision.page_id == page.id))]
+    numbers = [
+        r.number for r in db_session.scalars(select(Revision).where(Revision.page_id == page.id))
+    ]
     assert sorted(numbers) == list(range(1, 7))
 
 
@@ -172,7 +199,9 @@ def test_concurrent_non_overlapping_saves_both_land(app, db_session, users):
         ]
     )
     assert results == [None, None]
-    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace("30 days", "14 days")
+    assert bodies(db_session, page)[-1] == BASE.replace("four hours", "five hours").replace(
+        "30 days", "14 days"
+    )
 
 
 def test_concurrent_form_posts_from_two_browsers(app, db_session, users):
@@ -184,7 +213,9 @@ def test_concurrent_form_posts_from_two_browsers(app, db_session, users):
         browsers.append(browser)
 
     def post(browser, text):
-        return browser.post("/wiki/travel/edit", data={"body": text, "summary": "", "base": "1"}).status_code
+        return browser.post(
+            "/wiki/travel/edit", data={"body": text, "summary": "", "base": "1"}
+        ).status_code
 
     statuses = _run_concurrently(
         [
@@ -199,9 +230,13 @@ def _conflict(client, auth, db_session, users):
     page = make_page(db_session, users["editor"], "Travel", BASE)
     edit(db_session, users["admin"], page, BASE.replace("120 EUR", "100 EUR"), base=1)
     auth.login("editor")
-    response = client.post("/wiki/travel/edit", data={"body": BASE.replace("120 EUR", "150 EUR"), "base": "1"})
+    response = client.post(
+        "/wiki/travel/edit", data={"body": BASE.replace("120 EUR", "150 EUR"), "base": "1"}
+    )
     assert response.status_code == 409
-    merged = response.get_data(as_text=True).split('name="body" rows="20" aria-describedby="body-help">')[1]
+    merged = response.get_data(as_text=True).split(
+        'name="body" rows="20" aria-describedby="body-help">'
+    )[1]
     return page, html_unescape(merged.split("</textarea>")[0])
 
 
@@ -220,13 +255,19 @@ def test_saving_from_the_conflict_screen_with_markers_left_is_refused_and_the_te
     assert 'name="resolving" value="1"' in html  # and it stays refused until resolved
     assert len(bodies(db_session, page)) == 2
 
-    resolved = merged.replace(f"{START_MARKER}\n", "").replace(f"{MID_MARKER}\nHotels up to 100 EUR.\n{END_MARKER}\n", "")
-    response = client.post("/wiki/travel/edit", data={"body": resolved, "base": "2", "resolving": "1"})
+    resolved = merged.replace(f"{START_MARKER}\n", "").replace(
+        f"{MID_MARKER}\nHotels up to 100 EUR.\n{END_MARKER}\n", ""
+    )
+    response = client.post(
+        "/wiki/travel/edit", data={"body": resolved, "base": "2", "resolving": "1"}
+    )
     assert response.status_code == 302
     assert bodies(db_session, page)[-1] == BASE.replace("120 EUR", "150 EUR")
 
 
-def test_marker_lines_typed_in_an_ordinary_edit_are_saved_as_written(client, auth, db_session, users):
+def test_marker_lines_typed_in_an_ordinary_edit_are_saved_as_written(
+    client, auth, db_session, users
+):
     page = make_page(db_session, users["editor"], "Git", "How to read a merge.\n")
     auth.login("editor")
     body = f"How to read a merge.\n\n```\n{START_MARKER}\nmine\n{MID_MARKER}\ntheirs\n{END_MARKER}\n```\n"
@@ -234,7 +275,9 @@ def test_marker_lines_typed_in_an_ordinary_edit_are_saved_as_written(client, aut
     assert bodies(db_session, page)[-1] == body
 
 
-def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(client, auth, db_session, users):
+def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(
+    client, auth, db_session, users
+):
     _, merged = _conflict(client, auth, db_session, users)
     reply = client.post("/-/preview?conflicts=1", data={"body": merged})
     html = reply.get_json()["html"]
@@ -246,4 +289,6 @@ def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(cli
     assert "=======" not in html and "&lt;&lt;&lt;" not in html and "<blockquote>" not in html
 
     # The editor's ordinary preview reads the same text as Markdown, markers and all.
-    assert "conflict-block" not in client.post("/-/preview", data={"body": merged}).get_json()["html"]
+    assert (
+        "conflict-block" not in client.post("/-/preview", data={"body": merged}).get_json()["html"]
+    )

@@ -1,4 +1,4 @@
-"""Behaviour of the revision diff (wiki.diffing)."""
+"""Behaviour of the revision diff (wiki.content.diffing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import pytest
 from markupsafe import Markup
 
-from wiki.diffing import (
+from wiki.content.diffing import (
     WORD_DIFF_MAX_CHARS,
     Diff,
     DiffLine,
@@ -62,7 +62,9 @@ def test_adding_text_to_an_empty_page_inserts_every_line():
     diff = diff_texts("", "one\ntwo\n")
     assert not diff.identical
     assert (diff.added, diff.removed) == (2, 0)
-    assert [(l.kind, l.old_number, l.new_number, l.html) for l in all_lines(diff)] == [
+    assert [
+        (line.kind, line.old_number, line.new_number, line.html) for line in all_lines(diff)
+    ] == [
         ("insert", None, 1, Markup("one")),
         ("insert", None, 2, Markup("two")),
     ]
@@ -113,7 +115,7 @@ def test_a_change_in_the_middle_of_a_long_line_highlights_only_the_changed_words
 
 def test_lines_without_a_partner_are_not_highlighted_word_by_word():
     diff = diff_texts("keep\nold\n", "keep\nnew one\nnew two\n")
-    kinds = [(l.kind, str(l.html)) for l in all_lines(diff)]
+    kinds = [(line.kind, str(line.html)) for line in all_lines(diff)]
     assert kinds == [
         ("equal", "keep"),
         ("delete", "<del>old</del>"),
@@ -187,8 +189,12 @@ def test_pathological_inputs_finish_in_bounded_time(old, new):
     diff = diff_texts(old, new)
     elapsed = time.perf_counter() - started
     assert elapsed < 5, f"diff took {elapsed:.2f} s"
-    assert [plain(l.html) for l in all_lines(diff) if l.kind != "insert"] == split_lines(old)
-    assert [plain(l.html) for l in all_lines(diff) if l.kind != "delete"] == split_lines(new)
+    assert [plain(line.html) for line in all_lines(diff) if line.kind != "insert"] == split_lines(
+        old
+    )
+    assert [plain(line.html) for line in all_lines(diff) if line.kind != "delete"] == split_lines(
+        new
+    )
 
 
 # --- context and collapsing -----------------------------------------------------------------
@@ -202,7 +208,7 @@ def test_unchanged_lines_far_from_a_change_are_collapsed():
     hunk = diff.hunks[0]
     assert hunk.skipped_before == 6
     assert diff.skipped_after == 7
-    assert [(l.kind, l.old_number, l.new_number) for l in hunk.lines] == [
+    assert [(line.kind, line.old_number, line.new_number) for line in hunk.lines] == [
         ("equal", 7, 7),
         ("equal", 8, 8),
         ("equal", 9, 9),
@@ -223,7 +229,7 @@ def test_changes_separated_by_at_most_twice_the_context_share_a_hunk():
     diff = diff_texts(text(old), text(new), context=3)
     assert len(diff.hunks) == 1
     assert diff.hunks[0].skipped_before == 0
-    numbers = [l.old_number for l in diff.hunks[0].lines if l.kind != "insert"]
+    numbers = [line.old_number for line in diff.hunks[0].lines if line.kind != "insert"]
     assert numbers == list(range(1, 15))
 
 
@@ -234,9 +240,21 @@ def test_a_longer_unchanged_stretch_between_changes_splits_the_hunks():
     new[11] = "changed 12"  # 7 unchanged lines (5..11) in between
     diff = diff_texts(text(old), text(new), context=3)
     assert [h.skipped_before for h in diff.hunks] == [0, 1]
-    assert [l.old_number for l in diff.hunks[0].lines if l.kind == "equal"] == [1, 2, 3, 5, 6, 7]
-    assert [l.old_number for l in diff.hunks[1].lines if l.kind == "equal"] == [
-        9, 10, 11, 13, 14, 15
+    assert [line.old_number for line in diff.hunks[0].lines if line.kind == "equal"] == [
+        1,
+        2,
+        3,
+        5,
+        6,
+        7,
+    ]
+    assert [line.old_number for line in diff.hunks[1].lines if line.kind == "equal"] == [
+        9,
+        10,
+        11,
+        13,
+        14,
+        15,
     ]
     assert diff.skipped_after == 5
 
@@ -246,7 +264,7 @@ def test_zero_context_shows_only_changed_lines():
     new = list(old)
     new[4] = "changed"
     diff = diff_texts(text(old), text(new), context=0)
-    assert [(l.kind, l.old_number, l.new_number) for l in all_lines(diff)] == [
+    assert [(line.kind, line.old_number, line.new_number) for line in all_lines(diff)] == [
         ("delete", 5, None),
         ("insert", None, 5),
     ]
@@ -265,7 +283,7 @@ def test_line_numbers_follow_each_side_after_insertions_and_deletions():
     old = "a\nb\nc\nd\n"
     new = "a\nnew 1\nnew 2\nb\nd\n"
     lines = all_lines(diff_texts(old, new, context=10))
-    assert [(l.kind, l.old_number, l.new_number, str(l.html)) for l in lines] == [
+    assert [(line.kind, line.old_number, line.new_number, str(line.html)) for line in lines] == [
         ("equal", 1, 1, "a"),
         ("insert", None, 2, "new 1"),
         ("insert", None, 3, "new 2"),
@@ -279,8 +297,14 @@ def test_side_by_side_pairs_deleted_and_inserted_lines_row_by_row():
     old = "keep\nold one\nold two\nold three\nkeep too\n"
     new = "keep\nnew one\nnew two\nkeep too\n"
     hunk = diff_texts(old, new).hunks[0]
-    assert [l.kind for l in hunk.lines] == [
-        "equal", "delete", "delete", "delete", "insert", "insert", "equal"
+    assert [line.kind for line in hunk.lines] == [
+        "equal",
+        "delete",
+        "delete",
+        "delete",
+        "insert",
+        "insert",
+        "equal",
     ]
     rows = [
         (
@@ -331,16 +355,24 @@ def test_a_diff_with_full_context_reproduces_both_texts(seed):
         assert diff.identical and diff.hunks == [] and diff.skipped_after == len(old)
         return
     lines = all_lines(diff)
-    assert [plain(l.html) for l in lines if l.kind != "insert"] == old
-    assert [plain(l.html) for l in lines if l.kind != "delete"] == new
-    assert [l.old_number for l in lines if l.kind != "insert"] == list(range(1, len(old) + 1))
-    assert [l.new_number for l in lines if l.kind != "delete"] == list(range(1, len(new) + 1))
-    assert diff.added == sum(l.kind == "insert" for l in lines)
-    assert diff.removed == sum(l.kind == "delete" for l in lines)
+    assert [plain(line.html) for line in lines if line.kind != "insert"] == old
+    assert [plain(line.html) for line in lines if line.kind != "delete"] == new
+    assert [line.old_number for line in lines if line.kind != "insert"] == list(
+        range(1, len(old) + 1)
+    )
+    assert [line.new_number for line in lines if line.kind != "delete"] == list(
+        range(1, len(new) + 1)
+    )
+    assert diff.added == sum(line.kind == "insert" for line in lines)
+    assert diff.removed == sum(line.kind == "delete" for line in lines)
     assert not diff.identical
     for hunk in diff.hunks:
-        assert [l for row in hunk.rows for l in (row.left, row.right) if l and l.kind != "equal"] \
-            == [l for l in _side_by_side_order(hunk.lines)]
+        assert [
+            line
+            for row in hunk.rows
+            for line in (row.left, row.right)
+            if line and line.kind != "equal"
+        ] == [line for line in _side_by_side_order(hunk.lines)]
 
 
 def _side_by_side_order(lines: list[DiffLine]) -> list[DiffLine]:

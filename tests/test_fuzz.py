@@ -23,7 +23,7 @@ from markupsafe import escape
 from tests.test_search_engine import make_engine, page
 from tests.test_xss import script_problems
 from tests.xss_corpus import CORPUS
-from wiki.render import RenderError, render_markdown, sanitize_html
+from wiki.content.render import RenderError, render_markdown, sanitize_html
 from wiki.search.engine import Results, build_schema
 from wiki.search.query import correctable_words, parse
 from wiki.search.snippets import make_snippet
@@ -62,8 +62,12 @@ markdownish = st.lists(
 any_text = st.one_of(
     markdownish,
     st.text(max_size=300),
-    st.text(st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=300),  # ASCII incl. controls
-    st.text(st.characters(codec=None, categories=["Cs", "Cc", "Zs", "Po"]), max_size=50),  # + surrogates
+    st.text(
+        st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=300
+    ),  # ASCII incl. controls
+    st.text(
+        st.characters(codec=None, categories=["Cs", "Cc", "Zs", "Po"]), max_size=50
+    ),  # + surrogates
 )
 
 
@@ -107,7 +111,9 @@ QUERY_TOKENS = (
 )  # fmt: skip
 
 queries = st.one_of(
-    st.lists(st.one_of(st.sampled_from(QUERY_TOKENS), st.text(max_size=5)), max_size=30).map("".join),
+    st.lists(st.one_of(st.sampled_from(QUERY_TOKENS), st.text(max_size=5)), max_size=30).map(
+        "".join
+    ),
     st.text(max_size=200),
     st.sampled_from([payload.text for payload in CORPUS]),
 )
@@ -227,4 +233,6 @@ def test_deep_nesting_through_the_save_path_answers_400_with_the_text_never_500(
         reply = client.post("/wiki/deep/edit", data=form)
         assert reply.status_code == 302, name
         shown = client.get("/wiki/deep")
-        assert shown.status_code == 200 and script_problems(shown.get_data(as_text=True)) == [], name
+        assert shown.status_code == 200 and script_problems(shown.get_data(as_text=True)) == [], (
+            name
+        )

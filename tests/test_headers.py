@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from wiki import security
+from wiki.access import security
 from wiki.db import get_database
 
 from .conftest import PASSWORD, make_app
@@ -47,8 +47,14 @@ def missing_headers(response) -> dict:
 def every_url(app) -> list[str]:
     """One URL for each route of the app (each choice of an ``any`` part), with arguments
     that exist in the ``pages`` fixture."""
-    values = {"slug": "policy", "username": "editor", "number": 1, "old": 1, "new": 2,
-              "filename": "css/wiki.css"}
+    values = {
+        "slug": "policy",
+        "username": "editor",
+        "number": 1,
+        "old": 1,
+        "new": 2,
+        "filename": "css/wiki.css",
+    }
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -68,7 +74,9 @@ def test_the_policy_allows_no_inline_script_style_or_eval():
 @pytest.mark.parametrize("who", ["admin", "reader", None])
 def test_every_route_answers_with_the_security_headers(app, client, pages, who):
     if who:
-        assert client.post("/-/login", data={"username": who, "password": PASSWORD}).status_code == 302
+        assert (
+            client.post("/-/login", data={"username": who, "password": PASSWORD}).status_code == 302
+        )
     urls = every_url(app)
     assert len(urls) > 25  # every route, including the POST-only ones (they answer 405)
 
@@ -76,7 +84,9 @@ def test_every_route_answers_with_the_security_headers(app, client, pages, who):
     for response in answers.values():
         response.close()  # static files are streamed from an open file
 
-    wrong = {url: (r.status_code, missing_headers(r)) for url, r in answers.items() if missing_headers(r)}
+    wrong = {
+        url: (r.status_code, missing_headers(r)) for url, r in answers.items() if missing_headers(r)
+    }
     assert wrong == {}
     if who == "admin":  # the routes were really reached, not just redirected
         assert answers["/wiki/policy"].status_code == 200
@@ -85,8 +95,14 @@ def test_every_route_answers_with_the_security_headers(app, client, pages, who):
 
 
 def test_every_static_file_answers_with_the_security_headers(client):
-    files = sorted(p.relative_to(ROOT / "static").as_posix() for p in (ROOT / "static").rglob("*") if p.is_file())
-    assert any(name.endswith(".js") for name in files) and any(name.endswith(".css") for name in files)
+    files = sorted(
+        p.relative_to(ROOT / "static").as_posix()
+        for p in (ROOT / "static").rglob("*")
+        if p.is_file()
+    )
+    assert any(name.endswith(".js") for name in files) and any(
+        name.endswith(".css") for name in files
+    )
     for name in files:
         response = client.get(f"/static/{name}")
         assert response.status_code == 200, name
@@ -100,18 +116,24 @@ def test_error_pages_carry_the_security_headers(app, client, auth, pages):
         404: client.get("/-/no-such-thing"),
         403: client.get("/-/admin/users"),
         405: client.get("/-/logout"),
-        413: client.post("/-/new", data={"title": "Big", "body": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}),
+        413: client.post(
+            "/-/new", data={"title": "Big", "body": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
+        ),
     }
     stranger = app.test_client()
     for _ in range(5):
         stranger.post("/-/login", data={"username": "someone", "password": "wrong password"})
-    answers[429] = stranger.post("/-/login", data={"username": "someone", "password": "wrong password"})
+    answers[429] = stranger.post(
+        "/-/login", data={"username": "someone", "password": "wrong password"}
+    )
     for status, response in answers.items():
         assert response.status_code == status
         assert missing_headers(response) == {}, status
 
 
-def test_a_refused_form_and_a_server_error_carry_the_security_headers(database_url, tmp_path, users):
+def test_a_refused_form_and_a_server_error_carry_the_security_headers(
+    database_url, tmp_path, users
+):
     app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True, TESTING=False)
 
     def broken():
@@ -160,9 +182,13 @@ def test_templates_have_no_inline_script_or_style():
     found = []
     for template in sorted((ROOT / "templates").glob("*.html")):
         text = template.read_text()
-        for name, pattern in [("inline script", _INLINE_SCRIPT), ("style attribute", _STYLE_ATTRIBUTE),
-                              ("style element", _STYLE_ELEMENT), ("event handler", _EVENT_HANDLER),
-                              ("javascript: URL", _JAVASCRIPT_URL)]:
+        for name, pattern in [
+            ("inline script", _INLINE_SCRIPT),
+            ("style attribute", _STYLE_ATTRIBUTE),
+            ("style element", _STYLE_ELEMENT),
+            ("event handler", _EVENT_HANDLER),
+            ("javascript: URL", _JAVASCRIPT_URL),
+        ]:
             found += [f"{template.name}: {name}: {m.group()!r}" for m in pattern.finditer(text)]
     assert found == []
 
@@ -171,8 +197,12 @@ def test_the_scripts_need_no_eval_and_set_no_style_attributes():
     found = []
     for script in sorted((ROOT / "static" / "js").glob("*.js")):
         text = script.read_text()
-        for pattern in [r"\beval\(", r"new Function\(", r"set(?:Timeout|Interval)\(\s*['\"]",
-                        r"setAttribute\(\s*['\"](?:style|on[a-z]+)['\"]"]:
+        for pattern in [
+            r"\beval\(",
+            r"new Function\(",
+            r"set(?:Timeout|Interval)\(\s*['\"]",
+            r"setAttribute\(\s*['\"](?:style|on[a-z]+)['\"]",
+        ]:
             found += [f"{script.name}: {m.group()!r}" for m in re.finditer(pattern, text)]
     assert found == []
 
@@ -187,12 +217,16 @@ def test_the_pattern_checks_above_do_find_what_they_look_for():
 
 def test_a_rendered_page_view_has_no_style_attributes(client, auth, pages, db_session, users):
     from tests.helpers import edit
-    from wiki.pages import find_page
+    from wiki.content.pages import find_page
 
     page = find_page(db_session, "policy")[0]
-    edit(db_session, users["editor"], page,
-         "# Title\n\n```python\nprint('hi')\n```\n\n- [ ] task\n\nNote[^1]\n\n[^1]: foot\n\n"
-         "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n[[Other page]] ~~old~~ https://example.org\n")
+    edit(
+        db_session,
+        users["editor"],
+        page,
+        "# Title\n\n```python\nprint('hi')\n```\n\n- [ ] task\n\nNote[^1]\n\n[^1]: foot\n\n"
+        "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n[[Other page]] ~~old~~ https://example.org\n",
+    )
     auth.login("reader")
     html = client.get("/wiki/policy").get_data(as_text=True)
     assert 'class="highlight"' in html and "<table>" in html  # the content is there
@@ -201,7 +235,7 @@ def test_a_rendered_page_view_has_no_style_attributes(client, auth, pages, db_se
 
 
 def test_aligned_table_columns_are_rendered_without_style_attributes():
-    from wiki.render import render_markdown
+    from wiki.content.render import render_markdown
 
     html = render_markdown("| left | right |\n|:-----|------:|\n| a | b |\n").html
     assert not _STYLE_ATTRIBUTE.search(html)

@@ -9,7 +9,9 @@ from wiki.models import Revision, RevisionKind
 from .helpers import edit, make_page
 
 
-def test_history_lists_revisions_newest_first_with_author_and_summary(client, auth, db_session, users):
+def test_history_lists_revisions_newest_first_with_author_and_summary(
+    client, auth, db_session, users
+):
     page = make_page(db_session, users["editor"], "Travel", "v1\n", summary="start")
     edit(db_session, users["admin"], page, "v2\n", summary="second thoughts")
     auth.login("reader")
@@ -50,8 +52,15 @@ def test_any_old_revision_can_be_viewed_rendered_and_as_markdown(client, auth, d
 
 
 def test_a_diff_shows_added_and_removed_lines_with_word_highlights(client, auth, db_session, users):
-    page = make_page(db_session, users["editor"], "Travel", "Trains under four hours.\nKeep receipts.\n")
-    edit(db_session, users["editor"], page, "Trains under five hours.\nKeep receipts.\nNew line <b>.\n")
+    page = make_page(
+        db_session, users["editor"], "Travel", "Trains under four hours.\nKeep receipts.\n"
+    )
+    edit(
+        db_session,
+        users["editor"],
+        page,
+        "Trains under five hours.\nKeep receipts.\nNew line <b>.\n",
+    )
     auth.login("reader")
     html = client.get("/wiki/travel/diff/1/2").get_data(as_text=True)
     assert "<del>four</del>" in html and "<ins>five</ins>" in html
@@ -98,7 +107,11 @@ def test_an_admin_restores_an_old_revision_as_a_new_revision(client, auth, db_se
     response = client.post("/wiki/travel/rev/1/restore")
     assert response.status_code == 302
     db_session.rollback()
-    revisions = list(db_session.scalars(select(Revision).where(Revision.page_id == page.id).order_by(Revision.number)))
+    revisions = list(
+        db_session.scalars(
+            select(Revision).where(Revision.page_id == page.id).order_by(Revision.number)
+        )
+    )
     assert [r.body for r in revisions] == ["good text\n", "vandalised\n", "good text\n"]
     assert revisions[-1].kind is RevisionKind.RESTORE
     assert revisions[-1].summary == "Restored revision 1 by editor"
@@ -119,7 +132,9 @@ def test_an_editor_cannot_restore_a_revision(client, auth, db_session, users):
     auth.login("editor")
     assert client.post("/wiki/travel/rev/1/restore").status_code == 403
     assert "Restore this revision" not in client.get("/wiki/travel/rev/1").get_data(as_text=True)
-    assert "restore" not in client.get("/wiki/travel/history").get_data(as_text=True).lower().replace("restored", "")
+    assert "restore" not in client.get("/wiki/travel/history").get_data(
+        as_text=True
+    ).lower().replace("restored", "")
 
 
 def test_recent_changes_lists_all_pages_newest_first(client, auth, db_session, users):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -94,12 +95,22 @@ def test_a_broken_index_never_stops_saving_or_reading_and_search_recovers_by_its
 
     # Saving and reading never need the index.
     edited = client.post(
-        "/wiki/survivor/edit", data={"base": "1", "body": "Edited during the damage: quokka.\n", "summary": "x"}
+        "/wiki/survivor/edit",
+        data={"base": "1", "body": "Edited during the damage: quokka.\n", "summary": "x"},
     )
-    created = client.post("/-/new", data={"title": "Newcomer", "body": "Created during the damage: kakapo.\n"})
+    created = client.post(
+        "/-/new", data={"title": "Newcomer", "body": "Created during the damage: kakapo.\n"}
+    )
     assert (edited.status_code, created.status_code) == (302, 302)
     db_session.rollback()
-    assert db_session.scalar(select(func.count(Revision.id)).join(Page, Page.id == Revision.page_id).where(Page.slug == "survivor")) == 2
+    assert (
+        db_session.scalar(
+            select(func.count(Revision.id))
+            .join(Page, Page.id == Revision.page_id)
+            .where(Page.slug == "survivor")
+        )
+        == 2
+    )
     assert db_session.scalar(select(Page.latest_number).where(Page.slug == "newcomer")) == 1
     assert "quokka" in client.get("/wiki/survivor").get_data(as_text=True)
     assert "kakapo" in client.get("/wiki/newcomer").get_data(as_text=True)
@@ -149,7 +160,9 @@ def test_a_broken_index_never_stops_saving_or_reading_and_search_recovers_by_its
     assert indexer_round(app) is None  # and stays healthy
 
 
-def test_a_lasting_index_fault_is_retried_less_and_less_often_and_logged_once_in_full(app, monkeypatch, caplog):
+def test_a_lasting_index_fault_is_retried_less_and_less_often_and_logged_once_in_full(
+    app, monkeypatch, caplog
+):
     with app.app_context():
         background = get_search().indexer
     attempts = []
@@ -173,7 +186,7 @@ def test_a_lasting_index_fault_is_retried_less_and_less_often_and_logged_once_in
     background.start()
     try:
         wait_for(lambda: len(attempts) >= 6)
-        pauses = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
+        pauses = [later - earlier for earlier, later in pairwise(attempts)]
         assert pauses[-1] > 4 * pauses[0]  # backing off, not spinning once a round
         tracebacks = [record for record in caplog.records if record.exc_info]
         assert len(tracebacks) == 1  # the cause in full once, then one line per attempt

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, update
 
-from wiki import accounts
+from wiki.access import accounts
 from wiki.db import get_database
 from wiki.models import LoginSession, Role, User, utcnow
 
-from .conftest import PASSWORD, make_app
+from .conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 # Addresses from the documentation ranges (RFC 5737): only ever strings in a WSGI environ.
@@ -27,7 +27,9 @@ def log_in(client, username="editor", password=PASSWORD, address=None, **extra):
     """Log in through the form (from ``address``: later requests come from the test
     client's own address, and flask-login's strong protection ends a login that moves)."""
     where = {"environ_base": {"REMOTE_ADDR": address}} if address else {}
-    return client.post("/-/login", data={"username": username, "password": password, **extra}, **where)
+    return client.post(
+        "/-/login", data={"username": username, "password": password, **extra}, **where
+    )
 
 
 def browser(app, user_agent: str):
@@ -45,9 +47,7 @@ def logged_in(client) -> bool:
 def login_sessions(app, username="editor") -> list[LoginSession]:
     with get_database(app).session() as session:
         return list(
-            session.scalars(
-                select(LoginSession).join(User).where(User.username_key == username)
-            )
+            session.scalars(select(LoginSession).join(User).where(User.username_key == username))
         )
 
 
@@ -194,7 +194,9 @@ def test_with_redis_every_worker_shares_the_counters(more_apps, users):
     url = "redis://127.0.0.1:6379/0"
     _redis_or_skip(url)
     prefix = f"wiki-test-{uuid.uuid4().hex}"  # this test's own keys
-    first, second = (more_apps(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix) for _ in range(2))
+    first, second = (
+        more_apps(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix) for _ in range(2)
+    )
     try:
         for worker in [first, second, first, second, first]:
             assert log_in(worker.test_client(), "editor", "wrong password!").status_code == 401
@@ -255,8 +257,11 @@ def test_failed_logins_take_about_as_long_whatever_the_reason(sqlite_app, monkey
         session.flush()
         accounts.get_user(session, "dora").disabled = True
         session.commit()
-        cases = {"unknown": ("nobody", PASSWORD), "wrong": ("alice", "not the password"),
-                 "disabled": ("dora", PASSWORD)}
+        cases = {
+            "unknown": ("nobody", PASSWORD),
+            "wrong": ("alice", "not the password"),
+            "disabled": ("dora", PASSWORD),
+        }
         accounts.authenticate(session, "nobody", PASSWORD)  # warm up (the dummy hash is made)
         times: dict[str, list[float]] = {case: [] for case in cases}
         for _ in range(5):
@@ -266,7 +271,7 @@ def test_failed_logins_take_about_as_long_whatever_the_reason(sqlite_app, monkey
                 times[case].append(time.perf_counter() - start)
     medians = {case: statistics.median(runs) for case, runs in times.items()}
     reference = medians["wrong"]
-    for case, median in medians.items():
+    for median in medians.values():
         assert 0.5 <= median / reference <= 2.0, medians
 
 
@@ -324,7 +329,9 @@ def test_every_login_gets_its_own_id(app, users):
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
-def test_login_cookies_are_http_only_same_site_lax_and_secure_on_https(more_apps, users, monkeypatch, secure):
+def test_login_cookies_are_http_only_same_site_lax_and_secure_on_https(
+    more_apps, users, monkeypatch, secure
+):
     if secure:
         monkeypatch.setenv("WIKI_SECURE_COOKIES", "1")
     else:
@@ -333,7 +340,7 @@ def test_login_cookies_are_http_only_same_site_lax_and_secure_on_https(more_apps
     response = log_in(app.test_client(), "editor", remember="on")
     cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
     assert set(cookies) == {"session", "remember_token"}
-    for name, header in cookies.items():
+    for header in cookies.values():
         flags = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
         assert {"httponly", "samesite"} <= flags, header
         assert "SameSite=Lax" in header, header
@@ -424,7 +431,7 @@ def test_a_page_view_resolves_the_login_in_one_query(app, users):
     log_in(client, "reader")
     engine = get_database(app).engine
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (a one-line event listener)
     event.listen(engine, "before_cursor_execute", listener)
     try:
         assert client.get("/-/recent").status_code == 200

@@ -1,10 +1,10 @@
-"""Behaviour of the three-way merge of concurrent edits (wiki.merge)."""
+"""Behaviour of the three-way merge of concurrent edits (wiki.content.merge)."""
 
 from __future__ import annotations
 
 import time
 
-from wiki.merge import (
+from wiki.content.merge import (
     END_MARKER,
     MID_MARKER,
     START_MARKER,
@@ -136,7 +136,11 @@ def test_markers_stay_on_their_own_lines_when_the_last_line_clashes():
     result = merge_texts("last", "mine last", "their last")
     assert result.conflicted
     assert result.text.split("\n") == [
-        START_MARKER, "mine last", MID_MARKER, "their last", END_MARKER
+        START_MARKER,
+        "mine last",
+        MID_MARKER,
+        "their last",
+        END_MARKER,
     ]
 
 

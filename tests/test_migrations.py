@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import column, create_engine, inspect, table, text
 
 from wiki.db import get_database
-from wiki.migrate import current_revision, upgrade
 from wiki.models import Base
+from wiki.ops.migrate import current_revision, upgrade
 
 from .conftest import open_engine
 
@@ -76,22 +76,48 @@ def test_upgrading_a_database_with_pages_keeps_them_and_adds_empty_tags(tmp_path
     assert tuple(row) == ("old text", "")
 
 
-@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+@pytest.mark.parametrize(
+    "kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
 def test_upgrading_files_existing_pages_under_their_letter_without_accents(empty_database, kind):
     engine = open_engine(empty_database(kind))
     upgrade(engine, "0004")
     pages = table(
-        "pages", column("id"), column("slug"), column("title"), column("latest_number"), column("deleted"),
-        column("created_at"), column("updated_at"),
+        "pages",
+        column("id"),
+        column("slug"),
+        column("title"),
+        column("latest_number"),
+        column("deleted"),
+        column("created_at"),
+        column("updated_at"),
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as connection:
-        connection.execute(pages.insert(), [
-            {"id": n, "slug": slug, "title": slug, "latest_number": 0, "deleted": False, "created_at": now, "updated_at": now}
-            for n, slug in enumerate(["zebra", "éclair", "øresund", "eclipse"], start=1)
-        ])
+        connection.execute(
+            pages.insert(),
+            [
+                {
+                    "id": n,
+                    "slug": slug,
+                    "title": slug,
+                    "latest_number": 0,
+                    "deleted": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n, slug in enumerate(["zebra", "éclair", "øresund", "eclipse"], start=1)
+            ],
+        )
     upgrade(engine)
     with engine.connect() as connection:
-        keys = {slug: key for slug, key in connection.execute(text("SELECT slug, sort_key FROM pages"))}
+        keys = {
+            slug: key for slug, key in connection.execute(text("SELECT slug, sort_key FROM pages"))
+        }
     engine.dispose()
-    assert keys == {"zebra": "zebra", "éclair": "eclair", "øresund": "oresund", "eclipse": "eclipse"}
+    assert keys == {
+        "zebra": "zebra",
+        "éclair": "eclair",
+        "øresund": "oresund",
+        "eclipse": "eclipse",
+    }

@@ -13,7 +13,9 @@ from .helpers import make_page
 def revisions_of(db_session, page_id):
     db_session.rollback()
     return list(
-        db_session.scalars(select(Revision).where(Revision.page_id == page_id).order_by(Revision.number))
+        db_session.scalars(
+            select(Revision).where(Revision.page_id == page_id).order_by(Revision.number)
+        )
     )
 
 
@@ -21,7 +23,11 @@ def test_an_editor_creates_a_page_with_a_free_text_title(client, auth, db_sessio
     auth.login("editor")
     response = client.post(
         "/-/new",
-        data={"title": "Lessons learned: 2024 office move", "body": "# Move\n\nLabel **every** box.", "summary": "notes"},
+        data={
+            "title": "Lessons learned: 2024 office move",
+            "body": "# Move\n\nLabel **every** box.",
+            "summary": "notes",
+        },
     )
     assert response.status_code == 302
     assert response.location == "/wiki/lessons-learned-2024-office-move"
@@ -33,7 +39,7 @@ def test_an_editor_creates_a_page_with_a_free_text_title(client, auth, db_sessio
     assert "Last edited by" in html and "editor" in html
     [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))
     assert (revision.number, revision.kind, revision.summary) == (1, RevisionKind.CREATE, "notes")
-    assert revision.size == len("# Move\n\nLabel **every** box.".encode())
+    assert revision.size == len(b"# Move\n\nLabel **every** box.")
 
 
 def test_a_missing_page_offers_editors_to_create_it(client, auth):
@@ -54,7 +60,9 @@ def test_a_missing_page_offers_readers_nothing_to_create(client, auth):
 def test_a_duplicate_title_is_refused_and_the_text_comes_back(client, auth, db_session, users):
     make_page(db_session, users["editor"], "Office move")
     auth.login("editor")
-    response = client.post("/-/new", data={"title": "office   MOVE", "body": "my long text", "summary": ""})
+    response = client.post(
+        "/-/new", data={"title": "office   MOVE", "body": "my long text", "summary": ""}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "already exists" in html
@@ -93,7 +101,9 @@ def test_a_body_over_the_size_limit_is_refused_with_the_text_kept(app, client, a
 
 def test_a_body_with_a_nul_byte_is_refused_with_the_text_kept(client, auth):
     auth.login("editor")
-    response = client.post("/-/new", data={"title": "Nul", "body": "before\x00after", "summary": ""})
+    response = client.post(
+        "/-/new", data={"title": "Nul", "body": "before\x00after", "summary": ""}
+    )
     assert response.status_code == 400
     assert "U+0000" in response.get_data(as_text=True)
     assert "before" in response.get_data(as_text=True)
@@ -120,7 +130,9 @@ def test_invalid_utf8_in_a_form_is_refused_with_a_message(client, auth):
     assert response.status_code == 400
     assert "not valid UTF-8" in response.get_data(as_text=True)
     raw = client.post(
-        "/-/new", data=b"title=Broken&body=caf\xe9&summary=", content_type="application/x-www-form-urlencoded"
+        "/-/new",
+        data=b"title=Broken&body=caf\xe9&summary=",
+        content_type="application/x-www-form-urlencoded",
     )
     assert raw.status_code == 400
     assert "not valid UTF-8" in raw.get_data(as_text=True)
@@ -129,7 +141,8 @@ def test_invalid_utf8_in_a_form_is_refused_with_a_message(client, auth):
 def test_preview_renders_without_saving(client, auth, db_session):
     auth.login("editor")
     response = client.post(
-        "/-/new", data={"title": "Draft", "body": "*draft* text", "summary": "", "action": "preview"}
+        "/-/new",
+        data={"title": "Draft", "body": "*draft* text", "summary": "", "action": "preview"},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -151,7 +164,8 @@ def test_editing_appends_a_revision_with_summary_and_size_change(client, auth, d
     page = make_page(db_session, users["editor"], "Travel", "Short.\n")
     auth.login("editor")
     response = client.post(
-        "/wiki/travel/edit", data={"body": "Short, but longer now.\n", "summary": "expand", "base": "1"}
+        "/wiki/travel/edit",
+        data={"body": "Short, but longer now.\n", "summary": "expand", "base": "1"},
     )
     assert response.status_code == 302
     first, second = revisions_of(db_session, page.id)
@@ -164,7 +178,9 @@ def test_editing_appends_a_revision_with_summary_and_size_change(client, auth, d
 def test_saving_an_unchanged_text_creates_no_revision(client, auth, db_session, users):
     page = make_page(db_session, users["editor"], "Travel", "Same.\n")
     auth.login("editor")
-    response = client.post("/wiki/travel/edit", data={"body": "Same.\n", "summary": "", "base": "1"})
+    response = client.post(
+        "/wiki/travel/edit", data={"body": "Same.\n", "summary": "", "base": "1"}
+    )
     assert response.status_code == 302
     assert len(revisions_of(db_session, page.id)) == 1
     assert "No changes to save" in client.get("/wiki/travel").get_data(as_text=True)
@@ -177,10 +193,14 @@ def test_windows_line_endings_are_normalised(client, auth, db_session, users):
     assert len(revisions_of(db_session, page.id)) == 1
 
 
-def test_an_edit_with_a_bad_body_shows_the_form_again_with_the_text(client, auth, db_session, users):
+def test_an_edit_with_a_bad_body_shows_the_form_again_with_the_text(
+    client, auth, db_session, users
+):
     make_page(db_session, users["editor"], "Travel", "ok\n")
     auth.login("editor")
-    response = client.post("/wiki/travel/edit", data={"body": "keep me\x01", "summary": "s", "base": "1"})
+    response = client.post(
+        "/wiki/travel/edit", data={"body": "keep me\x01", "summary": "s", "base": "1"}
+    )
     assert response.status_code == 400
     assert "keep me" in response.get_data(as_text=True)
 
@@ -195,7 +215,10 @@ def test_a_renamed_page_keeps_its_old_title_as_a_redirect(client, auth, db_sessi
     assert response.location == "/wiki/office-move-2024-berlin"
     old = client.get("/wiki/office-move-2024")
     assert old.status_code == 302 and old.location == "/wiki/office-move-2024-berlin"
-    assert client.get("/wiki/office-move-2024/history").location == "/wiki/office-move-2024-berlin/history"
+    assert (
+        client.get("/wiki/office-move-2024/history").location
+        == "/wiki/office-move-2024-berlin/history"
+    )
     revisions = revisions_of(db_session, page.id)
     assert [r.kind for r in revisions] == [RevisionKind.CREATE, RevisionKind.RENAME]
     assert revisions[-1].title == "Office move 2024 (Berlin)" and revisions[-1].body == "text\n"
@@ -260,7 +283,9 @@ def test_a_deleted_page_cannot_be_recreated_over_its_history(client, auth, db_se
     assert "an admin can undelete it" in response.get_data(as_text=True)
 
 
-def test_wiki_links_to_missing_pages_are_styled_until_the_page_exists(client, auth, db_session, users):
+def test_wiki_links_to_missing_pages_are_styled_until_the_page_exists(
+    client, auth, db_session, users
+):
     make_page(db_session, users["editor"], "Home", "See [[Expense policy]] and [[Home|here]].\n")
     auth.login("editor")
     html = client.get("/wiki/home").get_data(as_text=True)
@@ -273,27 +298,32 @@ def test_wiki_links_to_missing_pages_are_styled_until_the_page_exists(client, au
 
 def test_a_page_view_uses_the_cached_rendering(client, auth, db_session, users, monkeypatch):
     make_page(db_session, users["editor"], "Cached", "**bold**\n")
-    import wiki.reading
+    import wiki.content.reading
 
     def no_render(_text):
         raise AssertionError("page views must not re-render")
 
-    monkeypatch.setattr(wiki.reading, "render_markdown", no_render)
+    monkeypatch.setattr(wiki.content.reading, "render_markdown", no_render)
     auth.login("reader")
     assert "<strong>bold</strong>" in client.get("/wiki/cached").get_data(as_text=True)
 
 
 def test_a_stale_cached_rendering_is_rendered_again(client, auth, db_session, users, monkeypatch):
     make_page(db_session, users["editor"], "Cached", "**bold**\n")
-    import wiki.reading
+    import wiki.content.reading
 
-    monkeypatch.setattr(wiki.reading, "RENDERER_VERSION", wiki.reading.RENDERER_VERSION + 1)
+    monkeypatch.setattr(
+        wiki.content.reading, "RENDERER_VERSION", wiki.content.reading.RENDERER_VERSION + 1
+    )
     auth.login("reader")
     assert "<strong>bold</strong>" in client.get("/wiki/cached").get_data(as_text=True)
     from wiki.models import RenderedRevision
 
     db_session.rollback()
-    assert db_session.scalar(select(RenderedRevision.renderer_version)) == wiki.reading.RENDERER_VERSION
+    assert (
+        db_session.scalar(select(RenderedRevision.renderer_version))
+        == wiki.content.reading.RENDERER_VERSION
+    )
 
 
 def test_hostile_markdown_is_refused_with_a_clear_message_and_the_text_kept(client, auth):
@@ -316,13 +346,24 @@ def test_tags_are_saved_normalised_shown_and_kept_in_history(client, auth, db_se
     auth.login("editor")
     client.post(
         "/-/new",
-        data={"title": "Move", "body": "Boxes.\n", "summary": "", "tags": "Office,  lessons   learned, office"},
+        data={
+            "title": "Move",
+            "body": "Boxes.\n",
+            "summary": "",
+            "tags": "Office,  lessons   learned, office",
+        },
     )
     html = client.get("/wiki/move").get_data(as_text=True)
     assert ">lessons learned</a>" in html and ">office</a>" in html
-    client.post("/wiki/move/edit", data={"body": "Boxes.\n", "summary": "retag", "base": "1", "tags": "office"})
+    client.post(
+        "/wiki/move/edit",
+        data={"body": "Boxes.\n", "summary": "retag", "base": "1", "tags": "office"},
+    )
     page_id = db_session.scalar(select(Page.id))
-    assert [r.tags for r in revisions_of(db_session, page_id)] == ["lessons learned, office", "office"]
+    assert [r.tags for r in revisions_of(db_session, page_id)] == [
+        "lessons learned, office",
+        "office",
+    ]
     client.post("/wiki/move/rename", data={"title": "Big move", "summary": ""})
     assert revisions_of(db_session, page_id)[-1].tags == "office"
 
@@ -330,23 +371,29 @@ def test_tags_are_saved_normalised_shown_and_kept_in_history(client, auth, db_se
 def test_too_many_tags_are_refused_with_the_text_kept(client, auth):
     auth.login("editor")
     tags = ", ".join(f"tag{n}" for n in range(21))
-    response = client.post("/-/new", data={"title": "Tagged", "body": "my words", "summary": "", "tags": tags})
+    response = client.post(
+        "/-/new", data={"title": "Tagged", "body": "my words", "summary": "", "tags": tags}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "at most 20 tags" in html and "my words" in html
 
 
-def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(client, auth, db_session, users, monkeypatch):
+def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(
+    client, auth, db_session, users, monkeypatch
+):
     """A page saved before a renderer change made it unrenderable never disappears."""
     make_page(db_session, users["editor"], "Legacy", "old <b>text</b> kept\n")
-    import wiki.reading
-    from wiki.render import RenderError
+    import wiki.content.reading
+    from wiki.content.render import RenderError
 
     def refuse(_text):
         raise RenderError("This page nests too deeply.")
 
-    monkeypatch.setattr(wiki.reading, "RENDERER_VERSION", wiki.reading.RENDERER_VERSION + 1)
-    monkeypatch.setattr(wiki.reading, "render_markdown", refuse)
+    monkeypatch.setattr(
+        wiki.content.reading, "RENDERER_VERSION", wiki.content.reading.RENDERER_VERSION + 1
+    )
+    monkeypatch.setattr(wiki.content.reading, "render_markdown", refuse)
     auth.login("reader")
     html = client.get("/wiki/legacy").get_data(as_text=True)
     assert "This page nests too deeply." in html

@@ -1,4 +1,4 @@
-"""Tests for wiki.render: Markdown features, sanitising, DOM-clobbering ids, hostile input.
+"""Tests for wiki.content.render: Markdown features, sanitising, DOM-clobbering ids, hostile input.
 
 Assertions on markup walk the output with the standard library's HTML parser instead of
 matching strings, so they hold whatever attribute order or quoting the sanitiser picks.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from wiki.render import (
+from wiki.content.render import (
     MAX_SOURCE_CHARS,
     RENDERER_VERSION,
     Rendered,
@@ -126,7 +126,7 @@ def test_public_constants_and_types() -> None:
     result = render_markdown("hello")
     assert isinstance(result, Rendered)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.html = "x"  # type: ignore[misc]
+        result.html = "x"  # type: ignore[misc]  # the point: it is frozen
     assert isinstance(result.wikilinks, frozenset)
 
 
@@ -145,7 +145,7 @@ def test_empty_text() -> None:
 
 def test_rejects_non_string() -> None:
     with pytest.raises(TypeError):
-        render_markdown(b"bytes")  # type: ignore[arg-type]
+        render_markdown(b"bytes")  # type: ignore[arg-type]  # the point: it is refused
 
 
 # --------------------------------------------------------------------------- features
@@ -230,9 +230,7 @@ def test_heading_without_letters_still_gets_an_anchor() -> None:
 def test_toc_links_match_heading_ids_and_nest() -> None:
     result = render("# One\n## Two\n### Three\n##### Five\n# Four\ntext\n")
     toc_hrefs = [a["href"] for a in find(result.toc_html, "a")]
-    heading_ids = [
-        a["id"] for t, a in elements(result.html) if t in {"h1", "h2", "h3", "h4"}
-    ]
+    heading_ids = [a["id"] for t, a in elements(result.html) if t in {"h1", "h2", "h3", "h4"}]
     assert toc_hrefs == ["#" + i for i in heading_ids]  # h5 is left out
     assert text_of(result.toc_html).split() == ["One", "Two", "Three", "Four"]
     # One > Two > Three nest; Four is back at the top level
@@ -435,7 +433,7 @@ HOSTILE = [
     "| <script>alert(1)</script> |\n|---|\n| <img src=x onerror=alert(1)> |",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<a href='x' onclick=alert(1)>x</a>",
-    "[x](https://e.com/\"onmouseover=\"alert(1))",
+    '[x](https://e.com/"onmouseover="alert(1))',
     "<form action=javascript:alert(1)><button>go</button></form>",
     "<input name=csrf_token value=x>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",

@@ -15,16 +15,38 @@ from .helpers import snapshot
 # name: (method, url, form data, changes something when allowed, status when allowed)
 ACTIONS = {
     "read a page": ("GET", "/wiki/policy", None, False, 200),
-    "create a page": ("POST", "/-/new", {"title": "Fresh page", "body": "New.", "summary": ""}, True, 302),
-    "edit a page": ("POST", "/wiki/policy/edit", {"body": "Walk.\n", "base": "2", "summary": ""}, True, 302),
+    "create a page": (
+        "POST",
+        "/-/new",
+        {"title": "Fresh page", "body": "New.", "summary": ""},
+        True,
+        302,
+    ),
+    "edit a page": (
+        "POST",
+        "/wiki/policy/edit",
+        {"body": "Walk.\n", "base": "2", "summary": ""},
+        True,
+        302,
+    ),
     "preview an edit": ("POST", "/-/preview", {"body": "*hi*"}, False, 200),
-    "rename a page": ("POST", "/wiki/policy/rename", {"title": "Travel policy", "summary": ""}, True, 302),
+    "rename a page": (
+        "POST",
+        "/wiki/policy/rename",
+        {"title": "Travel policy", "summary": ""},
+        True,
+        302,
+    ),
     "restore a revision": ("POST", "/wiki/policy/rev/1/restore", {}, True, 302),
     "delete a page": ("POST", "/wiki/policy/delete", {"summary": "gone"}, True, 302),
     "undelete a page": ("POST", "/wiki/old-plan/undelete", {"summary": "back"}, True, 302),
     "open user management": ("GET", "/-/admin/users", None, False, 200),
     "create an account": (
-        "POST", "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}, True, 302
+        "POST",
+        "/-/admin/users",
+        {"username": "newbie", "password": PASSWORD, "role": "editor"},
+        True,
+        302,
     ),
     "change a role": ("POST", "/-/admin/users/reader/role", {"role": "editor"}, True, 302),
 }

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from wiki.content.pages import Limits, delete_page, rename_page, restore_revision, undelete_page
 from wiki.db import get_database
 from wiki.models import Page, User
-from wiki.pages import Limits, delete_page, rename_page, restore_revision, undelete_page
 from wiki.search.runtime import get_search
 
 from .conftest import make_app
@@ -31,7 +31,12 @@ def titles_found(client, query: str) -> list[str]:
 
 
 def test_a_saved_page_is_found_by_its_words(app, client, auth, db_session, users):
-    make_page(db_session, users["editor"], "Office move 2019", "We forgot to label the **server racks**.\n")
+    make_page(
+        db_session,
+        users["editor"],
+        "Office move 2019",
+        "We forgot to label the **server racks**.\n",
+    )
     search_now(app)
     auth.login("reader")
     assert titles_found(client, "racks") == ["Office move 2019"]
@@ -64,7 +69,9 @@ def test_every_kind_of_change_reaches_the_index(app, client, auth, db_session, u
     assert titles_found(client, "trains") == ["Business travel"]
 
 
-def test_a_deleted_page_is_hidden_even_before_the_index_hears_of_it(app, client, auth, db_session, users):
+def test_a_deleted_page_is_hidden_even_before_the_index_hears_of_it(
+    app, client, auth, db_session, users
+):
     page = make_page(db_session, users["editor"], "Secret plan", "Quarterly reorganisation.\n")
     search_now(app)
     delete_page(db_session, users["admin"], page, "")
@@ -74,7 +81,12 @@ def test_a_deleted_page_is_hidden_even_before_the_index_hears_of_it(app, client,
 
 
 def test_snippets_are_escaped_and_highlight_the_words(app, client, auth, db_session, users):
-    make_page(db_session, users["editor"], "Escaping", "Type `<script>alert(1)</script>` to test the **firewall**.\n")
+    make_page(
+        db_session,
+        users["editor"],
+        "Escaping",
+        "Type `<script>alert(1)</script>` to test the **firewall**.\n",
+    )
     search_now(app)
     auth.login("reader")
     html = client.get("/-/search?q=firewall").get_data(as_text=True)
@@ -85,7 +97,20 @@ def test_snippets_are_escaped_and_highlight_the_words(app, client, auth, db_sess
 
 
 @pytest.mark.parametrize(
-    "query", ["((", "title:", "*", '"', "-", "x" * 10_000, "a\x00b", "updated:garbage", "OR AND NOT", "tag:", "author:"]
+    "query",
+    [
+        "((",
+        "title:",
+        "*",
+        '"',
+        "-",
+        "x" * 10_000,
+        "a\x00b",
+        "updated:garbage",
+        "OR AND NOT",
+        "tag:",
+        "author:",
+    ],
 )
 def test_any_query_returns_a_page(app, client, auth, db_session, users, query):
     make_page(db_session, users["editor"], "Anything", "Some text.\n")
@@ -113,10 +138,14 @@ def test_title_autocomplete_answers_json(app, client, auth, db_session, users):
     search_now(app)
     auth.login("reader")
     reply = client.get("/-/search/titles?q=onb")
-    assert reply.get_json() == [{"title": "Onboarding checklist", "url": "/wiki/onboarding-checklist"}]
+    assert reply.get_json() == [
+        {"title": "Onboarding checklist", "url": "/wiki/onboarding-checklist"}
+    ]
 
 
-def test_the_index_catches_up_after_a_crash_between_commit_and_indexing(app, client, auth, db_session, users):
+def test_the_index_catches_up_after_a_crash_between_commit_and_indexing(
+    app, client, auth, db_session, users
+):
     make_page(db_session, users["editor"], "Before", "Indexed before the crash.\n")
     search_now(app)
     # Saved, but the process "died" before indexing them:
@@ -134,7 +163,9 @@ def test_the_index_catches_up_after_a_crash_between_commit_and_indexing(app, cli
 
 
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
-def test_a_lost_index_says_it_is_rebuilding_and_is_rebuilt(app, client, auth, db_session, users, damage):
+def test_a_lost_index_says_it_is_rebuilding_and_is_rebuilt(
+    app, client, auth, db_session, users, damage
+):
     make_page(db_session, users["editor"], "Survivor", "Still findable afterwards.\n")
     search_now(app)
     directory = Path(app.config["SEARCH_INDEX_PATH"])
@@ -188,11 +219,17 @@ def test_incremental_indexing_ends_where_a_full_rebuild_does(app, db_session, us
         engine.refresh()
         assert engine.indexed_revisions() == incremental
     db_session.rollback()
-    current = dict(db_session.execute(select(Page.id, Page.current_revision_id).where(Page.deleted.is_(False))).all())
+    current = dict(
+        db_session.execute(
+            select(Page.id, Page.current_revision_id).where(Page.deleted.is_(False))
+        ).all()
+    )
     assert incremental == current
 
 
-def test_the_background_indexer_finds_a_save_within_a_second(database_url, tmp_path, db_session, users):
+def test_the_background_indexer_finds_a_save_within_a_second(
+    database_url, tmp_path, db_session, users
+):
     app = make_app(database_url, tmp_path, SEARCH_BACKGROUND=True)
     try:
         with app.app_context():
@@ -202,7 +239,10 @@ def test_the_background_indexer_finds_a_save_within_a_second(database_url, tmp_p
         client.get("/-/search?q=warmup")
         time.sleep(1.5)  # first round: builds the empty index
         saved = time.monotonic()
-        assert client.post("/-/new", data={"title": "Fresh", "body": "kumquat harvest\n"}).status_code == 302
+        assert (
+            client.post("/-/new", data={"title": "Fresh", "body": "kumquat harvest\n"}).status_code
+            == 302
+        )
         found_after = None
         while time.monotonic() - saved < 10:
             if titles_found(client, "kumquat") == ["Fresh"]:
@@ -219,7 +259,7 @@ def test_the_background_indexer_finds_a_save_within_a_second(database_url, tmp_p
 
 def _save_pages(database_url: str, instance: str, worker: int, count: int, outcomes) -> None:
     """One worker process: saves pages and indexes as a gunicorn worker would."""
-    from wiki.pages import Limits, create_page
+    from wiki.content.pages import Limits, create_page
 
     app = make_app(database_url, Path(instance), SEARCH_BACKGROUND=True)
     errors = []
@@ -229,7 +269,14 @@ def _save_pages(database_url: str, instance: str, worker: int, count: int, outco
         for n in range(count):
             with database.session(write=True) as session:
                 author = session.scalar(select(User).where(User.username == "editor"))
-                create_page(session, author, f"Worker {worker} page {n}", f"wombat{worker}x{n}\n", "", Limits())
+                create_page(
+                    session,
+                    author,
+                    f"Worker {worker} page {n}",
+                    f"wombat{worker}x{n}\n",
+                    "",
+                    Limits(),
+                )
                 session.commit()
         try:
             search.indexer.run_once()
@@ -245,7 +292,9 @@ def test_concurrent_saves_from_several_processes_are_all_searchable(app, db_sess
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     workers = [
-        context.Process(target=_save_pages, args=(app.config["DATABASE_URL"], instance, n, 8, queue))
+        context.Process(
+            target=_save_pages, args=(app.config["DATABASE_URL"], instance, n, 8, queue)
+        )
         for n in range(3)
     ]
     for process in workers:
@@ -266,9 +315,17 @@ def test_concurrent_saves_from_several_processes_are_all_searchable(app, db_sess
 
 
 def test_tags_author_and_date_are_searchable_and_shown(app, client, auth, db_session, users):
-    from wiki.pages import create_page
+    from wiki.content.pages import create_page
 
-    create_page(db_session, users["editor"], "Move notes", "Boxes and labels.\n", "", Limits(), tags="Lessons learned, office")
+    create_page(
+        db_session,
+        users["editor"],
+        "Move notes",
+        "Boxes and labels.\n",
+        "",
+        Limits(),
+        tags="Lessons learned, office",
+    )
     create_page(db_session, users["admin"], "Budget", "Numbers.\n", "", Limits(), tags="finance")
     db_session.commit()
     search_now(app)
@@ -291,7 +348,9 @@ def test_a_typo_gets_a_did_you_mean_suggestion(app, client, auth, db_session, us
     assert 'Did you mean <a href="/-/search?q=printer">printer</a>' in html
 
 
-def test_a_revision_committed_after_a_newer_one_was_indexed_is_still_indexed(app, db_session, users):
+def test_a_revision_committed_after_a_newer_one_was_indexed_is_still_indexed(
+    app, db_session, users
+):
     """On PostgreSQL a save can commit after a save with a larger revision id was indexed;
     the high-water mark has then passed it. The indexer looks at recent revisions again."""
     page = make_page(db_session, users["editor"], "Late", "first words\n")

@@ -31,7 +31,18 @@ from wiki.search.engine import (
 from wiki.search.query import PREFIX_MAX_TERMS, BoundedPrefix, index_term
 
 
-def page(page_id, title, body, *, headings="", tags=(), author="Alice Smith", updated=None, revision=None, slug=None):
+def page(
+    page_id,
+    title,
+    body,
+    *,
+    headings="",
+    tags=(),
+    author="Alice Smith",
+    updated=None,
+    revision=None,
+    slug=None,
+):
     """A PageDocument with defaults for what a test does not care about."""
     return PageDocument(
         page_id=page_id,
@@ -296,7 +307,9 @@ def test_paging(corpus_engine):
 def test_allowed_filters_hits_and_total(corpus_engine):
     everyone = corpus_engine.search("office OR week OR floor")
     hidden = {2, 5}
-    filtered = corpus_engine.search("office OR week OR floor", allowed=lambda page_id: page_id not in hidden)
+    filtered = corpus_engine.search(
+        "office OR week OR floor", allowed=lambda page_id: page_id not in hidden
+    )
     assert set(ids(everyone)) & hidden
     assert not set(ids(filtered)) & hidden
     assert filtered.total == everyone.total - len(hidden & set(ids(everyone)))
@@ -363,7 +376,9 @@ def test_exact_title_is_case_and_accent_insensitive(corpus_engine):
     assert corpus_engine.search("  office move  lessons learned ").exact_title.page_id == 1
     assert corpus_engine.search('"Café menu"').exact_title.page_id == 5
     assert corpus_engine.search("cafe").exact_title is None
-    assert corpus_engine.search("cafe menu", allowed=lambda page_id: page_id != 5).exact_title is None
+    assert (
+        corpus_engine.search("cafe menu", allowed=lambda page_id: page_id != 5).exact_title is None
+    )
 
 
 def test_suggestion_for_a_typo(corpus_engine):
@@ -398,7 +413,9 @@ def test_autocomplete_prefers_titles_starting_with_the_prefix(corpus_engine):
 def test_autocomplete_is_case_and_accent_insensitive(corpus_engine):
     assert corpus_engine.autocomplete("CAFE") == [("Café menu", "cafe-menu")]
     assert corpus_engine.autocomplete("café m") == [("Café menu", "cafe-menu")]
-    assert corpus_engine.autocomplete("office mo") == [("Office move lessons learned", "office-move-lessons-learned")]
+    assert corpus_engine.autocomplete("office mo") == [
+        ("Office move lessons learned", "office-move-lessons-learned")
+    ]
 
 
 def test_autocomplete_limit_empty_and_allowed(corpus_engine):
@@ -425,7 +442,11 @@ def test_a_new_index_is_empty_with_mark_zero(tmp_path):
 
 
 def test_apply_updates_pages_and_the_mark(engine):
-    engine.apply([page(1, "Office move lessons learned", "We now use a removal company.", revision=500)], [], high_water_mark=500)
+    engine.apply(
+        [page(1, "Office move lessons learned", "We now use a removal company.", revision=500)],
+        [],
+        high_water_mark=500,
+    )
     assert engine.high_water_mark() == 500
     assert engine.indexed_revisions()[1] == 500
     assert ids(engine.search("removal company")) == [1]
@@ -434,8 +455,14 @@ def test_apply_updates_pages_and_the_mark(engine):
 
 
 def test_an_older_revision_never_replaces_a_newer_one(engine):
-    engine.apply([page(3, "VPN setup guide", "New client: WireGuard.", revision=300)], [], high_water_mark=300)
-    engine.apply([page(3, "VPN setup guide", "Old client: OpenVPN.", revision=299)], [], high_water_mark=300)
+    engine.apply(
+        [page(3, "VPN setup guide", "New client: WireGuard.", revision=300)],
+        [],
+        high_water_mark=300,
+    )
+    engine.apply(
+        [page(3, "VPN setup guide", "Old client: OpenVPN.", revision=299)], [], high_water_mark=300
+    )
     assert engine.indexed_revisions()[3] == 300
     assert ids(engine.search("wireguard")) == [3]
     assert engine.search("openvpn").total == 0
@@ -480,7 +507,9 @@ def test_the_mark_survives_reopening_and_is_committed_with_the_documents(tmp_pat
     engine = make_engine(directory)
     generation = directory / current_generation(directory)
     tocs_before = sorted(generation.glob("_MAIN_*.toc"))
-    engine.apply([page(20, "Fire drill", "Meet at the car park.", revision=777)], [], high_water_mark=777)
+    engine.apply(
+        [page(20, "Fire drill", "Meet at the car park.", revision=777)], [], high_water_mark=777
+    )
     # One apply is one Whoosh commit (one new table of contents): pages and mark together.
     (toc_after,) = sorted(generation.glob("_MAIN_*.toc"))
     assert int(toc_after.stem.split("_")[-1]) == int(tocs_before[-1].stem.split("_")[-1]) + 1
@@ -506,7 +535,10 @@ def test_a_failed_apply_changes_neither_pages_nor_mark(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_module, "_fields", failing_fields)
     with pytest.raises(RuntimeError):
         engine.apply(
-            [page(21, "First", "alpha bravo", revision=901), page(22, "Second", "charlie", revision=902)],
+            [
+                page(21, "First", "alpha bravo", revision=901),
+                page(22, "Second", "charlie", revision=902),
+            ],
             [],
             high_water_mark=902,
         )
@@ -523,19 +555,29 @@ def test_a_second_engine_sees_commits_after_refresh(tmp_path):
     first = make_engine(directory)
     second = WhooshEngine(directory)
     assert second.search("sandwich").total == 0  # opens its searcher now
-    first.apply([page(30, "Lunch order", "Order a sandwich by ten.", revision=3000)], [], high_water_mark=3000)
+    first.apply(
+        [page(30, "Lunch order", "Order a sandwich by ten.", revision=3000)],
+        [],
+        high_water_mark=3000,
+    )
     assert second.search("sandwich").total == 0  # still the old searcher
     second.refresh()
     assert ids(second.search("sandwich")) == [30]
     assert second.high_water_mark() == 3000
     # Updates and removals are seen too (deletions in segments the searcher already had).
-    first.apply([page(30, "Lunch order", "Order soup instead.", revision=3001)], [1], high_water_mark=3001)
+    first.apply(
+        [page(30, "Lunch order", "Order soup instead.", revision=3001)], [1], high_water_mark=3001
+    )
     second.refresh()
     assert second.search("sandwich").total == 0
     assert ids(second.search("soup")) == [30]
     assert second.search("lorry").total == 0
     for n in range(12):  # many small commits: Whoosh merges segments meanwhile
-        first.apply([page(30, "Lunch order", f"Order number {n} soup.", revision=3002 + n)], [], high_water_mark=3002 + n)
+        first.apply(
+            [page(30, "Lunch order", f"Order number {n} soup.", revision=3002 + n)],
+            [],
+            high_water_mark=3002 + n,
+        )
         second.refresh()
     assert second.search("soup").total == 1
     assert second.indexed_revisions() == first.indexed_revisions()
@@ -697,7 +739,10 @@ def test_deleted_directory_is_unavailable_to_an_open_engine(engine):
         pytest.param(lambda d: (d / "CURRENT").write_text("index-99\n"), id="missing-generation"),
         pytest.param(lambda d: (d / "CURRENT").unlink(), id="no-pointer"),
         pytest.param(
-            lambda d: [toc.write_bytes(b"garbage" * 10) for toc in (d / current_generation(d)).glob("*.toc")],
+            lambda d: [
+                toc.write_bytes(b"garbage" * 10)
+                for toc in (d / current_generation(d)).glob("*.toc")
+            ],
             id="garbage-toc",
         ),
         pytest.param(
@@ -705,7 +750,9 @@ def test_deleted_directory_is_unavailable_to_an_open_engine(engine):
             id="no-toc",
         ),
         pytest.param(
-            lambda d: [seg.write_bytes(b"\x00" * 64) for seg in (d / current_generation(d)).glob("*.seg")],
+            lambda d: [
+                seg.write_bytes(b"\x00" * 64) for seg in (d / current_generation(d)).glob("*.seg")
+            ],
             id="garbage-segments",
         ),
     ],
@@ -763,7 +810,10 @@ def test_a_writer_waiting_longer_than_the_timeout_gets_index_busy(tmp_path):
 def test_concurrent_apply_from_two_engines_loses_nothing(tmp_path):
     directory = tmp_path / "index"
     make_engine(directory, []).close()
-    engines = [WhooshEngine(directory, writer_timeout=0.05), WhooshEngine(directory, writer_timeout=0.05)]
+    engines = [
+        WhooshEngine(directory, writer_timeout=0.05),
+        WhooshEngine(directory, writer_timeout=0.05),
+    ]
     barrier = threading.Barrier(2)
     busy = [0, 0]
     errors = []
@@ -773,7 +823,10 @@ def test_concurrent_apply_from_two_engines_loses_nothing(tmp_path):
             barrier.wait()
             for batch in range(10):
                 first = 1000 * (n + 1) + batch * 5
-                docs = [page(first + k, f"Page {first + k}", f"writer{n} text", revision=first + k) for k in range(5)]
+                docs = [
+                    page(first + k, f"Page {first + k}", f"writer{n} text", revision=first + k)
+                    for k in range(5)
+                ]
                 while True:
                     try:
                         engines[n].apply(docs, [], high_water_mark=docs[-1].revision_id)
@@ -820,7 +873,11 @@ def test_searches_from_many_threads_while_indexing(tmp_path):
     for thread in threads:
         thread.start()
     for n in range(15):
-        engine.apply([page(50 + n, f"Note {n}", "parking memorandum", revision=5000 + n)], [], high_water_mark=5000 + n)
+        engine.apply(
+            [page(50 + n, f"Note {n}", "parking memorandum", revision=5000 + n)],
+            [],
+            high_water_mark=5000 + n,
+        )
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
@@ -836,7 +893,12 @@ def test_searches_from_many_threads_while_indexing(tmp_path):
 def prefix_engine(tmp_path_factory):
     """500 pages each with its own word starting with "zeta", plus "zetafrequent" in 30."""
     docs = [
-        page(n, f"Page {n}", f"Word zeta{n:04d}x here." + (" And zetafrequent too." if n % 17 == 0 else ""), revision=n)
+        page(
+            n,
+            f"Page {n}",
+            f"Word zeta{n:04d}x here." + (" And zetafrequent too." if n % 17 == 0 else ""),
+            revision=n,
+        )
         for n in range(1, 501)
     ]
     engine = make_engine(tmp_path_factory.mktemp("prefix") / "index", docs)

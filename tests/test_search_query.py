@@ -311,14 +311,19 @@ def test_any_input_gives_results_and_never_raises(engine, text):
     engine.autocomplete(text)
 
 
-@pytest.mark.parametrize("text", ["((", '"unclosed', "title:", "updated:garbage", "vpn OR", "vpn OR -toner", "(" * 50 + "vpn"])
+@pytest.mark.parametrize(
+    "text",
+    ["((", '"unclosed', "title:", "updated:garbage", "vpn OR", "vpn OR -toner", "(" * 50 + "vpn"],
+)
 def test_malformed_queries_report_the_fallback(text):
     q, fallback = parse(text, SCHEMA)
     assert fallback
     assert isinstance(q, wquery.Query)
 
 
-@pytest.mark.parametrize("text", ["vpn", "title:vpn -printer", '"office move" OR tag:it', "updated:2024", ""])
+@pytest.mark.parametrize(
+    "text", ["vpn", "title:vpn -printer", '"office move" OR tag:it', "updated:2024", ""]
+)
 def test_valid_queries_are_not_a_fallback(text):
     assert parse(text, SCHEMA)[1] is False
 

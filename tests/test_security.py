@@ -11,9 +11,10 @@ import pytest
 from flask import url_for
 from werkzeug.test import encode_multipart
 
-from wiki import accounts, create_app
+from wiki import create_app
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
-from wiki.pages import Limits, create_page, edit_page
 
 from .conftest import PASSWORD, make_app
 from .helpers import rule_arguments, snapshot
@@ -110,7 +111,9 @@ def test_a_csrf_token_from_another_visitors_session_is_refused(csrf_client):
 
 def test_an_edit_refused_for_its_token_gives_the_users_text_back(csrf_client):
     text = "Three hours of careful writing.\nWith <b>markup</b> & more.\n"
-    response = csrf_client.post("/wiki/policy/edit", data={"body": text, "base": "2", "summary": ""})
+    response = csrf_client.post(
+        "/wiki/policy/edit", data={"body": text, "base": "2", "summary": ""}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Your text is below" in html
@@ -201,13 +204,17 @@ def test_login_cookies_are_http_only_and_same_site_lax(client, users):
 def test_session_cookies_are_secure_when_configured(database_url, tmp_path, users):
     app = make_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
     try:
-        response = app.test_client().post("/-/login", data={"username": "editor", "password": PASSWORD})
+        response = app.test_client().post(
+            "/-/login", data={"username": "editor", "password": PASSWORD}
+        )
         assert "Secure" in cookie_header(response, "session")
     finally:
         get_database(app).dispose()
 
 
-def test_all_login_cookies_are_secure_when_the_environment_asks(database_url, tmp_path, users, monkeypatch):
+def test_all_login_cookies_are_secure_when_the_environment_asks(
+    database_url, tmp_path, users, monkeypatch
+):
     monkeypatch.setenv("WIKI_SECURE_COOKIES", "1")
     app = make_app(database_url, tmp_path)
     try:
@@ -233,7 +240,9 @@ def hostile_page(users, db_session):
     """A page whose title, text and edit summary are all markup."""
     editor = users["editor"]
     page = create_page(db_session, editor, TITLE, f"Intro\n{LINE}\n", SUMMARY, Limits()).page
-    edit_page(db_session, editor, page, 1, f"Intro changed\n{LINE}\nmore {LINE}\n", SUMMARY, Limits())
+    edit_page(
+        db_session, editor, page, 1, f"Intro changed\n{LINE}\nmore {LINE}\n", SUMMARY, Limits()
+    )
     db_session.commit()
     return page.slug
 
@@ -242,17 +251,33 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
     auth.login("admin")  # admins see every control and link
     slug = hostile_page
     shows_title = [
-        f"/wiki/{slug}", f"/wiki/{slug}/history", f"/wiki/{slug}/diff/1/2",
-        f"/wiki/{slug}/diff/1/2?view=side", f"/wiki/{slug}/blame", f"/wiki/{slug}/rev/1",
-        f"/wiki/{slug}/edit", f"/wiki/{slug}/rename", f"/wiki/{slug}/delete",
-        "/-/recent", "/-/users/editor/contributions",
+        f"/wiki/{slug}",
+        f"/wiki/{slug}/history",
+        f"/wiki/{slug}/diff/1/2",
+        f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/blame",
+        f"/wiki/{slug}/rev/1",
+        f"/wiki/{slug}/edit",
+        f"/wiki/{slug}/rename",
+        f"/wiki/{slug}/delete",
+        "/-/recent",
+        "/-/users/editor/contributions",
     ]
     shows_summary = [
-        f"/wiki/{slug}/history", f"/wiki/{slug}/diff/1/2", f"/wiki/{slug}/blame",
-        f"/wiki/{slug}/rev/2", "/-/recent", "/-/users/editor/contributions",
+        f"/wiki/{slug}/history",
+        f"/wiki/{slug}/diff/1/2",
+        f"/wiki/{slug}/blame",
+        f"/wiki/{slug}/rev/2",
+        "/-/recent",
+        "/-/users/editor/contributions",
     ]
-    shows_text = [f"/wiki/{slug}", f"/wiki/{slug}/diff/1/2", f"/wiki/{slug}/diff/1/2?view=side",
-                  f"/wiki/{slug}/blame", f"/wiki/{slug}/rev/1"]
+    shows_text = [
+        f"/wiki/{slug}",
+        f"/wiki/{slug}/diff/1/2",
+        f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/blame",
+        f"/wiki/{slug}/rev/1",
+    ]
     for url in set(shows_title + shows_summary + shows_text):
         response = client.get(url)
         html = response.get_data(as_text=True)
@@ -267,7 +292,9 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
             assert "alert(2)" in html, url
 
 
-def test_the_raw_text_is_served_as_plain_text_that_browsers_do_not_sniff(client, auth, hostile_page):
+def test_the_raw_text_is_served_as_plain_text_that_browsers_do_not_sniff(
+    client, auth, hostile_page
+):
     auth.login("reader")
     response = client.get(f"/wiki/{hostile_page}/rev/1/raw")
     assert response.mimetype == "text/plain"
@@ -317,10 +344,18 @@ def test_an_unknown_page_offers_creating_it_to_editors_only(app, users):
         ("reader", "GET", "/-/logout", 405, "That action is not possible here."),
         ("editor", "PUT", "/wiki/policy/edit", 405, "That action is not possible here."),
     ],
-    ids=["unknown address", "unknown revision", "forbidden page", "forbidden action",
-         "wrong method", "unsupported method"],
+    ids=[
+        "unknown address",
+        "unknown revision",
+        "forbidden page",
+        "forbidden action",
+        "wrong method",
+        "unsupported method",
+    ],
 )
-def test_errors_are_shown_as_friendly_pages_of_the_wiki(client, auth, pages, role, method, url, status, message):
+def test_errors_are_shown_as_friendly_pages_of_the_wiki(
+    client, auth, pages, role, method, url, status, message
+):
     auth.login(role)
     response = client.open(url, method=method)
     html = response.get_data(as_text=True)
@@ -368,7 +403,9 @@ def test_a_long_page_in_a_non_latin_script_can_still_be_saved(app, client, auth,
 # --- the secret key ---------------------------------------------------------------------------
 
 
-def test_a_secret_key_is_generated_once_and_kept_private_in_the_instance_folder(tmp_path, monkeypatch):
+def test_a_secret_key_is_generated_once_and_kept_private_in_the_instance_folder(
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     instance = tmp_path / "instance"
     settings = {"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(instance)}

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from wiki import accounts
+from wiki.access import accounts
+from wiki.content.pages import Limits, create_page
 from wiki.db import make_database
 from wiki.models import Page, RenderedRevision, Revision, Role, User
-from wiki.pages import Limits, create_page
 
 from .conftest import PASSWORD
 from .servers import Browser, WikiServer, editing_client, parse_slots, slot_text
@@ -40,7 +40,9 @@ def arrange(database_url: str, usernames: list[str], pages: dict[str, str]) -> N
     database = make_database(database_url)
     try:
         with database.session(write=True) as session:
-            users = [accounts.create_user(session, name, PASSWORD, Role.EDITOR) for name in usernames]
+            users = [
+                accounts.create_user(session, name, PASSWORD, Role.EDITOR) for name in usernames
+            ]
             for title, text in pages.items():
                 create_page(session, users[0], title, text, "", Limits())
             session.commit()
@@ -82,7 +84,9 @@ def assert_consistent(page: Page, revisions) -> None:
 def titles_found(browser: Browser, query: str) -> list[str]:
     reply = browser.get(f"/-/search?q={query}")
     assert reply.status == 200, reply.status
-    return [part.split("</a>")[0].split(">")[-1] for part in reply.body.split('<h2><a href="/wiki/')[1:]]
+    return [
+        part.split("</a>")[0].split(">")[-1] for part in reply.body.split('<h2><a href="/wiki/')[1:]
+    ]
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
@@ -112,7 +116,8 @@ SERVER_ERROR = re.compile(r'^127\.0\.0\.1 "[^"]*" 5\d\d ')
 def server_log_problems(server: WikiServer) -> list[str]:
     """Tracebacks, locked-database errors and 5xx replies in gunicorn's log."""
     return [
-        line for line in server.log_text().splitlines()
+        line
+        for line in server.log_text().splitlines()
         if "Traceback" in line or "database is locked" in line or SERVER_ERROR.match(line)
     ]
 
@@ -124,7 +129,9 @@ def check_saves(database_url: str, slug: str, results: list[dict]) -> dict[str, 
     saves = [save for result in results if result["slug"] == slug for save in result["saves"]]
     acknowledged = [save for save in saves if save["status"] == 302]
     rejected = [save for save in saves if save["status"] == 409]
-    assert len(acknowledged) + len(rejected) == len(saves), [s for s in saves if s["status"] not in (302, 409)]
+    assert len(acknowledged) + len(rejected) == len(saves), [
+        s for s in saves if s["status"] not in (302, 409)
+    ]
     for save in acknowledged:
         assert save["redirect"] == f"/wiki/{slug}", save
     for save in rejected:
@@ -144,7 +151,9 @@ def check_saves(database_url: str, slug: str, results: list[dict]) -> dict[str, 
         changed = {slot: token for slot, token in slots.items() if previous[slot] != token}
         assert changed, f"revision {revision.number} changed nothing"
         for token in changed.values():
-            assert token not in seen, f"revision {revision.number} brought back {token!r}: a lost update"
+            assert token not in seen, (
+                f"revision {revision.number} brought back {token!r}: a lost update"
+            )
             match = TOKEN.match(token)
             assert match, token
             assert author_of_client[int(match.group(1))] == author, (revision.number, token, author)
@@ -195,8 +204,12 @@ def crash_mid_save(database_url: str, tmp_path: Path, point: str) -> None:
         search_index_path=tmp_path / "search",
         workers=1,
         config_file=CRASH_CONF,
-        env={"CRASH_TEST_MARKER": marker, "CRASH_TEST_FLAG": str(flag),
-             "CRASH_TEST_PIDS": str(pids), "CRASH_TEST_POINT": point},
+        env={
+            "CRASH_TEST_MARKER": marker,
+            "CRASH_TEST_FLAG": str(flag),
+            "CRASH_TEST_PIDS": str(pids),
+            "CRASH_TEST_POINT": point,
+        },
     )
     with server:
         browser = Browser(server.port)
@@ -225,7 +238,11 @@ def crash_mid_save(database_url: str, tmp_path: Path, point: str) -> None:
 
         # Search catches up by itself: no reindex, just the new worker's indexer.
         started = time.monotonic()
-        wait_for(lambda: titles_found(browser, marker) == ["Crash course"], 20, "the saved page in search")
+        wait_for(
+            lambda: titles_found(browser, marker) == ["Crash course"],
+            20,
+            "the saved page in search",
+        )
         caught_up = time.monotonic() - started
         assert titles_found(browser, "wombats") == ["Crash course"]
         view = browser.get("/wiki/crash-course")
@@ -233,7 +250,9 @@ def crash_mid_save(database_url: str, tmp_path: Path, point: str) -> None:
         browser.close()
     assert not server_log_problems(server), server_log_problems(server)
     assert "SIGKILL" in server.log_text()  # gunicorn saw the worker die
-    print(f"{point}: reply {'302' if reply else 'dropped'}, searchable {caught_up:.2f} s after restart")
+    print(
+        f"{point}: reply {'302' if reply else 'dropped'}, searchable {caught_up:.2f} s after restart"
+    )
 
 
 def test_a_save_survives_its_worker_being_killed_before_indexing(database_url, tmp_path):
@@ -264,11 +283,22 @@ def test_concurrent_editors_lose_nothing_on_postgresql(database_url, tmp_path):
     names = [f"editor{n}" for n in range(clients)]
     slots = [f"c{n}{line}" for n in range(clients) for line in "ab"]
     arrange(database_url, ["starter", *names], {"Shared notes": slot_text(slots)})
-    with WikiServer(database_url=database_url, instance_path=tmp_path / "instance",
-                    search_index_path=tmp_path / "search", workers=3) as server:
+    with WikiServer(
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        search_index_path=tmp_path / "search",
+        workers=3,
+    ) as server:
         specs = [
-            {"port": server.port, "username": names[n], "password": PASSWORD, "client": n,
-             "slug": "shared-notes", "rounds": 20, "every": 4}
+            {
+                "port": server.port,
+                "username": names[n],
+                "password": PASSWORD,
+                "client": n,
+                "slug": "shared-notes",
+                "rounds": 20,
+                "every": 4,
+            }
             for n in range(clients)
         ]
         results = run_clients(specs)
@@ -295,12 +325,23 @@ def test_many_workers_and_clients_on_one_database(database_url, tmp_path):
     pages = {title: slot_text([f"c{n}a", f"c{n}b"], hot=False) for n, title in own.items()}
     pages["Busy page"] = slot_text([f"c{n}{line}" for n in shared for line in "ab"])
     arrange(database_url, ["starter", *names], pages)
-    with WikiServer(database_url=database_url, instance_path=tmp_path / "instance",
-                    search_index_path=tmp_path / "search", workers=4) as server:
+    with WikiServer(
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        search_index_path=tmp_path / "search",
+        workers=4,
+    ) as server:
         specs = [
-            {"port": server.port, "username": names[n], "password": PASSWORD, "client": n,
-             "slug": f"own-page-{n}" if n in own else "busy-page", "duration": 5.0,
-             "every": 4, "hot": n not in own}
+            {
+                "port": server.port,
+                "username": names[n],
+                "password": PASSWORD,
+                "client": n,
+                "slug": f"own-page-{n}" if n in own else "busy-page",
+                "duration": 5.0,
+                "every": 4,
+                "hot": n not in own,
+            }
             for n in range(clients)
         ]
         results = run_clients(specs)

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from wiki import accounts, security
+from wiki.access import accounts, security
 from wiki.db import get_database
 from wiki.models import Role, User
 
@@ -26,7 +26,12 @@ def count_users(app) -> int:
 
 
 def setup_form(token, username="Grace", password=PASSWORD):
-    return {"setup_token": token, "username": username, "password": password, "password_confirm": password}
+    return {
+        "setup_token": token,
+        "username": username,
+        "password": password,
+        "password_confirm": password,
+    }
 
 
 # --- the token at start ------------------------------------------------------------------
@@ -45,7 +50,9 @@ def test_on_an_empty_wiki_the_server_makes_a_private_token_and_prints_and_logs_i
         assert token and len(token) >= 32
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert token in capsys.readouterr().err  # on the console
-        logged = [r for r in caplog.records if r.name == "wiki.setup" and r.levelno == logging.WARNING]
+        logged = [
+            r for r in caplog.records if r.name == "wiki.setup" and r.levelno == logging.WARNING
+        ]
         assert len(logged) == 1 and token in logged[0].getMessage()
     finally:
         get_database(app).dispose()
@@ -122,7 +129,9 @@ def test_the_setup_form_asks_for_the_token(client):
     ("given", "message"),
     [("", "Enter the setup token"), ("guessed-token", "That is not the setup token")],
 )
-def test_setup_without_the_right_token_is_refused_and_keeps_the_username(app, client, given, message):
+def test_setup_without_the_right_token_is_refused_and_keeps_the_username(
+    app, client, given, message
+):
     response = client.post("/-/setup", data=setup_form(given))
 
     html = response.get_data(as_text=True)
@@ -135,7 +144,11 @@ def test_setup_without_the_right_token_is_refused_and_keeps_the_username(app, cl
 
 def test_a_near_miss_token_is_refused(app, client):
     token = security.read_setup_token(app)
-    for wrong in [token[:-1], token + "x", token.upper() if token.upper() != token else token.lower()]:
+    for wrong in [
+        token[:-1],
+        token + "x",
+        token.upper() if token.upper() != token else token.lower(),
+    ]:
         assert client.post("/-/setup", data=setup_form(wrong)).status_code == 400
     assert count_users(app) == 0
 
@@ -163,7 +176,9 @@ def test_the_right_token_creates_the_admin_and_is_then_deleted(app, client):
     assert client.get("/-/admin/users").status_code == 200  # logged in as the admin
     assert not security.setup_token_path(app).exists()
     # The used token opens nothing any more.
-    assert app.test_client().post("/-/setup", data=setup_form(token, "Mallory")).location == "/-/login"
+    assert (
+        app.test_client().post("/-/setup", data=setup_form(token, "Mallory")).location == "/-/login"
+    )
     assert count_users(app) == 1
 
 
@@ -182,7 +197,9 @@ def test_an_empty_token_file_never_lets_an_empty_token_in(app, client):
     assert security.read_setup_token(app)  # a new token was made
 
 
-def test_a_lost_token_is_made_again_and_announced_when_the_setup_page_opens(app, client, capsys, caplog):
+def test_a_lost_token_is_made_again_and_announced_when_the_setup_page_opens(
+    app, client, capsys, caplog
+):
     caplog.set_level(logging.WARNING, logger="wiki.setup")
     security.discard_setup_token(app)
     capsys.readouterr()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.pages import Limits, create_page, delete_page, edit_page
+from wiki.content.pages import Limits, create_page, delete_page, edit_page
 
 from .conftest import make_app
 from .test_search import search_now
@@ -69,12 +69,24 @@ FORMS = [
 def deleted_secret(app, db_session, users):
     editor, admin = users["editor"], users["admin"]
     page = create_page(
-        db_session, editor, TITLE, f"Codename {SECRET.upper()}: buy the rival.\n",
-        f"{SECRET} draft", Limits(), tags=f"{SECRET}, deals",
+        db_session,
+        editor,
+        TITLE,
+        f"Codename {SECRET.upper()}: buy the rival.\n",
+        f"{SECRET} draft",
+        Limits(),
+        tags=f"{SECRET}, deals",
     ).page
     db_session.flush()
-    edit_page(db_session, editor, page, 1, f"Codename {SECRET.upper()}: buy the rival in May.\n",
-              f"{SECRET} timing", Limits())
+    edit_page(
+        db_session,
+        editor,
+        page,
+        1,
+        f"Codename {SECRET.upper()}: buy the rival in May.\n",
+        f"{SECRET} timing",
+        Limits(),
+    )
     create_page(db_session, editor, "Policy", "Book trains.\n", "", Limits())
     db_session.commit()
     search_now(app)

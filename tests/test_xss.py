@@ -6,7 +6,7 @@ previews, conflict screen, refused saves), page titles, edit summaries and tags 
 recent changes, contributions, all pages, search results, autocomplete, every site page),
 search snippets and the search query echoed back, and user names (refused). Every HTML
 answer is parsed and checked by :class:`ScriptFinder`: inside the rendered Markdown only
-what ``wiki.render``'s allowlist permits, elsewhere only what the templates emit, and
+what ``wiki.content.render``'s allowlist permits, elsewhere only what the templates emit, and
 nowhere an event handler, a ``style`` attribute, an inline script or a script URL.
 """
 
@@ -22,13 +22,10 @@ from markupsafe import escape
 
 from tests.conftest import PASSWORD, make_app
 from tests.xss_corpus import CORPUS, HOSTILE_USERNAMES, MARKER
-from wiki import accounts
-from wiki.db import get_database
-from wiki.errors import InvalidInput
-from wiki.merge import END_MARKER, MID_MARKER, START_MARKER
-from wiki.models import Role
-from wiki.pages import Limits, create_page, edit_page
-from wiki.render import (
+from wiki.access import accounts
+from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER
+from wiki.content.pages import Limits, create_page, edit_page
+from wiki.content.render import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_CLASSES,
     ALLOWED_TAGS,
@@ -36,6 +33,9 @@ from wiki.render import (
     ID_PREFIX,
     render_markdown,
 )
+from wiki.db import get_database
+from wiki.errors import InvalidInput
+from wiki.models import Role
 from wiki.search.runtime import get_search
 from wiki.slugs import slugify
 
@@ -89,7 +89,9 @@ _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
      "track", "wbr", "param", "keygen"}
 )  # fmt: skip
-_META_NAMES = frozenset({"viewport", "color-scheme", "theme-color", "description", "referrer", "robots"})
+_META_NAMES = frozenset(
+    {"viewport", "color-scheme", "theme-color", "description", "referrer", "robots"}
+)
 _SCRIPT_ATTRIBUTES = frozenset({"src", "defer", "async", "nonce", "type"})
 _LINK_RELATIONS = frozenset({"stylesheet", "icon", "manifest"})
 
@@ -123,7 +125,7 @@ class ScriptFinder(HTMLParser):
     """Collects every way a parsed HTML document could run script or load active content.
 
     Inside the rendered Markdown (``div.markdown-body``, ``nav.toc``; or the whole input for
-    a fragment) only ``wiki.render``'s allowlist is accepted: its tags, attributes and
+    a fragment) only ``wiki.content.render``'s allowlist is accepted: its tags, attributes and
     classes, ``user-content-`` ids, no ``style`` attribute at all, URLs with its
     schemes. Elsewhere only the elements the templates emit, scripts and style sheets only
     from this site, no ``style`` attributes. Everywhere: no ``on*`` attribute, no URL with a
@@ -268,7 +270,8 @@ class ScriptFinder(HTMLParser):
         ):
             self._flag(f"{where} is not a script file of this site: {values}")
         if tag == "link" and (
-            values.get("rel") not in _LINK_RELATIONS or not values.get("href", "").startswith("/static/")
+            values.get("rel") not in _LINK_RELATIONS
+            or not values.get("href", "").startswith("/static/")
         ):
             self._flag(f"{where} is not a style sheet or icon of this site: {values}")
         if tag == "meta":
@@ -353,7 +356,9 @@ def test_the_checker_finds_script_in_a_page(snippet):
 
 
 @pytest.mark.parametrize(
-    "snippet", [*KNOWN_BAD.values(), *KNOWN_BAD_CONTENT.values()], ids=[*KNOWN_BAD, *KNOWN_BAD_CONTENT]
+    "snippet",
+    [*KNOWN_BAD.values(), *KNOWN_BAD_CONTENT.values()],
+    ids=[*KNOWN_BAD, *KNOWN_BAD_CONTENT],
 )
 def test_the_checker_finds_what_the_renderer_would_never_emit(snippet):
     assert script_problems(snippet, fragment=True)
@@ -368,14 +373,20 @@ def test_the_checker_finds_rendered_text_that_breaks_out_of_its_element(snippet)
 
 def test_the_checker_accepts_what_the_wiki_really_emits(client, auth, db_session, users):
     body = (
-        "# Title\n\n## Part\n\nA [link](https://example.com \"t\"), [[Other page]], "
+        '# Title\n\n## Part\n\nA [link](https://example.com "t"), [[Other page]], '
         "![img](/static/x.png), x[^1].\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n- [x] done\n\n"
         "```python\nprint(1)\n```\n\n[^1]: Note.\n"
     )
     create_page(db_session, users["editor"], "Benign", body, "", Limits(), tags="a, b")
     db_session.commit()
     auth.login("admin")
-    for url in ("/wiki/benign", "/wiki/benign/history", "/wiki/benign/edit", "/-/pages", "/-/recent"):
+    for url in (
+        "/wiki/benign",
+        "/wiki/benign/history",
+        "/wiki/benign/edit",
+        "/-/pages",
+        "/-/recent",
+    ):
         reply = client.get(url)
         assert reply.status_code == 200, url
         assert script_problems(reply.get_data(as_text=True)) == [], url
@@ -418,11 +429,15 @@ class HostilePage:
         self.payloads = payloads
         self.ids = [payload.id for payload in payloads]
         self.needle = f"needle{index:03d}"
-        texts = [_CONTROL.sub("", payload.text) for payload in payloads]  # clean_body refuses the rest
+        texts = [
+            _CONTROL.sub("", payload.text) for payload in payloads
+        ]  # clean_body refuses the rest
         self.refused = any(_CONTROL.search(payload.text) for payload in payloads)
         self.raw = "\n\n".join(payload.text for payload in payloads)
         cut = 190 // len(payloads) - 1  # titles have at most 200 characters
-        self.title = " ".join(f"X{index:03d} {' '.join(_one_line(p.text, cut) for p in payloads)}".split())
+        self.title = " ".join(
+            f"X{index:03d} {' '.join(_one_line(p.text, cut) for p in payloads)}".split()
+        )
         self.slug = slugify(self.title)
         per_payload = 20 // len(payloads)  # a page has at most 20 tags
         pieces = [
@@ -439,7 +454,10 @@ class HostilePage:
             for n, payload in enumerate(payloads, start=1)
         ]
         self.revisions.append(
-            (f"{first} v2\n{rest}\n\n{self.needle} {searchable}\n", f"{self.needle} {searchable}"[:480])
+            (
+                f"{first} v2\n{rest}\n\n{self.needle} {searchable}\n",
+                f"{self.needle} {searchable}"[:480],
+            )
         )
         self.summaries = [" ".join(summary.split()) for _, summary in self.revisions]
         self.body = self.revisions[-1][0]
@@ -455,7 +473,8 @@ class HostilePage:
 
 def hostile_pages(payloads=CORPUS, per_page: int = PAYLOADS_PER_PAGE) -> list[HostilePage]:
     return [
-        HostilePage(i // per_page, payloads[i : i + per_page]) for i in range(0, len(payloads), per_page)
+        HostilePage(i // per_page, payloads[i : i + per_page])
+        for i in range(0, len(payloads), per_page)
     ]
 
 
@@ -483,7 +502,9 @@ def _wiki_full_of_payloads(database_url, tmp_path):
     with app.app_context():
         get_search().indexer.run_once()
     client = app.test_client()
-    assert client.post("/-/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/-/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+    )
     return app, client, hostile
 
 
@@ -523,7 +544,9 @@ class Findings:
 
     def fragment(self, text: str, where: str) -> None:
         self.checked += 1
-        self.problems.extend(f"{where}: {problem}" for problem in script_problems(text, fragment=True))
+        self.problems.extend(
+            f"{where}: {problem}" for problem in script_problems(text, fragment=True)
+        )
 
     def expect(self, condition: bool, what: str) -> None:
         if not condition:
@@ -534,7 +557,9 @@ class Findings:
         self.expect(str(escape(user_text)) in text, f"{where}: does not show {user_text[:60]!r}")
 
     def assert_none(self) -> None:
-        assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(self.problems[:60])
+        assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(
+            self.problems[:60]
+        )
 
 
 CLASH_FRAMES = (
@@ -584,23 +609,38 @@ def test_page_bodies_never_become_script(hostile_wiki):
             preview = client.post("/-/preview", data={"body": payload.text})
             answer = preview.get_json() if preview.mimetype == "application/json" else {}
             if _CONTROL.search(payload.text):  # refused, with the reason
-                found.expect(preview.status_code == 400 and "error" in answer, f"{payload.id}: preview")
+                found.expect(
+                    preview.status_code == 400 and "error" in answer, f"{payload.id}: preview"
+                )
             else:
-                found.expect(preview.status_code == 200 and "html" in answer, f"{payload.id}: preview")
+                found.expect(
+                    preview.status_code == 200 and "html" in answer, f"{payload.id}: preview"
+                )
                 found.fragment(answer.get("html", ""), f"{payload.id} JSON preview")
                 found.fragment(answer.get("toc_html", ""), f"{payload.id} JSON preview contents")
-                clash = f"{START_MARKER}\n{payload.text}\n{MID_MARKER}\n{payload.text}\n{END_MARKER}\n"
+                clash = (
+                    f"{START_MARKER}\n{payload.text}\n{MID_MARKER}\n{payload.text}\n{END_MARKER}\n"
+                )
                 answer = client.post("/-/preview?conflicts=1", data={"body": clash}).get_json()
-                found.fragment(_without_clash_frames(answer["html"]), f"{payload.id} conflict preview")
+                found.fragment(
+                    _without_clash_frames(answer["html"]), f"{payload.id} conflict preview"
+                )
 
         form = {"title": page.raw, "body": page.raw, "action": "preview"}
         new_preview = client.post("/-/new", data=form)
         found.page(new_preview, f"{where} new page preview", status=400 if page.refused else 200)
         conflict = client.post(
             f"{page.url}/edit",
-            data={"body": page.conflicting, "base": "1", "summary": page.summaries[0], "tags": page.tags},
+            data={
+                "body": page.conflicting,
+                "base": "1",
+                "summary": page.summaries[0],
+                "tags": page.tags,
+            },
         )
-        found.shown(found.page(conflict, f"{where} conflict screen", status=409), page.conflicting, where)
+        found.shown(
+            found.page(conflict, f"{where} conflict screen", status=409), page.conflicting, where
+        )
         if page.refused:
             form = {"body": page.raw, "base": str(last), "summary": "x"}
             refused = client.post(f"{page.url}/edit", data=form)
@@ -636,23 +676,33 @@ def test_titles_summaries_tags_and_snippets_never_become_script(hostile_wiki):
             found.shown(text, summary, f"{where} history")
         other = hostile[number - 1]
         taken = client.post(f"{page.url}/rename", data={"title": other.title, "summary": page.raw})
-        found.shown(found.page(taken, f"{where} rename to a taken title", status=400), other.title, where)
+        found.shown(
+            found.page(taken, f"{where} rename to a taken title", status=400), other.title, where
+        )
 
-        results = found.page(client.get("/-/search", query_string={"q": page.needle}), f"{where} search")
+        results = found.page(
+            client.get("/-/search", query_string={"q": page.needle}), f"{where} search"
+        )
         found.shown(results, page.title, f"{where} search results")
-        found.expect(f"<mark>{page.needle}</mark>" in results, f"{where}: no snippet around {page.needle}")
+        found.expect(
+            f"<mark>{page.needle}</mark>" in results, f"{where}: no snippet around {page.needle}"
+        )
         for tag in page.shown_tags:
             found.shown(results, tag, f"{where} search result tags")
 
         prefix = page.title[:12]
         titles = client.get("/-/search/titles", query_string={"q": prefix})
-        found.expect(titles.mimetype == "application/json", f"{where}: autocomplete is {titles.mimetype}")
+        found.expect(
+            titles.mimetype == "application/json", f"{where}: autocomplete is {titles.mimetype}"
+        )
         found.expect(
             any(item["title"] == page.title for item in titles.get_json()),
             f"{where}: autocomplete for {prefix!r} does not give the title as plain data",
         )
 
-        echoed = found.page(client.get("/-/search", query_string={"q": page.raw}), f"{where} search query")
+        echoed = found.page(
+            client.get("/-/search", query_string={"q": page.raw}), f"{where} search query"
+        )
         if not page.refused:
             found.shown(echoed, page.raw[:1000], f"{where} search query")
         found.page(client.get("/-/pages", query_string={"q": page.raw}), f"{where} title filter")
@@ -680,7 +730,9 @@ def test_addresses_and_expired_forms_echo_user_text_inert(database_url, tmp_path
             found.page(unknown_page, f"{where} unknown page", status=(301, 302, 404))
             unknown_user = client.get(f"/-/users/{address}/contributions")
             found.page(unknown_user, f"{where} unknown user", status=(302, 308, 404))
-            found.page(client.get("/-/login", query_string={"next": page.raw}), f"{where} login next")
+            found.page(
+                client.get("/-/login", query_string={"next": page.raw}), f"{where} login next"
+            )
             expired = client.post("/-/new", data={"title": page.raw, "body": page.raw})
             found.shown(found.page(expired, f"{where} expired form", status=400), page.raw, where)
         found.assert_none()
@@ -699,21 +751,36 @@ def test_hostile_usernames_are_refused_and_echoed_inert(app, client, auth, db_se
     auth.login("admin")
     found = Findings()
     for name in HOSTILE_USERNAMES:
-        reply = client.post("/-/admin/users", data={"username": name, "password": PASSWORD, "role": "editor"})
+        reply = client.post(
+            "/-/admin/users", data={"username": name, "password": PASSWORD, "role": "editor"}
+        )
         text = found.page(reply, f"admin form with {name!r}", status=400)
-        found.expect(f'value="{escape(name)}"' in text, f"the admin form does not give back {name!r}")
+        found.expect(
+            f'value="{escape(name)}"' in text, f"the admin form does not give back {name!r}"
+        )
     auth.logout()
     for name in HOSTILE_USERNAMES[:3]:
         reply = client.post("/-/login", data={"username": name, "password": PASSWORD})
         found.page(reply, f"login as {name!r}", status=401)
     found.assert_none()
     db_session.rollback()
-    assert sorted(user.username for user in accounts.list_users(db_session)) == ["admin", "editor", "reader"]
+    assert sorted(user.username for user in accounts.list_users(db_session)) == [
+        "admin",
+        "editor",
+        "reader",
+    ]
 
 
 def test_jinja_syntax_in_user_text_is_not_evaluated(client, auth, db_session, users):
     payload = next(payload for payload in CORPUS if payload.id == "templates/jinja-config")
-    create_page(db_session, users["editor"], "Template " + payload.text, payload.text, payload.text, Limits())
+    create_page(
+        db_session,
+        users["editor"],
+        "Template " + payload.text,
+        payload.text,
+        payload.text,
+        Limits(),
+    )
     db_session.commit()
     auth.login("reader")
     text = client.get("/wiki/" + slugify("Template " + payload.text)).get_data(as_text=True)

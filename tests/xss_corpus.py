@@ -205,7 +205,7 @@ GROUPS: dict[str, dict[str, str]] = {
         "comment-breakout": f"<!--><img src=x onerror={RUN}>-->",
         "comment-script": f"<!--><script>{RUN}</script>",
         "conditional-comment": f"<!--[if]><script>{RUN}</script -->",
-        "mglyph-comment": "<math><mtext><table><mglyph><style><!--</style><img title=\"--&gt;"
+        "mglyph-comment": '<math><mtext><table><mglyph><style><!--</style><img title="--&gt;'
         '&lt;/mglyph&gt;&lt;img&Tab;src=1&Tab;onerror=alert(window.__xss=1)&gt;">',
         "form-math": f"<form><math><mtext></form><form><mglyph><style></math><img src onerror={RUN}>",
         "xmp-title": f'<xmp><p title="</xmp><img src=x onerror={RUN}>">',
@@ -285,7 +285,9 @@ GROUPS: dict[str, dict[str, str]] = {
 }
 
 CORPUS: tuple[Payload, ...] = tuple(
-    Payload(group, name, text) for group, entries in GROUPS.items() for name, text in entries.items()
+    Payload(group, name, text)
+    for group, entries in GROUPS.items()
+    for name, text in entries.items()
 )
 BY_ID: dict[str, Payload] = {payload.id: payload for payload in CORPUS}
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from flask_login import current_user
@@ -18,14 +19,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Settings come from environment variables (see :mod:`wiki.config`), overridden by
     ``config``. Creating the app does no schema work: run ``wiki upgrade`` for that.
     """
-    from . import cli, db, login, security, views
-    from . import config as settings
-    from .permissions import can
-    from .search import runtime as search_runtime
+    from wiki import config as settings
+    from wiki import db, views
+    from wiki.access import login, security
+    from wiki.access.permissions import can
+    from wiki.ops import cli
+    from wiki.search import runtime as search_runtime
 
     app = Flask(
         __name__,
-        instance_path=str((config or {}).get("INSTANCE_PATH") or os.environ.get("WIKI_INSTANCE_PATH") or ROOT / "instance"),
+        instance_path=str(
+            (config or {}).get("INSTANCE_PATH")
+            or os.environ.get("WIKI_INSTANCE_PATH")
+            or ROOT / "instance"
+        ),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

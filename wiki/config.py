@@ -61,8 +61,7 @@ def from_environment(instance_path: Path) -> dict:
     max_page_bytes = _int("WIKI_MAX_PAGE_BYTES", 1024 * 1024)
     max_request_bytes = request_limit(max_page_bytes)
     return {
-        "DATABASE_URL": os.environ.get("DATABASE_URL")
-        or f"sqlite:///{instance_path / 'wiki.db'}",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'wiki.db'}",
         "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
         "HOME_PAGE": os.environ.get("WIKI_HOME_PAGE", "Home"),
         # Derived from the database and rebuilt from it when lost; one per host.
@@ -83,7 +82,7 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long edits stay savable
-        # Failed login and setup attempts (see wiki.security). Flask-Limiter's own setting
+        # Failed login and setup attempts (see wiki.access.security). Flask-Limiter's own setting
         # names; counters live in memory (per worker) unless a Redis URI is given.
         "RATELIMIT_ENABLED": _flag("WIKI_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("WIKI_RATELIMIT_STORAGE_URI") or "memory://",

@@ -8,16 +8,16 @@ the latest revision produced (title, slug, deleted or not), so a page view is on
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
-    JSON,
     MetaData,
     String,
     Text,
@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from .slugs import MAX_SORT_KEY_CHARS, sort_key
+from wiki.slugs import MAX_SORT_KEY_CHARS, sort_key
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -39,7 +39,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -51,11 +51,11 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         return value
 
 
@@ -237,7 +237,7 @@ class AuditEvent(Base):
     Append-only: nothing in the application updates or deletes a row, and the database
     refuses it too (triggers made by migration 0003). ``actor_name`` and ``target`` are
     copies of the names at the time, so the log reads the same after later renames;
-    ``actor_id`` is None for the command line. See :mod:`wiki.audit`.
+    ``actor_id`` is None for the command line. See :mod:`wiki.access.audit`.
     """
 
     __tablename__ = "audit_events"
@@ -251,7 +251,7 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     actor_name: Mapped[str] = mapped_column(String(64))
-    # One of wiki.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
+    # One of wiki.access.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
     # older release can still show the events a newer one wrote.
     action: Mapped[str] = mapped_column(String(32))
     target_type: Mapped[str] = mapped_column(String(16))  # "user" or "page"

@@ -26,7 +26,18 @@ def slugify(title: str) -> str:
 
 # Letters that carry no separable accent but are read as a variant of basic Latin letters.
 _BASE_LETTERS = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h", "ŀ": "l"}
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŀ": "l",
+    }
 )
 MAX_SORT_KEY_CHARS = 510  # twice a slug's 255: no letter above becomes more than two
 # Canonical combining classes kept: 0 (not a mark, or a vowel sign), 7 (nukta) and 9 (virama),

@@ -20,7 +20,7 @@ from flask import got_request_exception
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, make_app
-from wiki import accounts
+from wiki.access import accounts
 from wiki.db import get_database
 from wiki.models import Role
 
@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(items):
 
 def _why_no_browser() -> str | None:
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401  (only: is it installed?)
     except ImportError:
         return "browser tests: the Python package playwright is not installed (./scripts/test installs it)"
     if not os.access(CHROMIUM, os.X_OK):
@@ -65,7 +65,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -121,7 +123,9 @@ def live(database_url, tmp_path):
         runtime.indexer.stop()
     get_database(app).dispose()
     got_request_exception.disconnect(record, app)
-    assert not wiki.server_errors, f"the server failed while the browser used it: {wiki.server_errors}"
+    assert not wiki.server_errors, (
+        f"the server failed while the browser used it: {wiki.server_errors}"
+    )
 
 
 @pytest.fixture

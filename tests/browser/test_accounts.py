@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from wiki.security import read_setup_token
+from wiki.access.security import read_setup_token
 
 from .conftest import log_in
 
@@ -18,7 +18,9 @@ def test_the_first_visitor_sets_up_the_admin_account(live, page):
     expect(page).to_have_url(re.compile(r"/-/setup$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     # The token the server printed in its console when it started.
-    page.get_by_label("Setup token (printed in the server's console)").fill(read_setup_token(live.app))
+    page.get_by_label("Setup token (printed in the server's console)").fill(
+        read_setup_token(live.app)
+    )
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
     page.get_by_label("Password again").fill(NEW_ADMIN_PASSWORD)
@@ -34,7 +36,9 @@ def test_the_first_visitor_sets_up_the_admin_account(live, page):
 
 def test_setup_refuses_mismatched_passwords_and_keeps_the_username(live, page):
     page.goto("/-/setup")
-    page.get_by_label("Setup token (printed in the server's console)").fill(read_setup_token(live.app))
+    page.get_by_label("Setup token (printed in the server's console)").fill(
+        read_setup_token(live.app)
+    )
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password (at least 10 characters)").fill(NEW_ADMIN_PASSWORD)
     page.get_by_label("Password again").fill("something else entirely")
@@ -66,7 +70,10 @@ def test_a_user_logs_in_and_out(staff, page):
     # The remember-me box sits on the line of its label, not stretched across the form.
     box = page.get_by_label("Remember me on this computer").bounding_box()
     label = page.get_by_text("Remember me on this computer").bounding_box()
-    assert box["width"] < 40 and abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 10
+    assert (
+        box["width"] < 40
+        and abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 10
+    )
 
     log_in(page, "editor")
     page.goto("/wiki/policy")

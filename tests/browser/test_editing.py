@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.helpers import make_page
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 
@@ -36,7 +36,9 @@ def test_an_editor_creates_a_page_with_a_wiki_link_and_a_table(staff, page):
     expect(body.get_by_role("cell", name="Atlas")).to_be_visible()
     missing = body.get_by_role("link", name="Facilities desk")
     expect(missing).to_have_class(re.compile(r"\bmissing\b"))
-    expect(body.get_by_role("link", name="Meeting rooms", exact=True)).not_to_have_class(re.compile(r"\bmissing\b"))
+    expect(body.get_by_role("link", name="Meeting rooms", exact=True)).not_to_have_class(
+        re.compile(r"\bmissing\b")
+    )
     # A missing page's link leads to creating it.
     missing.click()
     expect(page.get_by_role("link", name="Create this page")).to_be_visible()
@@ -49,7 +51,9 @@ def test_bad_input_comes_back_with_the_text_kept(staff, page):
     page.get_by_label("Text (Markdown)").fill("Three paragraphs of hard-won lessons.")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".field-error")).to_be_visible()
-    expect(page.get_by_label("Text (Markdown)")).to_have_value("Three paragraphs of hard-won lessons.")
+    expect(page.get_by_label("Text (Markdown)")).to_have_value(
+        "Three paragraphs of hard-won lessons."
+    )
 
 
 def test_edits_to_different_lines_by_two_people_are_merged(staff, new_page):
@@ -104,7 +108,9 @@ def test_overlapping_edits_show_a_conflict_screen_that_keeps_the_users_text(staf
     merged.fill("Restart the service with systemctl, then drain the queue.\n")
     alice.get_by_role("button", name=re.compile("Save")).click()
     expect(alice).to_have_url(re.compile(r"/wiki/runbook$"))
-    expect(alice.locator(".markdown-body")).to_have_text("Restart the service with systemctl, then drain the queue.")
+    expect(alice.locator(".markdown-body")).to_have_text(
+        "Restart the service with systemctl, then drain the queue."
+    )
     alice.goto("/wiki/runbook/history")
     expect(alice.locator("table.history tbody tr")).to_have_count(3)
 
@@ -125,7 +131,7 @@ def test_the_live_preview_follows_the_text_through_the_servers_pipeline(staff, p
     expect(preview.locator("script")).to_have_count(0)
     # Nothing was saved by previewing.
     with staff.session() as session:
-        from wiki.pages import find_page
+        from wiki.content.pages import find_page
 
         assert find_page(session, "runbook")[0].latest_number == 1
 
@@ -143,7 +149,9 @@ def test_toolbar_and_shortcuts_format_the_selection(staff, page):
     text = page.get_by_label("Text (Markdown)")
     text.fill("urgent")
     text.select_text()
-    page.get_by_role("toolbar", name="Formatting").get_by_role("button", name=re.compile("^Bold")).click()
+    page.get_by_role("toolbar", name="Formatting").get_by_role(
+        "button", name=re.compile("^Bold")
+    ).click()
     expect(text).to_have_value("**urgent**")
     text.press("End")
     text.press("Enter")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import make_page
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.helpers import edit, make_page
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 
@@ -40,9 +40,11 @@ def csp_reports(page) -> list[str]:
     reports: list[str] = []
     page.on(
         "console",
-        lambda message: reports.append(f"{message.type}: {message.text}")
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            reports.append(f"{message.type}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     return reports
 

@@ -7,18 +7,24 @@ import re
 from playwright.sync_api import expect
 
 from tests.helpers import edit, make_page
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 
 
 def arrange_history(live):
-    """"Onboarding" with three revisions: editor wrote 1 and 2, admin wrote 3."""
+    """ "Onboarding" with three revisions: editor wrote 1 and 2, admin wrote 3."""
     with live.session() as session:
         editor = accounts.get_user(session, "editor")
         admin = accounts.get_user(session, "admin")
         page = make_page(session, editor, "Onboarding", "Get a badge.\nMeet the team.\n")
-        edit(session, editor, page, "Get a badge.\nMeet the team.\nSet up a laptop.\n", summary="laptop")
+        edit(
+            session,
+            editor,
+            page,
+            "Get a badge.\nMeet the team.\nSet up a laptop.\n",
+            summary="laptop",
+        )
         edit(session, admin, page, "Get a badge on day one.\nSet up a laptop.\n", summary="shorter")
 
 
@@ -68,7 +74,9 @@ def test_an_admin_restores_an_old_revision_as_new_history(staff, page):
     arrange_history(staff)
     log_in(page, "admin")
     page.goto("/wiki/onboarding/history")
-    row = page.locator("table.history tbody tr").filter(has=page.get_by_label("Compare from revision 1"))
+    row = page.locator("table.history tbody tr").filter(
+        has=page.get_by_label("Compare from revision 1")
+    )
     row.get_by_role("button", name="restore").click()
     expect(page.get_by_role("status")).to_contain_text("Restored revision 1 as revision 4")
     expect(page.locator(".markdown-body")).to_have_text("Get a badge.\nMeet the team.")

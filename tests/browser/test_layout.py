@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import edit, make_page
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 
@@ -105,7 +105,9 @@ def test_the_main_screens_fit_a_phone_without_sideways_scrolling(handbook, new_p
     log_in(page, "admin")
     for path in SCREENS:
         page.goto(path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
     page.goto("/wiki/handbook")
     expect(page.locator("#site-search-q")).to_be_visible()

@@ -15,11 +15,13 @@ from playwright.sync_api import expect
 
 from tests.test_xss import add_hostile_pages, hostile_pages
 from tests.xss_corpus import BY_ID, NASTIEST
-from wiki import accounts
+from wiki.access import accounts
 
 from .conftest import log_in
 
-GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 
 # What the browser itself makes of the page: handlers, scripts and URLs as it parsed them.
 INERT = """() => {
@@ -87,9 +89,16 @@ def test_hostile_text_never_runs_in_the_browser(staff, page):
         last = len(hostile_page.revisions)
         for suffix in ("", "/history", f"/diff/1/{last}", f"/diff/1/{last}?view=side", "/blame"):
             page.goto(hostile_page.url + suffix)
-            expect(page.get_by_role("heading", level=1).first).to_contain_text(hostile_page.title[:4])
+            expect(page.get_by_role("heading", level=1).first).to_contain_text(
+                hostile_page.title[:4]
+            )
             _inert(page, f"{hostile_page!r} {suffix or 'page'}", found)
-    for address in ("/-/pages", "/-/recent", "/-/users/editor/contributions", "/-/search?q=needle*"):
+    for address in (
+        "/-/pages",
+        "/-/recent",
+        "/-/users/editor/contributions",
+        "/-/search?q=needle*",
+    ):
         page.goto(address)
         _inert(page, address, found)
     expect(page.locator(".search-results li")).to_have_count(len(hostile))

@@ -277,7 +277,12 @@ def _fields(doc: PageDocument) -> dict:
 
 def _state_fields(hwm: int) -> dict:
     # page_id 0 marks it as no page (a missing column value would read as 2**64 - 1).
-    return {"key": STATE_KEY, "page_id": 0, "revision_id": 0, "state": {"hwm": hwm, "schema": SCHEMA_VERSION}}
+    return {
+        "key": STATE_KEY,
+        "page_id": 0,
+        "revision_id": 0,
+        "state": {"hwm": hwm, "schema": SCHEMA_VERSION},
+    }
 
 
 # ---------------------------------------------------------------------- the engine
@@ -415,7 +420,9 @@ class WhooshEngine:
             self._swap(name)
         self.refresh()
 
-    def apply(self, upserts: Sequence[PageDocument], removals: Sequence[int], *, high_water_mark: int) -> None:
+    def apply(
+        self, upserts: Sequence[PageDocument], removals: Sequence[int], *, high_water_mark: int
+    ) -> None:
         """Index new revisions and remove pages, in one commit that also records
         ``high_water_mark`` (the last revision id the caller has applied; the recorded mark
         never goes down).
@@ -760,7 +767,9 @@ class WhooshEngine:
             with self._failing_as_unavailable("autocomplete"):
                 return self._autocomplete(searcher, q, folded, at_word_start, limit, allowed)
 
-    def _autocomplete(self, searcher, q, folded, at_word_start, limit, allowed) -> list[tuple[str, str]]:
+    def _autocomplete(
+        self, searcher, q, folded, at_word_start, limit, allowed
+    ) -> list[tuple[str, str]]:
         self._state(searcher)  # as in search(): damage must not read as "no such title"
         ranked = []
         scanned = 0
@@ -887,7 +896,9 @@ class WhooshEngine:
                         if reused is not None and reused[0] == segment.deleted_count():
                             readers[segment_id] = reused
                         else:
-                            reader = SegmentReader(index.storage, self.schema, segment, generation=toc.generation)
+                            reader = SegmentReader(
+                                index.storage, self.schema, segment, generation=toc.generation
+                            )
                             opened.append(reader)
                             readers[segment_id] = (segment.deleted_count(), reader)
                     break
@@ -904,8 +915,16 @@ class WhooshEngine:
                 reader = leaves[0]
             else:
                 reader = MultiReader(leaves, generation=toc.generation)
-            searcher = Searcher(reader, fromindex=index, weighting=self._weighting, closereader=False)
-            live = _Live(name=name, index=index, generation=toc.generation, searcher=searcher, readers=readers)
+            searcher = Searcher(
+                reader, fromindex=index, weighting=self._weighting, closereader=False
+            )
+            live = _Live(
+                name=name,
+                index=index,
+                generation=toc.generation,
+                searcher=searcher,
+                readers=readers,
+            )
             self._state(searcher)
             self._warm(live)
         except BaseException as exc:

@@ -22,11 +22,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Page, RenderedRevision, Revision, User, utcnow
-from ..reading import fresh_rendering
-from ..render import RENDERER_VERSION
-from .engine import IndexBusy, IndexUnavailable, PageDocument, WhooshEngine
-from .text import readable_text
+from wiki.content.reading import fresh_rendering
+from wiki.content.render import RENDERER_VERSION
+from wiki.models import Page, RenderedRevision, Revision, User, utcnow
+from wiki.search.engine import IndexBusy, IndexUnavailable, PageDocument, WhooshEngine
+from wiki.search.text import readable_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ _CURRENT = (
 )
 
 
-def _document(page: Page, revision: Revision, author: str, html: str | None, version) -> PageDocument:
+def _document(
+    page: Page, revision: Revision, author: str, html: str | None, version
+) -> PageDocument:
     if html is None or version != RENDERER_VERSION:
         html = fresh_rendering(revision.body)[0]
     text = readable_text(html)
@@ -76,7 +78,9 @@ def documents_for(session: Session, page_ids) -> tuple[list[PageDocument], list[
 
 def all_documents(session: Session) -> Iterator[PageDocument]:
     """Every live page's document, streamed (for a full rebuild)."""
-    query = _CURRENT.where(Page.deleted.is_(False)).order_by(Page.id).execution_options(yield_per=500)
+    query = (
+        _CURRENT.where(Page.deleted.is_(False)).order_by(Page.id).execution_options(yield_per=500)
+    )
     for page, revision, author, html, version in session.execute(query):
         yield _document(page, revision, author, html, version)
 
@@ -98,7 +102,9 @@ def catch_up(session: Session, engine: WhooshEngine) -> int:
         for page_id, revision_id in session.execute(
             select(Page.id, Page.current_revision_id)
             .join(Revision, Revision.page_id == Page.id)
-            .where(Revision.created_at > utcnow() - LATE_COMMIT_WINDOW, Revision.id <= high_water_mark)
+            .where(
+                Revision.created_at > utcnow() - LATE_COMMIT_WINDOW, Revision.id <= high_water_mark
+            )
         )
     }
     if recent:
@@ -153,7 +159,9 @@ class BackgroundIndexer:
     def start(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="search-indexer", daemon=True
+                )
                 self._thread.start()
 
     def wake(self) -> None:
@@ -192,7 +200,7 @@ class BackgroundIndexer:
                 return
             try:
                 self.run_once()
-            except Exception as error:  # noqa: BLE001 - the thread must survive to retry
+            except Exception as error:
                 failures += 1
                 if repr(error) != last_error:
                     log.exception("search indexing failed; will retry")

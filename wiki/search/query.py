@@ -77,7 +77,13 @@ FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "body": 1.0}
 scoring applies them, so queries carry no boosts: a boosted Whoosh query wraps every term
 matcher in one more layer, which cost ~10% of the time of multi-word searches."""
 
-USER_FIELDS = {"title": "title", "tag": "tags", "tags": "tags", "author": "author", "updated": "updated"}
+USER_FIELDS = {
+    "title": "title",
+    "tag": "tags",
+    "tags": "tags",
+    "author": "author",
+    "updated": "updated",
+}
 """Field names people may type (``tags:`` is accepted for ``tag:``) -> schema field."""
 
 MAX_QUERY_CHARS = 1000

@@ -14,10 +14,10 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..db import get_database
-from ..models import Revision
-from .engine import WhooshEngine
-from .indexer import BackgroundIndexer
+from wiki.db import get_database
+from wiki.models import Revision
+from wiki.search.engine import WhooshEngine
+from wiki.search.indexer import BackgroundIndexer
 
 
 class SearchRuntime:

@@ -47,7 +47,10 @@ class FieldWeighting(scoring.BM25F):
         if lengths is None:
             lengths = array(
                 "d",
-                (reader.doc_field_length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())),
+                (
+                    reader.doc_field_length(d, fieldname, 0) or 0
+                    for d in range(reader.doc_count_all())
+                ),
             )
             self._lengths[key] = lengths
         k1, b = self.K1, self._field_B.get(fieldname, self.B)
@@ -98,8 +101,6 @@ class BM25FScorer(scoring.BaseScorer):
 
     def block_quality(self, matcher):
         return self._bm25(matcher.block_max_weight(), matcher.block_min_length())
-
-
 
 
 class CallerError(Exception):

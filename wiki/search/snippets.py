@@ -33,7 +33,9 @@ class _MarkFormatter(highlight.Formatter):
 
 
 _FORMATTER = _MarkFormatter()
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=50, charlimit=SNIPPET_SCAN_CHARS)
+_FRAGMENTER = highlight.ContextFragmenter(
+    maxchars=SNIPPET_CHARS, surround=50, charlimit=SNIPPET_SCAN_CHARS
+)
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
 
 
@@ -58,7 +60,9 @@ def make_snippet(body: str, terms: set[str]) -> Markup:
     text = body[:SNIPPET_SCAN_CHARS]
     if terms:
         fragments = _FRAGMENTER.fragment_tokens(text, _highlight_tokens(text, terms))
-        best = highlight.top_fragments(fragments, SNIPPET_FRAGMENTS, _FRAGMENT_SCORER, highlight.FIRST)
+        best = highlight.top_fragments(
+            fragments, SNIPPET_FRAGMENTS, _FRAGMENT_SCORER, highlight.FIRST
+        )
         if best:
             out = _FORMATTER.format(best)
             if WORD.search(text, 0, best[0].startchar):

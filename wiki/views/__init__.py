@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, abort
 
-from .common import WikiRequest, site_url
+from wiki.views.common import WikiRequest, site_url
 
 __all__ = ["WikiRequest", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, errors, history, pages, search
+    from wiki.views import admin, auth, errors, history, pages, search
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)

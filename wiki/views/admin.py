@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from .. import accounts, audit
-from ..db import get_session
-from ..errors import InvalidInput
-from ..models import Role
-from ..permissions import Action
-from .common import acting_user, form_text, int_arg, require
+from wiki.access import accounts, audit
+from wiki.access.permissions import Action
+from wiki.db import get_session
+from wiki.errors import InvalidInput
+from wiki.models import Role
+from wiki.views.common import acting_user, form_text, int_arg, require
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
 
@@ -37,13 +37,23 @@ def users():
             flash(f"Created the account {user.username}.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
-        "admin_users.html", users=accounts.list_users(session), roles=list(Role), form=form, errors=errors
+        "admin_users.html",
+        users=accounts.list_users(session),
+        roles=list(Role),
+        form=form,
+        errors=errors,
     ), 400 if errors else 200
 
 
 _CHANGES = {
-    "role": (lambda s, u, a: accounts.set_role(s, u, form_text("role"), actor=a), "Changed the role of {}."),
-    "password": (lambda s, u, a: accounts.set_password(s, u, form_text("password"), actor=a), "Set a new password for {}; their sessions were ended."),
+    "role": (
+        lambda s, u, a: accounts.set_role(s, u, form_text("role"), actor=a),
+        "Changed the role of {}.",
+    ),
+    "password": (
+        lambda s, u, a: accounts.set_password(s, u, form_text("password"), actor=a),
+        "Set a new password for {}; their sessions were ended.",
+    ),
     "disable": (lambda s, u, a: accounts.set_disabled(s, u, True, actor=a), "Disabled {}."),
     "enable": (lambda s, u, a: accounts.set_disabled(s, u, False, actor=a), "Enabled {}."),
 }

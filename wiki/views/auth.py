@@ -6,11 +6,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
-from .. import accounts, security
-from ..db import get_session
-from ..errors import InvalidInput
-from ..login import log_in, log_out
-from .common import form_text, safe_next
+from wiki.access import accounts, security
+from wiki.access.login import log_in, log_out
+from wiki.db import get_session
+from wiki.errors import InvalidInput
+from wiki.views.common import form_text, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/-")
 

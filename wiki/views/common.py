@@ -9,13 +9,13 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
 
-from .. import accounts
-from ..db import get_session
-from ..errors import InvalidInput
-from ..login import login_manager
-from ..models import Page
-from ..pages import Limits, find_page
-from ..permissions import Action, can
+from wiki.access import accounts
+from wiki.access.login import login_manager
+from wiki.access.permissions import Action, can
+from wiki.content.pages import Limits, find_page
+from wiki.db import get_session
+from wiki.errors import InvalidInput
+from wiki.models import Page
 
 
 @functools.lru_cache(maxsize=1024)
@@ -117,8 +117,10 @@ def check_form_encoding() -> None:
     request.form  # noqa: B018  (parsing the form sets the flag)
     if not request.form_is_valid_utf8:
         raise InvalidInput(
-            {"body": "The text is not valid UTF-8: some characters were damaged on the way. "
-             "Check the text below and save again."}
+            {
+                "body": "The text is not valid UTF-8: some characters were damaged on the way. "
+                "Check the text below and save again."
+            }
         )
 
 

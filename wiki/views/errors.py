@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Forbidden, NotFound
+from wiki.errors import Forbidden, NotFound
 
 
 def _rollback() -> None:
@@ -57,7 +57,9 @@ def init_app(app: Flask) -> None:
             405: "That action is not possible here.",
             413: "What you sent is too large.",
         }
-        body, status = _page(exc.code or 500, exc.name, messages.get(exc.code, exc.description or ""))
+        body, status = _page(
+            exc.code or 500, exc.name, messages.get(exc.code, exc.description or "")
+        )
         # Keep headers such as Allow (405) and Retry-After; the body is ours.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return body, status, headers
@@ -69,4 +71,3 @@ def init_app(app: Flask) -> None:
             raise exc  # tests see the real traceback
         app.logger.exception("Unhandled error on %s", request.path)
         return _page(500, "Something went wrong", "The error has been logged. Please try again.")
-

@@ -14,13 +14,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import accounts, history
-from ..db import get_database, get_session
-from ..errors import InvalidInput
-from ..pages import get_revision, restore_revision
-from ..permissions import Action, can
-from ..reading import show_revision
-from .common import acting_user, int_arg, limits, load_page, require
+from wiki.access import accounts
+from wiki.access.permissions import Action, can
+from wiki.content import history
+from wiki.content.pages import get_revision, restore_revision
+from wiki.content.reading import show_revision
+from wiki.db import get_database, get_session
+from wiki.errors import InvalidInput
+from wiki.views.common import acting_user, int_arg, limits, load_page, require
 
 bp = Blueprint("history", __name__)
 
@@ -78,9 +79,7 @@ def diff(slug: str, old: int, new: int):
     page, _ = load_page(slug)
     comparison = history.compare(get_session(), page, old, new)
     side_by_side = request.args.get("view") == "side"
-    return render_template(
-        "diff.html", page=page, comparison=comparison, side_by_side=side_by_side
-    )
+    return render_template("diff.html", page=page, comparison=comparison, side_by_side=side_by_side)
 
 
 @bp.route("/wiki/<slug>/blame")

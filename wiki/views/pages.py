@@ -14,15 +14,15 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import catalog
-from .. import pages as service
-from ..db import get_database, get_session
-from ..errors import EditConflict, InvalidInput
-from ..permissions import Action
-from ..reading import page_view
-from ..reading import preview as preview_text
-from ..slugs import slugify
-from .common import (
+from wiki.access.permissions import Action
+from wiki.content import catalog
+from wiki.content import pages as service
+from wiki.content.reading import page_view
+from wiki.content.reading import preview as preview_text
+from wiki.db import get_database, get_session
+from wiki.errors import EditConflict, InvalidInput
+from wiki.slugs import slugify
+from wiki.views.common import (
     acting_user,
     check_form_encoding,
     form_text,
@@ -78,7 +78,16 @@ def view(slug: str):
 
 
 def _render_edit(
-    page, *, body, summary, tags, base_number, errors=None, preview=None, resolving=False, status=200
+    page,
+    *,
+    body,
+    summary,
+    tags,
+    base_number,
+    errors=None,
+    preview=None,
+    resolving=False,
+    status=200,
 ):
     return (
         render_template(
@@ -98,7 +107,9 @@ def _render_edit(
 
 def _preview(body: str, conflicts: bool = False):
     try:
-        return preview_text(get_session(), service.clean_body(body, limits()), conflicts=conflicts), {}
+        return preview_text(
+            get_session(), service.clean_body(body, limits()), conflicts=conflicts
+        ), {}
     except InvalidInput as exc:
         return None, exc.errors
 
@@ -120,8 +131,14 @@ def edit(slug: str):
     if request.form.get("action") == "preview":
         rendered, errors = _preview(body, conflicts=resolving)
         return _render_edit(
-            page, body=body, summary=summary, tags=tags, base_number=base_number, preview=rendered,
-            errors=errors, resolving=resolving,
+            page,
+            body=body,
+            summary=summary,
+            tags=tags,
+            base_number=base_number,
+            preview=rendered,
+            errors=errors,
+            resolving=resolving,
         )
     session = get_session()
     try:
@@ -129,15 +146,27 @@ def edit(slug: str):
         if resolving:
             service.check_conflicts_resolved(body)
         result = service.edit_page(
-            session, acting_user(), page, base_number, body, summary, limits(),
+            session,
+            acting_user(),
+            page,
+            base_number,
+            body,
+            summary,
+            limits(),
             tags=tags if "tags" in request.form else None,
         )
         session.commit()
     except InvalidInput as exc:
         session.rollback()
         return _render_edit(
-            page, body=body, summary=summary, tags=tags, base_number=base_number, errors=exc.errors,
-            resolving=resolving, status=400,
+            page,
+            body=body,
+            summary=summary,
+            tags=tags,
+            base_number=base_number,
+            errors=exc.errors,
+            resolving=resolving,
+            status=400,
         )
     except EditConflict as conflict:
         session.rollback()
@@ -180,7 +209,13 @@ def new():
                 return redirect(url_for("pages.view", slug=result.page.slug))
     status = 400 if errors and request.method == "POST" else 200
     return render_template(
-        "new.html", title=title, body=body, summary=summary, tags=tags, errors=errors, preview=preview
+        "new.html",
+        title=title,
+        body=body,
+        summary=summary,
+        tags=tags,
+        errors=errors,
+        preview=preview,
     ), status
 
 
@@ -212,7 +247,13 @@ def _simple_action(slug, action: Action, template: str, run, done_message: str):
         else:
             flash(done_message, "success")
             return redirect(url_for("pages.view", slug=result.page.slug))
-    return render_template(template, page=page, summary=summary, errors=errors, new_title=form_text("title") or page.title), 400 if errors else 200
+    return render_template(
+        template,
+        page=page,
+        summary=summary,
+        errors=errors,
+        new_title=form_text("title") or page.title,
+    ), 400 if errors else 200
 
 
 @bp.route("/wiki/<slug>/rename", methods=["GET", "POST"])

@@ -12,11 +12,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from ..db import get_session
-from ..permissions import Action, readable_pages
-from ..search.engine import IndexUnavailable
-from ..search.runtime import get_search
-from .common import int_arg, require
+from wiki.access.permissions import Action, readable_pages
+from wiki.db import get_session
+from wiki.search.engine import IndexUnavailable
+from wiki.search.runtime import get_search
+from wiki.views.common import int_arg, require
 
 bp = Blueprint("search", __name__)
 
@@ -61,4 +61,6 @@ def titles():
         matches = get_search().engine.autocomplete(prefix, limit=8, allowed=_readable())
     except IndexUnavailable:
         matches = []
-    return jsonify([{"title": title, "url": url_for("pages.view", slug=slug)} for title, slug in matches])
+    return jsonify(
+        [{"title": title, "url": url_for("pages.view", slug=slug)} for title, slug in matches]
+    )

@@ -9,8 +9,8 @@ from flask_login import LoginManager, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import accounts
-from .db import WRITE_METHODS, get_database, get_session
+from wiki.access import accounts
+from wiki.db import WRITE_METHODS, get_database, get_session
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -46,7 +46,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
@@ -58,10 +58,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, Table, bindparam, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .db import Database
-from .errors import WikiError
-from .migrate import MIGRATIONS_DIR, alembic_config
-from .models import Base
+from wiki.db import Database
+from wiki.errors import WikiError
+from wiki.models import Base
+from wiki.ops.migrate import MIGRATIONS_DIR, alembic_config
 
 FORMAT = "bureaupedia-backup"
 FORMAT_VERSION = 1
@@ -159,7 +159,7 @@ ENCODERS: dict[str, Callable] = {
 
 def _datetime(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo is not None else parsed
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
 
 
 DECODERS: dict[str, Callable] = {
@@ -192,7 +192,9 @@ def backed_up_tables() -> list[Table]:
     for table in tables:
         for key in table.foreign_keys:
             if key.column.table.name in SKIPPED_TABLES:
-                raise BackupError(f"{table.name} refers to {key.column.table.name}, which backups skip")
+                raise BackupError(
+                    f"{table.name} refers to {key.column.table.name}, which backups skip"
+                )
     return tables
 
 
@@ -206,7 +208,9 @@ def _snapshot(database: Database) -> Iterator[Connection]:
     with database.engine.connect() as connection:
         with connection.begin():
             if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                connection.exec_driver_sql(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                )
             # SQLite: the first read below starts the snapshot (WAL), which lasts until
             # the transaction ends.
             yield connection
@@ -226,7 +230,12 @@ def _dump_table(connection: Connection, table: Table, archive: zipfile.ZipFile) 
         size = 0
         for row in connection.execute(query):
             try:
-                line = dumps({column: encode(value) for (column, encode), value in zip(encoders, row)})
+                line = dumps(
+                    {
+                        column: encode(value)
+                        for (column, encode), value in zip(encoders, row, strict=True)
+                    }
+                )
             except (TypeError, ValueError) as exc:
                 raise BackupError(f"Cannot write a row of {table.name}: {exc}.") from exc
             data = line.encode("ascii") + b"\n"
@@ -272,14 +281,17 @@ def backup(
     except OSError as exc:
         raise BackupError(f"Cannot write {target}: {exc.strerror}.") from None
     try:
-        with os.fdopen(descriptor, "wb") as raw, zipfile.ZipFile(
-            raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6
-        ) as archive:
-            created_at = datetime.now(timezone.utc)
+        with (
+            os.fdopen(descriptor, "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+        ):
+            created_at = datetime.now(UTC)
             with _snapshot(database) as connection:
                 revision = MigrationContext.configure(connection).get_current_revision()
                 if revision is None:
-                    raise BackupError("The database has no wiki schema: there is nothing to back up.")
+                    raise BackupError(
+                        "The database has no wiki schema: there is nothing to back up."
+                    )
                 if revision != head:
                     raise BackupError(
                         f"The database schema is at {revision} but this wiki expects "
@@ -303,7 +315,13 @@ def backup(
                 except FileNotFoundError:
                     continue
                 archive.writestr(f"instance/{name}", content)
-                files.append({"name": name, "file": f"instance/{name}", "sha256": hashlib.sha256(content).hexdigest()})
+                files.append(
+                    {
+                        "name": name,
+                        "file": f"instance/{name}",
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                    }
+                )
                 summary.files.append(name)
                 say(f"  instance file {name}")
             manifest = {
@@ -392,7 +410,9 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
         raw = archive.read(MANIFEST)
     except KeyError:
-        raise BackupError("This is not a wiki backup archive (no manifest.json). Nothing was changed.") from None
+        raise BackupError(
+            "This is not a wiki backup archive (no manifest.json). Nothing was changed."
+        ) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise _damaged(MANIFEST, exc) from None
     try:
@@ -432,7 +452,9 @@ def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
 
 
 def _is_ancestor(script: ScriptDirectory, ancestor: str, revision: str) -> bool:
-    return any(script_.revision == ancestor for script_ in script.iterate_revisions(revision, "base"))
+    return any(
+        script_.revision == ancestor for script_ in script.iterate_revisions(revision, "base")
+    )
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
@@ -442,7 +464,9 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def _migrate(connection: Connection, script: ScriptDirectory, current: str | None, target: str) -> None:
+def _migrate(
+    connection: Connection, script: ScriptDirectory, current: str | None, target: str
+) -> None:
     """Bring the schema from ``current`` to ``target`` inside the connection's transaction
     (down only ever on an empty database)."""
     if current == target:
@@ -487,7 +511,9 @@ def _load_table(
 ) -> list[tuple[sa.Update, list[dict]]]:
     """Insert the rows of one archived table. Foreign keys to tables loaded ``later`` are
     inserted as NULL; returns the updates (statement, parameters) that set them afterwards."""
-    columns = [(column["name"], _null_safe(DECODERS[column["kind"]])) for column in entry["columns"]]
+    columns = [
+        (column["name"], _null_safe(DECODERS[column["kind"]])) for column in entry["columns"]
+    ]
     unknown = {name for name, _decode in columns} - set(table.columns.keys())
     if unknown:
         raise BackupError(
@@ -506,11 +532,15 @@ def _load_table(
         for line in member:
             data = json.loads(line)
             if not isinstance(data, dict) or data.keys() != names:
-                raise BackupError(f"A row of {table.name} does not match its columns. Nothing was changed.")
+                raise BackupError(
+                    f"A row of {table.name} does not match its columns. Nothing was changed."
+                )
             row = {name: decode(data[name]) for name, decode in columns}
             for name in deferred:
                 if row[name] is not None:
-                    pending[name].append({**{f"b_pk_{key}": row[key] for key in primary_key}, "b_value": row[name]})
+                    pending[name].append(
+                        {**{f"b_pk_{key}": row[key] for key in primary_key}, "b_value": row[name]}
+                    )
                     row[name] = None
             batch.append(row)
             size += len(line)
@@ -520,7 +550,11 @@ def _load_table(
     if batch:
         connection.execute(table.insert(), batch)
     where = sa.and_(*(table.c[key] == bindparam(f"b_pk_{key}") for key in primary_key))
-    return [(table.update().where(where).values({name: bindparam("b_value")}), values) for name, values in pending.items() if values]
+    return [
+        (table.update().where(where).values({name: bindparam("b_value")}), values)
+        for name, values in pending.items()
+        if values
+    ]
 
 
 def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
@@ -539,7 +573,9 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
             if sequence:
                 largest = f"(SELECT MAX({quote(column.name)}) FROM {quote(table.name)})"
                 connection.execute(
-                    text(f"SELECT setval(:sequence, COALESCE({largest}, 1), {largest} IS NOT NULL)"),
+                    text(
+                        f"SELECT setval(:sequence, COALESCE({largest}, 1), {largest} IS NOT NULL)"
+                    ),
                     {"sequence": sequence},
                 )
 
@@ -577,7 +613,9 @@ def restore(
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
-        raise BackupError(f"{source} is not a backup archive, or is damaged ({exc}). Nothing was changed.") from None
+        raise BackupError(
+            f"{source} is not a backup archive, or is damaged ({exc}). Nothing was changed."
+        ) from None
     except OSError as exc:
         raise BackupError(f"Cannot read {source}: {exc.strerror}.") from None
     with archive:
@@ -589,7 +627,9 @@ def restore(
                 f"knows up to {head}): upgrade the wiki first. Nothing was changed."
             )
         _verify(archive, manifest)
-        say(f"Checked the archive: schema {revision}, {len(manifest['tables'])} tables, checksums match.")
+        say(
+            f"Checked the archive: schema {revision}, {len(manifest['tables'])} tables, checksums match."
+        )
         summary = Summary(schema_revision=revision)
         names = [entry["name"] for entry in manifest["tables"]]
         try:
@@ -609,13 +649,17 @@ def restore(
                     ) from None
                 tables = [metadata.tables[name] for name in names]
                 updates = []
-                for position, (table, entry) in enumerate(zip(tables, manifest["tables"])):
-                    updates += _load_table(connection, table, entry, archive, set(names[position + 1 :]))
+                for position, (table, entry) in enumerate(
+                    zip(tables, manifest["tables"], strict=True)
+                ):
+                    updates += _load_table(
+                        connection, table, entry, archive, set(names[position + 1 :])
+                    )
                     summary.rows[table.name] = entry["rows"]
                     say(f"  {table.name}: {entry['rows']:,} rows")
                 for statement, values in updates:
                     connection.execute(statement, values)
-                for table, entry in zip(tables, manifest["tables"]):
+                for table, entry in zip(tables, manifest["tables"], strict=True):
                     count = connection.scalar(select(func.count()).select_from(table))
                     if count != entry["rows"]:
                         raise BackupError(
@@ -626,13 +670,25 @@ def restore(
                 _migrate(connection, script, revision, head)
         except BackupError:
             raise
-        except (SQLAlchemyError, ValueError, TypeError, KeyError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except (
+            SQLAlchemyError,
+            ValueError,
+            TypeError,
+            KeyError,
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+        ) as exc:
             detail = getattr(exc, "orig", None) or exc
-            raise BackupError(f"Restoring failed and was rolled back: {detail}. Nothing was changed.") from exc
+            raise BackupError(
+                f"Restoring failed and was rolled back: {detail}. Nothing was changed."
+            ) from exc
         say(f"Schema: {current or 'empty'} -> {revision} (archive) -> {head}.")
         for entry in manifest["files"]:
             try:
-                _write_instance_file(Path(instance_path), entry["name"], archive.read(entry["file"]))
+                _write_instance_file(
+                    Path(instance_path), entry["name"], archive.read(entry["file"])
+                )
             except OSError as exc:
                 raise BackupError(
                     f"The database was restored, but {Path(instance_path) / entry['name']} could not be "
@@ -644,12 +700,14 @@ def restore(
     return summary
 
 
-def rebuild_search_index(database: Database, index_path: Path, progress: Callable[[int], None] | None = None) -> int:
+def rebuild_search_index(
+    database: Database, index_path: Path, progress: Callable[[int], None] | None = None
+) -> int:
     """Rebuild the search index at ``index_path`` from the database (built aside and
     swapped in); returns the pages indexed. Raises IndexBusy when another process is
     writing the index."""
-    from .search import indexer
-    from .search.engine import WhooshEngine
+    from wiki.search import indexer
+    from wiki.search.engine import WhooshEngine
 
     engine = WhooshEngine(Path(index_path))
     try:

@@ -44,9 +44,9 @@ from sqlalchemy.pool import NullPool
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import accounts
-from .db import get_database
-from .errors import InvalidInput
+from wiki.access import accounts
+from wiki.db import get_database
+from wiki.errors import InvalidInput
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -97,6 +97,7 @@ def _add_security_headers(response: Response) -> Response:
 
 # --------------------------------------------------------------------------- rate limits
 
+
 def _client_address() -> str:
     # The peer address, or the proxy's X-Forwarded-For entry when WIKI_PROXY_FIX says so.
     return request.remote_addr or "unknown"
@@ -137,7 +138,10 @@ def _init_limiter(app: Flask) -> None:
     if not limiter.enabled:
         return
     per_client = limiter.limit(
-        config["LOGIN_LIMIT_PER_CLIENT"], key_func=_client_address, methods=["POST"], deduct_when=_failed
+        config["LOGIN_LIMIT_PER_CLIENT"],
+        key_func=_client_address,
+        methods=["POST"],
+        deduct_when=_failed,
     )
     per_account = limiter.limit(
         config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account, methods=["POST"], deduct_when=_failed
@@ -217,7 +221,7 @@ def ensure_setup_token(app: Flask | None = None, *, announce: bool = True) -> st
 
 
 def _announce(token: str, path: Path) -> None:
-    print(
+    print(  # noqa: T201  (the operator reads the token on the console)
         "\n"
         "  This wiki has no account yet. To create the first admin, open /-/setup and\n"
         "  enter this setup token (it is also in the file below; `wiki setup-token`\n"
@@ -243,13 +247,17 @@ def check_setup_token(given: str, app: Flask | None = None) -> None:
     given = given.strip()
     if not given:
         raise InvalidInput(
-            {"setup_token": "Enter the setup token printed in the server's console "
-             "(or run 'wiki setup-token' on the server)."}
+            {
+                "setup_token": "Enter the setup token printed in the server's console "
+                "(or run 'wiki setup-token' on the server)."
+            }
         )
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise InvalidInput(
-            {"setup_token": "That is not the setup token. Copy it from the server's console "
-             "(or run 'wiki setup-token' on the server)."}
+            {
+                "setup_token": "That is not the setup token. Copy it from the server's console "
+                "(or run 'wiki setup-token' on the server)."
+            }
         )
 
 

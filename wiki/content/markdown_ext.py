@@ -1,7 +1,7 @@
-"""markdown-it extensions used by :mod:`wiki.render`.
+"""markdown-it extensions used by :mod:`wiki.content.render`.
 
 Each ``*_plugin`` function takes a ``MarkdownIt`` instance and installs parse and/or render
-rules on it. Everything here produces HTML that is *then* sanitised by ``wiki.render``; the
+rules on it. Everything here produces HTML that is *then* sanitised by ``wiki.content.render``; the
 rules still escape all user text themselves so the sanitiser is a second line of defence,
 not the only one.
 
@@ -57,7 +57,7 @@ _LANG_NAME = re.compile(r"[\w+#.-]{1,40}")
 class LimitExceeded(Exception):
     """Raised while parsing when the text exceeds a complexity limit.
 
-    ``str(exc)`` is a user-facing sentence; ``wiki.render`` turns it into a ``RenderError``.
+    ``str(exc)`` is a user-facing sentence; ``wiki.content.render`` turns it into a ``RenderError``.
     """
 
 
@@ -93,7 +93,7 @@ def container_guard_plugin(md: MarkdownIt, max_depth: int, max_containers: int) 
         finally:
             state.env["_block_depth"] = depth - 1
 
-    md.block.tokenize = guarded  # type: ignore[method-assign]
+    md.block.tokenize = guarded  # type: ignore[method-assign]  # wrapping the parser's own method
 
 
 # Characters at which markdown-it's inline parser stops and tries every inline rule; their
@@ -120,7 +120,7 @@ def inline_budget_plugin(md: MarkdownIt, max_markup_chars: int) -> None:
         env["_inline_markup"] = spent
         return parse(src, md_, env, tokens)
 
-    md.inline.parse = budgeted  # type: ignore[method-assign]
+    md.inline.parse = budgeted  # type: ignore[method-assign]  # wrapping the parser's own method
 
 
 def table_budget_plugin(md: MarkdownIt, max_cells: int) -> None:
@@ -179,7 +179,7 @@ def bounded_links_plugin(md: MarkdownIt, max_label_chars: int, scan_budget: int)
 
     Must be installed after ``footnote_plugin``.
     """
-    md.helpers = SimpleNamespace(  # type: ignore[assignment]
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]  # same attributes, bounded link parsers
         parseLinkLabel=_bounded_label_parser(max_label_chars, scan_budget),
         parseLinkDestination=helpers.parseLinkDestination,
         parseLinkTitle=helpers.parseLinkTitle,
@@ -207,7 +207,7 @@ def bounded_links_plugin(md: MarkdownIt, max_label_chars: int, scan_budget: int)
 
 
 FOOTNOTE_LABEL_MAX_CHARS = 100
-_FOOTNOTE_REF = re.compile(r"\[\^[^\s\]]{1,%d}\]" % FOOTNOTE_LABEL_MAX_CHARS)
+_FOOTNOTE_REF = re.compile(rf"\[\^[^\s\]]{{1,{FOOTNOTE_LABEL_MAX_CHARS}}}\]")
 
 
 def _bounded_label_parser(max_label_chars: int, scan_budget: int) -> Any:
@@ -364,9 +364,7 @@ def wikilink_href(slug: str) -> str:
     return "/wiki/" + quote(slug, safe="")
 
 
-def _render_wikilink(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
-) -> str:
+def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     return (
         f'<a href="{escapeHtml(wikilink_href(token.meta["slug"]))}" class="wikilink">'
@@ -422,9 +420,7 @@ def _metadata_rule(state: StateCore) -> None:
 
 def _plain_text(children: Sequence[Token]) -> str:
     return "".join(
-        child.content
-        for child in children
-        if child.type in ("text", "code_inline", "wikilink")
+        child.content for child in children if child.type in ("text", "code_inline", "wikilink")
     ).strip()
 
 
@@ -516,9 +512,7 @@ def highlight_plugin(md: MarkdownIt, budget_chars: int) -> None:
     not all are linear) render as plain escaped code. No user text ends up in a class.
     """
 
-    def render_fence(
-        self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
-    ) -> str:
+    def render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
         info = unescapeAll(token.info).strip() if token.info else ""
         lexer = _lexer(info.split(maxsplit=1)[0]) if info else None

@@ -2,7 +2,7 @@
 
 Every change appends a revision; nothing here updates or deletes an existing revision.
 Renames, deletes, undeletes and restores are also recorded in the audit log
-(:mod:`wiki.audit`), in the same transaction.
+(:mod:`wiki.access.audit`), in the same transaction.
 Each function works inside the caller's transaction and flushes; the caller commits once.
 Concurrent saves are serialised on the page row (``SELECT ... FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite) and the unique (page, number) constraint backs that up.
@@ -17,20 +17,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from . import audit
-from .errors import EditConflict, InvalidInput, NotFound
-from .merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
-from .models import (
-    Page,
-    PageAlias,
-    RenderedRevision,
-    Revision,
-    RevisionKind,
-    User,
-    utcnow,
-)
-from .render import RENDERER_VERSION, RenderError, render_markdown
-from .slugs import slugify
+from wiki.access import audit
+from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
+from wiki.content.render import RENDERER_VERSION, RenderError, render_markdown
+from wiki.errors import EditConflict, InvalidInput, NotFound
+from wiki.models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
+from wiki.slugs import slugify
 
 MAX_SUMMARY_CHARS = 500
 # Unicode's control characters (category Cc: C0, DEL, C1) except tab and line breaks;
@@ -96,7 +88,9 @@ def clean_body(body: str, limits: Limits) -> str:
     bad = _first_control_char(body)
     if bad is not None:
         raise InvalidInput(
-            {"body": f"The text contains a control character (U+{ord(bad):04X}) that cannot be saved."}
+            {
+                "body": f"The text contains a control character (U+{ord(bad):04X}) that cannot be saved."
+            }
         )
     if _SURROGATE.search(body):
         raise InvalidInput({"body": "The text is not valid Unicode."})
@@ -145,10 +139,12 @@ def check_conflicts_resolved(body: str) -> None:
     """Raises InvalidInput while a text from the conflict screen still has conflict markers,
     so a half-resolved merge is not saved by mistake (the text comes back to the user)."""
     if has_conflicts(body):
-        raise InvalidInput({
-            "body": f"The text still has conflict markers ({START_MARKER} … {MID_MARKER} … "
-            f"{END_MARKER}). Keep what should stay from each version and delete the marker lines."
-        })
+        raise InvalidInput(
+            {
+                "body": f"The text still has conflict markers ({START_MARKER} … {MID_MARKER} … "
+                f"{END_MARKER}). Keep what should stay from each version and delete the marker lines."
+            }
+        )
 
 
 # --- lookups ----------------------------------------------------------------------------
@@ -271,7 +267,9 @@ def create_page(
     if existing is not None and existing.slug == slug:
         if existing.deleted:
             raise InvalidInput(
-                {"title": f"A deleted page called {existing.title} exists; an admin can undelete it."}
+                {
+                    "title": f"A deleted page called {existing.title} exists; an admin can undelete it."
+                }
             )
         raise InvalidInput({"title": f"A page called {existing.title} already exists."})
     page = Page(slug=slug, title=title, latest_number=0, deleted=False, created_at=utcnow())

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from .models import Page, Role
+from wiki.models import Page, Role
 
 
 class Action(enum.StrEnum):
@@ -44,8 +44,10 @@ def can(user, action: Action | str, page: Page | None = None) -> bool:
     if action not in _ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if not user.is_authenticated or not user.is_active:
-        return action == Action.READ and current_app.config["ANONYMOUS_READ"] and not (
-            page is not None and page.deleted
+        return (
+            action == Action.READ
+            and current_app.config["ANONYMOUS_READ"]
+            and not (page is not None and page.deleted)
         )
     allowed = action in _ROLE_ACTIONS[user.role]
     if page is not None and page.deleted:
@@ -63,7 +65,7 @@ def readable_pages(session, user) -> Callable[[int], bool]:
     hears of a deletion."""
     from sqlalchemy import select
 
-    from .reading import PageSummary
+    from wiki.content.reading import PageSummary
 
     deleted = set(session.scalars(select(Page.id).where(Page.deleted.is_(True))))
 

@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
-from .audit import AuditAction
-from .errors import Forbidden, InvalidInput, NotFound
-from .models import LoginSession, Role, User, utcnow
+from wiki.access import audit
+from wiki.access.audit import AuditAction
+from wiki.errors import Forbidden, InvalidInput, NotFound
+from wiki.models import LoginSession, Role, User, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
@@ -145,7 +145,9 @@ class SignedInUser:
         return self.login_session_id
 
 
-def start_login_session(session: Session, user: User, user_agent: str | None = None) -> SignedInUser:
+def start_login_session(
+    session: Session, user: User, user_agent: str | None = None
+) -> SignedInUser:
     """Open a new login of ``user`` (one browser) and return who is signed in with it.
 
     Also deletes the user's logins not seen for :data:`FORGET_LOGINS_AFTER`. Does not
@@ -250,7 +252,11 @@ def set_role(session: Session, user: User, role: Role | str, *, actor: User | No
         role = Role(role)
     except ValueError:
         raise InvalidInput({"role": f"Unknown role {role!r}."}) from None
-    if user.role is Role.ADMIN and role is not Role.ADMIN and not _other_active_admins(session, user):
+    if (
+        user.role is Role.ADMIN
+        and role is not Role.ADMIN
+        and not _other_active_admins(session, user)
+    ):
         raise InvalidInput({"role": "The wiki needs at least one active admin."})
     if role is user.role:
         return
@@ -271,7 +277,9 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
     audit.record(session, actor, AuditAction.USER_PASSWORD, user)
 
 
-def set_disabled(session: Session, user: User, disabled: bool, *, actor: User | None = None) -> None:
+def set_disabled(
+    session: Session, user: User, disabled: bool, *, actor: User | None = None
+) -> None:
     """Disable (or re-enable) an account; a disabled user is logged out at once.
 
     Raises InvalidInput for the last active admin. A change is recorded in the audit log

@@ -13,10 +13,10 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts
-from .db import get_database, get_session
-from .errors import WikiError
-from .models import Role
+from wiki.access import accounts
+from wiki.db import get_database, get_session
+from wiki.errors import WikiError
+from wiki.models import Role
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -36,7 +36,7 @@ def _commit_or_fail(action) -> None:
 @with_appcontext
 def upgrade_command(revision: str) -> None:
     """Create or upgrade the database schema (safe to run on every deploy)."""
-    from .migrate import current_revision, upgrade
+    from wiki.ops.migrate import current_revision, upgrade
 
     engine = get_database().engine
     before = current_revision(engine)
@@ -111,9 +111,9 @@ def reindex_command() -> None:
     from flask import current_app
     from sqlalchemy import func, select
 
-    from .models import Page
-    from .search import indexer
-    from .search.engine import IndexBusy, WhooshEngine
+    from wiki.models import Page
+    from wiki.search import indexer
+    from wiki.search.engine import IndexBusy, WhooshEngine
 
     # Its own engine, without the web processes' background indexer.
     engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
@@ -136,7 +136,7 @@ def reindex_command() -> None:
 @with_appcontext
 def setup_token_command() -> None:
     """Print the one-time token the first-run setup page asks for."""
-    from . import security
+    from wiki.access import security
 
     token = security.current_setup_token(get_session())
     if token is None:
@@ -155,13 +155,16 @@ def backup_command(file: Path, no_secret_key: bool) -> None:
     """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs)."""
     from flask import current_app
 
-    from . import backup
+    from wiki.ops import backup
 
     click.echo(f"Backing up to {file}:")
     try:
         summary = backup.backup(
-            get_database(), file, Path(current_app.instance_path),
-            include_secret_key=not no_secret_key, progress=click.echo,
+            get_database(),
+            file,
+            Path(current_app.instance_path),
+            include_secret_key=not no_secret_key,
+            progress=click.echo,
         )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
@@ -181,19 +184,24 @@ def restore_command(file: Path) -> None:
 
     from flask import current_app
 
-    from . import backup
-    from .search.engine import IndexBusy
+    from wiki.ops import backup
+    from wiki.search.engine import IndexBusy
 
     click.echo(f"Restoring {file}:")
     try:
-        summary = backup.restore(get_database(), file, Path(current_app.instance_path), progress=click.echo)
+        summary = backup.restore(
+            get_database(), file, Path(current_app.instance_path), progress=click.echo
+        )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Restored {summary.total_rows:,} rows of {len(summary.rows)} tables in {summary.seconds:.1f} s.")
+    click.echo(
+        f"Restored {summary.total_rows:,} rows of {len(summary.rows)} tables in {summary.seconds:.1f} s."
+    )
     started = time.monotonic()
     try:
         pages = backup.rebuild_search_index(
-            get_database(), Path(current_app.config["SEARCH_INDEX_PATH"]),
+            get_database(),
+            Path(current_app.config["SEARCH_INDEX_PATH"]),
             progress=lambda done: click.echo(f"  search index: {done:,} pages"),
         )
     except (IndexBusy, OSError) as exc:
@@ -224,7 +232,7 @@ def init_app(app: Flask) -> None:
 
 
 def _create_app():
-    from . import create_app
+    from wiki import create_app
 
     return create_app()
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from diff_match_patch import diff_match_patch
 from merge3 import Merge3
 
-from wiki.diffing import encode_tokens
+from wiki.content.diffing import encode_tokens
 
 #: Seconds each line matching (base against mine, base against theirs) may take.
 MATCH_TIMEOUT = 0.5
@@ -97,12 +97,18 @@ def split_conflicts(text: str) -> list[str | Clash]:
     while index < len(lines):
         if lines[index] == START_MARKER:
             middle = _find(lines, MID_MARKER, index + 1, stop_at=START_MARKER)
-            end = _find(lines, END_MARKER, middle + 1, stop_at=START_MARKER) if middle is not None else None
+            end = (
+                _find(lines, END_MARKER, middle + 1, stop_at=START_MARKER)
+                if middle is not None
+                else None
+            )
             if end is not None:
                 if plain:
                     parts.append("\n".join(plain) + "\n")
                     plain = []
-                parts.append(Clash("\n".join(lines[index + 1 : middle]), "\n".join(lines[middle + 1 : end])))
+                parts.append(
+                    Clash("\n".join(lines[index + 1 : middle]), "\n".join(lines[middle + 1 : end]))
+                )
                 index = end + 1
                 continue
         plain.append(lines[index])

@@ -1,7 +1,7 @@
 """The audit log: an append-only record of every admin action (and of page renames).
 
-:func:`record` is called by the services that do the actions (:mod:`wiki.accounts`,
-:mod:`wiki.pages`) inside the action's own transaction, so an action and its event are
+:func:`record` is called by the services that do the actions (:mod:`wiki.access.accounts`,
+:mod:`wiki.content.pages`) inside the action's own transaction, so an action and its event are
 committed or rolled back together, and an action that fails records nothing. Nothing in
 the application updates or deletes an event, and the database refuses it too (triggers
 made by migration 0003).
@@ -15,13 +15,14 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from .errors import InvalidInput
-from .models import AuditEvent, Page, User, utcnow
+from wiki.errors import InvalidInput
+from wiki.models import AuditEvent, Page, User, utcnow
+from wiki.pagination import Window, newest_first
 
 # Who acted when no account did: the operator's command line (``wiki set-role`` ...).
 COMMAND_LINE = "command line"
@@ -156,7 +157,9 @@ def _parse_date(value: str, field: str, label: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            {field: f"{label} date “{value}” is not a date: write it as yyyy-mm-dd, e.g. 2024-03-31."}
+            {
+                field: f"{label} date “{value}” is not a date: write it as yyyy-mm-dd, e.g. 2024-03-31."
+            }
         ) from None
 
 
@@ -184,9 +187,9 @@ def _conditions(session: Session, query: AuditQuery) -> list:
     if errors:
         raise InvalidInput(errors)
     if start is not None:
-        conditions.append(AuditEvent.occurred_at >= datetime.combine(start, time.min, timezone.utc))
+        conditions.append(AuditEvent.occurred_at >= datetime.combine(start, time.min, UTC))
     if end is not None and end < date.max:
-        after_end = datetime.combine(end + timedelta(days=1), time.min, timezone.utc)
+        after_end = datetime.combine(end + timedelta(days=1), time.min, UTC)
         conditions.append(AuditEvent.occurred_at < after_end)
     if query.action:
         conditions.append(AuditEvent.action == query.action)
@@ -217,25 +220,17 @@ def events(
     before: int | None = None,
     after: int | None = None,
     limit: int = 50,
-):
+) -> Window[AuditEvent]:
     """Events matching ``query``, newest first, one window of at most ``limit``.
 
-    Cursors (``before``/``after``) are event ids. Returns a :class:`wiki.history.Window`.
+    Cursors (``before``/``after``) are event ids. Returns a :class:`wiki.pagination.Window`.
     Raises InvalidInput (keyed by the argument: ``from``, ``to``, ``action``) for a date
     that is not yyyy-mm-dd, a range that ends before it starts, or an unknown action.
     """
-    # Imported here: wiki.history imports wiki.pages, which records into this module.
-    from .history import Window, _window
-
     statement = select(AuditEvent).options(joinedload(AuditEvent.page))
     for condition in _conditions(session, query):
         statement = statement.where(condition)
-    rows, has_newer, has_older = _window(session, statement, AuditEvent.id, before, after, limit)
-    return Window(
-        items=rows,
-        newer=rows[0].id if has_newer and rows else None,
-        older=rows[-1].id if has_older and rows else None,
-    )
+    return newest_first(session, statement, AuditEvent.id, before=before, after=after, limit=limit)
 
 
 def describe(event: AuditEvent) -> str:

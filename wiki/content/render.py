@@ -20,7 +20,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from wiki.markdown_ext import (
+from wiki.content.markdown_ext import (
     HIGHLIGHT_CLASS,
     ID_PREFIX,
     PYGMENTS_CLASSES,
@@ -207,7 +207,7 @@ def _new_parser() -> MarkdownIt:
         {"linkify": True, "typographer": False, "maxNesting": MAX_INLINE_NESTING},
     )
     md.enable(["table", "strikethrough", "linkify"])
-    md.validateLink = _LinkValidator()  # type: ignore[method-assign]
+    md.validateLink = _LinkValidator()  # type: ignore[method-assign]  # markdown-it's documented hook
     md.use(tasklists_plugin)
     md.use(footnote_plugin)
     md.use(prefixed_footnotes_plugin)
@@ -260,7 +260,7 @@ def render_markdown(text: str) -> Rendered:
     if _SURROGATE.search(text):  # not text at all; the sanitiser could not encode it
         raise RenderError("The text is not valid Unicode.")
     md = _parser()
-    md.validateLink.count = 0  # type: ignore[attr-defined]
+    md.validateLink.count = 0  # type: ignore[attr-defined]  # our _LinkValidator, set above
     env: dict = {}
     try:
         body = md.render(text, env)
@@ -291,9 +291,6 @@ def mark_missing_links(html: str, missing_slugs: Collection[str]) -> str:
     def mark(match: re.Match[str]) -> str:
         if unquote(match.group(1)) not in missing:
             return match.group(0)
-        return (
-            f'<a href="/wiki/{match.group(1)}" class="wikilink missing" '
-            f'title="{_MISSING_TITLE}"'
-        )
+        return f'<a href="/wiki/{match.group(1)}" class="wikilink missing" title="{_MISSING_TITLE}"'
 
     return _WIKILINK_OPEN.sub(mark, html)

@@ -2,7 +2,7 @@
 
 Successive revisions are diffed line by line; unchanged lines keep the origin they had, every
 inserted or changed line gets the revision that made the change. The result is the one of
-diffing each pair with :func:`wiki.diffing.line_runs` (diff-match-patch line mode), computed
+diffing each pair with :func:`wiki.content.diffing.line_runs` (diff-match-patch line mode), computed
 faster: each distinct line stands for one character in ONE table shared by all revisions of a
 blame, only the lines between the common first and last lines of a pair (found on the text,
 in C-speed slice comparisons) are split and encoded, the encoded texts are diffed with
@@ -24,7 +24,7 @@ only attribute more lines to the newer revision. A whole blame is additionally b
 even pathological histories finish in bounded time. The shared line table is bounded too (in
 distinct lines, by the Unicode code points available, and in characters); when it is full it
 is started afresh, and a single pair of revisions with more distinct lines than code points is
-diffed by :func:`wiki.diffing.line_runs` instead.
+diffed by :func:`wiki.content.diffing.line_runs` instead.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Generic, TypeVar
 
 from diff_match_patch import diff_match_patch
 
-from wiki.diffing import line_runs, normalize_text
+from wiki.content.diffing import line_runs, normalize_text
 
 K = TypeVar("K")
 
@@ -137,7 +137,7 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
     del lines[-1]
     return [
         BlameLine(number, line, origin)
-        for number, (line, origin) in enumerate(zip(lines, origins), start=1)
+        for number, (line, origin) in enumerate(zip(lines, origins, strict=True), start=1)
     ]
 
 
@@ -225,9 +225,7 @@ def _common_lines(old: str, new: str) -> tuple[int, int, int]:
     return head, old_end, new_end
 
 
-def _diff_main(
-    dmp: diff_match_patch, old: str, new: str, deadline: float
-) -> list[tuple[int, str]]:
+def _diff_main(dmp: diff_match_patch, old: str, new: str, deadline: float) -> list[tuple[int, str]]:
     """``dmp.diff_main(old, new, False, deadline)``, the same list, only faster
     (``dmp.Diff_Timeout`` must be positive, as it is when ``diff_main`` sets a deadline)."""
     if old == new:

@@ -7,46 +7,24 @@ Lists are paginated in the database with keyset cursors (``before``/``after``), 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 
-from . import blame as blame_lines
-from .diffing import Diff, diff_texts
-from .models import Page, Revision, User
-from .pages import get_revision
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Window(Generic[T]):
-    """One page of a newest-first list, with cursors to the neighbouring pages."""
-
-    items: list[T]
-    newer: int | None  # pass as ``after`` to get the newer page
-    older: int | None  # pass as ``before`` to get the older page
-
-
-def _window(session: Session, query: Select, key, before: int | None, after: int | None, limit: int):
-    if after is not None:
-        rows = list(session.scalars(query.where(key > after).order_by(key.asc()).limit(limit + 1)))
-        has_newer = len(rows) > limit
-        rows = rows[:limit][::-1]
-        has_older = bool(rows)
-    else:
-        if before is not None:
-            query = query.where(key < before)
-        rows = list(session.scalars(query.order_by(key.desc()).limit(limit + 1)))
-        has_older = len(rows) > limit
-        rows = rows[:limit]
-        has_newer = before is not None and bool(rows)
-    return rows, has_newer, has_older
+from wiki.content import blame as blame_lines
+from wiki.content.diffing import Diff, diff_texts
+from wiki.content.pages import get_revision
+from wiki.models import Page, Revision, User
+from wiki.pagination import Window, newest_first
 
 
 def page_history(
-    session: Session, page: Page, *, before: int | None = None, after: int | None = None, limit: int = 50
+    session: Session,
+    page: Page,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
 ) -> Window[Revision]:
     """Revisions of ``page``, newest first; cursors are revision numbers."""
     query = (
@@ -54,12 +32,7 @@ def page_history(
         .where(Revision.page_id == page.id)
         .options(joinedload(Revision.author), defer(Revision.body))
     )
-    rows, has_newer, has_older = _window(session, query, Revision.number, before, after, limit)
-    return Window(
-        items=rows,
-        newer=rows[0].number if has_newer and rows else None,
-        older=rows[-1].number if has_older and rows else None,
-    )
+    return newest_first(session, query, Revision.number, before=before, after=after, limit=limit)
 
 
 def _changes(include_deleted: bool) -> Select:
@@ -82,13 +55,8 @@ def recent_changes(
     limit: int = 50,
 ) -> Window[Revision]:
     """Every page's revisions, newest first; cursors are revision ids."""
-    rows, has_newer, has_older = _window(
-        session, _changes(include_deleted), Revision.id, before, after, limit
-    )
-    return Window(
-        items=rows,
-        newer=rows[0].id if has_newer and rows else None,
-        older=rows[-1].id if has_older and rows else None,
+    return newest_first(
+        session, _changes(include_deleted), Revision.id, before=before, after=after, limit=limit
     )
 
 
@@ -103,12 +71,7 @@ def contributions(
 ) -> Window[Revision]:
     """The revisions ``user`` made, newest first; cursors are revision ids."""
     query = _changes(include_deleted).where(Revision.author_id == user.id)
-    rows, has_newer, has_older = _window(session, query, Revision.id, before, after, limit)
-    return Window(
-        items=rows,
-        newer=rows[0].id if has_newer and rows else None,
-        older=rows[-1].id if has_older and rows else None,
-    )
+    return newest_first(session, query, Revision.id, before=before, after=after, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -149,4 +112,7 @@ def blame(session: Session, page: Page) -> list[BlameRow]:
             .options(joinedload(Revision.author), defer(Revision.body))
         )
     }
-    return [BlameRow(number=l.number, text=l.text, revision=revisions[l.origin]) for l in lines]
+    return [
+        BlameRow(number=line.number, text=line.text, revision=revisions[line.origin])
+        for line in lines
+    ]

@@ -135,9 +135,7 @@ def split_lines(text: str) -> list[str]:
     return text.split("\n")[:-1] if text else []
 
 
-def line_runs(
-    old: str, new: str, *, timeout: float = LINE_DIFF_TIMEOUT
-) -> list[tuple[Kind, int]]:
+def line_runs(old: str, new: str, *, timeout: float = LINE_DIFF_TIMEOUT) -> list[tuple[Kind, int]]:
     """Diff two texts line by line and return runs of ``(kind, number_of_lines)``.
 
     Texts are normalised with :func:`normalize_text` first, so the runs index into

@@ -8,7 +8,7 @@ SQLite and PostgreSQL list pages alike: a database created with a language colla
 (en_US.UTF-8, ICU, ...) would otherwise order hyphens and other scripts its own way.
 
 Pagination is by keyset cursors (``after``/``before`` a slug), never OFFSET. Whether the
-viewer may read a page is asked of :func:`wiki.permissions.can`, row by row, so the list
+viewer may read a page is asked of :func:`wiki.access.permissions.can`, row by row, so the list
 follows every rule there (deleted pages for admins only, and any rule added later).
 
 The title filter is a case-insensitive substring match, the same in every alphabet and on
@@ -27,9 +27,9 @@ from datetime import datetime
 from sqlalchemy import and_, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from .models import Page, Revision, User
-from .permissions import Action, can
-from .slugs import sort_key
+from wiki.access.permissions import Action, can
+from wiki.models import Page, Revision, User
+from wiki.slugs import sort_key
 
 MAX_FILTER_CHARS = 200
 MAX_CURSOR_CHARS = 300  # slugs have at most 255 characters
@@ -93,7 +93,25 @@ def clean_text_arg(value: str | None, max_chars: int) -> str:
 
 # Strings whose code point order no language collation shares: punctuation before letters,
 # upper case before lower case, accented letters and other scripts after "z".
-_ORDER_PROBE = ["0", "9", "A", "Z", "a", "a b", "a-b", "a-c", "aa", "ab", "z", "ß", "é", "ö", "ā", "ж", "中"]
+_ORDER_PROBE = [
+    "0",
+    "9",
+    "A",
+    "Z",
+    "a",
+    "a b",
+    "a-b",
+    "a-c",
+    "aa",
+    "ab",
+    "z",
+    "ß",
+    "é",
+    "ö",
+    "ā",
+    "ж",
+    "中",
+]
 _code_point_order: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from .merge import Clash, split_conflicts
-from .pages import render_checked
-from .models import Page, RenderedRevision, Revision, User, split_tags
-from .render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
+from wiki.content.merge import Clash, split_conflicts
+from wiki.content.pages import render_checked
+from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
+from wiki.models import Page, RenderedRevision, Revision, User, split_tags
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,29 @@ _EXISTING_PAGES = select(Page.slug).where(
 def page_view(session: Session, slug: str, database=None) -> PageView | None:
     """Everything the page view shows for the page at ``slug``, or None if no page has it.
 
-    (Old slugs of renamed pages are not followed here; see :func:`wiki.pages.find_page`.)
+    (Old slugs of renamed pages are not followed here; see :func:`wiki.content.pages.find_page`.)
     """
     # Core on the session's connection: half the cost of going through the ORM session.
     row = session.connection().execute(_PAGE_VIEW, {"slug": slug}).first()
     if row is None:
         return None
-    (page_id, slug, title, deleted, latest, revision_id, number, created_at, summary, tags,
-     author, version, html, toc_html, wikilinks) = row
+    (
+        page_id,
+        slug,
+        title,
+        deleted,
+        latest,
+        revision_id,
+        number,
+        created_at,
+        summary,
+        tags,
+        author,
+        version,
+        html,
+        toc_html,
+        wikilinks,
+    ) = row
     if version != RENDERER_VERSION:
         cached = _render_and_cache(database, session.get(Revision, revision_id))
         html, toc_html, wikilinks = cached.html, cached.toc_html, cached.wikilinks
