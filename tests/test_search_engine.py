@@ -19,15 +19,8 @@ from whoosh import scoring
 from whoosh.util.filelock import FileLock
 
 from wiki.search import engine as engine_module
-from wiki.search.engine import (
-    Hit,
-    IndexBusy,
-    IndexUnavailable,
-    PageDocument,
-    Results,
-    WhooshEngine,
-    build_schema,
-)
+from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
+from wiki.search.engine import WhooshEngine, build_schema
 from wiki.search.query import PREFIX_MAX_TERMS, BoundedPrefix, index_term
 
 

@@ -7,7 +7,8 @@ import pytest
 from whoosh import query as wquery
 
 from tests.test_search_engine import CORPUS, make_engine
-from wiki.search.engine import Results, build_schema
+from wiki.search.backend import Results
+from wiki.search.engine import build_schema
 from wiki.search.query import (
     MAX_CLAUSES,
     MAX_QUERY_CHARS,

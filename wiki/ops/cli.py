@@ -113,7 +113,8 @@ def reindex_command() -> None:
 
     from wiki.models import Page
     from wiki.search import indexer
-    from wiki.search.engine import IndexBusy, WhooshEngine
+    from wiki.search.backend import IndexBusy
+    from wiki.search.engine import WhooshEngine
 
     # Its own engine, without the web processes' background indexer.
     engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
@@ -185,7 +186,7 @@ def restore_command(file: Path) -> None:
     from flask import current_app
 
     from wiki.ops import backup
-    from wiki.search.engine import IndexBusy
+    from wiki.search.backend import IndexBusy
 
     click.echo(f"Restoring {file}:")
     try:

@@ -1,10 +1,5 @@
-"""Full-text search over the wiki's pages, on a Whoosh index in a directory.
-
-Plain Python: the wiki turns pages into :class:`PageDocument` objects and calls
-:meth:`WhooshEngine.apply` (normal indexing, in revision order) or
-:meth:`WhooshEngine.rebuild` (everything from scratch); request threads call
-:meth:`WhooshEngine.search`, :meth:`~WhooshEngine.autocomplete` and
-:meth:`~WhooshEngine.refresh`.
+"""The Whoosh search engine: the :class:`~wiki.search.backend.SearchBackend` of the wiki,
+on a Whoosh index in a directory.
 
 Layout of the directory::
 
@@ -40,10 +35,9 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
-from markupsafe import Markup
 from whoosh import fields
 from whoosh import query as wquery
 from whoosh.analysis import NgramFilter
@@ -54,6 +48,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.filelock import FileLock, try_for
 
+from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.query import (
     FIELD_BOOSTS,
     clean,
@@ -70,15 +65,7 @@ from wiki.search.query import (
 from wiki.search.scoring import CallerError, FieldWeighting, PageCollector
 from wiki.search.snippets import SNIPPET_SCAN_CHARS, WORD, make_snippet
 
-__all__ = [
-    "Hit",
-    "IndexBusy",
-    "IndexUnavailable",
-    "PageDocument",
-    "Results",
-    "WhooshEngine",
-    "build_schema",
-]
+__all__ = ["WhooshEngine", "build_schema"]
 
 log = logging.getLogger(__name__)
 
@@ -123,87 +110,6 @@ REBUILD_LIMITMB = 128
 """Memory per indexing process before postings spill to disk (256 was no faster)."""
 
 PROGRESS_EVERY = 1000
-
-
-# ---------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class PageDocument:
-    """What the wiki indexes for one page: its current revision.
-
-    ``body`` is the plain text as rendered for reading (no Markdown syntax, no HTML),
-    ``headings`` the section headings (one per line), ``updated`` a timezone-aware
-    datetime. Raises ValueError or TypeError on construction when a field is invalid.
-    """
-
-    page_id: int
-    slug: str
-    title: str
-    headings: str
-    body: str
-    tags: tuple[str, ...]
-    author: str
-    updated: datetime
-    revision_id: int
-
-    def __post_init__(self):
-        for name in ("page_id", "revision_id"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive int, not {value!r}")
-        for name in ("slug", "title", "headings", "body", "author"):
-            if not isinstance(getattr(self, name), str):
-                raise TypeError(f"{name} must be a str")
-        if isinstance(self.tags, str) or not all(isinstance(tag, str) for tag in self.tags):
-            raise TypeError("tags must be a sequence of str")
-        object.__setattr__(self, "tags", tuple(self.tags))
-        if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
-            raise ValueError("updated must be a timezone-aware datetime")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result. ``snippet`` is escaped HTML whose only markup is ``<mark>``."""
-
-    page_id: int
-    slug: str
-    title: str
-    snippet: Markup
-    author: str
-    updated: datetime
-    tags: tuple[str, ...]
-    score: float
-
-
-@dataclass(frozen=True)
-class Results:
-    """One page of search results.
-
-    ``total`` counts every (permitted) match; ``suggestion`` is a corrected query string
-    ("did you mean") or None; ``exact_title`` is a page whose title equals the query;
-    ``fallback`` is True when the query could not be parsed and its words were searched as
-    plain terms; ``timed_out`` is True when the search stopped early (``hits`` and ``total``
-    then cover part of the index only).
-    """
-
-    hits: list[Hit]
-    total: int
-    page: int
-    per_page: int
-    suggestion: str | None = None
-    exact_title: Hit | None = None
-    fallback: bool = False
-    timed_out: bool = False
-
-
-class IndexUnavailable(Exception):
-    """The index is missing, damaged, of another schema version, or being replaced:
-    callers show "search is rebuilding" (and should rebuild if it stays so)."""
-
-
-class IndexBusy(Exception):
-    """Another writer holds the index longer than ``writer_timeout``: try again later."""
 
 
 # ---------------------------------------------------------------------- schema

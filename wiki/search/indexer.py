@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from wiki.content.reading import fresh_rendering
 from wiki.content.render import RENDERER_VERSION
 from wiki.models import Page, RenderedRevision, Revision, User, utcnow
-from wiki.search.engine import IndexBusy, IndexUnavailable, PageDocument, WhooshEngine
+from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, SearchBackend
 from wiki.search.text import readable_text
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def latest_revision_id(session: Session) -> int:
     return session.scalar(select(Revision.id).order_by(Revision.id.desc()).limit(1)) or 0
 
 
-def catch_up(session: Session, engine: WhooshEngine) -> int:
+def catch_up(session: Session, engine: SearchBackend) -> int:
     """Apply every change the index has not seen yet; returns how many pages were written.
 
     Raises IndexBusy when another process holds the index's write lock (it is doing the
@@ -133,7 +133,7 @@ def catch_up(session: Session, engine: WhooshEngine) -> int:
         session.rollback()  # a fresh snapshot for the next batch
 
 
-def rebuild(session: Session, engine: WhooshEngine, progress=None) -> None:
+def rebuild(session: Session, engine: SearchBackend, progress=None) -> None:
     """Build a new index from the database aside and swap it in (search stays online)."""
     high_water_mark = latest_revision_id(session)
     engine.rebuild(all_documents(session), high_water_mark=high_water_mark, progress=progress)
@@ -147,7 +147,7 @@ class BackgroundIndexer:
     other processes and hosts arrive too. A missing or damaged index is rebuilt.
     """
 
-    def __init__(self, database, engine: WhooshEngine, interval: float = 1.0):
+    def __init__(self, database, engine: SearchBackend, interval: float = 1.0):
         self.database = database
         self.engine = engine
         self.interval = interval

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from wiki.db import get_database
 from wiki.models import Revision
+from wiki.search.backend import SearchBackend
 from wiki.search.engine import WhooshEngine
 from wiki.search.indexer import BackgroundIndexer
 
@@ -27,7 +28,7 @@ class SearchRuntime:
         self.database = get_database(app)
         self._pid: int | None = None
         self._lock = threading.Lock()
-        self.engine: WhooshEngine | None = None
+        self.engine: SearchBackend | None = None
         self.indexer: BackgroundIndexer | None = None
 
     def ensure_started(self) -> None:

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from wiki.access.permissions import Action, readable_pages
 from wiki.db import get_session
-from wiki.search.engine import IndexUnavailable
+from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_search
 from wiki.views.common import int_arg, require
 

@@ -1,0 +1,211 @@
+"""What the rest of the wiki knows of full-text search: the interface of a search backend,
+the data it takes and gives, and its two exceptions. No Whoosh here.
+
+The wiki turns pages into :class:`PageDocument` objects and calls
+:meth:`SearchBackend.apply` (normal indexing, in revision order) or
+:meth:`SearchBackend.rebuild` (everything from scratch); request threads call
+:meth:`~SearchBackend.search`, :meth:`~SearchBackend.autocomplete` and
+:meth:`~SearchBackend.refresh`. The index is derived data: it records the last revision id
+it has applied (its *high-water mark*) in the same commit as the pages, so a caller that
+gets :class:`IndexBusy` or crashes resumes from :meth:`~SearchBackend.high_water_mark`.
+
+:class:`wiki.search.engine.WhooshEngine` implements this interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from markupsafe import Markup
+
+__all__ = [
+    "Hit",
+    "IndexBusy",
+    "IndexUnavailable",
+    "PageDocument",
+    "Results",
+    "SearchBackend",
+]
+
+
+@dataclass(frozen=True)
+class PageDocument:
+    """What the wiki indexes for one page: its current revision.
+
+    ``body`` is the plain text as rendered for reading (no Markdown syntax, no HTML),
+    ``headings`` the section headings (one per line), ``updated`` a timezone-aware
+    datetime. Raises ValueError or TypeError on construction when a field is invalid.
+    """
+
+    page_id: int
+    slug: str
+    title: str
+    headings: str
+    body: str
+    tags: tuple[str, ...]
+    author: str
+    updated: datetime
+    revision_id: int
+
+    def __post_init__(self):
+        for name in ("page_id", "revision_id"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        for name in ("slug", "title", "headings", "body", "author"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str")
+        if isinstance(self.tags, str) or not all(isinstance(tag, str) for tag in self.tags):
+            raise TypeError("tags must be a sequence of str")
+        object.__setattr__(self, "tags", tuple(self.tags))
+        if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
+            raise ValueError("updated must be a timezone-aware datetime")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. ``snippet`` is escaped HTML whose only markup is ``<mark>``."""
+
+    page_id: int
+    slug: str
+    title: str
+    snippet: Markup
+    author: str
+    updated: datetime
+    tags: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of search results.
+
+    ``total`` counts every (permitted) match; ``suggestion`` is a corrected query string
+    ("did you mean") or None; ``exact_title`` is a page whose title equals the query;
+    ``fallback`` is True when the query could not be parsed and its words were searched as
+    plain terms; ``timed_out`` is True when the search stopped early (``hits`` and ``total``
+    then cover part of the index only).
+    """
+
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    suggestion: str | None = None
+    exact_title: Hit | None = None
+    fallback: bool = False
+    timed_out: bool = False
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, damaged, of another schema version, or being replaced:
+    callers show "search is rebuilding" (and should rebuild if it stays so)."""
+
+
+class IndexBusy(Exception):
+    """Another writer holds the index longer than ``writer_timeout``: try again later."""
+
+
+class SearchBackend(Protocol):
+    """A full-text index of the wiki's pages, derived from the database.
+
+    One instance per process, shared by request threads and one background indexing thread.
+    Writers in all processes exclude each other: a writer that cannot get the index in time
+    gets :class:`IndexBusy`, and a rebuild keeps every other writer out until the new index
+    is live.
+    """
+
+    def exists(self) -> bool:
+        """True when there is a usable index; a missing or damaged one is False, not an
+        error."""
+        ...
+
+    def high_water_mark(self) -> int:
+        """The last revision id applied to the index (0 for a new index), as of the latest
+        commit of any process. Raises IndexUnavailable."""
+        ...
+
+    def indexed_revisions(self, page_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """``{page_id: revision_id}`` of every indexed page, or of those of ``page_ids``
+        that are indexed (for consistency checks). Raises IndexUnavailable."""
+        ...
+
+    def refresh(self) -> None:
+        """Pick up commits and rebuilds made by other processes. Raises IndexUnavailable
+        when the index has gone or is damaged."""
+        ...
+
+    def close(self) -> None:
+        """Close the files held open; the next call opens the index again. Never raises."""
+        ...
+
+    def create(self) -> None:
+        """Create an empty index if there is no usable one (a damaged one is replaced).
+        Raises IndexBusy."""
+        ...
+
+    def apply(
+        self, upserts: Sequence[PageDocument], removals: Sequence[int], *, high_water_mark: int
+    ) -> None:
+        """Index new revisions and remove pages, in one commit that also records
+        ``high_water_mark`` (the recorded mark never goes down); a page whose indexed
+        revision is newer than the upsert keeps the indexed one.
+
+        Raises ValueError when a page is both upserted and removed or the mark is negative,
+        TypeError for a value of the wrong type, IndexBusy when another writer holds the
+        index, IndexUnavailable when there is no usable index.
+        """
+        ...
+
+    def rebuild(
+        self,
+        documents: Iterable[PageDocument],
+        *,
+        high_water_mark: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Index ``documents`` (one per page, streamed) into a new index, then make it the
+        live one; searches keep using the old one meanwhile. ``progress`` is called with
+        the number of pages done.
+
+        Raises ValueError when a page comes twice or the mark is negative, TypeError for a
+        value of the wrong type, IndexBusy when another writer holds the index; on any
+        error the live index is left untouched.
+        """
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        per_page: int = 10,
+        allowed: Callable[[int], bool] | None = None,
+    ) -> Results:
+        """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
+        filters out pages the reader may not see (hits and total alike).
+
+        Never raises for any query text. Raises IndexUnavailable when there is no usable
+        index; exceptions from ``allowed`` propagate.
+        """
+        ...
+
+    def suggest(self, query: str) -> str | None:
+        """A corrected version of ``query`` ("did you mean"), or None. Raises
+        IndexUnavailable."""
+        ...
+
+    def autocomplete(
+        self,
+        prefix: str,
+        limit: int = 8,
+        *,
+        allowed: Callable[[int], bool] | None = None,
+    ) -> list[tuple[str, str]]:
+        """``(title, slug)`` of pages whose title starts with ``prefix``, then of those with
+        a word starting with it. Raises IndexUnavailable; exceptions from ``allowed``
+        propagate."""
+        ...
