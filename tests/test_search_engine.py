@@ -18,10 +18,11 @@ from whoosh import query as wquery
 from whoosh import scoring
 from whoosh.util.filelock import FileLock
 
-from wiki.search import engine as engine_module
+from wiki.search import schema as engine_module
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
-from wiki.search.engine import WhooshEngine, build_schema
+from wiki.search.engine import WhooshEngine
 from wiki.search.query import PREFIX_MAX_TERMS, BoundedPrefix, index_term
+from wiki.search.schema import build_schema
 
 
 def page(

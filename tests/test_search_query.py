@@ -8,7 +8,6 @@ from whoosh import query as wquery
 
 from tests.test_search_engine import CORPUS, make_engine
 from wiki.search.backend import Results
-from wiki.search.engine import build_schema
 from wiki.search.query import (
     MAX_CLAUSES,
     MAX_QUERY_CHARS,
@@ -17,6 +16,7 @@ from wiki.search.query import (
     highlight_terms,
     parse,
 )
+from wiki.search.schema import build_schema
 
 SCHEMA = build_schema()
 

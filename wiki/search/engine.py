@@ -1,23 +1,10 @@
 """The Whoosh search engine: the :class:`~wiki.search.backend.SearchBackend` of the wiki,
-on a Whoosh index in a directory.
-
-Layout of the directory::
-
-    CURRENT        names the live generation, e.g. "index-7"; replaced with os.replace
-    LOCK           held (flock) by whoever writes: apply, create, rebuild
-    index-7/       a Whoosh index: the pages and one state document
-    index-6/       the previous generation, kept until the next rebuild for processes
-                   that still read it
-
-A rebuild builds ``index-<n+1>`` aside while searches keep using the live generation, then
-swaps ``CURRENT``. The state document records the last applied revision id (the
-*high-water mark*) and the schema version; it is written in the same commit as the pages,
-so after a crash the mark never disagrees with what the index contains.
+over one index directory (:mod:`wiki.search.storage`).
 
 Concurrency: one :class:`WhooshEngine` per process, shared by request threads and one
 background indexing thread. The searcher is shared and guarded by a lock (searches in one
 process run one at a time; they take milliseconds). Writers in any process exclude each
-other through ``LOCK``; the loser waits up to ``writer_timeout`` and gets
+other through the directory's ``LOCK``; the loser waits up to ``writer_timeout`` and gets
 :class:`IndexBusy`. A rebuild holds ``LOCK`` throughout, so :meth:`~WhooshEngine.apply`
 gets :class:`IndexBusy` until the new generation is live; the caller then resumes from
 :meth:`~WhooshEngine.high_water_mark`, which is the rebuild's mark.
@@ -28,25 +15,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 
-from whoosh import fields
 from whoosh import query as wquery
-from whoosh.analysis import NgramFilter
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, LockError
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
-from whoosh.util.filelock import FileLock, try_for
 
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.query import (
@@ -56,28 +36,27 @@ from wiki.search.query import (
     fold,
     highlight_terms,
     index_term,
-    keyword_analyzer,
-    name_analyzer,
     parse,
     plain_terms,
-    text_analyzer,
+)
+from wiki.search.schema import (
+    AUTOCOMPLETE_GRAM,
+    add_page,
+    add_state,
+    build_schema,
+    indexed_revision,
+    read_state,
+    remove_page,
+    update_page,
+    update_state,
 )
 from wiki.search.scoring import CallerError, FieldWeighting, PageCollector
 from wiki.search.snippets import SNIPPET_SCAN_CHARS, WORD, make_snippet
+from wiki.search.storage import INDEX_NAME, IndexDirectory, damaged_index
 
-__all__ = ["WhooshEngine", "build_schema"]
+__all__ = ["WhooshEngine"]
 
 log = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-"""Bump whenever the schema or the analysis changes: an index of another version is
-reported unavailable, and the wiki must rebuild it."""
-
-INDEX_NAME = "MAIN"
-CURRENT_FILE = "CURRENT"
-LOCK_FILE = "LOCK"
-STATE_KEY = "state"
-_GENERATION = re.compile(r"index-(\d+)\Z")
 
 SEARCH_TIME_LIMIT = 0.5
 """Seconds a search may spend collecting matches; it then returns what it has
@@ -95,9 +74,6 @@ MAX_CORRECTED_WORDS = 6
 
 """Only the start of a very long page is scanned for snippet matches."""
 
-AUTOCOMPLETE_GRAM = 20
-"""Title words are indexed by their first 1..20 letters for autocomplete."""
-
 AUTOCOMPLETE_SCAN = 5000
 """Most candidate titles one autocomplete request looks at."""
 
@@ -110,101 +86,6 @@ REBUILD_LIMITMB = 128
 """Memory per indexing process before postings spill to disk (256 was no faster)."""
 
 PROGRESS_EVERY = 1000
-
-
-# ---------------------------------------------------------------------- schema
-
-
-def build_schema() -> fields.Schema:
-    """The index schema. Changing it (or the analyzers) requires bumping SCHEMA_VERSION."""
-    return fields.Schema(
-        key=fields.ID(unique=True, stored=True),  # "page:<id>", or "state"
-        page_id=fields.NUMERIC(int, 64, signed=False, shift_step=0, stored=True, sortable=True),
-        revision_id=fields.NUMERIC(int, 64, signed=False, shift_step=0, stored=True, sortable=True),
-        slug=fields.STORED(),
-        title=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        # The whole folded title: "go to page" on an exact match, and autocomplete ranking.
-        title_key=fields.ID(sortable=True),
-        title_ac=fields.TEXT(
-            analyzer=name_analyzer() | NgramFilter(1, AUTOCOMPLETE_GRAM, at="start"),
-            phrase=False,
-        ),
-        headings=fields.TEXT(analyzer=text_analyzer()),
-        body=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        tags=fields.TEXT(analyzer=keyword_analyzer(), phrase=False, stored=True),
-        author=fields.TEXT(analyzer=name_analyzer(), stored=True),
-        updated=fields.DATETIME(stored=True),
-        state=fields.STORED(),  # on the state document: {"hwm": int, "schema": int}
-    )
-
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def _text(value: str) -> str:
-    # Whoosh encodes terms as UTF-8, which lone surrogates would break.
-    return _SURROGATES.sub("\ufffd", value)
-
-
-def _storage(path: Path) -> FileStorage:
-    """Whoosh storage for one generation's folder, without memory-mapped files: when a
-    mapped file is truncated under a running process (a damaged or replaced index), the
-    next read of the lost pages kills the whole process with SIGBUS, which no Python code
-    can catch. Plain reads fail with an exception instead, and the index is reported
-    unavailable and rebuilt. (Measured on 2,000 pages: searches about 10% slower.)"""
-    return FileStorage(str(path), supports_mmap=False)
-
-
-def _key(page_id: int) -> str:
-    return f"page:{page_id}"
-
-
-def _fields(doc: PageDocument) -> dict:
-    updated = doc.updated.astimezone(UTC)
-    tags = [_text(tag).replace(",", " ") for tag in doc.tags]
-    return {
-        "key": _key(doc.page_id),
-        "page_id": doc.page_id,
-        "revision_id": doc.revision_id,
-        "slug": doc.slug,
-        "title": _text(doc.title),
-        "title_key": fold(_text(doc.title)),
-        "title_ac": _text(doc.title),
-        "headings": _text(doc.headings),
-        "body": _text(doc.body),
-        "tags": ",".join(tags),
-        "_stored_tags": tuple(doc.tags),
-        "author": _text(doc.author),
-        # The DATETIME field drops tzinfo: give it UTC; store the aware value for display.
-        "updated": updated.replace(tzinfo=None),
-        "_stored_updated": updated,
-    }
-
-
-def _state_fields(hwm: int) -> dict:
-    # page_id 0 marks it as no page (a missing column value would read as 2**64 - 1).
-    return {
-        "key": STATE_KEY,
-        "page_id": 0,
-        "revision_id": 0,
-        "state": {"hwm": hwm, "schema": SCHEMA_VERSION},
-    }
-
-
-# ---------------------------------------------------------------------- the engine
-
-
-def _damaged(message: str, exc: BaseException) -> IndexUnavailable:
-    """IndexUnavailable for a damaged index, to raise ``from exc``.
-
-    When Whoosh fails to read a damaged TOC or segment it leaves that file open, referenced
-    only from the frames of the exception: drop the traceback now, so the file is closed
-    here (quietly) rather than whenever the exception happens to be collected.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        exc.__traceback__ = None
-    return IndexUnavailable(f"{message} ({type(exc).__name__}: {exc})")
 
 
 def _as_int(value, default: int) -> int:
@@ -232,7 +113,8 @@ class _Live:
 
 
 class WhooshEngine:
-    """Search engine over one index directory (see the module docstring for the layout).
+    """Search engine over one index directory (see :mod:`wiki.search.storage` for its
+    layout).
 
     Methods raise :class:`IndexUnavailable` when the index is missing or damaged, and the
     writing methods raise :class:`IndexBusy` when another writer keeps the lock longer than
@@ -245,6 +127,7 @@ class WhooshEngine:
         self.directory = Path(directory)
         self.writer_timeout = writer_timeout
         self.schema = build_schema()
+        self._files = IndexDirectory(self.directory)
         self._weighting = FieldWeighting(FIELD_BOOSTS)
         self._lock = threading.RLock()
         self._live: _Live | None = None
@@ -265,7 +148,7 @@ class WhooshEngine:
         commit of any process. Raises IndexUnavailable."""
         with self._lock:
             live = self._refresh_locked()
-            return self._state(live.searcher)["hwm"]
+            return read_state(live.searcher)["hwm"]
 
     def indexed_revisions(self, page_ids: Iterable[int] | None = None) -> dict[int, int]:
         """``{page_id: revision_id}`` of every indexed page, or of those of ``page_ids``
@@ -277,7 +160,7 @@ class WhooshEngine:
             if wanted is not None and len(wanted) < 100:
                 # A few pages: look them up by key instead of reading every document.
                 for page_id in wanted:
-                    revision = self._indexed_revision(live.searcher, page_id)
+                    revision = indexed_revision(live.searcher, page_id)
                     if revision is not None:
                         revisions[page_id] = revision
                 return revisions
@@ -313,17 +196,15 @@ class WhooshEngine:
         """Create an empty index if there is no usable one (a damaged one is replaced).
         Raises IndexBusy."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self._exclusive():
+        with self._files.exclusive(self.writer_timeout):
             if self.exists():
                 return
-            name = self._new_generation_name()
-            path = self.directory / name
-            path.mkdir()
-            ix = FileIndex.create(_storage(path), self.schema, INDEX_NAME)
+            name = self._files.new_generation()
+            ix = self._files.create_index(name, self.schema)
             writer = ix.writer()
-            writer.add_document(**_state_fields(0))
+            add_state(writer, 0)
             writer.commit()
-            self._swap(name)
+            self._files.swap(name)
         self.refresh()
 
     def apply(
@@ -335,8 +216,9 @@ class WhooshEngine:
 
         A page whose indexed revision is newer than the upsert keeps the indexed one; of
         several upserts for one page the newest wins. Raises ValueError when a page is both
-        upserted and removed or the mark is negative, IndexBusy when the lock cannot be had
-        within ``writer_timeout``, IndexUnavailable when there is no usable index.
+        upserted and removed or the mark is negative, TypeError for a value of the wrong
+        type, IndexBusy when the lock cannot be had within ``writer_timeout``,
+        IndexUnavailable when there is no usable index.
         """
         if not isinstance(high_water_mark, int) or high_water_mark < 0:
             raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
@@ -357,9 +239,9 @@ class WhooshEngine:
 
         if not self.directory.is_dir():
             raise IndexUnavailable(f"no index directory at {self.directory}")
-        with self._exclusive():
-            name = self._read_current()
-            ix = self._open_index(name)
+        with self._files.exclusive(self.writer_timeout):
+            name = self._files.read_current()
+            ix = self._files.open_index(name, self.schema)
             try:
                 writer = ix.writer(timeout=self.writer_timeout, delay=0.05)
             except LockError as exc:
@@ -368,16 +250,16 @@ class WhooshEngine:
                 try:
                     searcher = writer.searcher()
                 except Exception as exc:
-                    raise _damaged(f"index generation {name} is damaged", exc) from exc
-                state = self._state(searcher)
+                    raise damaged_index(f"index generation {name} is damaged", exc) from exc
+                state = read_state(searcher)
                 for page_id, doc in newest.items():
-                    indexed = self._indexed_revision(searcher, page_id)
+                    indexed = indexed_revision(searcher, page_id)
                     if indexed is not None and indexed > doc.revision_id:
                         continue  # never replace a newer revision with an older one
-                    writer.update_document(**_fields(doc))
+                    update_page(writer, doc)
                 for page_id in removed:
-                    writer.delete_by_term("key", _key(page_id), searcher=searcher)
-                writer.update_document(**_state_fields(max(state["hwm"], high_water_mark)))
+                    remove_page(writer, page_id, searcher)
+                update_state(writer, max(state["hwm"], high_water_mark))
                 writer.commit()
             except BaseException:
                 if not writer.is_closed:
@@ -397,29 +279,28 @@ class WhooshEngine:
         the old generation meanwhile; writers wait (:class:`IndexBusy` after
         ``writer_timeout``). ``progress`` is called with the number of pages done.
 
-        Raises ValueError when a page comes twice or the mark is negative, IndexBusy when
-        another writer holds the lock; on any error the live index is left untouched.
+        Raises ValueError when a page comes twice or the mark is negative, TypeError for a
+        value of the wrong type, IndexBusy when another writer holds the lock; on any error
+        the live index is left untouched.
         """
         if not isinstance(high_water_mark, int) or high_water_mark < 0:
             raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self._exclusive():
-            self._remove_generations(keep=self._generations_to_keep())
-            name = self._new_generation_name()
-            path = self.directory / name
-            path.mkdir()
+        with self._files.exclusive(self.writer_timeout):
+            self._files.remove_generations(keep=self._files.generations_to_keep())
+            name = self._files.new_generation()
             try:
-                count = self._build(path, documents, high_water_mark, progress)
-                self._swap(name)
+                count = self._build(name, documents, high_water_mark, progress)
+                self._files.swap(name)
             except BaseException:
-                shutil.rmtree(path, ignore_errors=True)
+                self._files.discard_generation(name)
                 raise
         if progress is not None:
             progress(count)
         self.refresh()
 
-    def _build(self, path: Path, documents, high_water_mark: int, progress) -> int:
-        ix = FileIndex.create(_storage(path), self.schema, INDEX_NAME)
+    def _build(self, name: str, documents, high_water_mark: int, progress) -> int:
+        ix = self._files.create_index(name, self.schema)
         # Whoosh's parallel writer forks. Forking while other threads run (a server's
         # request threads, the wiki's background indexer) can leave the child waiting on a
         # lock some other thread held: only fork when this is the process's only thread.
@@ -438,11 +319,11 @@ class WhooshEngine:
                 if doc.page_id in seen:
                     raise ValueError(f"page {doc.page_id} given twice")
                 seen.add(doc.page_id)
-                writer.add_document(**_fields(doc))
+                add_page(writer, doc)
                 count += 1
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     progress(count)
-            writer.add_document(**_state_fields(high_water_mark))
+            add_state(writer, high_water_mark)
             writer.commit()
         except BaseException:
             if not writer.is_closed:
@@ -450,7 +331,7 @@ class WhooshEngine:
             raise
         # Whoosh's multi-process writer drops a worker's segment if the worker reports
         # late; a short index must never go live.
-        built = FileIndex(_storage(path), self.schema, INDEX_NAME).doc_count()
+        built = self._files.document_count(name, self.schema)
         if built != count + 1:
             raise RuntimeError(f"rebuild wrote {built - 1} of {count} pages")
         return count
@@ -480,7 +361,7 @@ class WhooshEngine:
             with self._failing_as_unavailable("search"):
                 # Files damaged after the index was opened can read as "no such word":
                 # without this, a damaged index would answer "nothing found".
-                self._state(live.searcher)
+                read_state(live.searcher)
                 return self._search(live.searcher, text, page, per_page, allowed)
 
     @contextmanager
@@ -676,7 +557,7 @@ class WhooshEngine:
     def _autocomplete(
         self, searcher, q, folded, at_word_start, limit, allowed
     ) -> list[tuple[str, str]]:
-        self._state(searcher)  # as in search(): damage must not read as "no such title"
+        read_state(searcher)  # as in search(): damage must not read as "no such title"
         ranked = []
         scanned = 0
         for leaf, offset in searcher.leaf_searchers():
@@ -706,53 +587,7 @@ class WhooshEngine:
                 break
         return out
 
-    # ------------------------------------------------------------------ internals
-
-    @contextmanager
-    def _exclusive(self):
-        """Hold the directory's write lock (all processes), or raise IndexBusy."""
-        lock = FileLock(str(self.directory / LOCK_FILE))
-        if not try_for(lock.acquire, timeout=self.writer_timeout, delay=0.05):
-            raise IndexBusy(f"another writer holds {self.directory / LOCK_FILE}")
-        try:
-            yield
-        finally:
-            lock.release()
-
-    def _read_current(self) -> str:
-        try:
-            name = (self.directory / CURRENT_FILE).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise IndexUnavailable(f"no index in {self.directory}") from exc
-        if not _GENERATION.match(name):
-            raise IndexUnavailable(f"{self.directory / CURRENT_FILE} is damaged")
-        return name
-
-    def _open_index(self, name: str) -> FileIndex:
-        path = self.directory / name
-        if not path.is_dir():
-            raise IndexUnavailable(f"index generation {name} is missing")
-        try:
-            return FileIndex(_storage(path), self.schema, INDEX_NAME)
-        except Exception as exc:  # a damaged TOC raises anything from struct to pickle
-            raise _damaged(f"index generation {name} is damaged", exc) from exc
-
-    def _state(self, searcher) -> dict:
-        try:
-            stored = searcher.document(key=STATE_KEY)
-        except Exception as exc:
-            raise _damaged("cannot read the index state", exc) from exc
-        state = (stored or {}).get("state")
-        if not isinstance(state, dict) or state.get("schema") != SCHEMA_VERSION:
-            raise IndexUnavailable("the index was made by another version: rebuild it")
-        return state
-
-    @staticmethod
-    def _indexed_revision(searcher, page_id: int) -> int | None:
-        docnum = searcher.document_number(key=_key(page_id))
-        if docnum is None:
-            return None
-        return searcher.stored_fields(docnum).get("revision_id")
+    # ------------------------------------------------------------------ the live generation
 
     def _live_locked(self) -> _Live:
         if self._live is None:
@@ -761,7 +596,7 @@ class WhooshEngine:
 
     def _refresh_locked(self) -> _Live:
         try:
-            name = self._read_current()
+            name = self._files.read_current()
             live = self._live
             if live is not None and live.name == name:
                 try:
@@ -772,7 +607,7 @@ class WhooshEngine:
                     return live
                 self._live = self._load(name, live.index, live)
             else:
-                self._live = self._load(name, self._open_index(name), None)
+                self._live = self._load(name, self._files.open_index(name, self.schema), None)
                 if live is not None:  # a rebuild swapped generations: release the old one
                     for _count, reader in live.readers.values():
                         reader.close()
@@ -831,7 +666,7 @@ class WhooshEngine:
                 searcher=searcher,
                 readers=readers,
             )
-            self._state(searcher)
+            read_state(searcher)
             self._warm(live)
         except BaseException as exc:
             for reader in opened:
@@ -840,7 +675,7 @@ class WhooshEngine:
                 raise
             if not isinstance(exc, Exception):
                 raise
-            raise _damaged(f"index generation {name} is damaged", exc) from exc
+            raise damaged_index(f"index generation {name} is damaged", exc) from exc
         for segment_id, (_count, reader) in old.items():
             if readers.get(segment_id, (None, None))[1] is not reader:
                 reader.close()
@@ -868,52 +703,3 @@ class WhooshEngine:
         if live is not None:
             for _count, reader in live.readers.values():
                 reader.close()
-
-    def _generations(self) -> list[tuple[int, str]]:
-        found = []
-        for entry in self.directory.iterdir():
-            match = _GENERATION.match(entry.name)
-            if match and entry.is_dir():
-                found.append((int(match.group(1)), entry.name))
-        return sorted(found)
-
-    def _new_generation_name(self) -> str:
-        numbers = [number for number, _name in self._generations()]
-        return f"index-{max(numbers, default=0) + 1}"
-
-    def _generations_to_keep(self) -> set[str]:
-        try:
-            current = self._read_current()
-        except IndexUnavailable:
-            return set()
-        number = int(_GENERATION.match(current).group(1))
-        older = [name for n, name in self._generations() if n < number]
-        return {current, *older[-1:]}
-
-    def _swap(self, name: str) -> None:
-        """Make generation ``name`` the live one; keep the one it replaces (other
-        processes may still read it until they refresh) and delete all older ones."""
-        try:
-            previous = {self._read_current()}
-        except IndexUnavailable:
-            previous = set()
-        temporary = self.directory / f"{CURRENT_FILE}.{os.getpid()}.{threading.get_ident()}"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.directory / CURRENT_FILE)
-        try:
-            directory = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-        except OSError:
-            pass  # not all file systems can sync a directory; the rename is still atomic
-        self._remove_generations(keep={name} | previous)
-
-    def _remove_generations(self, keep: set[str]) -> None:
-        for _number, name in self._generations():
-            if name not in keep:
-                shutil.rmtree(self.directory / name, ignore_errors=True)
