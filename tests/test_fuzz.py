@@ -25,9 +25,10 @@ from tests.test_xss import script_problems
 from tests.xss_corpus import CORPUS
 from wiki.content.render import RenderError, render_markdown, sanitize_html
 from wiki.search.backend import Results
-from wiki.search.query import correctable_words, parse
+from wiki.search.query import parse
 from wiki.search.schema import build_schema
 from wiki.search.snippets import make_snippet
+from wiki.search.syntax import correctable_words
 
 FUZZ = settings(
     max_examples=250,

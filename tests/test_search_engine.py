@@ -19,9 +19,10 @@ from whoosh import scoring
 from whoosh.util.filelock import FileLock
 
 from wiki.search import schema as engine_module
+from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.engine import WhooshEngine
-from wiki.search.query import PREFIX_MAX_TERMS, BoundedPrefix, index_term
+from wiki.search.matching import PREFIX_MAX_TERMS, BoundedPrefix
 from wiki.search.schema import build_schema
 
 

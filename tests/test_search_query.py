@@ -7,16 +7,11 @@ import pytest
 from whoosh import query as wquery
 
 from tests.test_search_engine import CORPUS, make_engine
+from wiki.search.analysis import fold
 from wiki.search.backend import Results
-from wiki.search.query import (
-    MAX_CLAUSES,
-    MAX_QUERY_CHARS,
-    correctable_words,
-    fold,
-    highlight_terms,
-    parse,
-)
+from wiki.search.query import MAX_CLAUSES, highlight_terms, parse
 from wiki.search.schema import build_schema
+from wiki.search.syntax import MAX_QUERY_CHARS, correctable_words
 
 SCHEMA = build_schema()
 

@@ -28,19 +28,12 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from wiki.search.analysis import WORD, fold, index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
-from wiki.search.query import (
-    FIELD_BOOSTS,
-    clean,
-    correctable_words,
-    fold,
-    highlight_terms,
-    index_term,
-    parse,
-    plain_terms,
-)
+from wiki.search.query import highlight_terms, parse, plain_terms
 from wiki.search.schema import (
     AUTOCOMPLETE_GRAM,
+    FIELD_BOOSTS,
     add_page,
     add_state,
     build_schema,
@@ -51,8 +44,9 @@ from wiki.search.schema import (
     update_state,
 )
 from wiki.search.scoring import CallerError, FieldWeighting, PageCollector
-from wiki.search.snippets import SNIPPET_SCAN_CHARS, WORD, make_snippet
+from wiki.search.snippets import SNIPPET_SCAN_CHARS, make_snippet
 from wiki.search.storage import INDEX_NAME, IndexDirectory, damaged_index
+from wiki.search.syntax import clean, correctable_words
 
 __all__ = ["WhooshEngine"]
 
@@ -71,8 +65,6 @@ FEW_HITS = 3
 
 MAX_CORRECTED_WORDS = 6
 """A suggestion corrects at most the first six words of a query."""
-
-"""Only the start of a very long page is scanned for snippet matches."""
 
 AUTOCOMPLETE_SCAN = 5000
 """Most candidate titles one autocomplete request looks at."""
@@ -419,7 +411,7 @@ class WhooshEngine:
         deadline = time.monotonic() + self.time_limit
         collector = PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
         context = searcher.context()
-        context.deadline = deadline  # read by the matchers of wiki.search.query
+        context.deadline = deadline  # read by the matchers of wiki.search.matching
         searcher.search_with_collector(q, collector, context=context)
         return collector
 

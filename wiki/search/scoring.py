@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from whoosh import collectors, scoring
 
-from wiki.search.query import SearchTimeout
+from wiki.search.matching import SearchTimeout
 
 
 class FieldWeighting(scoring.BM25F):

@@ -9,14 +9,13 @@ from markupsafe import Markup
 from whoosh import highlight
 from whoosh.analysis import Token
 
-from wiki.search.query import index_term
+from wiki.search.analysis import WORD, index_term
 
 SNIPPET_CHARS = 200
 SNIPPET_FRAGMENTS = 2
 SNIPPET_SCAN_CHARS = 32_768
+"""Only the start of a very long page is scanned for snippet matches."""
 
-
-WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 
 
