@@ -1,2 +1,24 @@
-"""Full-text search of the wiki's pages (the engine is :mod:`wiki.search.engine`, the
-query language :mod:`wiki.search.query`)."""
+"""Full-text search of the wiki's pages: an index derived from the database.
+
+The rest of the wiki sees the interface in :mod:`~wiki.search.backend` (plus
+:mod:`~wiki.search.runtime`, which gives each process its engine and indexer);
+:mod:`~wiki.search.indexer` keeps the index in step with the database through that
+interface, indexing the plain text of each rendered page (:mod:`~wiki.search.text`). Behind
+it, :class:`~wiki.search.engine.WhooshEngine` is built from modules with
+one job each, listed here from the bottom up (each imports only modules above it):
+
+- ``backend``: the interface, its data classes and exceptions (no Whoosh);
+- ``analysis``: how text becomes index terms;
+- ``storage``: the index directory, its generations and write lock;
+- ``schema``: what a generation holds, and how pages and the state are stored in it;
+- ``matching``: the wiki's own Whoosh queries and matchers;
+- ``syntax``: the search box language read into a syntax tree;
+- ``query``: that tree turned into a Whoosh query;
+- ``scoring``, ``snippets``: ranking and collecting; highlighted extracts;
+- ``readers``: searchers over the live generation;
+- ``suggest``: spelling suggestions and title autocomplete;
+- ``searching``: one search, from query text to a page of results;
+- ``engine``: the engine itself.
+
+Nothing here imports views; only ``runtime`` and ``indexer`` know Flask or the database.
+"""

@@ -1,6 +1,11 @@
 """The Whoosh search engine: the :class:`~wiki.search.backend.SearchBackend` of the wiki,
 over one index directory (:mod:`wiki.search.storage`).
 
+It writes pages into a generation (:meth:`~WhooshEngine.apply`, :meth:`~WhooshEngine.rebuild`)
+and keeps a searcher open on the live one (:mod:`wiki.search.readers`), through which it
+searches (:mod:`wiki.search.searching`), suggests spellings and completes titles
+(:mod:`wiki.search.suggest`).
+
 Concurrency: one :class:`WhooshEngine` per process, shared by request threads and one
 background indexing thread. The searcher is shared and guarded by a lock (searches in one
 process run one at a time; they take milliseconds). Writers in any process exclude each
@@ -14,25 +19,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from whoosh import query as wquery
-from whoosh.index import TOC, FileIndex, LockError
-from whoosh.reading import EmptyReader, MultiReader, SegmentReader
-from whoosh.searching import Searcher
-from whoosh.support.levenshtein import damerau_levenshtein
+from whoosh.index import LockError
 
-from wiki.search.analysis import WORD, fold, index_term
-from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
-from wiki.search.query import highlight_terms, parse, plain_terms
+from wiki.search.analysis import WORD, fold
+from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, Results
+from wiki.search.readers import OpenGeneration, open_latest
 from wiki.search.schema import (
-    AUTOCOMPLETE_GRAM,
     FIELD_BOOSTS,
     add_page,
     add_state,
@@ -43,31 +41,18 @@ from wiki.search.schema import (
     update_page,
     update_state,
 )
-from wiki.search.scoring import CallerError, FieldWeighting, PageCollector
-from wiki.search.snippets import SNIPPET_SCAN_CHARS, make_snippet
-from wiki.search.storage import INDEX_NAME, IndexDirectory, damaged_index
-from wiki.search.syntax import clean, correctable_words
+from wiki.search.scoring import CallerError, FieldWeighting
+from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
+from wiki.search.storage import IndexDirectory, damaged_index
+from wiki.search.suggest import complete_title, spelling_suggestion
+from wiki.search.syntax import clean
 
 __all__ = ["WhooshEngine"]
 
 log = logging.getLogger(__name__)
 
-SEARCH_TIME_LIMIT = 0.5
-"""Seconds a search may spend collecting matches; it then returns what it has
-(``timed_out=True``)."""
-
-MAX_RESULTS = 1000
-"""Deepest result reachable by paging; later pages come back empty (``total`` stays exact)."""
-
 MAX_PER_PAGE = 100
-FEW_HITS = 3
-"""Below this many hits, a search also offers a spelling suggestion."""
-
-MAX_CORRECTED_WORDS = 6
-"""A suggestion corrects at most the first six words of a query."""
-
-AUTOCOMPLETE_SCAN = 5000
-"""Most candidate titles one autocomplete request looks at."""
+"""Most hits one page of results may hold."""
 
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
 """Indexing processes for a rebuild run from a single-threaded process (the command line).
@@ -85,23 +70,6 @@ def _as_int(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return default
-
-
-def _frequency(reader, term: str) -> int:
-    """Pages that contain ``term`` in their title, headings or body (roughly: a page with
-    the word in two fields counts twice)."""
-    return sum(reader.doc_frequency(name, term) for name in FIELD_BOOSTS)
-
-
-@dataclass
-class _Live:
-    """The open generation: its index, reader generation and searcher."""
-
-    name: str
-    index: FileIndex
-    generation: int
-    searcher: Searcher
-    readers: dict[str, tuple[int, SegmentReader]] = field(default_factory=dict)
 
 
 class WhooshEngine:
@@ -122,12 +90,13 @@ class WhooshEngine:
         self._files = IndexDirectory(self.directory)
         self._weighting = FieldWeighting(FIELD_BOOSTS)
         self._lock = threading.RLock()
-        self._live: _Live | None = None
+        self._live: OpenGeneration | None = None
 
     # ------------------------------------------------------------------ state
 
     def exists(self) -> bool:
-        """True when the directory holds a usable index of this schema version."""
+        """True when the directory holds a usable index of this schema version; a missing
+        or damaged one is False, not an error."""
         with self._lock:
             try:
                 self._refresh_locked()
@@ -354,93 +323,9 @@ class WhooshEngine:
                 # Files damaged after the index was opened can read as "no such word":
                 # without this, a damaged index would answer "nothing found".
                 read_state(live.searcher)
-                return self._search(live.searcher, text, page, per_page, allowed)
-
-    @contextmanager
-    def _failing_as_unavailable(self, what: str):
-        """Around a read of the live index (lock held): errors of the caller's own (its
-        ``allowed`` check) pass through; any other failure closes the index and becomes
-        IndexUnavailable, so a damaged index is reopened or rebuilt, never a 500."""
-        try:
-            yield
-        except CallerError as exc:
-            raise exc.__cause__ from None
-        except IndexUnavailable:
-            self._close_locked()
-            raise
-        except Exception as exc:
-            log.exception("%s failed; treating the index as unavailable", what)
-            self._close_locked()
-            raise IndexUnavailable(f"{what} failed; the index may be damaged") from exc
-
-    def _search(self, searcher, text, page, per_page, allowed) -> Results:
-        q, fallback = parse(text, self.schema)
-        try:
-            collector = self._collect(searcher, q, page * per_page, allowed)
-        except CallerError:
-            raise
-        except Exception:
-            # A query the parser accepted but Whoosh cannot run is a bug here, not the
-            # user's: answer with plain words rather than an error.
-            log.exception("query %r failed; retrying as plain words", text)
-            q, fallback = plain_terms(text, self.schema), True
-            collector = self._collect(searcher, q, page * per_page, allowed)
-        top = collector.results().top_n
-        chosen = top[(page - 1) * per_page : page * per_page]
-        terms = highlight_terms(q, "body", searcher.reader()) if chosen else set()
-        hits = [self._hit(searcher, docnum, score, terms) for score, docnum in chosen]
-        total = collector.count()
-        suggestion = None
-        if total < FEW_HITS and not collector.timed_out:
-            try:
-                suggestion = self._suggestion(searcher, text)
-            except Exception:
-                log.exception("spelling suggestion for %r failed", text)
-        return Results(
-            hits=hits,
-            total=total,
-            page=page,
-            per_page=per_page,
-            suggestion=suggestion,
-            exact_title=self._exact_title(searcher, text, allowed, terms),
-            fallback=fallback,
-            timed_out=collector.timed_out,
-        )
-
-    def _collect(self, searcher, q, wanted, allowed) -> PageCollector:
-        deadline = time.monotonic() + self.time_limit
-        collector = PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
-        context = searcher.context()
-        context.deadline = deadline  # read by the matchers of wiki.search.matching
-        searcher.search_with_collector(q, collector, context=context)
-        return collector
-
-    def _hit(self, searcher, docnum: int, score: float, terms: set[str]) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        return Hit(
-            page_id=stored["page_id"],
-            slug=stored["slug"],
-            title=stored["title"],
-            snippet=make_snippet(stored.get("body", ""), terms),
-            author=stored.get("author", ""),
-            updated=stored["updated"],
-            tags=tuple(stored.get("tags", ())),
-            score=float(score),
-        )
-
-    def _exact_title(self, searcher, text, allowed, terms) -> Hit | None:
-        key = fold(text.strip().strip('"'))  # someone may quote the title they know
-        if not key:
-            return None
-        for docnum in searcher.document_numbers(title_key=key):
-            page_id = searcher.stored_fields(docnum)["page_id"]
-            try:
-                if allowed is not None and not allowed(page_id):
-                    continue
-            except Exception as exc:
-                raise CallerError() from exc
-            return self._hit(searcher, docnum, 0.0, terms)
-        return None
+                return run_search(
+                    live.searcher, self.schema, text, page, per_page, allowed, self.time_limit
+                )
 
     def suggest(self, query: str) -> str | None:
         """A corrected version of ``query`` ("did you mean"), built from the index's own
@@ -449,80 +334,7 @@ class WhooshEngine:
         text = clean(query if isinstance(query, str) else "")
         with self._lock:
             live = self._live_locked()
-            return self._suggestion(live.searcher, text)
-
-    def _suggestion(self, searcher, text: str) -> str | None:
-        words = correctable_words(text)
-        if not words:
-            return None
-        out = text
-        changed = False
-        # From the end, so that offsets stay valid; a few words at most (each costs a scan
-        # of the vocabulary).
-        for start, end, word in reversed(words[:MAX_CORRECTED_WORDS]):
-            replacement = self._correct(searcher, word)
-            if replacement is not None and replacement != word:
-                out = out[:start] + replacement + out[end:]
-                changed = True
-        return out if changed else None
-
-    def _correct(self, searcher, word: str) -> str | None:
-        """The closest known word to an unknown ``word``, or None."""
-        folded = fold(word)
-        if not 3 <= len(folded) <= 30 or not folded.isalpha():
-            # Numbers, codes, short words and very long ones are not misspellings (and
-            # the edit-distance automaton of a long word is slow to build).
-            return None
-        term = index_term(folded)
-        reader = searcher.reader()
-        if term is None or _frequency(reader, term):
-            return None
-        maxdist = 2 if len(folded) > 4 else 1
-        candidates = set()
-        for leaf, _offset in reader.leaf_readers():
-            for name in ("body", "title"):  # headings add little and cost as much again
-                if leaf.doc_count_all():
-                    candidates.update(leaf.terms_within(name, term, maxdist, prefix=1))
-        # Indexed words are stems, and a typo can hide the suffix the stemmer would have
-        # removed: "configuraton" is 4 edits from "configur" but starts with it.
-        for end in range(len(folded) - 1, 3, -1):
-            if _frequency(reader, folded[:end]):
-                candidates.add(folded[:end])
-        best = None
-        for candidate in sorted(candidates, key=lambda c: (-_frequency(reader, c), c))[:5]:
-            for form in self._surface_forms(searcher, candidate):
-                distance = damerau_levenshtein(form, folded)
-                rank = (distance, -_frequency(reader, candidate), len(form), form)
-                if distance <= maxdist and (best is None or rank < best[0]):
-                    best = (rank, form)
-        if best is None:
-            return None
-        surface = best[1]
-        if word[:1].isupper():
-            surface = surface[:1].upper() + surface[1:]
-        return surface
-
-    @staticmethod
-    def _surface_forms(searcher, term: str) -> set[str]:
-        """The words of the index whose term is ``term`` (terms are stems: "configur" ->
-        "configure", "configuration"), read from a few pages that contain it."""
-        forms: set[str] = set()
-        reader = searcher.reader()
-        for name in ("body", "title"):
-            if (name, term) not in reader:
-                continue
-            matcher = reader.postings(name, term)
-            for _ in range(3):
-                if not matcher.is_active():
-                    break
-                text = searcher.stored_fields(matcher.id()).get(name) or ""
-                for match in WORD.finditer(text[:SNIPPET_SCAN_CHARS]):
-                    if index_term(match.group()) == term:
-                        forms.add(fold(match.group()))
-                matcher.next()
-            if forms:
-                break
-        return forms
+            return spelling_suggestion(live.searcher, text)
 
     def autocomplete(
         self,
@@ -535,58 +347,42 @@ class WhooshEngine:
         a word starting with it (case- and accent-insensitive), shortest titles first.
         Raises IndexUnavailable; exceptions from ``allowed`` propagate."""
         folded = fold(clean(prefix if isinstance(prefix, str) else ""))[:200]
-        words = WORD.findall(folded)
         limit = min(max(1, _as_int(limit, 8)), 50)
-        if not words:
+        if not WORD.search(folded):
             return []
-        at_word_start = re.compile(r"(?<!\w)" + re.escape(folded))
-        q = wquery.And([wquery.Term("title_ac", word[:AUTOCOMPLETE_GRAM]) for word in words[:8]])
         with self._lock:
             searcher = self._live_locked().searcher
             with self._failing_as_unavailable("autocomplete"):
-                return self._autocomplete(searcher, q, folded, at_word_start, limit, allowed)
+                read_state(searcher)  # as in search(): damage must not read as "no such title"
+                return complete_title(searcher, folded, limit, allowed)
 
-    def _autocomplete(
-        self, searcher, q, folded, at_word_start, limit, allowed
-    ) -> list[tuple[str, str]]:
-        read_state(searcher)  # as in search(): damage must not read as "no such title"
-        ranked = []
-        scanned = 0
-        for leaf, offset in searcher.leaf_searchers():
-            reader = leaf.reader()
-            if not reader.has_column("title_key"):
-                continue
-            keys = reader.column_reader("title_key")
-            matcher = q.matcher(leaf, leaf.boolean_context())
-            for docnum in matcher.all_ids() if matcher.is_active() else ():
-                key = keys[docnum]
-                rank = 0 if key.startswith(folded) else 1 if at_word_start.search(key) else 2
-                ranked.append((rank, len(key), key, offset + docnum))
-                scanned += 1
-                if scanned >= AUTOCOMPLETE_SCAN:
-                    break
-        ranked.sort()
-        out = []
-        for _rank, _length, _key, docnum in ranked:
-            stored = searcher.stored_fields(docnum)
-            try:
-                if allowed is not None and not allowed(stored["page_id"]):
-                    continue
-            except Exception as exc:
-                raise CallerError() from exc
-            out.append((stored["title"], stored["slug"]))
-            if len(out) == limit:
-                break
-        return out
+    @contextmanager
+    def _failing_as_unavailable(self, what: str) -> Iterator[None]:
+        """Around a read of the live index (lock held): errors of the caller's own (its
+        ``allowed`` check) pass through; any other failure closes the index and becomes
+        IndexUnavailable, so a damaged index is reopened or rebuilt, never a 500."""
+        try:
+            yield
+        except CallerError as exc:
+            # CallerError is always raised from the caller's exception.
+            raise cast(BaseException, exc.__cause__) from None
+        except IndexUnavailable:
+            self._close_locked()
+            raise
+        except Exception as exc:
+            log.exception("%s failed; treating the index as unavailable", what)
+            self._close_locked()
+            raise IndexUnavailable(f"{what} failed; the index may be damaged") from exc
 
     # ------------------------------------------------------------------ the live generation
 
-    def _live_locked(self) -> _Live:
-        if self._live is None:
-            self._refresh_locked()
-        return self._live
+    def _live_locked(self) -> OpenGeneration:
+        live = self._live
+        if live is None:
+            live = self._refresh_locked()
+        return live
 
-    def _refresh_locked(self) -> _Live:
+    def _refresh_locked(self) -> OpenGeneration:
         try:
             name = self._files.read_current()
             live = self._live
@@ -597,101 +393,20 @@ class WhooshEngine:
                     raise IndexUnavailable(f"index generation {name} has gone") from exc
                 if latest == live.generation:
                     return live
-                self._live = self._load(name, live.index, live)
+                fresh = self._live = open_latest(
+                    name, live.index, self.schema, self._weighting, live
+                )
             else:
-                self._live = self._load(name, self._files.open_index(name, self.schema), None)
+                index = self._files.open_index(name, self.schema)
+                fresh = self._live = open_latest(name, index, self.schema, self._weighting, None)
                 if live is not None:  # a rebuild swapped generations: release the old one
-                    for _count, reader in live.readers.values():
-                        reader.close()
+                    live.close()
         except IndexUnavailable:
             self._close_locked()
             raise
-        return self._live
-
-    def _load(self, name: str, index: FileIndex, previous: _Live | None) -> _Live:
-        """Open a searcher on the latest commit of ``index``, reusing the readers of
-        unchanged segments.
-
-        Whoosh's own ``Searcher.refresh()`` is not used: in this version it keeps reused
-        readers with their old deletions and never drops merged-away segments (measured:
-        after 30 updates of 10 pages a refreshed searcher counted 95 documents).
-        """
-        old = dict(previous.readers) if previous is not None else {}
-        opened: list[SegmentReader] = []  # new readers, to close if this load fails
-        try:
-            for attempt in range(5):
-                try:
-                    toc = TOC.read(index.storage, INDEX_NAME, schema=self.schema)
-                    readers: dict[str, tuple[int, SegmentReader]] = {}
-                    for segment in toc.segments:
-                        segment_id = segment.segment_id()
-                        reused = old.get(segment_id)
-                        if reused is not None and reused[0] == segment.deleted_count():
-                            readers[segment_id] = reused
-                        else:
-                            reader = SegmentReader(
-                                index.storage, self.schema, segment, generation=toc.generation
-                            )
-                            opened.append(reader)
-                            readers[segment_id] = (segment.deleted_count(), reader)
-                    break
-                except FileNotFoundError:
-                    # A commit of another process deleted merged segments between reading
-                    # the TOC and opening them: read the newer TOC.
-                    if attempt == 4:
-                        raise
-                    time.sleep(0.05)
-            leaves = [reader for _count, reader in readers.values()]
-            if not leaves:
-                reader = EmptyReader(self.schema)
-            elif len(leaves) == 1:
-                reader = leaves[0]
-            else:
-                reader = MultiReader(leaves, generation=toc.generation)
-            searcher = Searcher(
-                reader, fromindex=index, weighting=self._weighting, closereader=False
-            )
-            live = _Live(
-                name=name,
-                index=index,
-                generation=toc.generation,
-                searcher=searcher,
-                readers=readers,
-            )
-            read_state(searcher)
-            self._warm(live)
-        except BaseException as exc:
-            for reader in opened:
-                reader.close()
-            if isinstance(exc, IndexUnavailable):
-                raise
-            if not isinstance(exc, Exception):
-                raise
-            raise damaged_index(f"index generation {name} is damaged", exc) from exc
-        for segment_id, (_count, reader) in old.items():
-            if readers.get(segment_id, (None, None))[1] is not reader:
-                reader.close()
-        self._weighting.forget_except(set(readers))
-        return live
-
-    def _warm(self, live: _Live) -> None:
-        # Open every file a search may need now, while the generation is certainly there:
-        # Whoosh opens some lazily, and a rebuild elsewhere may delete this generation
-        # later (open files stay readable after deletion; unopened ones would not).
-        for subsearcher, _offset in live.searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            if reader.doc_count_all():
-                reader.stored_fields(0)
-            for name in ("page_id", "revision_id", "title_key"):
-                if reader.has_column(name):
-                    reader.column_reader(name)[0]
-            for name in FIELD_BOOSTS:
-                self._weighting.norms(subsearcher, name)
-            for name in ("author", "tags"):
-                reader.doc_field_length(0, name, 0)
+        return fresh
 
     def _close_locked(self) -> None:
         live, self._live = self._live, None
         if live is not None:
-            for _count, reader in live.readers.values():
-                reader.close()
+            live.close()

@@ -1,0 +1,161 @@
+"""Help while typing and after a poor search: spelling corrections ("did you mean"), made
+from the index's own vocabulary, and title autocomplete.
+
+Both work on an open searcher of the live generation; the engine takes its lock, checks
+the index state and turns failures into IndexUnavailable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from whoosh import query as wquery
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from wiki.search.analysis import WORD, fold, index_term
+from wiki.search.schema import AUTOCOMPLETE_GRAM, FIELD_BOOSTS
+from wiki.search.scoring import CallerError
+from wiki.search.snippets import SNIPPET_SCAN_CHARS
+from wiki.search.syntax import correctable_words
+
+__all__ = ["AUTOCOMPLETE_SCAN", "MAX_CORRECTED_WORDS", "complete_title", "spelling_suggestion"]
+
+MAX_CORRECTED_WORDS = 6
+"""A suggestion corrects at most the first six words of a query."""
+
+AUTOCOMPLETE_SCAN = 5000
+"""Most candidate titles one autocomplete request looks at."""
+
+
+# ---------------------------------------------------------------------- spelling
+
+
+def spelling_suggestion(searcher, text: str) -> str | None:
+    """``text`` (a cleaned query) with its unknown words replaced by the closest known
+    ones, or None when every word is known or nothing close exists. Raises what Whoosh
+    raises for a damaged index."""
+    words = correctable_words(text)
+    if not words:
+        return None
+    out = text
+    changed = False
+    # From the end, so that offsets stay valid; a few words at most (each costs a scan
+    # of the vocabulary).
+    for start, end, word in reversed(words[:MAX_CORRECTED_WORDS]):
+        replacement = _correct(searcher, word)
+        if replacement is not None and replacement != word:
+            out = out[:start] + replacement + out[end:]
+            changed = True
+    return out if changed else None
+
+
+def _frequency(reader, term: str) -> int:
+    """Pages that contain ``term`` in their title, headings or body (roughly: a page with
+    the word in two fields counts twice)."""
+    return sum(reader.doc_frequency(name, term) for name in FIELD_BOOSTS)
+
+
+def _correct(searcher, word: str) -> str | None:
+    """The closest known word to an unknown ``word``, or None."""
+    folded = fold(word)
+    if not 3 <= len(folded) <= 30 or not folded.isalpha():
+        # Numbers, codes, short words and very long ones are not misspellings (and
+        # the edit-distance automaton of a long word is slow to build).
+        return None
+    term = index_term(folded)
+    reader = searcher.reader()
+    if term is None or _frequency(reader, term):
+        return None
+    maxdist = 2 if len(folded) > 4 else 1
+    candidates = set()
+    for leaf, _offset in reader.leaf_readers():
+        for name in ("body", "title"):  # headings add little and cost as much again
+            if leaf.doc_count_all():
+                candidates.update(leaf.terms_within(name, term, maxdist, prefix=1))
+    # Indexed words are stems, and a typo can hide the suffix the stemmer would have
+    # removed: "configuraton" is 4 edits from "configur" but starts with it.
+    for end in range(len(folded) - 1, 3, -1):
+        if _frequency(reader, folded[:end]):
+            candidates.add(folded[:end])
+    best = None
+    for candidate in sorted(candidates, key=lambda c: (-_frequency(reader, c), c))[:5]:
+        for form in _surface_forms(searcher, candidate):
+            distance = damerau_levenshtein(form, folded)
+            rank = (distance, -_frequency(reader, candidate), len(form), form)
+            if distance <= maxdist and (best is None or rank < best[0]):
+                best = (rank, form)
+    if best is None:
+        return None
+    surface = best[1]
+    if word[:1].isupper():
+        surface = surface[:1].upper() + surface[1:]
+    return surface
+
+
+def _surface_forms(searcher, term: str) -> set[str]:
+    """The words of the index whose term is ``term`` (terms are stems: "configur" ->
+    "configure", "configuration"), read from a few pages that contain it."""
+    forms: set[str] = set()
+    reader = searcher.reader()
+    for name in ("body", "title"):
+        if (name, term) not in reader:
+            continue
+        matcher = reader.postings(name, term)
+        for _ in range(3):
+            if not matcher.is_active():
+                break
+            text = searcher.stored_fields(matcher.id()).get(name) or ""
+            for match in WORD.finditer(text[:SNIPPET_SCAN_CHARS]):
+                if index_term(match.group()) == term:
+                    forms.add(fold(match.group()))
+            matcher.next()
+        if forms:
+            break
+    return forms
+
+
+# ---------------------------------------------------------------------- autocomplete
+
+
+def complete_title(
+    searcher, folded: str, limit: int, allowed: Callable[[int], bool] | None
+) -> list[tuple[str, str]]:
+    """``(title, slug)`` of at most ``limit`` permitted pages whose title starts with
+    ``folded`` (a folded prefix with at least one word), then of those with a word starting
+    with it, shortest titles first.
+
+    Raises CallerError from the exception ``allowed`` raised, and what Whoosh raises for a
+    damaged index.
+    """
+    words = WORD.findall(folded)
+    at_word_start = re.compile(r"(?<!\w)" + re.escape(folded))
+    q = wquery.And([wquery.Term("title_ac", word[:AUTOCOMPLETE_GRAM]) for word in words[:8]])
+    ranked = []
+    scanned = 0
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if not reader.has_column("title_key"):
+            continue
+        keys = reader.column_reader("title_key")
+        matcher = q.matcher(leaf, leaf.boolean_context())
+        for docnum in matcher.all_ids() if matcher.is_active() else ():
+            key = keys[docnum]
+            rank = 0 if key.startswith(folded) else 1 if at_word_start.search(key) else 2
+            ranked.append((rank, len(key), key, offset + docnum))
+            scanned += 1
+            if scanned >= AUTOCOMPLETE_SCAN:
+                break
+    ranked.sort()
+    out = []
+    for _rank, _length, _key, docnum in ranked:
+        stored = searcher.stored_fields(docnum)
+        try:
+            if allowed is not None and not allowed(stored["page_id"]):
+                continue
+        except Exception as exc:
+            raise CallerError() from exc
+        out.append((stored["title"], stored["slug"]))
+        if len(out) == limit:
+            break
+    return out
