@@ -18,7 +18,7 @@ from whoosh import query as wquery
 from whoosh import scoring
 from whoosh.util.filelock import FileLock
 
-from wiki.search import schema as engine_module
+from wiki.search import schema
 from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.engine import WhooshEngine
@@ -520,14 +520,14 @@ def test_the_mark_survives_reopening_and_is_committed_with_the_documents(tmp_pat
 def test_a_failed_apply_changes_neither_pages_nor_mark(tmp_path, monkeypatch):
     directory = tmp_path / "index"
     engine = make_engine(directory)
-    real_fields = engine_module._fields
+    real_fields = schema._fields
 
     def failing_fields(doc):
         if doc.page_id == 22:
             raise RuntimeError("disk full, say")
         return real_fields(doc)
 
-    monkeypatch.setattr(engine_module, "_fields", failing_fields)
+    monkeypatch.setattr(schema, "_fields", failing_fields)
     with pytest.raises(RuntimeError):
         engine.apply(
             [
@@ -772,7 +772,7 @@ def test_damaged_index_is_unavailable_not_a_crash(tmp_path, damage):
 def test_index_of_another_schema_version_is_unavailable(tmp_path, monkeypatch):
     directory = tmp_path / "index"
     make_engine(directory).close()
-    monkeypatch.setattr(engine_module, "SCHEMA_VERSION", engine_module.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     engine = WhooshEngine(directory)
     with pytest.raises(IndexUnavailable, match="rebuild"):
         engine.search("office")
