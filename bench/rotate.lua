@@ -6,7 +6,10 @@
 -- USER_AGENT as User-Agent: the wiki's login sessions are bound to the browser (flask-login's
 -- "strong" session protection), so it must be the one the login was made with.
 -- Responses other than 200 are counted and reported: a redirect to the login page would
--- otherwise look like a fast page view.
+-- otherwise look like a fast page view. Responses that carry a Set-Cookie header are counted
+-- too: wrk sends the same cookie every time, so the cookie must be the one a browser holds
+-- once it has settled (views.py makes sure of that), or every reply is a session cookie
+-- signed again, a cost that a browser's page views would not have.
 
 local threads = {}
 
@@ -26,6 +29,7 @@ function init(args)
   -- Threads start at different places in the list.
   index = ((id or 1) - 1) * math.floor(#paths / 8)
   not_ok = 0
+  set_cookie = 0
   first_bad = ""
 end
 
@@ -39,17 +43,27 @@ function response(status, headers, body)
     not_ok = not_ok + 1
     if first_bad == "" then first_bad = tostring(status) .. " " .. (headers["Location"] or "") end
   end
+  -- Header names arrive as the server wrote them; compare them case-insensitively.
+  for name, _ in pairs(headers) do
+    if string.lower(name) == "set-cookie" then
+      set_cookie = set_cookie + 1
+      break
+    end
+  end
 end
 
 function done(summary, latency, requests)
   local bad = 0
+  local cookies = 0
   local example = ""
   for _, thread in ipairs(threads) do
     bad = bad + (thread:get("not_ok") or 0)
+    cookies = cookies + (thread:get("set_cookie") or 0)
     local b = thread:get("first_bad")
     if example == "" and b and b ~= "" then example = b end
   end
-  io.write(string.format("ROTATE requests=%d not_200=%d first_bad=%s\n", summary.requests, bad, example))
+  io.write(string.format("ROTATE requests=%d not_200=%d set_cookie=%d first_bad=%s\n",
+    summary.requests, bad, cookies, example))
   io.write(string.format("ROTATE latency_p50_us=%d p95_us=%d p99_us=%d\n",
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end

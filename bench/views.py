@@ -12,18 +12,27 @@ For each corpus size it:
    temporary folder, so the saves of one run never change the next run's data; with
    ``--database-url`` it uses that database as it is (it must have been seeded; the saves
    add revisions to it);
-2. starts, side by side and with the same settings, ``gunicorn -w 2 --threads 1 -b
-   127.0.0.1:PORT hello:app`` (``bench/hello.py``) and ``... wsgi:app`` with
-   ``DATABASE_URL``, ``SECRET_KEY`` and ``WIKI_INSTANCE_PATH`` (a temporary folder);
-3. logs in as the reader (GET /-/login for the CSRF token, then POST) and measures requests
-   per second on each server in turn over the same fixed list of ``--urls`` random page
-   URLs (warm-up, then ``--duration`` seconds), ``--repeat`` times, keeping the best round
-   of each; it also reports the CPU time the gunicorn processes used per request, which
-   other load on the machine hardly changes;
+2. builds the search index with ``wiki reindex`` and the server's environment (a worker
+   finding no index would build it during the first rounds), then starts, side by side and
+   with the same settings, ``gunicorn -w 2 --threads 1 -b 127.0.0.1:PORT hello:app``
+   (``bench/hello.py``) and ``... wsgi:app`` with ``DATABASE_URL``, ``SECRET_KEY``,
+   ``WIKI_INSTANCE_PATH`` and ``WIKI_SEARCH_INDEX_PATH`` (a temporary folder); a search for
+   the titles of the first and the last page must find them;
+3. logs in as the reader like a browser (GET /-/login for the CSRF token, POST, every
+   Set-Cookie kept), views a page until the server stops setting a cookie, and measures
+   requests per second on each server in turn over the same fixed list of ``--urls`` random
+   page URLs with that settled cookie (warm-up, then ``--duration`` seconds), ``--repeat``
+   times, keeping the best round of each; it also reports the CPU time the gunicorn
+   processes used per request, which other load on the machine hardly changes. Every reply
+   must be 200; replies that set a cookie are counted, with a warning if there are any;
 4. measures, one request at a time through HTTP: saves (editor: GET the edit form, then
-   the timed POST of a small change), page views, the history page (newest and a deep
-   ``?before=`` page), diffs of neighbouring and of distant revisions, and blame, all on
-   "Office move lessons learned" (1,000 revisions).
+   the timed POST of a small change with that form's CSRF token; every one must answer 302
+   and add a revision), page views, the history page (newest and a deep ``?before=``
+   page), diffs of neighbouring and of distant revisions, and blame, all on "Office move
+   lessons learned" (1,000 revisions); every reply must be 200.
+
+Any reply that breaks these rules makes the run fail: the figures are still printed, then
+what failed, and the exit status is 1.
 
 Load generator: ``wrk`` with ``bench/rotate.lua`` when it is installed (Debian/Ubuntu:
 ``apt-get install wrk``; macOS: ``brew install wrk``), otherwise a Python generator
@@ -54,6 +63,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,6 +75,8 @@ sys.path.insert(1, str(ROOT))
 USER_AGENT = "bureaupedia-bench/1.0"
 HOST = "127.0.0.1"
 HISTORY_SLUG = "office-move-lessons-learned"
+#: Page views after which a cookie that still changes is taken to change on every view.
+SETTLE_LIMIT = 5
 
 
 # ---------------------------------------------------------------------- small HTTP client
@@ -76,7 +88,8 @@ class Reply:
     headers: dict[str, str]
     body: str
     seconds: float
-    cookies: dict[str, str] = field(default_factory=dict)
+    #: Every Set-Cookie header of the reply, as sent (a dict of headers keeps only one).
+    set_cookies: list[str] = field(default_factory=list)
 
 
 def http_request(
@@ -103,57 +116,106 @@ def http_request(
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
         seconds = time.perf_counter() - started
-        cookies = {}
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                pair = value.split(";", 1)[0]
-                key, _, val = pair.partition("=")
-                cookies[key.strip()] = val.strip()
         return Reply(
             response.status,
             {k.lower(): v for k, v in response.getheaders()},
             body,
             seconds,
-            cookies,
+            response.headers.get_all("Set-Cookie") or [],
         )
     finally:
         connection.close()
 
 
-def cookie_header(jar: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items() if v)
+class Browser:
+    """What the benchmark needs of a browser: the same User-Agent on every request (the
+    login is bound to it), and every cookie the server sets kept, the newest one of each
+    name winning and a deleted one dropped. (Keeping only the login reply's cookie is not
+    enough: the session cookie changes again when the session gains its CSRF token.)"""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def request(self, method: str, path: str, form: dict | None = None, **kw) -> Reply:
+        reply = http_request(self.port, method, path, cookie=self.cookie_header(), form=form, **kw)
+        self.keep(reply.set_cookies)
+        return reply
+
+    def get(self, path: str, **kw) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, form: dict, **kw) -> Reply:
+        return self.request("POST", path, form=form, **kw)
+
+    def keep(self, set_cookies: list[str]) -> None:
+        for header in set_cookies:
+            pair, *attributes = header.split(";")
+            name, _, value = pair.strip().partition("=")
+            if not value or _expired(attributes):
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value.strip()
+
+    def settle(self, path: str, limit: int = SETTLE_LIMIT) -> int:
+        """GET ``path`` until a reply sets no cookie, as a browser's cookies settle after a
+        page view or two; returns how many replies set one. When the server still sets
+        one after ``limit`` views, it does so on every view: a cost of the wiki, reported
+        by the load measurement, not hidden here."""
+        for attempt in range(limit):
+            reply = self.get(path)
+            if reply.status != 200:
+                raise RuntimeError(
+                    f"GET {path} gave {reply.status}:\n{_text_of(reply.body)[:2000]}"
+                )
+            if not reply.set_cookies:
+                return attempt
+        return limit
+
+
+def _expired(attributes: list[str]) -> bool:
+    """Whether a Set-Cookie's attributes delete the cookie (Max-Age=0 or Expires past)."""
+    for attribute in attributes:
+        key, _, value = attribute.strip().partition("=")
+        key = key.lower()
+        try:
+            if key == "max-age" and int(value) <= 0:
+                return True
+            if key == "expires" and parsedate_to_datetime(value).timestamp() <= time.time():
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _BASE = re.compile(r'name="base" value="(\d+)"')
 
 
-def login(port: int, username: str, password: str) -> str:
-    """Log in through the form (CSRF token first); returns the Cookie header to send."""
-    jar: dict[str, str] = {}
-    page = http_request(port, "GET", "/-/login")
-    jar.update(page.cookies)
+def login(port: int, username: str, password: str) -> Browser:
+    """Log in through the form (GET it for its CSRF token, then POST), keeping every cookie."""
+    browser = Browser(port)
+    page = browser.get("/-/login")
     match = _CSRF.search(page.body)
     if page.status != 200 or not match:
         raise RuntimeError(
             f"GET /-/login gave {page.status} without a csrf_token:\n{page.body[:2000]}"
         )
-    reply = http_request(
-        port,
-        "POST",
+    reply = browser.post(
         "/-/login",
-        cookie=cookie_header(jar),
-        form={
+        {
             "username": username,
             "password": password,
             "csrf_token": html.unescape(match.group(1)),
             "next": "/",
         },
     )
-    jar.update(reply.cookies)
-    if reply.status != 302:
+    if reply.status != 302 or "session" not in browser.cookies:
         raise RuntimeError(f"Logging in as {username} gave {reply.status}:\n{reply.body[:2000]}")
-    return cookie_header(jar)
+    return browser
 
 
 # ---------------------------------------------------------------------- statistics
@@ -310,6 +372,10 @@ class Load:
     p50_ms: float
     p95_ms: float
     tool: str
+    #: Replies that carried a Set-Cookie header: each is a session cookie signed again.
+    set_cookie: int = 0
+    #: Non-200 replies during the warm-up before this measurement (checked as well).
+    warmup_not_ok: int = 0
     #: CPU time the server's processes used per request (ms): robust to other load on the
     #: machine, unlike req/s.
     cpu_ms: float | None = None
@@ -336,12 +402,12 @@ def run_wrk(
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     text = out.stdout + out.stderr
     rps = re.search(r"Requests/sec:\s*([\d.]+)", text)
-    rotate = re.search(r"ROTATE requests=(\d+) not_200=(\d+) first_bad=(.*)", text)
+    rotate = re.search(r"ROTATE requests=(\d+) not_200=(\d+) set_cookie=(\d+) first_bad=(.*)", text)
     lat = re.search(r"ROTATE latency_p50_us=(\d+) p95_us=(\d+)", text)
     if out.returncode != 0 or not rps or not rotate or not lat:
         raise RuntimeError(f"wrk failed ({out.returncode}):\n{text}")
     errors = re.search(r"Socket errors:.*", text)
-    bad = rotate.group(3).strip()
+    bad = rotate.group(4).strip()
     if errors:
         bad = f"{bad} {errors.group(0)}".strip()
     return Load(
@@ -352,12 +418,13 @@ def run_wrk(
         int(lat.group(1)) / 1000,
         int(lat.group(2)) / 1000,
         "wrk",
+        set_cookie=int(rotate.group(3)),
     )
 
 
 def _python_load_worker(port: int, paths: list[str], cookie: str, duration: float, offset: int):
     deadline = time.perf_counter() + duration
-    count = bad = 0
+    count = bad = set_cookie = 0
     example = ""
     latencies = []
     index = offset
@@ -370,13 +437,14 @@ def _python_load_worker(port: int, paths: list[str], cookie: str, duration: floa
             reply = http_request(port, "GET", path, cookie=cookie, timeout=10)
             status = reply.status
             latencies.append(reply.seconds)
+            set_cookie += bool(reply.set_cookies)
         except OSError as exc:
             status, example = 0, example or str(exc)
         count += 1
         if status != 200:
             bad += 1
             example = example or f"{status} {path}"
-    return count, bad, example, latencies
+    return count, bad, example, latencies, set_cookie
 
 
 def run_python_load(
@@ -403,6 +471,7 @@ def run_python_load(
         percentile(latencies, 50) * 1000,
         percentile(latencies, 95) * 1000,
         "python",
+        set_cookie=sum(r[4] for r in results),
     )
 
 
@@ -419,17 +488,20 @@ class LoadGenerator:
         paths_file = self.work / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n")
         port = server.port
+        warm = None
         if self.kind == "wrk":
             if warmup > 0:
-                run_wrk(port, paths_file, cookie, warmup, self.connections, self.threads)
+                warm = run_wrk(port, paths_file, cookie, warmup, self.connections, self.threads)
             cpu_before = server.cpu_seconds()
             load = run_wrk(port, paths_file, cookie, duration, self.connections, self.threads)
         else:
             if warmup > 0:
-                run_python_load(port, paths, cookie, warmup, self.connections)
+                warm = run_python_load(port, paths, cookie, warmup, self.connections)
             cpu_before = server.cpu_seconds()
             load = run_python_load(port, paths, cookie, duration, self.connections)
         cpu_after = server.cpu_seconds()
+        if warm is not None:
+            load.warmup_not_ok = warm.not_ok
         if cpu_before is not None and cpu_after is not None and load.requests:
             load.cpu_ms = 1000 * (cpu_after - cpu_before) / load.requests
         return load
@@ -471,10 +543,36 @@ def warn_if_busy(when: str) -> float | None:
 
 @dataclass
 class Latencies:
+    """Timed requests of one kind: every one must answer ``expected``."""
+
     name: str
-    seconds: list[float]
-    statuses: dict[int, int]
+    #: How many timed requests there should be.
+    wanted: int
+    expected: int = 200
+    seconds: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    #: Timed replies that set a cookie (a settled browser's page views set none).
+    set_cookie: int = 0
     note: str = ""
+
+    def add(self, reply: Reply) -> bool:
+        """Count a timed reply; its time is kept when its status is the expected one."""
+        self.statuses[reply.status] = self.statuses.get(reply.status, 0) + 1
+        self.set_cookie += bool(reply.set_cookies)
+        if reply.status != self.expected:
+            return False
+        self.seconds.append(reply.seconds)
+        return True
+
+    @property
+    def failure(self) -> str:
+        """'' when all ``wanted`` timed requests answered ``expected``, else what went wrong."""
+        if len(self.seconds) == self.wanted:
+            return ""
+        return (
+            f"{self.name}: {len(self.seconds)} of {self.wanted} timed requests answered "
+            f"{self.expected} (statuses: {_statuses(self.statuses) or 'none'})"
+        )
 
     @property
     def p50(self) -> float:
@@ -485,26 +583,39 @@ class Latencies:
         return percentile(self.seconds, 95)
 
     def line(self) -> str:
-        bad = {s: n for s, n in self.statuses.items() if s not in (200, 302)}
-        extra = f"  UNEXPECTED STATUSES {bad}" if bad else ""
+        flag = "  FAILED" if self.failure else ""
         return (
             f"  {self.name:<38} p50 {ms(self.p50):>7} ms  p95 {ms(self.p95):>7} ms  "
-            f"max {ms(max(self.seconds)) if self.seconds else '-':>7} ms  (n={len(self.seconds)}){extra}{self.note}"
+            f"max {ms(max(self.seconds)) if self.seconds else '-':>7} ms  "
+            f"[{_statuses(self.statuses)}; Set-Cookie {self.set_cookie}]{flag}{self.note}"
         )
 
 
+def _statuses(counts: dict[int, int]) -> str:
+    return ", ".join(f"{n} x {status}" for status, n in sorted(counts.items()))
+
+
 class Problems:
-    """Unexpected replies, kept with their bodies so the report can show what broke."""
+    """What makes the run fail: one line each, plus the first few unexpected replies with
+    their text, so the report shows what broke."""
 
     def __init__(self):
-        self.items: list[str] = []
+        self.failures: list[str] = []
+        self.examples: list[str] = []
 
     def check(self, reply: Reply, what: str, expected=(200,)) -> bool:
         if reply.status in expected:
             return True
-        if len(self.items) < 10:
-            self.items.append(f"{what}: HTTP {reply.status}\n{_text_of(reply.body)[:1500]}")
+        if len(self.examples) < 3:
+            self.examples.append(f"{what}: HTTP {reply.status}\n{_text_of(reply.body)[:600]}")
         return False
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+
+    def verify(self, latencies: Latencies) -> None:
+        if latencies.failure:
+            self.fail(latencies.failure)
 
 
 def _text_of(body: str) -> str:
@@ -514,50 +625,55 @@ def _text_of(body: str) -> str:
 
 
 def timed_gets(
-    port: int, cookie: str, name: str, paths: list[str], problems: Problems, warmup: int = 2
+    browser: Browser, name: str, paths: list[str], problems: Problems, warmup: int = 2
 ) -> Latencies:
+    """GET each path in turn (after ``warmup`` untimed ones); every reply must be 200."""
     for path in paths[:warmup]:
-        http_request(port, "GET", path, cookie=cookie)
-    seconds, statuses = [], {}
+        if not problems.check(browser.get(path), f"GET {path} (warm-up)"):
+            problems.fail(f"{name}: the warm-up GET {path} did not answer 200")
+    result = Latencies(name, wanted=len(paths))
     for path in paths:
-        reply = http_request(port, "GET", path, cookie=cookie)
-        statuses[reply.status] = statuses.get(reply.status, 0) + 1
-        if problems.check(reply, f"GET {path}"):
-            seconds.append(reply.seconds)
-    return Latencies(name, seconds, statuses)
+        reply = browser.get(path)
+        if not result.add(reply):
+            problems.check(reply, f"GET {path}")
+    problems.verify(result)
+    return result
 
 
 def timed_saves(
-    port: int,
-    cookie: str,
+    browser: Browser,
     slugs: list[str],
     count: int,
     problems: Problems,
     rng: random.Random,
     warmup: int = 5,
-) -> Latencies:
-    """Edit ``count`` random pages through the form: GET edit (untimed), timed POST."""
+) -> tuple[Latencies, int]:
+    """Edit ``count`` random pages through the form as a browser does: GET the edit form
+    (untimed) and POST it back with that form's CSRF token and base revision (timed). Every
+    timed save must answer 302 to the page; ``warmup`` untimed saves come first. Returns the
+    timed saves and how many saves in all (warm-up included) answered 302."""
     from corpus import Corpus, HistoryWriter
 
     writer = HistoryWriter(Corpus.load(), seed=rng.randrange(1 << 30))
-    seconds, statuses = [], {}
+    result = Latencies("save (HTTP POST edit form)", wanted=count, expected=302)
+    acknowledged = 0
     for index in range(count + warmup):
+        timed = index >= warmup
         slug = rng.choice(slugs)
-        form_page = http_request(port, "GET", f"/wiki/{slug}/edit", cookie=cookie)
-        if not problems.check(form_page, f"GET /wiki/{slug}/edit"):
-            continue
+        form_page = browser.get(f"/wiki/{slug}/edit")
         base = _BASE.search(form_page.body)
         csrf = _CSRF.search(form_page.body)
-        raw = http_request(port, "GET", f"/wiki/{slug}/rev/{base.group(1)}/raw", cookie=cookie)
+        if not problems.check(form_page, f"GET /wiki/{slug}/edit") or not (base and csrf):
+            problems.fail(f"GET /wiki/{slug}/edit gave {form_page.status} without a full form")
+            continue
+        raw = browser.get(f"/wiki/{slug}/rev/{base.group(1)}/raw")
         if not problems.check(raw, f"GET raw of {slug}"):
+            problems.fail(f"GET /wiki/{slug}/rev/{base.group(1)}/raw gave {raw.status}")
             continue
         text, summary = writer.edit(raw.body)
-        reply = http_request(
-            port,
-            "POST",
+        reply = browser.post(
             f"/wiki/{slug}/edit",
-            cookie=cookie,
-            form={
+            {
                 "csrf_token": html.unescape(csrf.group(1)),
                 "base": base.group(1),
                 "body": text,
@@ -565,29 +681,35 @@ def timed_saves(
                 "action": "save",
             },
         )
-        ok = problems.check(reply, f"POST /wiki/{slug}/edit", expected=(302,))
-        if ok and f"/wiki/{slug}" not in reply.headers.get("location", ""):
-            problems.items.append(
-                f"POST /wiki/{slug}/edit redirected to {reply.headers.get('location')}"
-            )
-            ok = False
-        if index >= warmup:
-            statuses[reply.status] = statuses.get(reply.status, 0) + 1
-            if ok:
-                seconds.append(reply.seconds)
-    return Latencies("save (HTTP POST edit form)", seconds, statuses)
+        acknowledged += reply.status == 302
+        location = reply.headers.get("location", "")
+        if reply.status == 302 and not location.endswith(f"/wiki/{slug}"):
+            problems.fail(f"POST /wiki/{slug}/edit redirected to {location!r}, not to the page")
+        if timed:
+            if not result.add(reply):
+                problems.check(reply, f"POST /wiki/{slug}/edit", expected=(302,))
+        elif not problems.check(reply, f"POST /wiki/{slug}/edit (warm-up)", expected=(302,)):
+            problems.fail(f"the warm-up save of {slug} answered {reply.status}, not 302")
+    problems.verify(result)
+    return result, acknowledged
 
 
 # ---------------------------------------------------------------------- databases
 
 
+def _database_engine(database_url: str):
+    from sqlalchemy import create_engine
+
+    return create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def page_slugs(database_url: str) -> tuple[list[str], int]:
     """Slugs of the live pages (sorted) and the number of revisions of the history page."""
-    from sqlalchemy import create_engine, func, select
+    from sqlalchemy import func, select
 
     from wiki.models import Page
 
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _database_engine(database_url)
     try:
         with engine.connect() as connection:
             slugs = list(
@@ -601,6 +723,37 @@ def page_slugs(database_url: str) -> tuple[list[str], int]:
     finally:
         engine.dispose()
     return slugs, latest or 0
+
+
+def probe_pages(database_url: str) -> list[tuple[str, str]]:
+    """(slug, title) of the first and the last live page created: a complete search index
+    finds both by their titles."""
+    from sqlalchemy import select
+
+    from wiki.models import Page
+
+    engine = _database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            live = select(Page.slug, Page.title).where(Page.deleted.is_(False))
+            first = connection.execute(live.order_by(Page.id).limit(1)).one()
+            last = connection.execute(live.order_by(Page.id.desc()).limit(1)).one()
+    finally:
+        engine.dispose()
+    return [tuple(first), tuple(last)]
+
+
+def revision_count(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from wiki.models import Revision
+
+    engine = _database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(Revision))
+    finally:
+        engine.dispose()
 
 
 def _seed_is_current(path: Path, pages: int, revisions: int) -> str:
@@ -676,7 +829,11 @@ class Result:
     hello_runs: list[Load] = field(default_factory=list)
     wiki_runs: list[Load] = field(default_factory=list)
     busy_before: float | None = None
+    index_seconds: float | None = None
     latencies: list[Latencies] = field(default_factory=list)
+    #: What makes the run fail (the exit status is then 1), one line each.
+    failures: list[str] = field(default_factory=list)
+    #: Details: unexpected replies with their text, tracebacks from gunicorn's logs.
     problems: list[str] = field(default_factory=list)
 
 
@@ -690,6 +847,62 @@ def _cpu_ratio(result: Result) -> float | None:
     if not hello or not wiki:
         return None
     return min(hello) / min(wiki)
+
+
+def wiki_command(*arguments: str) -> list[str]:
+    """The ``wiki`` command of this environment (README's ``.venv/bin/wiki``)."""
+    beside = Path(sys.executable).with_name("wiki")
+    if beside.exists():
+        return [str(beside), *arguments]
+    return [sys.executable, "-m", "flask", "--app", "wsgi", *arguments]
+
+
+def build_search_index(env: dict[str, str], pages: int) -> float:
+    """Build the search index with ``wiki reindex`` and the server's environment before
+    gunicorn starts, as an operator does; returns the seconds it took. Without it the index
+    starts empty and each worker's background indexer builds it during the first rounds,
+    which then measure indexing instead of page views."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        wiki_command("reindex"),
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - started
+    done = re.search(r"Indexed (\d+) pages", out.stdout)
+    if out.returncode != 0 or not done:
+        raise RuntimeError(f"wiki reindex failed ({out.returncode}):\n{out.stdout}{out.stderr}")
+    if int(done.group(1)) != pages:
+        raise RuntimeError(f"wiki reindex indexed {done.group(1)} pages, not {pages}")
+    return seconds
+
+
+def check_search(browser: Browser, probes: list[tuple[str, str]]) -> None:
+    """Each probe page is found by the words of its title: the index is there, complete."""
+    for slug, title in probes:
+        query = " ".join(re.findall(r"\w+", title))
+        path = "/-/search?" + urlencode({"q": query})
+        reply = browser.get(path)
+        if reply.status != 200 or f'<h2><a href="/wiki/{slug}">' not in reply.body:
+            raise RuntimeError(
+                f"The search index is not ready: GET {path} gave {reply.status} without "
+                f"/wiki/{slug}:\n{_text_of(reply.body)[:1000]}"
+            )
+
+
+def idle_cpu(server: Gunicorn, seconds: float = 2.0) -> float | None:
+    """Server CPU (ms) used in ``seconds`` without requests: background work (an indexer
+    still catching up) would be counted into every request's CPU."""
+    before = server.cpu_seconds()
+    time.sleep(seconds)
+    after = server.cpu_seconds()
+    if before is None or after is None:
+        return None
+    return 1000 * (after - before)
 
 
 def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path) -> Result:
@@ -712,14 +925,18 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         f"\n=== {label}: {len(slugs):,} pages; '{HISTORY_SLUG}' has {history_revisions:,} revisions"
     )
 
-    result.busy_before = warn_if_busy("before the run")
     instance = work / "instance"
     instance.mkdir(exist_ok=True)
     env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(32),
         "WIKI_INSTANCE_PATH": str(instance),
+        "WIKI_SEARCH_INDEX_PATH": str(instance / "search"),
     }
+    print("Building the search index (wiki reindex)...", flush=True)
+    result.index_seconds = build_search_index(env, len(slugs))
+    print(f"  {len(slugs):,} pages indexed in {result.index_seconds:.1f} s")
+    result.busy_before = warn_if_busy("before the run")
     hello = Gunicorn("hello:app", HERE, {}, work / "hello.log", args.workers)
     server = None
     try:
@@ -727,23 +944,49 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         hello.wait_ready("/")
         server.wait_ready("/-/login")
         reader = login(server.port, "reader", PASSWORD)
-        check = http_request(server.port, "GET", paths[0], cookie=reader)
-        if check.status != 200:
-            raise RuntimeError(
-                f"GET {paths[0]} as the reader gave {check.status}:\n{_text_of(check.body)[:2000]}"
+        # wrk sends one cookie on every request: the one a browser holds once its cookies
+        # have settled. (The login reply's cookie lacks the CSRF token that the first page
+        # with a form adds to the session; replayed, every view would sign a new cookie.)
+        changed = reader.settle(paths[0], limit=SETTLE_LIMIT)
+        if changed < SETTLE_LIMIT:
+            print(f"Reader's cookie settled: {changed} page view(s) after the login set one")
+        else:
+            print(
+                f"WARNING: the reader's cookie never settled: each of {changed} page views set a "
+                "new one (the load rounds measure that cost; a browser would pay it too)"
             )
+        check_search(reader, probe_pages(database_url))
+        idle = idle_cpu(server)
+        if idle is not None:
+            flag = "  WARNING: background work is counted as page views" if idle > 200 else ""
+            print(f"Search index checked; server CPU while idle for 2 s: {idle:.0f} ms{flag}")
         # Both servers run side by side (an idle one costs nothing) and are measured in turn,
         # --repeat times; the best run of each counts, which filters out moments when
         # something else on the machine took the CPU.
+        cookie = reader.cookie_header()
         for round_ in range(args.repeat):
             h = load.measure(hello, paths, "", args.warmup, args.duration)
-            w = load.measure(server, paths, reader, args.warmup, args.duration)
+            w = load.measure(server, paths, cookie, args.warmup, args.duration)
             print(
                 f"  round {round_ + 1}: hello {h.rps:,.0f} req/s ({_cpu(h)}), wiki {w.rps:,.0f} req/s "
                 f"({_cpu(w)}); ratio {w.rps / h.rps:.2f}; wiki p50 {w.p50_ms:.1f} ms, p95 {w.p95_ms:.1f} ms; "
-                f"non-200: hello {h.not_ok}, wiki {w.not_ok} {w.example_bad}",
+                f"non-200: hello {h.not_ok}, wiki {w.not_ok} {w.example_bad}; "
+                f"Set-Cookie: hello {h.set_cookie}, wiki {w.set_cookie}",
                 flush=True,
             )
+            for name, run in (("hello", h), ("wiki", w)):
+                if run.not_ok or run.warmup_not_ok:
+                    problems.fail(
+                        f"load round {round_ + 1}, {name}: {run.not_ok} of {run.requests} "
+                        f"measured page views (and {run.warmup_not_ok} in the warm-up) did not "
+                        f"answer 200, e.g. {run.example_bad}"
+                    )
+                if run.set_cookie:
+                    print(
+                        f"  WARNING: {run.set_cookie} of {run.requests} {name} replies set a "
+                        "cookie although the cookie sent had settled: each is a session signed "
+                        "again (a cost of the server, measured as such)"
+                    )
             result.hello_runs.append(h)
             result.wiki_runs.append(w)
         result.hello = max(result.hello_runs, key=lambda x: x.rps)
@@ -764,32 +1007,35 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
                 "(the same comparison, insensitive to other load on the machine)"
             )
         if any(w.not_ok for w in result.wiki_runs):
-            reply = http_request(server.port, "GET", paths[0], cookie=reader)
-            problems.check(reply, f"GET {paths[0]} after the load run")
+            problems.check(reader.get(paths[0]), f"GET {paths[0]} after the load run")
 
-        print("Latency, one request at a time over HTTP:")
-        views = timed_gets(server.port, reader, "page view", paths[: args.samples], problems)
+        print("Latency, one request at a time over HTTP [statuses; replies that set a cookie]:")
+        views = timed_gets(reader, "page view", paths[: args.samples], problems)
         result.latencies.append(views)
         print(views.line())
 
         editor = login(server.port, "editor", PASSWORD)
-        saves = timed_saves(
-            server.port, editor, url_slugs, args.saves, problems, random.Random(args.seed + 1)
+        editor.settle(paths[0])
+        revisions_before = revision_count(database_url)
+        saves, acknowledged = timed_saves(
+            editor, url_slugs, args.saves, problems, random.Random(args.seed + 1)
         )
+        added = revision_count(database_url) - revisions_before
+        saves.note = f"  ({added} revisions added by {acknowledged} saves, warm-up included)"
+        if added != acknowledged:
+            problems.fail(f"{acknowledged} saves answered 302 but {added} revisions were added")
         result.latencies.append(saves)
         print(saves.line())
 
         if history_revisions >= 2:
             n = history_revisions
             history = timed_gets(
-                server.port,
                 reader,
                 f"history ({n:,} revisions), newest 50",
                 [f"/wiki/{HISTORY_SLUG}/history"] * args.samples,
                 problems,
             )
             deep = timed_gets(
-                server.port,
                 reader,
                 "history, ?before=mid (keyset page)",
                 [f"/wiki/{HISTORY_SLUG}/history?before={n // 2}"] * args.samples,
@@ -798,7 +1044,6 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
             pair_rng = random.Random(args.seed + 2)
             near = [pair_rng.randrange(2, n + 1) for _ in range(args.samples)]
             diff_near = timed_gets(
-                server.port,
                 reader,
                 "diff of neighbouring revisions",
                 [f"/wiki/{HISTORY_SLUG}/diff/{b - 1}/{b}" for b in near],
@@ -806,21 +1051,18 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
             )
             far = [pair_rng.randrange(1, n - 99) for _ in range(args.samples)]
             diff_far = timed_gets(
-                server.port,
                 reader,
                 "diff of revisions 100 apart",
                 [f"/wiki/{HISTORY_SLUG}/diff/{a}/{a + 100}" for a in far],
                 problems,
             )
             diff_all = timed_gets(
-                server.port,
                 reader,
                 f"diff 1 -> {n} (whole history)",
                 [f"/wiki/{HISTORY_SLUG}/diff/1/{n}"] * min(args.samples, 20),
                 problems,
             )
             blame = timed_gets(
-                server.port,
                 reader,
                 f"blame ({n:,} revisions)",
                 [f"/wiki/{HISTORY_SLUG}/blame"] * args.blame_samples,
@@ -836,14 +1078,20 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         hello.stop()
         if server is not None:
             server.stop()
-        result.problems = problems.items + [
+        tracebacks = [
             f"gunicorn log ({name}):\n{tb}"
             for name, g in (("wiki", server), ("hello", hello))
             if g
             for tb in g.tracebacks()
         ]
+        if tracebacks:
+            problems.fail(f"{len(tracebacks)} traceback(s) in gunicorn's logs")
+        result.failures = problems.failures
+        result.problems = problems.examples + tracebacks
         for problem in result.problems:
             print(f"\n!!! {problem}")
+        for failure in result.failures:
+            print(f"FAILED: {failure}")
     return result
 
 
@@ -891,6 +1139,21 @@ def summary_table(results: list[Result]) -> str:
         + " |"
     )
     rows.append(
+        "| wiki load replies that set a cookie (all rounds, must be 0) | "
+        + " | ".join(
+            f"{sum(x.set_cookie for x in r.wiki_runs):,} of {sum(x.requests for x in r.wiki_runs):,}"
+            if r.wiki_runs
+            else "-"
+            for r in results
+        )
+        + " |"
+    )
+    rows.append(
+        "| search index built before (wiki reindex) | "
+        + " | ".join(f"{r.index_seconds:.1f} s" if r.index_seconds else "-" for r in results)
+        + " |"
+    )
+    rows.append(
         "| CPU busy before the run | "
         + " | ".join(f"{r.busy_before:.0%}" if r.busy_before is not None else "-" for r in results)
         + " |"
@@ -899,7 +1162,13 @@ def summary_table(results: list[Result]) -> str:
         cells = []
         for r in results:
             item = next((x for x in r.latencies if x.name == name), None)
-            cells.append(f"{ms(item.p50)} / {ms(item.p95)}" if item and item.seconds else "-")
+            if item is None:
+                cells.append("-")
+            else:
+                cells.append(
+                    f"{ms(item.p50) if item.seconds else '-'} / {ms(item.p95) if item.seconds else '-'}"
+                    f" ({len(item.seconds)} of {item.wanted} x {item.expected})"
+                )
         rows.append(f"| {name} p50 / p95 ms | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -992,10 +1261,14 @@ def main() -> int:
                     run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, load, run_dir)
                 )
     print("\n" + summary_table(results))
-    failed = any(r.problems for r in results)
-    if failed:
-        print("\nSome requests failed: see the '!!!' lines above.")
-    return 1 if failed else 0
+    failures = [f"{r.label}: {failure}" for r in results for failure in r.failures]
+    if failures:
+        print("\nFAILED: these figures do not measure what they say:", file=sys.stderr)
+        for failure in failures:
+            print(f"  {failure}", file=sys.stderr)
+        print("(the unexpected replies are shown in the '!!!' lines above)", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
