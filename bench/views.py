@@ -830,6 +830,8 @@ class Result:
     wiki_runs: list[Load] = field(default_factory=list)
     busy_before: float | None = None
     index_seconds: float | None = None
+    #: Server CPU per acknowledged save (form, raw text, POST, then the index update).
+    save_cpu_ms: float | None = None
     latencies: list[Latencies] = field(default_factory=list)
     #: What makes the run fail (the exit status is then 1), one line each.
     failures: list[str] = field(default_factory=list)
@@ -903,6 +905,17 @@ def idle_cpu(server: Gunicorn, seconds: float = 2.0) -> float | None:
     if before is None or after is None:
         return None
     return 1000 * (after - before)
+
+
+def settle_cpu(server: Gunicorn, limit: float = 20.0) -> bool:
+    """Wait until the server has been idle for a second (the indexer has caught up with the
+    saves); False if it still works after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        used = idle_cpu(server, 1.0)
+        if used is None or used < 50:
+            return True
+    return False
 
 
 def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path) -> Result:
@@ -1018,15 +1031,25 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         editor = login(server.port, "editor", PASSWORD)
         editor.settle(paths[0])
         revisions_before = revision_count(database_url)
+        cpu_before = server.cpu_seconds()
         saves, acknowledged = timed_saves(
             editor, url_slugs, args.saves, problems, random.Random(args.seed + 1)
         )
+        settled = settle_cpu(server)
+        cpu_after = server.cpu_seconds()
         added = revision_count(database_url) - revisions_before
         saves.note = f"  ({added} revisions added by {acknowledged} saves, warm-up included)"
         if added != acknowledged:
             problems.fail(f"{acknowledged} saves answered 302 but {added} revisions were added")
         result.latencies.append(saves)
         print(saves.line())
+        if None not in (cpu_before, cpu_after) and acknowledged:
+            result.save_cpu_ms = 1000 * (cpu_after - cpu_before) / acknowledged
+            print(
+                f"  server CPU per save: {result.save_cpu_ms:.1f} ms (edit form, raw text, POST "
+                "and the index update that follows; measured until the server was idle again"
+                f"{'' if settled else ', which it was not after 20 s'})"
+            )
 
         if history_revisions >= 2:
             n = history_revisions
@@ -1147,6 +1170,11 @@ def summary_table(results: list[Result]) -> str:
             else "-"
             for r in results
         )
+        + " |"
+    )
+    rows.append(
+        "| server CPU per save (form + raw + POST + index update) | "
+        + " | ".join(f"{r.save_cpu_ms:.1f} ms" if r.save_cpu_ms else "-" for r in results)
         + " |"
     )
     rows.append(
