@@ -54,6 +54,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.filelock import FileLock, try_for
 
+from wiki.instance import private_folder
 from wiki.search.query import (
     FIELD_BOOSTS,
     clean,
@@ -406,7 +407,7 @@ class WhooshEngine:
     def create(self) -> None:
         """Create an empty index if there is no usable one (a damaged one is replaced).
         Raises IndexBusy."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)  # the index holds page text: owner only
         with self._exclusive():
             if self.exists():
                 return
@@ -496,7 +497,7 @@ class WhooshEngine:
         """
         if not isinstance(high_water_mark, int) or high_water_mark < 0:
             raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)  # the index holds page text: owner only
         with self._exclusive():
             self._remove_generations(keep=self._generations_to_keep())
             name = self._new_generation_name()
