@@ -53,9 +53,9 @@ def _sqlite_file(cargs: list, cparams: dict) -> Path | None:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def create_private_database(_dialect, _record, cargs, cparams):
-        # sqlite would create a new database file (and its folder never) with the umask's
-        # mode, usually 0644: make the file first, readable by the owner only. SQLite gives
-        # its -wal and -shm files the database file's mode.
+        # sqlite creates a new database file with the umask's mode (usually 0644) and never
+        # makes its folder: make both first, readable by the owner only. SQLite gives its
+        # -wal and -shm files the database file's mode.
         path = _sqlite_file(cargs, cparams)
         if path is not None and not path.exists():
             create_private_file(path)
