@@ -15,8 +15,9 @@ What it does:
    end unless ``--keep``. With ``--database-url`` it uses that seeded database as it is
    (the edits add revisions to it) and builds the index the same way;
 2. creates one editor account per simulated user (``load01``, ``load02``...);
-3. starts the production command of README.md: ``gunicorn --workers 4 wsgi:app`` (sync
-   workers; ``--workers``, ``--worker-class`` and ``--threads`` change it) with
+3. starts ``gunicorn --workers 4 wsgi:app`` (sync workers; ``--workers``, ``--worker-class``
+   and ``--threads`` change it: ``--worker-class gthread --threads 4`` is what README's
+   production command, ``wiki serve``, runs) with
    ``DATABASE_URL``, ``SECRET_KEY``, ``WIKI_INSTANCE_PATH`` and ``WIKI_SEARCH_INDEX_PATH``
    (temporary folder) and the access log on, as in production;
 4. runs ``--users`` simulated users (default 20), each in its own process (so the client's

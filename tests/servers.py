@@ -8,13 +8,14 @@ browser-like HTTP client. Standard library only, so client processes start quick
         base, text, csrf = browser.edit_form("office-move")
         reply = browser.save("office-move", base, text + "More.\\n", csrf)  # 302, 409 or 400
 
-:class:`WikiServer` starts ``gunicorn wsgi:app`` (the production command of README.md) in
-its own process group with ``DATABASE_URL``, ``WIKI_INSTANCE_PATH``, ``SECRET_KEY`` and
-``WIKI_SEARCH_INDEX_PATH`` set and every other ``WIKI_*`` setting of the calling
-environment removed; it listens on a socket that this process binds to a free loopback port
-and hands over (``fd://``), so no other program can take the port in between. It waits until
-the wiki answers, and :meth:`WikiServer.stop` ends it (SIGTERM, then SIGKILL for the whole
-group).
+:class:`WikiServer` starts ``gunicorn wsgi:app`` (with the worker class and test hooks a
+test chooses) in its own process group with ``DATABASE_URL``, ``WIKI_INSTANCE_PATH``,
+``SECRET_KEY`` and ``WIKI_SEARCH_INDEX_PATH`` set and every other ``WIKI_*`` setting of the
+calling environment removed; it listens on a socket that this process binds to a free
+loopback port and hands over (``fd://``), so no other program can take the port in between.
+It waits until the wiki answers, and :meth:`WikiServer.stop` ends it (SIGTERM, then SIGKILL
+for the whole group). :class:`ServeCommand` starts ``wiki serve``, the production command of
+README.md, the same way.
 
 :func:`editing_client` is one simulated editor for concurrency tests: it logs in once and
 saves its own lines of a page from the revision it last saw, like a browser; it runs in
@@ -130,25 +131,18 @@ class WikiServer:
         self.instance_path.mkdir(parents=True, exist_ok=True)
         listener = socket.create_server((HOST, 0), backlog=128)
         self.port = listener.getsockname()[1]
-        self._log = open(self.log_path, "ab")
         try:
-            command = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                *self.options,
-                "--bind",
-                f"fd://{listener.fileno()}",
-                "wsgi:app",
-            ]
-            self.process = subprocess.Popen(
-                command,
-                env=self.environment,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
+            self._launch(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    *self.options,
+                    "--bind",
+                    f"fd://{listener.fileno()}",
+                    "wsgi:app",
+                ],
                 pass_fds=(listener.fileno(),),
-                start_new_session=True,  # its own process group: stop() ends every worker
             )
         finally:
             listener.close()  # gunicorn holds its own copy
@@ -158,6 +152,18 @@ class WikiServer:
             self.stop()
             raise
         return self
+
+    def _launch(self, command: list[str], **popen) -> None:
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            command,
+            env=self.environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends every worker
+            **popen,
+        )
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until a request gets an answer below 500 (the login page)."""
@@ -232,6 +238,57 @@ class WikiServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+_LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+) ")
+
+
+class ServeCommand(WikiServer):
+    """``wiki serve`` itself, the installed command that ./scripts/run and a production host
+    start, on a free port (``--port 0``: the port is read from gunicorn's log), run from
+    the folder above the instance folder. Without ``secret_key`` the wiki makes its own.
+    The instance folder is left for the wiki to create."""
+
+    def __init__(self, *, threads: int = 2, secret_key: str | None = None, **options):
+        super().__init__(threads=threads, secret_key=secret_key, **options)
+        if secret_key is None:
+            del self.environment["SECRET_KEY"]
+        self.command = [
+            str(Path(sys.executable).with_name("wiki")),  # the console script beside python
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            "0",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(threads),
+        ]
+
+    def start(self, timeout: float = 30.0) -> ServeCommand:
+        """Start ``wiki serve`` and wait until the wiki answers (raises ServerError)."""
+        self._launch(self.command, cwd=self.instance_path.parent)
+        try:
+            self.port = self._wait_for_port(timeout)
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for_port(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = _LISTENING.search(self.log_text())
+            if found:
+                return int(found.group(1))
+            if self.process.poll() is not None:
+                raise ServerError(
+                    f"wiki serve exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            time.sleep(0.05)
+        raise ServerError(f"wiki serve did not listen within {timeout:.0f} s:\n{self.log_tail()}")
 
 
 # ---------------------------------------------------------------------- HTTP client

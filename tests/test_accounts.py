@@ -54,8 +54,9 @@ def change_account(app, username, change):
 
 
 def setup_form(app, **fields) -> dict:
-    """The setup form as the server's operator fills it in: with the printed setup token."""
-    return {"setup_token": security.read_setup_token(app), **fields}
+    """The setup form as the server's operator fills it in: with the printed setup token
+    (made as `wiki serve` makes it at start)."""
+    return {"setup_token": security.ensure_setup_token(app, announce=False), **fields}
 
 
 def login_error(response) -> str:

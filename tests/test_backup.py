@@ -370,7 +370,9 @@ def test_the_secret_key_file_travels_with_the_archive_unless_left_out(
 ):
     seed(sqlite_app)
     key = "a0" * 32
-    (Path(sqlite_app.instance_path) / "secret_key").write_text(key)
+    instance = Path(sqlite_app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)  # the app makes it only when it writes there
+    (instance / "secret_key").write_text(key)
     with_key, without_key = tmp_path / "with.zip", tmp_path / "without.zip"
     assert run(sqlite_app, "backup", with_key).exit_code == 0
     assert run(sqlite_app, "backup", without_key, "--no-secret-key").exit_code == 0
@@ -382,6 +384,7 @@ def test_the_secret_key_file_travels_with_the_archive_unless_left_out(
     restored_key = Path(target.instance_path) / "secret_key"
     assert restored_key.read_text() == key
     assert stat.S_IMODE(restored_key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(restored_key.parent.stat().st_mode) == 0o700  # made by the restore
 
 
 # ---------------------------------------------------------------------- refusals

@@ -403,28 +403,47 @@ def test_a_long_page_in_a_non_latin_script_can_still_be_saved(app, client, auth,
 # --- the secret key ---------------------------------------------------------------------------
 
 
-def test_a_secret_key_is_generated_once_and_kept_private_in_the_instance_folder(
-    tmp_path, monkeypatch
+def test_a_secret_key_is_made_when_a_session_first_needs_it_and_kept_private(
+    database_url, tmp_path, monkeypatch
 ):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    instance = tmp_path / "instance"
-    settings = {"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(instance)}
+    app = make_app(database_url, tmp_path, SECRET_KEY=None)
+    other = make_app(database_url, tmp_path / "elsewhere", SECRET_KEY=None)
+    key_file = tmp_path / "instance" / "secret_key"
+    try:
+        assert not key_file.exists()  # building the app wrote nothing
 
-    first = create_app(settings).config["SECRET_KEY"]
-    second = create_app(settings).config["SECRET_KEY"]  # a restart, or a second worker
+        app.test_client().get("/-/login")
+        other.test_client().get("/-/login")
 
-    assert first == second
-    assert len(first) >= 32
-    key_file = instance / "secret_key"
-    assert key_file.read_text().strip() == first
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    other = create_app({**settings, "INSTANCE_PATH": str(tmp_path / "other")}).config["SECRET_KEY"]
-    assert other != first  # random, not a built-in default
+        key = key_file.read_text().strip()
+        assert len(key) >= 32 and app.config["SECRET_KEY"] == key
+        assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+        assert other.config["SECRET_KEY"] not in (None, key)  # random, not a built-in default
+    finally:
+        get_database(app).dispose()
+        get_database(other).dispose()
+
+
+def test_a_login_outlives_a_restart_with_the_generated_key(users, more_apps, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    before = more_apps(SECRET_KEY=None).test_client()
+    response = before.post("/-/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+
+    after = more_apps(SECRET_KEY=None).test_client()  # a restart, or another worker
+    after.set_cookie("session", before.get_cookie("session").value)
+
+    assert after.get("/-/admin/users").status_code == 200
 
 
 def test_a_secret_key_from_the_environment_wins_and_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     instance = tmp_path / "instance"
-    app = create_app({"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(instance)})
+    app = create_app(
+        {"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(instance), "SEARCH_BACKGROUND": False}
+    )
+    with app.test_client().get("/static/css/wiki.css") as response:  # opens a session
+        assert response.status_code == 200
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert not (instance / "secret_key").exists()

@@ -9,7 +9,7 @@ import stat
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from wiki.access import accounts, security
 from wiki.db import get_database
@@ -34,38 +34,60 @@ def setup_form(token, username="Grace", password=PASSWORD):
     }
 
 
-# --- the token at start ------------------------------------------------------------------
+# --- the token when the server starts -------------------------------------------------------
+# `wiki serve` calls announce_setup_token before it starts its workers (tests/test_serve.py
+# watches it do so under gunicorn).
+
+
+@pytest.fixture
+def token(app):
+    """The setup token, as `wiki serve` makes it before it starts."""
+    security.announce_setup_token(app)
+    return security.read_setup_token(app)
 
 
 def test_on_an_empty_wiki_the_server_makes_a_private_token_and_prints_and_logs_it(
-    database_url, tmp_path, capsys, caplog
+    app, tmp_path, capsys, caplog
 ):
     caplog.set_level(logging.WARNING, logger="wiki.setup")
-    app = make_app(database_url, tmp_path)
-    try:
-        path = security.setup_token_path(app)
-        token = security.read_setup_token(app)
 
-        assert path.parent == tmp_path / "instance"
-        assert token and len(token) >= 32
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        assert token in capsys.readouterr().err  # on the console
-        logged = [
-            r for r in caplog.records if r.name == "wiki.setup" and r.levelno == logging.WARNING
-        ]
-        assert len(logged) == 1 and token in logged[0].getMessage()
-    finally:
-        get_database(app).dispose()
+    security.announce_setup_token(app)
+
+    path = security.setup_token_path(app)
+    token = security.read_setup_token(app)
+    assert path.parent == tmp_path / "instance"
+    assert token and len(token) >= 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert token in capsys.readouterr().err  # on the console
+    logged = [r for r in caplog.records if r.name == "wiki.setup" and r.levelno == logging.WARNING]
+    assert len(logged) == 1 and token in logged[0].getMessage()
 
 
-def test_every_worker_of_an_instance_shows_the_same_token(app, more_apps, capsys):
+def test_building_the_app_makes_and_prints_no_token(app, capsys):
+    assert not security.setup_token_path(app).exists()
+    assert "setup token" not in capsys.readouterr().err
+
+
+def test_a_restarted_server_shows_the_same_token_again(app, more_apps, capsys):
+    security.announce_setup_token(app)
     first = security.read_setup_token(app)
     capsys.readouterr()
 
-    second = more_apps()
+    restarted = more_apps()
+    security.announce_setup_token(restarted)
 
-    assert security.read_setup_token(second) == first
-    assert first in capsys.readouterr().err  # a restarted server prints it again
+    assert security.read_setup_token(restarted) == first
+    assert first in capsys.readouterr().err
+
+
+def test_the_announcement_leaves_no_connection_for_workers_to_inherit(app):
+    connections = []
+    event.listen(get_database(app).engine, "connect", lambda *args: connections.append(args))
+
+    security.announce_setup_token(app)
+
+    assert security.read_setup_token(app)  # it did ask the database
+    assert connections == []  # on a connection of its own, not one of the app's pool
 
 
 def test_workers_starting_at_once_agree_on_one_token(tmp_path):
@@ -88,12 +110,12 @@ def test_workers_starting_at_once_agree_on_one_token(tmp_path):
 
 
 def test_once_an_account_exists_the_server_deletes_the_token_and_prints_none(
-    app, users, more_apps, capsys
+    app, token, users, capsys
 ):
     assert security.setup_token_path(app).exists()  # made while the wiki was empty
     capsys.readouterr()
 
-    more_apps()
+    security.announce_setup_token(app)
 
     assert not security.setup_token_path(app).exists()
     assert "setup token" not in capsys.readouterr().err
@@ -102,6 +124,8 @@ def test_once_an_account_exists_the_server_deletes_the_token_and_prints_none(
 def test_a_database_without_tables_does_not_stop_the_server(tmp_path, capsys):
     app = make_app(f"sqlite:///{tmp_path / 'not-migrated.db'}", tmp_path)
     try:
+        security.announce_setup_token(app)
+
         assert security.read_setup_token(app) is None
         assert "setup token" not in capsys.readouterr().err
     finally:
@@ -111,6 +135,8 @@ def test_a_database_without_tables_does_not_stop_the_server(tmp_path, capsys):
 def test_an_unreachable_database_does_not_stop_the_server(tmp_path):
     app = make_app("postgresql://nobody@127.0.0.1:1/wiki", tmp_path)  # nothing listens there
     try:
+        security.announce_setup_token(app)
+
         assert security.read_setup_token(app) is None
     finally:
         get_database(app).dispose()
@@ -142,8 +168,7 @@ def test_setup_without_the_right_token_is_refused_and_keeps_the_username(
     assert client.get("/").location == "/-/setup"  # still not set up, and not logged in
 
 
-def test_a_near_miss_token_is_refused(app, client):
-    token = security.read_setup_token(app)
+def test_a_near_miss_token_is_refused(app, client, token):
     for wrong in [
         token[:-1],
         token + "x",
@@ -153,7 +178,7 @@ def test_a_near_miss_token_is_refused(app, client):
     assert count_users(app) == 0
 
 
-def test_the_token_is_compared_in_constant_time(app, client, monkeypatch):
+def test_the_token_is_compared_in_constant_time(app, client, token, monkeypatch):
     compared = []
     real = security.hmac.compare_digest
 
@@ -163,12 +188,10 @@ def test_the_token_is_compared_in_constant_time(app, client, monkeypatch):
 
     monkeypatch.setattr(security.hmac, "compare_digest", spy)
     client.post("/-/setup", data=setup_form("guessed-token"))
-    assert compared == [(b"guessed-token", security.read_setup_token(app).encode())]
+    assert compared == [(b"guessed-token", token.encode())]
 
 
-def test_the_right_token_creates_the_admin_and_is_then_deleted(app, client):
-    token = security.read_setup_token(app)
-
+def test_the_right_token_creates_the_admin_and_is_then_deleted(app, client, token):
     response = client.post("/-/setup", data=setup_form(f"  {token}\n"))  # pasted with spaces
 
     assert response.status_code == 302 and response.location == "/"
@@ -182,15 +205,14 @@ def test_the_right_token_creates_the_admin_and_is_then_deleted(app, client):
     assert count_users(app) == 1
 
 
-def test_a_correct_token_stays_in_the_form_while_other_mistakes_are_fixed(app, client):
-    token = security.read_setup_token(app)
+def test_a_correct_token_stays_in_the_form_while_other_mistakes_are_fixed(app, client, token):
     form = setup_form(token) | {"password_confirm": "something else"}
     html = client.post("/-/setup", data=form).get_data(as_text=True)
     assert "The two passwords differ." in html
     assert f'value="{token}"' in html
 
 
-def test_an_empty_token_file_never_lets_an_empty_token_in(app, client):
+def test_an_empty_token_file_never_lets_an_empty_token_in(app, client, token):
     security.setup_token_path(app).write_text("")
     assert client.post("/-/setup", data=setup_form("")).status_code == 400
     assert count_users(app) == 0
@@ -198,7 +220,7 @@ def test_an_empty_token_file_never_lets_an_empty_token_in(app, client):
 
 
 def test_a_lost_token_is_made_again_and_announced_when_the_setup_page_opens(
-    app, client, capsys, caplog
+    app, client, token, capsys, caplog
 ):
     caplog.set_level(logging.WARNING, logger="wiki.setup")
     security.discard_setup_token(app)
@@ -207,9 +229,9 @@ def test_a_lost_token_is_made_again_and_announced_when_the_setup_page_opens(
 
     assert client.get("/-/setup").status_code == 200
 
-    token = security.read_setup_token(app)
-    assert token and token in capsys.readouterr().err
-    assert any(token in r.getMessage() for r in caplog.records if r.name == "wiki.setup")
+    remade = security.read_setup_token(app)
+    assert remade and remade != token and remade in capsys.readouterr().err
+    assert any(remade in r.getMessage() for r in caplog.records if r.name == "wiki.setup")
 
 
 def test_setup_attempts_are_rate_limited_per_client(more_apps):
@@ -230,14 +252,13 @@ def test_setup_attempts_are_rate_limited_per_client(more_apps):
 # --- wiki setup-token ------------------------------------------------------------------------
 
 
-def test_the_command_prints_the_current_token(app, runner):
+def test_the_command_prints_the_current_token(app, runner, token):
     result = runner.invoke(args=["setup-token"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == security.read_setup_token(app)
+    assert result.output.strip() == token
 
 
 def test_the_command_makes_a_token_when_there_is_none(app, runner):
-    security.discard_setup_token(app)
     result = runner.invoke(args=["setup-token"])
     assert result.exit_code == 0, result.output
     token = result.output.strip()

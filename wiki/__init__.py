@@ -10,39 +10,37 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the wiki application.
 
     Settings come from environment variables (see :mod:`wiki.config`), overridden by
-    ``config``. Creating the app does no schema work: run ``wiki upgrade`` for that.
+    ``config``. Building the app touches neither the database nor any file: run
+    ``wiki upgrade`` for the schema; the instance folder, the secret key file and a SQLite
+    database are made when first needed. Raises FileNotFoundError when the package's
+    templates or static files are missing (a broken install).
     """
     from wiki import config as settings
     from wiki import db, views
     from wiki.access import login, security
     from wiki.access.permissions import can
     from wiki.ops import cli
+    from wiki.resources import shipped_folder
     from wiki.search import runtime as search_runtime
 
+    # Without an instance path Flask picks its own default: instance/ beside the package
+    # in a checkout, <prefix>/var/wiki-instance when the package is installed.
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("WIKI_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=str(
-            (config or {}).get("INSTANCE_PATH")
-            or os.environ.get("WIKI_INSTANCE_PATH")
-            or ROOT / "instance"
-        ),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=str(Path(instance_path).absolute()) if instance_path else None,
+        template_folder=str(shipped_folder("templates")),
+        static_folder=str(shipped_folder("static")),
     )
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
-    app.config.update(settings.from_environment(instance))
+    app.config.update(settings.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.load_secret_key(instance)
+    app.session_interface = settings.InstanceKeySessionInterface()
     if config and "MAX_PAGE_BYTES" in config and "MAX_CONTENT_LENGTH" not in config:
         request_limit = settings.request_limit(app.config["MAX_PAGE_BYTES"])
         app.config.update(MAX_CONTENT_LENGTH=request_limit, MAX_FORM_MEMORY_SIZE=request_limit)
@@ -51,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login.init_app(app)
     views.init_app(app)
-    security.init_app(app)  # headers, rate limits, proxy fix, setup token (after the views)
+    security.init_app(app)  # headers, rate limits, proxy fix (after the views)
     cli.init_app(app)
     search_runtime.init_app(app)
     app.jinja_env.globals["can"] = can

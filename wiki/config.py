@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from pathlib import Path
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+from wiki.instance import FILE_MODE, private_folder
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -25,8 +32,9 @@ def _int(name: str, default: int) -> int:
 def load_secret_key(instance_path: Path) -> str:
     """Return ``SECRET_KEY`` from the environment, or from a file in the instance folder.
 
-    The file is created with a random key on first use (readable by the owner only), so no
-    secret is ever hard-coded and restarts keep sessions valid.
+    The file is created with a random key on first use (readable by the owner only, in a
+    private instance folder), so no secret is ever hard-coded and restarts keep sessions
+    valid. Raises OSError when the instance folder cannot be made or the file written.
     """
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
@@ -36,16 +44,36 @@ def load_secret_key(instance_path: Path) -> str:
         return key_file.read_text().strip()
     except FileNotFoundError:
         pass
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_folder(instance_path)
     key = secrets.token_hex(32)
     # O_EXCL: if two workers start at once, exactly one writes and both read the same key.
     try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
         return key_file.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+class InstanceKeySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the secret key loaded when a session first needs
+    it rather than when the app is built (building an app touches no file).
+
+    Flask opens the session as a request starts, before any view, CSRF check or flask-login
+    cookie reads ``current_app.secret_key``, so they all find the key set. Once loaded it is
+    kept in ``app.secret_key``: a key set in the configuration is never replaced.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            with self._lock:  # threads of one worker: one of them reads or makes the file
+                if not app.secret_key:
+                    app.secret_key = load_secret_key(Path(app.instance_path))
+        return super().get_signing_serializer(app)
 
 
 def request_limit(max_page_bytes: int) -> int:
@@ -61,6 +89,8 @@ def from_environment(instance_path: Path) -> dict:
     max_page_bytes = _int("WIKI_MAX_PAGE_BYTES", 1024 * 1024)
     max_request_bytes = request_limit(max_page_bytes)
     return {
+        # Unset: generated into the instance folder when a session first needs it.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'wiki.db'}",
         "SITE_NAME": os.environ.get("WIKI_SITE_NAME", "Bureaupedia"),
         "HOME_PAGE": os.environ.get("WIKI_HOME_PAGE", "Home"),

@@ -3,6 +3,7 @@
 The session belongs to the request (or to the CLI command, or the test): service functions
 receive it and never commit or close it themselves.
 
+A new SQLite database file is created readable by its owner only (and its folder private).
 SQLite gets WAL, a busy timeout, foreign keys and, for write requests, ``BEGIN IMMEDIATE``:
 with a plain deferred ``BEGIN`` a transaction that reads and then writes fails at once with
 "database is locked" when another writer is active, whatever the busy timeout.
@@ -11,10 +12,14 @@ with a plain deferred ``BEGIN`` a transaction that reads and then writes fails a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from wiki.instance import create_private_file
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -34,7 +39,27 @@ class Database:
         self.engine.dispose()
 
 
+def _sqlite_file(cargs: list, cparams: dict) -> Path | None:
+    """The database file a SQLite connection is about to open (None: in memory, or a
+    ``file:`` URI the driver resolves itself)."""
+    database = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(database, str) or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or cparams.get("uri"):
+        return None
+    return Path(database)
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def create_private_database(_dialect, _record, cargs, cparams):
+        # sqlite creates a new database file with the umask's mode (usually 0644) and never
+        # makes its folder: make both first, readable by the owner only. SQLite gives its
+        # -wal and -shm files the database file's mode.
+        path = _sqlite_file(cargs, cparams)
+        if path is not None and not path.exists():
+            create_private_file(path)
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -52,11 +77,18 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_database(url: str) -> Database:
-    """Create the engine(s) for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
+def make_database(url: str, **engine_options: Any) -> Database:
+    """Create the engine(s) for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
+    No connection is made until one is needed. ``engine_options`` go to SQLAlchemy's
+    ``create_engine`` (``poolclass=NullPool`` for a short-lived one).
+
+    Raises sqlalchemy.exc.ArgumentError for a URL it cannot read, and ImportError when the
+    URL's driver is not installed.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    engine_options.setdefault("pool_pre_ping", not url.startswith("sqlite"))
+    engine = create_engine(url, **engine_options)
     write_engine = engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -19,8 +19,9 @@ Rate limits
 Setup token
     While no account exists, a random token is kept in the instance folder (mode 0600,
     shared by every worker of the instance), printed on the console and logged (logger
-    ``wiki.setup``, WARNING) when the server starts; the setup form asks for it. It is
-    deleted once the first admin exists. ``wiki setup-token`` prints it.
+    ``wiki.setup``, WARNING) by ``wiki serve`` before it starts its workers, or by the setup
+    page when it is first opened; the setup form asks for it. It is deleted once the first
+    admin exists. ``wiki setup-token`` prints it.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ import sys
 import time
 from pathlib import Path
 
-import click
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -45,8 +45,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from wiki.access import accounts
-from wiki.db import get_database
+from wiki.db import make_database
 from wiki.errors import InvalidInput
+from wiki.instance import private_folder
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -200,6 +201,7 @@ def ensure_setup_token(app: Flask | None = None, *, announce: bool = True) -> st
     if existing:
         return existing
     path = setup_token_path(app)
+    private_folder(path.parent)
     aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -271,34 +273,29 @@ def current_setup_token(session: Session, app: Flask | None = None) -> str | Non
 
 
 def _database_has_users(app: Flask) -> bool:
-    """Ask the database, giving up quickly when it cannot be reached."""
-    engine = get_database(app).engine
-    if engine.dialect.name != "postgresql":
-        with Session(engine) as session:
-            return accounts.has_users(session)
-    probe = create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    """Ask the database on a connection of its own, closed at once (a server's workers
+    must not inherit a pooled connection from their parent), giving up quickly when the
+    database cannot be reached. Raises SQLAlchemyError."""
+    url = app.config["DATABASE_URL"]
+    options: dict = {"poolclass": NullPool}
+    if make_url(url).get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": 5}
+    probe = make_database(url, **options)
     try:
-        with Session(probe) as session:
+        with probe.session() as session:
             return accounts.has_users(session)
     finally:
         probe.dispose()
 
 
-def _other_cli_command() -> bool:
-    """Whether the app is being made for a command other than ``run`` (no announcement)."""
-    context = click.get_current_context(silent=True)
-    return context is not None and context.info_name != "run"
-
-
 def announce_setup_token(app: Flask) -> None:
-    """At start: while the wiki has no account, make sure the setup token exists and show
-    it on the console and in the log; once an account exists, delete a leftover token.
+    """Before the server starts: while the wiki has no account, make sure the setup token
+    exists and show it on the console and in the log; once an account exists, delete a
+    leftover token.
 
     Never raises: with a database that is not migrated or not reachable it only logs a hint
     (the setup page makes and announces the token when it is first opened).
     """
-    if _other_cli_command():
-        return
     try:
         has_users = _database_has_users(app)
     except SQLAlchemyError as exc:
@@ -329,4 +326,3 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     app.after_request(_add_security_headers)
     _init_limiter(app)
-    announce_setup_token(app)

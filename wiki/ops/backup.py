@@ -60,6 +60,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wiki.db import Database
 from wiki.errors import WikiError
+from wiki.instance import private_folder
 from wiki.models import Base
 from wiki.ops.migrate import MIGRATIONS_DIR, alembic_config
 
@@ -581,7 +582,7 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
 
 
 def _write_instance_file(instance_path: Path, name: str, content: bytes) -> None:
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_folder(instance_path)
     partial = instance_path / f".{name}.{os.getpid()}.partial"
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

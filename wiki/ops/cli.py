@@ -1,6 +1,6 @@
 """Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
 
-Commands: upgrade (the database schema), create-user, set-role, set-password, disable-user,
+Commands: serve (the wiki under gunicorn), upgrade (the database schema), create-user, set-role, set-password, disable-user,
 enable-user, reindex (the search index), backup and restore (the whole wiki, as one archive).
 """
 
@@ -17,6 +17,7 @@ from wiki.access import accounts
 from wiki.db import get_database, get_session
 from wiki.errors import WikiError
 from wiki.models import Role
+from wiki.ops.serve import serve_command
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -214,6 +215,7 @@ def restore_command(file: Path) -> None:
 
 
 COMMANDS = [
+    serve_command,
     upgrade_command,
     create_user_command,
     set_role_command,

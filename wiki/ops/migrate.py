@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from wiki.resources import shipped_folder
+
+MIGRATIONS_DIR = shipped_folder("migrations")
 
 
 def alembic_config(engine: Engine) -> Config:

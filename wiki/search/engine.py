@@ -27,6 +27,7 @@ from typing import cast
 
 from whoosh.index import LockError
 
+from wiki.instance import private_folder
 from wiki.search.analysis import WORD, fold
 from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.readers import OpenGeneration, open_latest
@@ -156,7 +157,7 @@ class WhooshEngine:
     def create(self) -> None:
         """Create an empty index if there is no usable one (a damaged one is replaced).
         Raises IndexBusy."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)  # the index holds page text: owner only
         with self._files.exclusive(self.writer_timeout):
             if self.exists():
                 return
@@ -246,7 +247,7 @@ class WhooshEngine:
         """
         if not isinstance(high_water_mark, int) or high_water_mark < 0:
             raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)  # the index holds page text: owner only
         with self._files.exclusive(self.writer_timeout):
             self._files.remove_generations(keep=self._files.generations_to_keep())
             name = self._files.new_generation()
