@@ -49,7 +49,7 @@ def test_readers_are_not_blocked_by_a_writer(app):
         writer.execute(text("UPDATE users SET disabled = disabled"))
         began = time.monotonic()
         reader.execute(text("SELECT count(*) FROM users")).scalar()
-        assert time.monotonic() - began < 1
+        assert time.monotonic() - began < 5  # a blocked reader would wait out the 10 s busy timeout
         writer.rollback()
 
 

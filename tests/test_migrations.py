@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import column, create_engine, inspect, table, text
 
 from wiki.db import get_database
 from wiki.models import Base
-from wiki.ops.migrate import current_revision, upgrade
+from wiki.ops.migrate import alembic_config, current_revision, upgrade
 
 from .conftest import open_engine
 
@@ -41,6 +43,29 @@ def test_upgrade_builds_every_table_from_an_empty_sqlite_file(tmp_path):
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {table.name for table in Base.metadata.sorted_tables} <= tables
+
+
+@pytest.mark.parametrize(
+    "kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_every_migration_goes_down_and_up_again(empty_database, kind):
+    """A deploy can be rolled back: each migration's downgrade undoes its upgrade, down to an
+    empty database, and the schema that comes back up is the models' schema again."""
+    engine = open_engine(empty_database(kind))
+    config = alembic_config(engine)
+    steps = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
+    upgrade(engine)
+    for revision in steps:  # newest first
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "-1")
+        assert current_revision(engine) != revision
+    assert current_revision(engine) is None
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
 
 
 def test_no_production_code_creates_tables_behind_the_migrations_back():

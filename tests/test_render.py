@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import html
 import re
 import threading
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import PLAIN_TEXT, assert_fast_enough, timed
 from wiki.content.render import (
     MAX_SOURCE_CHARS,
     RENDERER_VERSION,
@@ -488,45 +487,6 @@ def test_heading_already_prefixed_gets_prefixed_again() -> None:
 
 
 # --------------------------------------------------------------------------- bounds
-
-TIME_LIMIT = 5.0  # generous: a correctness bound, not a benchmark (~1 s measured)
-# On a slow or busy machine an input may take longer, up to this many times the rendering of
-# a plain 1 MB paragraph (linear work, ~0.25 s where the bounds were set) timed right after
-# it; a super-linear blow-up, which costs orders of magnitude more, still fails.
-REFERENCE_FACTOR = 20
-PLAIN_TEXT = ("lorem ipsum dolor sit amet " * 40_000)[:1_000_000]
-
-
-def timed(source: str) -> tuple[float, Rendered | RenderError]:
-    """How long rendering ``source`` takes, and its outcome.
-
-    The objects the test run has piled up are frozen out of the garbage collector meanwhile:
-    its full collections would otherwise scan them all, and a render that allocates a lot
-    would be timed by the size of the test process, not by its own work (as in a worker).
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        start = time.perf_counter()
-        try:
-            outcome: Rendered | RenderError = render_markdown(source)
-        except RenderError as exc:
-            outcome = exc
-        return time.perf_counter() - start, outcome
-    finally:
-        gc.unfreeze()
-
-
-def assert_fast_enough(source: str, elapsed: float, name: str) -> None:
-    """``elapsed`` (a rendering of ``source``) is under TIME_LIMIT, or, timed again next to
-    plain text of the same machine moment, under REFERENCE_FACTOR times that text."""
-    if elapsed < TIME_LIMIT:
-        return
-    best = min(elapsed, timed(source)[0])
-    reference = timed(PLAIN_TEXT)[0]
-    assert best < REFERENCE_FACTOR * reference, (
-        f"{name} took {best:.2f} s, {best / reference:.0f} times plain text of 1 MB ({reference:.2f} s)"
-    )
 
 
 def _footnotes(n: int) -> str:
