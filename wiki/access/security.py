@@ -33,7 +33,9 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -149,8 +151,9 @@ def _init_limiter(app: Flask) -> None:
     )
     # Limits are attached to this app's view functions, not to the shared module-level
     # ones, so every app has its own limiter and counters.
-    app.view_functions["auth.login"] = per_account(per_client(app.view_functions["auth.login"]))
-    app.view_functions["auth.setup"] = per_client(app.view_functions["auth.setup"])
+    views: dict[str, Callable[..., Any]] = app.view_functions
+    views["auth.login"] = per_account(per_client(views["auth.login"]))
+    views["auth.setup"] = per_client(views["auth.setup"])
 
 
 def get_limiter(app: Flask | None = None) -> Limiter:
@@ -323,6 +326,8 @@ def init_app(app: Flask) -> None:
     if trusted > 0:
         # Believe the last ``trusted`` proxies' X-Forwarded-For and -Proto: the client's
         # address (rate limits) and https (secure redirects). The proxies must set them.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=trusted, x_proto=trusted
+        )
     app.after_request(_add_security_headers)
     _init_limiter(app)

@@ -102,7 +102,7 @@ def split_conflicts(text: str) -> list[str | Clash]:
                 if middle is not None
                 else None
             )
-            if end is not None:
+            if middle is not None and end is not None:
                 if plain:
                     parts.append("\n".join(plain) + "\n")
                     plain = []

@@ -611,6 +611,8 @@ def restore(
     started = time.monotonic()
     script = _script()
     head = script.get_current_head()
+    if head is None:  # an installation without its migrations: nothing to restore into
+        raise BackupError("This installation has no schema migrations. Nothing was changed.")
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:

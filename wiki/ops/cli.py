@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -18,6 +19,9 @@ from wiki.db import get_database, get_session
 from wiki.errors import WikiError
 from wiki.models import Role
 from wiki.ops.serve import serve_command
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -121,6 +125,7 @@ def reindex_command() -> None:
     engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
     with get_database().session() as session:
         total = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False)))
+        bar: ProgressBar[int]
         with click.progressbar(length=total, label="Indexing pages") as bar:
             # The engine reports pages done so far; the bar wants increments.
             try:
