@@ -337,6 +337,22 @@ def test_hostile_markdown_is_refused_with_a_clear_message_and_the_text_kept(clie
         assert "deep" in response.get_data(as_text=True)
 
 
+def test_a_page_full_of_markup_in_a_code_line_stays_editable_by_a_small_edit(
+    client, auth, db_session, users
+):
+    body = "    " + "*_" * 125_000 + "\n"  # code: none of it is read as formatting
+    page = make_page(db_session, users["editor"], "Markup", body)
+    auth.login("editor")
+    edited = body[:70_000] + "\n" + body[70_000:]  # the rest is no longer code
+    response = client.post(
+        "/wiki/markup/edit", data={"body": edited, "summary": "split", "base": "1"}
+    )
+    assert response.status_code == 302
+    assert [r.body for r in revisions_of(db_session, page.id)] == [body, edited]
+    shown = client.get("/wiki/markup").get_data(as_text=True)
+    assert "Formatting stops here: more than 100,000 markup characters." in shown
+
+
 def test_home_leads_to_the_home_page(client, auth):
     auth.login("reader")
     assert client.get("/").location == "/wiki/home"
