@@ -193,6 +193,20 @@ def test_windows_line_endings_are_normalised(client, auth, db_session, users):
     assert len(revisions_of(db_session, page.id)) == 1
 
 
+def test_a_leading_byte_order_mark_is_dropped_and_the_first_heading_kept(client, auth, db_session):
+    auth.login("editor")
+    body = "\ufeff# Packing list\n\nTape, boxes.\n"
+    response = client.post("/-/new", data={"title": "Move", "body": body, "summary": ""})
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert '<h1 id="user-content-packing-list">Packing list</h1>' in html
+    [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))
+    assert revision.body == "# Packing list\n\nTape, boxes.\n"
+    # The same text pasted again with its mark is no change.
+    client.post("/wiki/move/edit", data={"body": body, "summary": "", "base": "1"})
+    assert len(revisions_of(db_session, revision.page_id)) == 1
+
+
 def test_an_edit_with_a_bad_body_shows_the_form_again_with_the_text(
     client, auth, db_session, users
 ):

@@ -222,6 +222,16 @@ def test_heading_anchors_are_prefixed_and_unique() -> None:
     ]
 
 
+def test_a_leading_byte_order_mark_does_not_hide_the_first_heading() -> None:
+    """Texts saved before the mark was dropped on save render like the others."""
+    for source in ("\ufeff# Title\n\nText.", "\ufeff\ufeff# Title\n\nText."):
+        result = render(source)
+        assert find(result.html, "h1", id=f"{PREFIX}title")
+        assert "\ufeff" not in result.html
+    inside = render("# Title\n\nword\ufeffword")  # elsewhere it is the text's business
+    assert "word\ufeffword" in inside.html
+
+
 def test_heading_without_letters_still_gets_an_anchor() -> None:
     result = render("# !!!\n# ???\n")
     ids = [a.get("id") for t, a in elements(result.html) if t == "h1"]

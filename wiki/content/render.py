@@ -44,6 +44,7 @@ __all__ = [
     "ALLOWED_CLASSES",
     "ALLOWED_TAGS",
     "ALLOWED_URL_SCHEMES",
+    "BYTE_ORDER_MARK",
     "ID_PREFIX",
     "MAX_SOURCE_CHARS",
     "RENDERER_VERSION",
@@ -54,7 +55,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -95,6 +96,9 @@ MAX_HIGHLIGHTED_CHARS = 100_000
 """Code beyond this many characters per page is shown without syntax highlighting."""
 
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+BYTE_ORDER_MARK = "\ufeff"
+"""Not text: at the start of a page (pasted from a file) it would hide the first heading."""
 
 _MISSING_TITLE = "Page does not exist yet"
 
@@ -254,6 +258,7 @@ def render_markdown(text: str) -> Rendered:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
+    text = text.lstrip(BYTE_ORDER_MARK)  # texts saved before pages dropped it
     if len(text) > MAX_SOURCE_CHARS:
         raise RenderError(
             f"This page is too long to render (more than {MAX_SOURCE_CHARS:,} characters)."
