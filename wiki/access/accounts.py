@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import SQLColumnExpression, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +17,11 @@ from wiki.access.audit import AuditAction
 from wiki.errors import Forbidden, InvalidInput, NotFound
 from wiki.models import LoginSession, Role, User, utcnow
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Letters and digits, with single characters of ``USERNAME_SEPARATORS`` allowed between
+# them: "reader." next to "reader" would pass for the same person.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
+#: Names that differ only in these (and in case) are one name: "j.smith" takes "JSmith".
+USERNAME_SEPARATORS = "._-"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 # scrypt is memory-hard; the test suite swaps in a cheap method to stay fast.
@@ -64,7 +68,8 @@ def _hash(password: str) -> str:
 def create_user(
     session: Session, username: str, password: str, role: Role | str, *, actor: User | None = None
 ) -> User:
-    """Create an account; raises InvalidInput for a bad or taken name or a weak password.
+    """Create an account; raises InvalidInput for a bad name, a weak password, or a name
+    that an account has already (ignoring case and the separators ``. - _``).
 
     Recorded in the audit log as done by ``actor`` (None: the command line).
     """
@@ -73,20 +78,49 @@ def create_user(
     return user
 
 
+def _name_skeleton(name: str) -> str:
+    """What is left of a name once case and separators are ignored."""
+    return name.casefold().translate(dict.fromkeys(map(ord, USERNAME_SEPARATORS)))
+
+
+def _check_name_is_free(session: Session, username: str) -> None:
+    """Raise InvalidInput, naming the account, when an account has this name or one that
+    differs from it only in case or separators."""
+    same = session.scalar(select(User.username).where(User.username_key == username.casefold()))
+    if same is not None:
+        raise InvalidInput({"username": f"The username {username} is taken by the account {same}."})
+    skeleton: SQLColumnExpression[str] = User.username_key  # case-folded already
+    for separator in USERNAME_SEPARATORS:
+        skeleton = func.replace(skeleton, separator, "")
+    alike = session.scalar(
+        select(User.username).where(skeleton == _name_skeleton(username)).order_by(User.id).limit(1)
+    )
+    if alike is not None:
+        raise InvalidInput(
+            {
+                "username": f"The username {username} is taken: it differs from the account "
+                f"{alike} only in capitals, dots, dashes or underscores."
+            }
+        )
+
+
 def _add_user(session: Session, username: str, password: str, role: Role | str) -> User:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
             {
                 "username": "Use 1 to 64 letters, digits, dots, dashes or underscores, "
-                "starting with a letter or digit."
+                "starting and ending with a letter or digit."
             }
         )
     role = _parse_role(role)
     _check_password(password)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two look-alike names created at once must not both pass the check (SQLite's
+        # write transactions already take turns); the unique key only catches equal ones.
+        session.execute(select(func.pg_advisory_xact_lock(7_240_003)))
+    _check_name_is_free(session, username)
     key = username.casefold()
-    if session.scalar(select(User.id).where(User.username_key == key)) is not None:
-        raise InvalidInput({"username": f"The username {username} is taken."})
     user = User(
         username=username,
         username_key=key,
