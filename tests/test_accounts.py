@@ -291,6 +291,55 @@ def test_usernames_are_unique_whatever_their_case(db_session):
     assert accounts.get_user(db_session, "aLiCe").username == "Alice"
 
 
+@pytest.mark.parametrize(
+    "name", ["reader.", "reader-", "Reader_", ".reader", "-x", "a_", "x" * 63 + "."]
+)
+def test_usernames_start_and_end_with_a_letter_or_digit(db_session, name):
+    with pytest.raises(InvalidInput) as caught:
+        accounts.create_user(db_session, name, PASSWORD, Role.EDITOR)
+    assert "starting and ending with a letter or digit" in caught.value.errors["username"]
+
+
+def test_separators_between_letters_and_digits_are_fine(db_session):
+    for name in ["a", "7", "anna.berg-2_x", "j.r.r.tolkien", "x" * 64]:
+        accounts.create_user(db_session, name, PASSWORD, Role.EDITOR)
+    db_session.commit()
+    assert len(accounts.list_users(db_session)) == 5
+
+
+@pytest.mark.parametrize("name", ["jsmith", "J-Smith", "j_smith", "JS.MITH", "j.s-m_i.t.h"])
+def test_a_name_differing_only_in_case_or_separators_is_taken_naming_the_account(db_session, name):
+    accounts.create_user(db_session, "j.smith", PASSWORD, Role.EDITOR)
+    db_session.commit()
+    with pytest.raises(InvalidInput) as caught:
+        accounts.create_user(db_session, name, PASSWORD, Role.ADMIN)
+    assert "is taken" in caught.value.errors["username"]
+    assert "the account j.smith" in caught.value.errors["username"]
+    db_session.rollback()
+    assert [user.username for user in accounts.list_users(db_session)] == ["j.smith"]
+
+
+def test_accounts_whose_names_are_now_refused_keep_working(app, client, users, db_session):
+    # Made before the rule: a name ending in a dot, next to the same name without it.
+    accounts.create_user(db_session, "old-timer", PASSWORD, Role.READER)
+    db_session.flush()
+    db_session.execute(
+        text(
+            "UPDATE users SET username = 'reader.', username_key = 'reader.' WHERE username = 'old-timer'"
+        )
+    )
+    db_session.commit()
+    browser = app.test_client()
+    reply = browser.post("/-/login", data={"username": "reader.", "password": PASSWORD})
+    assert reply.status_code == 302
+    assert browser.get("/-/users/reader./contributions").status_code == 200
+    admin = app.test_client()
+    admin.post("/-/login", data={"username": "admin", "password": PASSWORD})
+    admin.post("/-/admin/users/reader./role", data={"role": "editor"})
+    assert fetch_user(app, "reader.").role is Role.EDITOR
+    assert fetch_user(app, "reader").role is Role.READER
+
+
 def test_usernames_with_markup_or_odd_characters_are_refused(db_session):
     for name in ["<script>", "a<b", "bob>", 'x"y', "a&b", "with space", "", "-dash", "x" * 65]:
         with pytest.raises(InvalidInput) as caught:

@@ -70,12 +70,30 @@ def test_a_taken_username_is_refused_and_the_form_keeps_what_was_typed(app, admi
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "The username EDITOR is taken." in html
+    assert "The username EDITOR is taken by the account editor." in html
     assert 'id="username" name="username" value="EDITOR"' in html
     assert '<option value="admin" selected>' in html
     assert PASSWORD not in html  # the password is not sent back
     assert user_count(app) == 3
     assert stored(app, "editor").role is Role.EDITOR
+
+
+def test_a_look_alike_username_is_refused_naming_the_account_and_the_form_is_kept(app, admin):
+    response = admin.post(
+        "/-/admin/users", data={"username": "Reader_", "password": PASSWORD, "role": "reader"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "starting and ending with a letter or digit" in html
+    assert 'id="username" name="username" value="Reader_"' in html
+    response = admin.post(
+        "/-/admin/users", data={"username": "re.ader", "password": PASSWORD, "role": "reader"}
+    )
+    assert (
+        "The username re.ader is taken: it differs from the account reader only in capitals, "
+        "dots, dashes or underscores." in response.get_data(as_text=True)
+    )
+    assert user_count(app) == 3
 
 
 @pytest.mark.parametrize(

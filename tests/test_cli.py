@@ -91,7 +91,7 @@ MISTAKES = [
     (
         ["create-user", "Editor", "--password-stdin"],
         PASSWORD + "\n",
-        "The username Editor is taken.",
+        "The username Editor is taken by the account editor.",
     ),
     (["create-user", "a<b", "--password-stdin"], PASSWORD + "\n", "letters, digits, dots"),
     (

@@ -11,6 +11,10 @@ import pytest
 from markupsafe import Markup
 
 from wiki.content.diffing import (
+    LINE_CONTEXT_CHARS,
+    MAX_LINE_CHARS,
+    MAX_SHOWN_HTML,
+    MAX_SHOWN_LINES,
     WORD_DIFF_MAX_CHARS,
     Diff,
     DiffLine,
@@ -35,6 +39,30 @@ def plain(markup: Markup) -> str:
 
 def all_lines(diff: Diff) -> list[DiffLine]:
     return [line for hunk in diff.hunks for line in hunk.lines]
+
+
+_OMITTED = re.compile(r'<span class="omitted">… ([\d,]+) characters not shown …</span>')
+
+
+def shown_and_left_out(markup: Markup) -> tuple[str, int]:
+    """The text a reader sees of a cut-down line, and how many characters it leaves out."""
+    left_out = sum(int(count.replace(",", "")) for count in _OMITTED.findall(markup))
+    return plain(Markup(_OMITTED.sub("", markup))), left_out
+
+
+def check_shown_lines(diff: Diff, old: str, new: str) -> None:
+    """Every line shown is the line of its text at its number, in order, and every changed
+    line is either shown or counted as not shown."""
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    lines = all_lines(diff)
+    olds = [line for line in lines if line.kind != "insert"]
+    news = [line for line in lines if line.kind != "delete"]
+    assert [plain(line.html) for line in olds] == [old_lines[line.old_number - 1] for line in olds]
+    assert [plain(line.html) for line in news] == [new_lines[line.new_number - 1] for line in news]
+    assert [line.old_number for line in olds] == sorted({line.old_number for line in olds})
+    assert [line.new_number for line in news] == sorted({line.new_number for line in news})
+    changed = sum(line.kind != "equal" for line in lines)
+    assert changed + diff.hidden == diff.added + diff.removed
 
 
 # --- identical texts and normalisation ------------------------------------------------------
@@ -154,7 +182,13 @@ def test_a_100_kb_one_line_paragraph_changed_in_the_middle_diffs_quickly():
     deleted, inserted = all_lines(diff)
     assert "<del>" not in deleted.html
     assert [s.strip() for s in re.findall(r"<ins>(.*?)</ins>", inserted.html)] == ["INSERTED"]
-    assert plain(inserted.html) == changed
+    # Too long to show whole: the change with the unchanged text next to it, and counts.
+    text, left_out = shown_and_left_out(inserted.html)
+    assert len(text) + left_out == len(changed)
+    assert text in changed  # one stretch of the line, cut at both ends
+    before, after = text.split("INSERTED")
+    assert len(before) >= LINE_CONTEXT_CHARS and len(after) >= LINE_CONTEXT_CHARS
+    assert len(text) <= 2 * LINE_CONTEXT_CHARS + len(" INSERTED")
 
 
 def test_very_long_changed_stretches_are_highlighted_as_a_whole():
@@ -189,11 +223,74 @@ def test_pathological_inputs_finish_in_bounded_time(old, new):
     diff = diff_texts(old, new)
     elapsed = time.perf_counter() - started
     assert elapsed < 5, f"diff took {elapsed:.2f} s"
-    assert [plain(line.html) for line in all_lines(diff) if line.kind != "insert"] == split_lines(
-        old
+    check_shown_lines(diff, old, new)
+
+
+# --- huge changes: what is shown is bounded ---------------------------------------------
+
+
+def test_a_change_of_every_line_of_a_big_page_shows_the_first_lines_and_counts_the_rest():
+    old, new = text(numbered(20_000, "old")), text(numbered(20_000, "new"))
+    diff = diff_texts(old, new)
+    lines = all_lines(diff)
+    assert len(lines) == MAX_SHOWN_LINES
+    assert (diff.added, diff.removed) == (20_000, 20_000)
+    assert diff.hidden == 40_000 - MAX_SHOWN_LINES
+    assert diff.skipped_after == 0
+    # The first changes, pair by pair: the inline view has all the deleted lines of the
+    # shown pairs, then all the inserted ones.
+    half = MAX_SHOWN_LINES // 2
+    assert [line.old_number for line in lines[:half]] == list(range(1, half + 1))
+    assert [line.new_number for line in lines[half:]] == list(range(1, half + 1))
+    check_shown_lines(diff, old, new)
+
+
+def test_changes_after_the_limit_are_counted_not_shown_even_far_apart():
+    old = numbered(10 * MAX_SHOWN_LINES)
+    new = [line + " edited" if n % 10 == 0 else line for n, line in enumerate(old)]
+    diff = diff_texts(text(old), text(new))
+    assert len(all_lines(diff)) <= MAX_SHOWN_LINES + 2
+    assert diff.hidden == diff.added + diff.removed - sum(
+        line.kind != "equal" for line in all_lines(diff)
     )
-    assert [plain(line.html) for line in all_lines(diff) if line.kind != "delete"] == split_lines(
-        new
+    assert diff.hidden > 0 and diff.skipped_after == 0
+    check_shown_lines(diff, text(old), text(new))
+
+
+def test_the_html_of_a_diff_of_many_long_lines_stays_small():
+    old = [" ".join(f"w{n}x{k}" for k in range(2_000)) for n in range(200)]  # ~15 kB each
+    new = [line.replace("x1 ", "y1 ") for line in old]
+    diff = diff_texts(text(old), text(new))
+    shown = sum(len(line.html) for line in all_lines(diff))
+    assert shown <= MAX_SHOWN_HTML + 3 * MAX_LINE_CHARS
+    assert diff.hidden > 0
+    check_shown_lines(diff, text(old), text(new))
+
+
+def test_a_huge_line_changed_in_the_middle_is_cut_down_around_the_change():
+    words = [f"word{n}" for n in range(150_000)]  # about a megabyte on one line
+    old = " ".join(words)
+    new = " ".join(words[:75_000] + ["CHANGED"] + words[75_001:])
+    deleted, inserted = all_lines(diff_texts(old, new))
+    assert re.findall(r"<del>(.*?)</del>", deleted.html) == ["word75000"]
+    assert re.findall(r"<ins>(.*?)</ins>", inserted.html) == ["CHANGED"]
+    for line, whole in ((deleted, old), (inserted, new)):
+        text_shown, left_out = shown_and_left_out(line.html)
+        assert len(text_shown) + left_out == len(whole)
+        assert len(text_shown) <= 2 * LINE_CONTEXT_CHARS + len("word75000")
+        assert text_shown in whole
+        assert len(_OMITTED.findall(line.html)) == 2  # before and after the change
+
+
+def test_a_huge_unchanged_or_unpaired_line_shows_its_start_and_counts_the_rest():
+    huge = "z" * (3 * MAX_LINE_CHARS)
+    diff = diff_texts(f"{huge}\nold\n", f"{huge}\nnew\nadded {huge}\n")
+    unchanged, _deleted, _inserted, added = all_lines(diff)
+    assert (unchanged.kind, added.kind) == ("equal", "insert")
+    assert shown_and_left_out(unchanged.html) == ("z" * MAX_LINE_CHARS, 2 * MAX_LINE_CHARS)
+    assert shown_and_left_out(added.html) == (
+        ("added " + huge)[:MAX_LINE_CHARS],
+        len("added ") + 2 * MAX_LINE_CHARS,
     )
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
+from wiki.content.diffing import MAX_SHOWN_LINES
+from wiki.content.history import BLAME_LINE_CHARS, BLAME_WINDOW_LINES
 from wiki.models import Revision, RevisionKind
 
 from .helpers import edit, make_page
@@ -86,6 +91,60 @@ def test_a_diff_of_a_huge_one_line_paragraph_does_not_hang(client, auth, db_sess
     response = client.get("/wiki/long/diff/1/2")
     assert response.status_code == 200
     assert "<ins>changed</ins>" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("view", ["", "?view=side"], ids=["inline", "side by side"])
+def test_a_diff_too_large_to_show_says_what_it_leaves_out_and_links_both_whole_texts(
+    client, auth, db_session, users, view
+):
+    lines = 3 * MAX_SHOWN_LINES  # every one changed: twice as many changed lines
+    page = make_page(
+        db_session, users["editor"], "Big", "".join(f"old line {n}\n" for n in range(lines))
+    )
+    edit(db_session, users["editor"], page, "".join(f"new line {n}\n" for n in range(lines)))
+    auth.login("reader")
+    response = client.get(f"/wiki/big/diff/1/2{view}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    shown = html.count("<ins>new</ins>")
+    assert 0 < shown <= MAX_SHOWN_LINES
+    assert f"{2 * lines - 2 * shown:,} more changed lines are not shown" in html
+    assert 'href="/wiki/big/rev/1/raw"' in html and 'href="/wiki/big/rev/2/raw"' in html
+    assert f"+{lines} lines" in html and f"−{lines} lines" in html  # the counts stay whole
+    assert len(html) < 300_000
+
+
+def test_a_small_diff_is_shown_whole_without_a_notice(client, auth, db_session, users):
+    page = make_page(db_session, users["editor"], "Small", "".join(f"{n}\n" for n in range(50)))
+    edit(db_session, users["editor"], page, "".join(f"{n} changed\n" for n in range(50)))
+    auth.login("reader")
+    html = client.get("/wiki/small/diff/1/2").get_data(as_text=True)
+    assert html.count("<ins> changed</ins>") == 50
+    assert "not shown" not in html and "/raw" not in html
+
+
+def test_blame_of_a_long_page_shows_it_in_windows_of_lines(client, auth, db_session, users):
+    total = 2 * BLAME_WINDOW_LINES + 10
+    body = "".join(f"line {n}\n" for n in range(1, total + 1))
+    make_page(db_session, users["editor"], "Long", body.replace("line 7\n", "x" * 5_000 + "\n"))
+    auth.login("reader")
+
+    def numbers(html):
+        return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)]
+
+    first = client.get("/wiki/long/blame").get_data(as_text=True)
+    assert numbers(first) == list(range(1, BLAME_WINDOW_LINES + 1))
+    assert f"Lines 1–{BLAME_WINDOW_LINES} of {total:,}" in first
+    assert 'href="/wiki/long/rev/1/raw"' in first
+    assert "x" * BLAME_LINE_CHARS + "</code>" in first
+    assert f"{5_000 - BLAME_LINE_CHARS:,} characters not shown" in first
+    later = re.search(r'href="([^"]+)" rel="next">Later lines', first).group(1)
+    middle = client.get(later).get_data(as_text=True)
+    assert numbers(middle) == list(range(BLAME_WINDOW_LINES + 1, 2 * BLAME_WINDOW_LINES + 1))
+    assert "Earlier lines" in middle and "Later lines" in middle
+    last = client.get("/wiki/long/blame?from=999999").get_data(as_text=True)
+    assert numbers(last) == list(range(total - BLAME_WINDOW_LINES + 1, total + 1))
+    assert "Later lines" not in last
 
 
 def test_blame_names_the_revision_and_author_of_each_line(client, auth, db_session, users):

@@ -193,6 +193,20 @@ def test_windows_line_endings_are_normalised(client, auth, db_session, users):
     assert len(revisions_of(db_session, page.id)) == 1
 
 
+def test_a_leading_byte_order_mark_is_dropped_and_the_first_heading_kept(client, auth, db_session):
+    auth.login("editor")
+    body = "\ufeff# Packing list\n\nTape, boxes.\n"
+    response = client.post("/-/new", data={"title": "Move", "body": body, "summary": ""})
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert '<h1 id="user-content-packing-list">Packing list</h1>' in html
+    [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))
+    assert revision.body == "# Packing list\n\nTape, boxes.\n"
+    # The same text pasted again with its mark is no change.
+    client.post("/wiki/move/edit", data={"body": body, "summary": "", "base": "1"})
+    assert len(revisions_of(db_session, revision.page_id)) == 1
+
+
 def test_an_edit_with_a_bad_body_shows_the_form_again_with_the_text(
     client, auth, db_session, users
 ):
@@ -335,6 +349,22 @@ def test_hostile_markdown_is_refused_with_a_clear_message_and_the_text_kept(clie
     else:
         assert response.status_code == 400
         assert "deep" in response.get_data(as_text=True)
+
+
+def test_a_page_full_of_markup_in_a_code_line_stays_editable_by_a_small_edit(
+    client, auth, db_session, users
+):
+    body = "    " + "*_" * 125_000 + "\n"  # code: none of it is read as formatting
+    page = make_page(db_session, users["editor"], "Markup", body)
+    auth.login("editor")
+    edited = body[:70_000] + "\n" + body[70_000:]  # the rest is no longer code
+    response = client.post(
+        "/wiki/markup/edit", data={"body": edited, "summary": "split", "base": "1"}
+    )
+    assert response.status_code == 302
+    assert [r.body for r in revisions_of(db_session, page.id)] == [body, edited]
+    shown = client.get("/wiki/markup").get_data(as_text=True)
+    assert "Formatting stops here: more than 100,000 markup characters." in shown
 
 
 def test_home_leads_to_the_home_page(client, auth):

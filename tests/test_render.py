@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import PLAIN_TEXT, assert_fast_enough, timed
 from wiki.content.render import (
+    MAX_INLINE_MARKUP,
     MAX_SOURCE_CHARS,
     RENDERER_VERSION,
     Rendered,
@@ -218,6 +219,16 @@ def test_heading_anchors_are_prefixed_and_unique() -> None:
         f"{PREFIX}csrf-token",
         f"{PREFIX}submit",
     ]
+
+
+def test_a_leading_byte_order_mark_does_not_hide_the_first_heading() -> None:
+    """Texts saved before the mark was dropped on save render like the others."""
+    for source in ("\ufeff# Title\n\nText.", "\ufeff\ufeff# Title\n\nText."):
+        result = render(source)
+        assert find(result.html, "h1", id=f"{PREFIX}title")
+        assert "\ufeff" not in result.html
+    inside = render("# Title\n\nword\ufeffword")  # elsewhere it is the text's business
+    assert "word\ufeffword" in inside.html
 
 
 def test_heading_without_letters_still_gets_an_anchor() -> None:
@@ -516,6 +527,8 @@ BOUNDED = {
     "many autolinks": "<http://a" * 50_000,
     "many links": "[a](http://x.com) " * 50_000,
     "entities": "&amp;" * 200_000,
+    "markup past the budget": "*_" * 500_000,
+    "markup in many paragraphs": ("*a* " * 40 + "\n\n") * 6_000,
     "wide table": "|a" * 1_000 + "\n" + "|-" * 1_000 + "\n" + "|\n" * 10_000,
     "long table": "|a|b|\n|-|-|\n" + "|a|b|\n" * 19_000,
     "many lines": "x\n" * 100_000,
@@ -581,14 +594,50 @@ def test_size_limits_raise_render_error() -> None:
         render_markdown("a" * (MAX_SOURCE_CHARS + 1))
     with pytest.raises(RenderError, match="too many links"):
         render_markdown("[a](http://x.com) " * 30_000)
-    with pytest.raises(RenderError, match="too much formatting"):
-        render_markdown("&amp;" * 200_000)
     with pytest.raises(RenderError, match="too many table cells"):
         render_markdown(BOUNDED["wide table"])
     with pytest.raises(RenderError, match="too many lines"):
         render_markdown("x\n" * 100_000)
     with pytest.raises(RenderError, match="too many list items"):
         render_markdown("1. x\n" * 30_000)
+
+
+STOPPED = f"Formatting stops here: more than {MAX_INLINE_MARKUP:,} markup characters."
+
+
+def test_past_the_markup_budget_the_text_is_shown_plain_after_a_note() -> None:
+    heavy = "*a* " * (MAX_INLINE_MARKUP // 2 + 1)  # two markup characters each
+    result = render(f"# Title *one*\n\n{heavy}\n\n## Two *b*\n\n**bold** <i> [[Page]]\n")
+    assert len(find(result.html, "em")) == 1  # the title's; the rest is plain
+    assert find(result.html, "span", **{"class": "formatting-stopped"})
+    assert text_of(result.html).count(STOPPED) == 1
+    assert html.unescape(result.html).rstrip().endswith("**bold** <i> [[Page]]</p>")
+    assert not find(result.html, "strong") and not find(result.html, "a", **{"class": "wikilink"})
+    assert result.wikilinks == frozenset()
+    assert [a["href"] for a in find(result.toc_html, "a")] == [
+        f"#{PREFIX}title-one",
+        f"#{PREFIX}two-b",
+    ]
+
+
+def test_markup_within_the_budget_is_formatted_without_a_note() -> None:
+    result = render("*a* " * (MAX_INLINE_MARKUP // 2 - 10))
+    assert len(find(result.html, "em")) == MAX_INLINE_MARKUP // 2 - 10
+    assert STOPPED not in text_of(result.html)
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        pytest.param("    " + "*_" * 125_000, id="an indented code line"),
+        pytest.param("[a]: " + "*_" * 125_000, id="a link reference definition"),
+        pytest.param("> " + "*_" * 40_000 + "\n\n" + "    " + "*_" * 80_000, id="quote and code"),
+    ],
+)
+def test_a_newline_anywhere_never_makes_a_renderable_text_unrenderable(saved: str) -> None:
+    render(saved)
+    for at in (0, 1, 5, 1_000, len(saved) // 2, len(saved) - 1):
+        render(saved[:at] + "\n" + saved[at:])  # raised "too much formatting" for most
 
 
 def test_link_budget_degrades_to_text() -> None:

@@ -121,6 +121,29 @@ def test_an_edit_refused_for_its_token_gives_the_users_text_back(csrf_client):
     assert "<b>markup</b>" not in html
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/-/login", {"username": "admin", "password": PASSWORD}),
+        ("/wiki/policy/rename", {"title": "Travel policy", "summary": ""}),
+        ("/wiki/policy/delete", {"summary": "old"}),
+        ("/-/admin/users/editor/role", {"role": "reader"}),
+        ("/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}),
+        ("/wiki/policy/edit", {"body": "", "base": "2", "summary": "emptied"}),
+    ],
+    ids=["login", "rename", "delete", "admin role", "admin create", "edit emptied"],
+)
+def test_an_expired_form_without_text_says_nothing_was_saved_and_promises_no_text(
+    csrf_client, url, data
+):
+    response = csrf_client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "nothing was saved. Go back, reload the page and try again." in html
+    assert "Your text" not in html and "<textarea" not in html
+
+
 # --- redirects after login --------------------------------------------------------------
 
 OFF_SITE = [

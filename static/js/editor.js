@@ -302,8 +302,16 @@
     return field && typeof field.defaultValue === "string" ? field : null;
   }).filter(Boolean);
 
+  // The value a field had as the server sent it. A one-line <input> drops line breaks from
+  // its value attribute (the HTML value sanitization): a title from /-/new?title=a%0Ab is
+  // "ab" in the field, which is no change by the user.
+  function sentValue(field) {
+    var value = field.defaultValue;
+    return field.tagName === "INPUT" ? value.replace(/[\r\n]/g, "") : value;
+  }
+
   function isDirty() {
-    return watched.some(function (field) { return field.value !== field.defaultValue; });
+    return watched.some(function (field) { return field.value !== sentValue(field); });
   }
 
   function warnBeforeLeaving(event) {

@@ -194,3 +194,24 @@ def test_leaving_with_unsaved_changes_asks_first(staff, new_page):
     assert asked.value.type == "beforeunload"
     # Dismissed: the user stays with the text.
     expect(page.get_by_label("Text (Markdown)")).to_have_value("Half-written thoughts")
+
+
+def test_a_line_break_in_a_title_from_the_address_is_no_unsaved_change(staff, new_page):
+    # The input drops the line break from its value: the form is as the server sent it.
+    page = new_page()
+    log_in(page, "editor")
+    page.goto("/-/new?title=Packing%0Alist")
+    expect(page.get_by_label("Title")).to_have_value("Packinglist")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Recent changes").click()
+    expect(page).to_have_url(re.compile(r"/-/recent$"))
+
+    # Typing in that title is a change: leaving asks first.
+    page.goto("/-/new?title=Packing%0Alist")
+    page.get_by_label("Title").press("End")
+    page.get_by_label("Title").type("s")
+    new_page.problems.expected_dialogs = 1
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("navigation", name="Site").get_by_role(
+            "link", name="Recent changes"
+        ).click()
+    assert asked.value.type == "beforeunload"

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import SQLColumnExpression, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +17,11 @@ from wiki.access.audit import AuditAction
 from wiki.errors import Forbidden, InvalidInput, NotFound
 from wiki.models import LoginSession, Role, User, utcnow
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Letters and digits, with single characters of ``USERNAME_SEPARATORS`` allowed between
+# them: "reader." next to "reader" would pass for the same person.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
+#: Names that differ only in these (and in case) are one name: "j.smith" takes "JSmith".
+USERNAME_SEPARATORS = "._-"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 # scrypt is memory-hard; the test suite swaps in a cheap method to stay fast.
@@ -49,6 +53,14 @@ def _check_password(password: str) -> None:
         raise InvalidInput({"password": "That password is too long."})
 
 
+def _parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        choices = ", ".join(member.value for member in Role)
+        raise InvalidInput({"role": f"Unknown role {role!r}: choose {choices}."}) from None
+
+
 def _hash(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
@@ -56,7 +68,8 @@ def _hash(password: str) -> str:
 def create_user(
     session: Session, username: str, password: str, role: Role | str, *, actor: User | None = None
 ) -> User:
-    """Create an account; raises InvalidInput for a bad or taken name or a weak password.
+    """Create an account; raises InvalidInput for a bad name, a weak password, or a name
+    that an account has already (ignoring case and the separators ``. - _``).
 
     Recorded in the audit log as done by ``actor`` (None: the command line).
     """
@@ -65,23 +78,49 @@ def create_user(
     return user
 
 
+def _name_skeleton(name: str) -> str:
+    """What is left of a name once case and separators are ignored."""
+    return name.casefold().translate(dict.fromkeys(map(ord, USERNAME_SEPARATORS)))
+
+
+def _check_name_is_free(session: Session, username: str) -> None:
+    """Raise InvalidInput, naming the account, when an account has this name or one that
+    differs from it only in case or separators."""
+    same = session.scalar(select(User.username).where(User.username_key == username.casefold()))
+    if same is not None:
+        raise InvalidInput({"username": f"The username {username} is taken by the account {same}."})
+    skeleton: SQLColumnExpression[str] = User.username_key  # case-folded already
+    for separator in USERNAME_SEPARATORS:
+        skeleton = func.replace(skeleton, separator, "")
+    alike = session.scalar(
+        select(User.username).where(skeleton == _name_skeleton(username)).order_by(User.id).limit(1)
+    )
+    if alike is not None:
+        raise InvalidInput(
+            {
+                "username": f"The username {username} is taken: it differs from the account "
+                f"{alike} only in capitals, dots, dashes or underscores."
+            }
+        )
+
+
 def _add_user(session: Session, username: str, password: str, role: Role | str) -> User:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
             {
                 "username": "Use 1 to 64 letters, digits, dots, dashes or underscores, "
-                "starting with a letter or digit."
+                "starting and ending with a letter or digit."
             }
         )
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InvalidInput({"role": f"Unknown role {role!r}."}) from None
+    role = _parse_role(role)
     _check_password(password)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two look-alike names created at once must not both pass the check (SQLite's
+        # write transactions already take turns); the unique key only catches equal ones.
+        session.execute(select(func.pg_advisory_xact_lock(7_240_003)))
+    _check_name_is_free(session, username)
     key = username.casefold()
-    if session.scalar(select(User.id).where(User.username_key == key)) is not None:
-        raise InvalidInput({"username": f"The username {username} is taken."})
     user = User(
         username=username,
         username_key=key,
@@ -230,35 +269,54 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username_key)))
 
 
-def _other_active_admins(session: Session, user: User) -> int:
+def _take_turn_with_admins(session: Session, user: User) -> None:
+    """Wait for this transaction's turn to change roles or disable accounts, then reload
+    ``user`` as it is now.
+
+    Two admins demoting or disabling each other at once must not both succeed, and a
+    decision must not rest on a copy of the account loaded before someone else changed it
+    (say, promoted it and then stepped down as the last other admin). On PostgreSQL these
+    changes take turns on an advisory lock, and the rows are re-read under row locks: at
+    READ COMMITTED they show what the previous turn committed, at a stricter isolation a
+    stale snapshot fails with a serialization error instead of deciding wrongly. SQLite's
+    write transactions already take turns, for the whole transaction.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        # Two admins demoting or disabling each other at once must not both succeed and
-        # leave the wiki without an admin: changes to admins take turns (SQLite's write
-        # transactions already do).
         session.execute(select(func.pg_advisory_xact_lock(7_240_002)))
-    return session.scalar(
-        select(func.count(User.id)).where(
-            User.role == Role.ADMIN, User.disabled.is_(False), User.id != user.id
-        )
-    )
+    session.refresh(user, with_for_update=True)
+
+
+def _is_active_admin(role: Role, disabled: bool) -> bool:
+    return role == Role.ADMIN and not disabled
+
+
+def _check_an_active_admin_remains(
+    session: Session, user: User, role: Role, disabled: bool, field: str
+) -> None:
+    """Raise InvalidInput (under ``field``) when ``user`` is an active admin, would no
+    longer be one, and no other active admin exists. Call after :func:`_take_turn_with_admins`."""
+    if not _is_active_admin(user.role, user.disabled) or _is_active_admin(role, disabled):
+        return
+    others = session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.disabled.is_(False), User.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise InvalidInput({field: "The wiki needs at least one active admin."})
 
 
 def set_role(session: Session, user: User, role: Role | str, *, actor: User | None = None) -> None:
-    """Change a user's role; the last active admin cannot be demoted (InvalidInput).
+    """Change a user's role.
 
-    A change is recorded in the audit log as done by ``actor`` (None: the command line).
+    Raises InvalidInput for an unknown role, and for demoting the last active admin
+    (checked against the accounts as they are when this transaction gets its turn). A
+    change is recorded in the audit log as done by ``actor`` (None: the command line).
     """
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InvalidInput({"role": f"Unknown role {role!r}."}) from None
-    if (
-        user.role is Role.ADMIN
-        and role is not Role.ADMIN
-        and not _other_active_admins(session, user)
-    ):
-        raise InvalidInput({"role": "The wiki needs at least one active admin."})
-    if role is user.role:
+    role = _parse_role(role)
+    _take_turn_with_admins(session, user)
+    _check_an_active_admin_remains(session, user, role, user.disabled, "role")
+    if role == user.role:
         return
     details = {"from": user.role.value, "to": role.value}
     user.role = role
@@ -282,11 +340,12 @@ def set_disabled(
 ) -> None:
     """Disable (or re-enable) an account; a disabled user is logged out at once.
 
-    Raises InvalidInput for the last active admin. A change is recorded in the audit log
-    as done by ``actor`` (None: the command line).
+    Raises InvalidInput for the last active admin (checked against the accounts as they
+    are when this transaction gets its turn). A change is recorded in the audit log as
+    done by ``actor`` (None: the command line).
     """
-    if disabled and user.role is Role.ADMIN and not _other_active_admins(session, user):
-        raise InvalidInput({"disabled": "The wiki needs at least one active admin."})
+    _take_turn_with_admins(session, user)
+    _check_an_active_admin_remains(session, user, user.role, disabled, "disabled")
     if disabled != user.disabled:
         action = AuditAction.USER_DISABLE if disabled else AuditAction.USER_ENABLE
         audit.record(session, actor, action, user)

@@ -43,8 +43,9 @@ K = TypeVar("K")
 #: Seconds one diff between successive revisions may take.
 STEP_TIMEOUT = 0.1
 #: Seconds all diffs of one blame may take together; past it each step gets only
-#: ``MIN_STEP_TIMEOUT`` (still correct, coarser).
-TOTAL_BUDGET = 2.0
+#: ``MIN_STEP_TIMEOUT`` (still correct, coarser). Half a second, like one diff's line and
+#: word budgets together, so that the blame page of any history answers in about a second.
+TOTAL_BUDGET = 0.5
 MIN_STEP_TIMEOUT = 0.001
 
 #: Distinct lines one line table can hold: characters 1 .. U+10FFFF stand for lines.

@@ -13,6 +13,13 @@ limit, the word diffs of one comparison share a time budget, and very long chang
 inside a line are highlighted as a whole instead of word by word. When a limit is hit the
 result is still a correct diff, just a coarser one.
 
+What is *shown* is bounded too, so that the page stays small for any pair of texts: a diff
+shows at most :data:`MAX_SHOWN_LINES` lines and about :data:`MAX_SHOWN_HTML` characters of
+line HTML; the changed lines past that are only counted (:attr:`Diff.hidden`), for the page
+to say so and link to both texts in full. A line longer than :data:`MAX_LINE_CHARS` is cut
+down: unchanged stretches keep :data:`LINE_CONTEXT_CHARS` characters next to each change,
+and what is left out is marked with the number of characters.
+
 Line endings are normalised (``\\r\\n`` and ``\\r`` become ``\\n``) and a missing final newline
 is not a change.
 """
@@ -37,6 +44,15 @@ WORD_DIFF_BUDGET = 0.25
 #: Changed stretches of a line pair longer than this (in characters, on either side) are
 #: highlighted as a whole rather than diffed word by word.
 WORD_DIFF_MAX_CHARS = 10_000
+#: Most lines (changed and context) one diff shows; later changes are counted, not shown.
+MAX_SHOWN_LINES = 1_000
+#: Characters of line HTML after which a diff shows no further lines (a soft limit: the
+#: line that crosses it is shown whole).
+MAX_SHOWN_HTML = 300_000
+#: Longest line shown whole; longer ones are cut down around their changes.
+MAX_LINE_CHARS = 20_000
+#: Unchanged characters kept next to each change in a line that is cut down.
+LINE_CONTEXT_CHARS = 500
 
 _DELETE = diff_match_patch.DIFF_DELETE
 _INSERT = diff_match_patch.DIFF_INSERT
@@ -99,13 +115,15 @@ class Diff:
 
     ``added``/``removed`` count inserted/deleted lines. ``skipped_after`` counts the unchanged
     lines collapsed after the last hunk; when the texts are identical there are no hunks and it
-    counts all lines.
+    counts all lines. ``hidden`` counts the changed (deleted or inserted) lines not shown
+    because the diff reached its size limits; then ``skipped_after`` is 0.
     """
 
     hunks: list[Hunk]
     added: int
     removed: int
     skipped_after: int
+    hidden: int = 0
 
     @property
     def identical(self) -> bool:
@@ -213,37 +231,44 @@ def diff_texts(old: str, new: str, context: int = 3) -> Diff:
     ``context`` unchanged lines are kept around each change; a longer unchanged stretch
     between changes (more than ``2 * context`` lines) is collapsed and counted in
     :attr:`Hunk.skipped_before` / :attr:`Diff.skipped_after`. All text is HTML-escaped.
-    Runs in bounded time for any input (see the module docstring). Raises ``ValueError`` when
-    ``context`` is negative.
+    The hunks stop at :data:`MAX_SHOWN_LINES` lines or :data:`MAX_SHOWN_HTML` characters
+    of line HTML; the changed lines after that are counted in :attr:`Diff.hidden`. Lines
+    longer than :data:`MAX_LINE_CHARS` are cut down around their changes. Runs in bounded
+    time for any input (see the module docstring). Raises ``ValueError`` when ``context``
+    is negative.
     """
     if context < 0:
         raise ValueError("context must not be negative")
     old_lines, new_lines = split_lines(old), split_lines(new)
     blocks = _change_blocks(line_runs(old, new))
-    budget = _WordBudget(time.monotonic() + WORD_DIFF_BUDGET)
-    builder = _HunkBuilder()
+    builder = _HunkBuilder(_WordBudget(time.monotonic() + WORD_DIFF_BUDGET))
     old_at = new_at = 0  # 0-based index of the next line on each side
-    added = removed = 0
+    added = removed = hidden = 0
     skipped_after = 0
     for index, (deleted, inserted, equal) in enumerate(blocks):
+        removed += deleted
+        added += inserted
         if deleted or inserted:
-            builder.add_change(
-                old_lines[old_at : old_at + deleted],
-                new_lines[new_at : new_at + inserted],
-                old_at,
-                new_at,
-                budget,
-            )
+            if builder.full:
+                hidden += deleted + inserted
+            else:
+                shown = builder.add_change(
+                    old_lines[old_at : old_at + deleted],
+                    new_lines[new_at : new_at + inserted],
+                    old_at,
+                    new_at,
+                )
+                hidden += deleted + inserted - shown
             old_at += deleted
             new_at += inserted
-            removed += deleted
-            added += inserted
         if not equal:
             continue
         change_before = index > 0 or bool(deleted or inserted)
         change_after = index + 1 < len(blocks)
-        if not change_before and not change_after:
+        if not change_after and (builder.full or not change_before):
             skipped_after = equal
+        elif builder.full:
+            pass  # the changes after this stretch are only counted
         elif not change_before:
             shown = min(equal, context)
             builder.start(skipped_before=equal - shown)
@@ -260,7 +285,7 @@ def diff_texts(old: str, new: str, context: int = 3) -> Diff:
             builder.add_equal(_unchanged(old_lines, old_at, new_at, equal - context, equal))
         old_at += equal
         new_at += equal
-    return Diff(builder.finish(), added, removed, skipped_after)
+    return Diff(builder.finish(), added, removed, 0 if hidden else skipped_after, hidden)
 
 
 def _change_blocks(runs: list[tuple[Kind, int]]) -> list[tuple[int, int, int]]:
@@ -290,7 +315,7 @@ def _unchanged(
 ) -> list[DiffLine]:
     """Lines ``start..stop-1`` of the unchanged stretch beginning at ``old_at``/``new_at``."""
     return [
-        DiffLine("equal", old_at + i + 1, new_at + i + 1, escape(old_lines[old_at + i]))
+        DiffLine("equal", old_at + i + 1, new_at + i + 1, _plain_line(old_lines[old_at + i]))
         for i in range(start, stop)
     ]
 
@@ -306,48 +331,62 @@ class _WordBudget:
 
 
 class _HunkBuilder:
-    """Collects lines and rows into hunks."""
+    """Collects lines and rows into hunks, and counts what it shows."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: _WordBudget) -> None:
+        self.budget = budget
         self.hunks: list[Hunk] = []
         self.lines: list[DiffLine] | None = None
         self.rows: list[SideBySideRow] = []
         self.skipped_before = 0
+        self.shown_lines = 0
+        self.shown_html = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether the diff shows as much as it may."""
+        return self.shown_lines >= MAX_SHOWN_LINES or self.shown_html >= MAX_SHOWN_HTML
 
     def start(self, skipped_before: int) -> None:
         self._close()
         self.lines, self.rows, self.skipped_before = [], [], skipped_before
 
+    def _shown(self, line: DiffLine) -> DiffLine:
+        self.shown_lines += 1
+        self.shown_html += len(line.html)
+        return line
+
     def add_equal(self, lines: list[DiffLine]) -> None:
         if self.lines is None:
             self.start(skipped_before=0)
         assert self.lines is not None
-        self.lines.extend(lines)
+        self.lines.extend(map(self._shown, lines))
         self.rows.extend(SideBySideRow(line, line) for line in lines)
 
     def add_change(
-        self,
-        old_lines: list[str],
-        new_lines: list[str],
-        old_at: int,
-        new_at: int,
-        budget: _WordBudget,
-    ) -> None:
+        self, old_lines: list[str], new_lines: list[str], old_at: int, new_at: int
+    ) -> int:
+        """Add a change, pair of lines by pair of lines while the diff has room; returns
+        how many of its lines were added."""
         if self.lines is None:
             self.start(skipped_before=0)
         assert self.lines is not None
         left: list[DiffLine] = []
         right: list[DiffLine] = []
         for i in range(max(len(old_lines), len(new_lines))):
+            if self.full:
+                break
+            old_html: Markup | None
+            new_html: Markup | None
             if i < len(old_lines) and i < len(new_lines):
-                old_html, new_html = _highlight_pair(old_lines[i], new_lines[i], budget)
+                old_html, new_html = _highlight_pair(old_lines[i], new_lines[i], self.budget)
             else:  # a line without partner is changed as a whole: nothing to highlight
-                old_html = escape(old_lines[i]) if i < len(old_lines) else None
-                new_html = escape(new_lines[i]) if i < len(new_lines) else None
+                old_html = _plain_line(old_lines[i]) if i < len(old_lines) else None
+                new_html = _plain_line(new_lines[i]) if i < len(new_lines) else None
             if old_html is not None:
-                left.append(DiffLine("delete", old_at + i + 1, None, old_html))
+                left.append(self._shown(DiffLine("delete", old_at + i + 1, None, old_html)))
             if new_html is not None:
-                right.append(DiffLine("insert", None, new_at + i + 1, new_html))
+                right.append(self._shown(DiffLine("insert", None, new_at + i + 1, new_html)))
         self.lines.extend(left)
         self.lines.extend(right)
         for i in range(max(len(left), len(right))):
@@ -357,6 +396,7 @@ class _HunkBuilder:
                     right[i] if i < len(right) else None,
                 )
             )
+        return len(left) + len(right)
 
     def _close(self) -> None:
         if self.lines:
@@ -368,23 +408,84 @@ class _HunkBuilder:
         return self.hunks
 
 
+# One piece of a line as shown: unchanged text (False), changed text (True), or the number
+# of characters left out at that point.
+_Piece = tuple[bool, str] | int
+
+
+def _omitted(count: int) -> str:
+    return f'<span class="omitted">… {count:,} characters not shown …</span>'
+
+
+def _plain_line(line: str) -> Markup:
+    """A line shown without highlights, escaped; cut after :data:`MAX_LINE_CHARS`."""
+    if len(line) <= MAX_LINE_CHARS:
+        return escape(line)
+    return Markup(str(escape(line[:MAX_LINE_CHARS])) + _omitted(len(line) - MAX_LINE_CHARS))
+
+
 def _highlight_pair(old: str, new: str, budget: _WordBudget) -> tuple[Markup, Markup]:
     """Return the escaped old and new line with changed words in ``<del>``/``<ins>``."""
     segments = _word_segments(old, new, budget)
-    old_parts: list[str] = []
-    new_parts: list[str] = []
-    for op, text in segments:
-        if not text:
-            continue
-        escaped = str(escape(text))
-        if op == _EQUAL:
-            old_parts.append(escaped)
-            new_parts.append(escaped)
-        elif op == _DELETE:
-            old_parts.append(f"<del>{escaped}</del>")
+    old_side = [(op != _EQUAL, text) for op, text in segments if op != _INSERT and text]
+    new_side = [(op != _EQUAL, text) for op, text in segments if op != _DELETE and text]
+    return _side_html(old_side, "del"), _side_html(new_side, "ins")
+
+
+def _side_html(pieces: list[tuple[bool, str]], tag: str) -> Markup:
+    """One side of a changed line pair, changed pieces wrapped in ``tag``; a line longer
+    than :data:`MAX_LINE_CHARS` is cut down around its changes first."""
+    shown: list[_Piece] = list(pieces)
+    if sum(len(text) for _, text in pieces) > MAX_LINE_CHARS:
+        shown = _cut_down(pieces)
+    parts: list[str] = []
+    for piece in shown:
+        if isinstance(piece, int):
+            parts.append(_omitted(piece))
+        elif piece[0]:
+            parts.append(f"<{tag}>{escape(piece[1])}</{tag}>")
         else:
-            new_parts.append(f"<ins>{escaped}</ins>")
-    return Markup("".join(old_parts)), Markup("".join(new_parts))
+            parts.append(str(escape(piece[1])))
+    return Markup("".join(parts))
+
+
+def _cut_down(pieces: list[tuple[bool, str]]) -> list[_Piece]:
+    """The pieces of a long line as shown: each unchanged stretch keeps
+    :data:`LINE_CONTEXT_CHARS` characters next to each change (all of its start when the
+    line has no change on this side), and the whole stays within :data:`MAX_LINE_CHARS`."""
+    if len(pieces) == 1 and not pieces[0][0]:
+        return [(False, pieces[0][1][:MAX_LINE_CHARS]), len(pieces[0][1]) - MAX_LINE_CHARS]
+    trimmed: list[_Piece] = []
+    last = len(pieces) - 1
+    for index, (changed, text) in enumerate(pieces):
+        keep_start = 0 if changed or index == 0 else LINE_CONTEXT_CHARS
+        keep_end = 0 if changed or index == last else LINE_CONTEXT_CHARS
+        if changed or len(text) <= keep_start + keep_end:
+            trimmed.append((changed, text))
+            continue
+        trimmed.append((False, text[:keep_start]))
+        trimmed.append(len(text) - keep_start - keep_end)
+        trimmed.append((False, text[len(text) - keep_end :]))
+    room = MAX_LINE_CHARS
+    result: list[_Piece] = []
+    for index, piece in enumerate(trimmed):
+        if isinstance(piece, int):
+            result.append(piece)
+            continue
+        changed, text = piece
+        if len(text) <= room:
+            result.append(piece)
+            room -= len(text)
+            continue
+        result.append((changed, text[:room]))
+        rest = (
+            len(text)
+            - room
+            + sum(item if isinstance(item, int) else len(item[1]) for item in trimmed[index + 1 :])
+        )
+        result.append(rest)
+        break
+    return result
 
 
 def _word_segments(old: str, new: str, budget: _WordBudget) -> list[tuple[int, str]]:

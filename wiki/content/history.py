@@ -88,22 +88,60 @@ def compare(session: Session, page: Page, old_number: int, new_number: int) -> C
     return Comparison(old=old, new=new, diff=diff_texts(old.body, new.body))
 
 
+#: Lines of the current text one blame page shows (a long text is shown in windows).
+BLAME_WINDOW_LINES = 500
+#: Characters of a line a blame page shows; the rest of a longer line is only counted.
+BLAME_LINE_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class BlameRow:
     number: int
-    text: str
+    text: str  # the line, cut after BLAME_LINE_CHARS characters
     revision: Revision  # the revision that introduced the line (body not loaded)
+    omitted: int = 0  # characters of the line left out of ``text``
 
 
-def blame(session: Session, page: Page) -> list[BlameRow]:
-    """For each line of the current text, the revision and author that introduced it."""
+@dataclass(frozen=True)
+class BlameWindow:
+    """Some consecutive lines of the current text with their origins (all of a short text).
+
+    ``total`` counts the lines of the whole text; ``earlier``/``later`` are the first line
+    numbers of the windows before and after this one, or None at either end.
+    """
+
+    rows: list[BlameRow]
+    total: int
+    earlier: int | None
+    later: int | None
+
+    @property
+    def first(self) -> int:
+        return self.rows[0].number if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.rows[-1].number if self.rows else 0
+
+
+def blame(session: Session, page: Page, start: int = 1) -> BlameWindow:
+    """For lines ``start`` onwards of the current text (at most :data:`BLAME_WINDOW_LINES`
+    of them), the revision and author that introduced each.
+
+    A ``start`` before the first line starts at the first, one past the last line shows
+    the last window. Raises nothing.
+    """
     texts = session.execute(
         select(Revision.number, Revision.body)
         .where(Revision.page_id == page.id)
         .order_by(Revision.number)
     ).all()
     lines = blame_lines.blame((number, body) for number, body in texts)
-    origins = {line.origin for line in lines}
+    total = len(lines)
+    last_start = max(total - BLAME_WINDOW_LINES, 0) + 1
+    first = min(max(start, 1), last_start)
+    shown = lines[first - 1 : first - 1 + BLAME_WINDOW_LINES]
+    origins = {line.origin for line in shown}
     revisions = {
         revision.number: revision
         for revision in session.scalars(
@@ -112,7 +150,18 @@ def blame(session: Session, page: Page) -> list[BlameRow]:
             .options(joinedload(Revision.author), defer(Revision.body))
         )
     }
-    return [
-        BlameRow(number=line.number, text=line.text, revision=revisions[line.origin])
-        for line in lines
+    rows = [
+        BlameRow(
+            number=line.number,
+            text=line.text[:BLAME_LINE_CHARS],
+            revision=revisions[line.origin],
+            omitted=max(len(line.text) - BLAME_LINE_CHARS, 0),
+        )
+        for line in shown
     ]
+    return BlameWindow(
+        rows=rows,
+        total=total,
+        earlier=max(first - BLAME_WINDOW_LINES, 1) if first > 1 else None,
+        later=first + BLAME_WINDOW_LINES if first + BLAME_WINDOW_LINES <= total else None,
+    )

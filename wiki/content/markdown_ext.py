@@ -101,26 +101,51 @@ def container_guard_plugin(md: MarkdownIt, max_depth: int, max_containers: int) 
 _INLINE_MARKUP_CHARS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
 
 
-def inline_budget_plugin(md: MarkdownIt, max_markup_chars: int) -> None:
-    """Raise :class:`LimitExceeded` before inline parsing once the page's inline text holds
-    more than ``max_markup_chars`` markup characters (code blocks don't count).
+#: Class of the note where formatting stops (see :func:`inline_budget_plugin`).
+FORMATTING_STOPPED_CLASS = "formatting-stopped"
 
-    Counting is done with ``str.count`` before each paragraph/heading/cell is parsed, so a
-    hostile page is refused before the expensive work, deterministically.
+
+def inline_budget_plugin(md: MarkdownIt, max_markup_chars: int) -> None:
+    """Stop formatting once the page's inline text holds more than ``max_markup_chars``
+    markup characters (code blocks don't count): the paragraph, heading or table cell that
+    goes over the budget, and every one after it, is shown as plain escaped text, after a
+    visible note where formatting stops.
+
+    The budget keeps rendering time bounded; it refuses nothing, so that whether a page
+    saves never depends on where its structure puts the markup (a newline that turns an
+    indented code line into a paragraph must not make the page unsavable). Counting is
+    done with ``str.count`` before each block's inline text is parsed, deterministically.
     """
     parse = md.inline.parse
+    note = f"Formatting stops here: more than {max_markup_chars:,} markup characters."
 
     def budgeted(src: str, md_: MarkdownIt, env: Any, tokens: list[Token]) -> Any:
-        spent = env.get("_inline_markup", 0) + sum(map(src.count, _INLINE_MARKUP_CHARS))
-        if spent > max_markup_chars:
-            raise LimitExceeded(
-                "This page has too much formatting to render (more than "
-                f"{max_markup_chars:,} markup characters outside code blocks)."
-            )
-        env["_inline_markup"] = spent
-        return parse(src, md_, env, tokens)
+        if not env.get("_formatting_stopped"):
+            spent = env.get("_inline_markup", 0) + sum(map(src.count, _INLINE_MARKUP_CHARS))
+            if spent <= max_markup_chars:
+                env["_inline_markup"] = spent
+                return parse(src, md_, env, tokens)
+            env["_formatting_stopped"] = True
+            stopped = Token("formatting_stopped", "", 0)
+            stopped.content = note
+            tokens.append(stopped)
+        # Not "text": no later rule (linkify, text_join) looks into it.
+        plain = Token("plain_text", "", 0)
+        plain.content = src
+        tokens.append(plain)
+        return None
 
+    md.add_render_rule("formatting_stopped", _render_formatting_stopped)
+    md.add_render_rule("plain_text", _render_plain_text)
     md.inline.parse = budgeted  # type: ignore[method-assign]  # wrapping the parser's own method
+
+
+def _render_formatting_stopped(self, tokens, idx, options, env) -> str:
+    return f'<span class="{FORMATTING_STOPPED_CLASS}">{escapeHtml(tokens[idx].content)}</span> '
+
+
+def _render_plain_text(self, tokens, idx, options, env) -> str:
+    return escapeHtml(tokens[idx].content)
 
 
 def table_budget_plugin(md: MarkdownIt, max_cells: int) -> None:
@@ -420,7 +445,9 @@ def _metadata_rule(state: StateCore) -> None:
 
 def _plain_text(children: Sequence[Token]) -> str:
     return "".join(
-        child.content for child in children if child.type in ("text", "code_inline", "wikilink")
+        child.content
+        for child in children
+        if child.type in ("text", "code_inline", "wikilink", "plain_text")
     ).strip()
 
 

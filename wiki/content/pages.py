@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
-from wiki.content.render import RENDERER_VERSION, RenderError, render_markdown
+from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
 from wiki.slugs import slugify
@@ -75,8 +75,9 @@ def clean_title(title: str, limits: Limits) -> str:
 
 
 def clean_body(body: str, limits: Limits) -> str:
-    """Normalise line endings; raises InvalidInput when too large or with control chars."""
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    """Normalise line endings and drop a leading byte-order mark (pasted from a file, it
+    would hide the first heading); raises InvalidInput when too large or with control chars."""
+    body = body.lstrip(BYTE_ORDER_MARK).replace("\r\n", "\n").replace("\r", "\n")
     size = len(body.encode("utf-8", "surrogatepass"))
     if size > limits.max_page_bytes:
         raise InvalidInput(

@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from wiki.content.markdown_ext import (
+    FORMATTING_STOPPED_CLASS,
     HIGHLIGHT_CLASS,
     ID_PREFIX,
     PYGMENTS_CLASSES,
@@ -43,6 +44,7 @@ __all__ = [
     "ALLOWED_CLASSES",
     "ALLOWED_TAGS",
     "ALLOWED_URL_SCHEMES",
+    "BYTE_ORDER_MARK",
     "ID_PREFIX",
     "MAX_SOURCE_CHARS",
     "RENDERER_VERSION",
@@ -53,7 +55,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 4
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -71,7 +73,9 @@ MAX_BLOCK_CONTAINERS = 25_000
 """Most list items, block quotes and footnote definitions (~60 us each) in one page."""
 
 MAX_INLINE_MARKUP = 100_000
-"""Most inline markup characters (``*_[]<>&:-`` etc.) outside code blocks."""
+"""Most inline markup characters (``*_[]<>&:-`` etc.) outside code blocks that are read as
+formatting; graceful: from the block that goes over it on, the text is shown plain, after a
+note saying that formatting stops there."""
 
 MAX_LINKS = 10_000
 """Most links, images and autolinks in one page."""
@@ -92,6 +96,9 @@ MAX_HIGHLIGHTED_CHARS = 100_000
 """Code beyond this many characters per page is shown without syntax highlighting."""
 
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+BYTE_ORDER_MARK = "\ufeff"
+"""Not text: at the start of a page (pasted from a file) it would hide the first heading."""
 
 _MISSING_TITLE = "Page does not exist yet"
 
@@ -130,7 +137,7 @@ _ATTRIBUTES = {
 _CLASSES = {
     "a": {"wikilink", "missing", "footnote-backref"},
     "pre": {HIGHLIGHT_CLASS},
-    "span": set(PYGMENTS_CLASSES),
+    "span": set(PYGMENTS_CLASSES) | {FORMATTING_STOPPED_CLASS},
     "sup": {"footnote-ref"},
     "section": {"footnotes"},
     "hr": {"footnotes-sep"},
@@ -243,14 +250,15 @@ def render_markdown(text: str) -> Rendered:
     Raises :class:`RenderError`, with a message for the user, when the text exceeds a limit:
     more than :data:`MAX_SOURCE_CHARS` characters or :data:`MAX_LINES` lines, lists or
     quotes nested deeper than :data:`MAX_BLOCK_NESTING` levels, more than
-    :data:`MAX_BLOCK_CONTAINERS` list items/quotes, more than
-    :data:`MAX_INLINE_MARKUP` markup characters outside code, :data:`MAX_LINKS` links or
+    :data:`MAX_BLOCK_CONTAINERS` list items/quotes, :data:`MAX_LINKS` links or
     :data:`MAX_TABLE_CELLS` table cells, and when it holds lone surrogates (not Unicode
-    text). Raises ``TypeError`` when ``text`` is not a ``str``. Thread-safe: each thread
-    uses its own parser.
+    text). Past :data:`MAX_INLINE_MARKUP` markup characters the rest is shown as plain text
+    with a note, not refused. Raises ``TypeError`` when ``text`` is not a ``str``.
+    Thread-safe: each thread uses its own parser.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
+    text = text.lstrip(BYTE_ORDER_MARK)  # texts saved before pages dropped it
     if len(text) > MAX_SOURCE_CHARS:
         raise RenderError(
             f"This page is too long to render (more than {MAX_SOURCE_CHARS:,} characters)."

@@ -35,15 +35,21 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         _rollback()
-        # Whatever was typed comes back, so an expired form never costs the user their text.
+        # A page's text comes back, so an expired form never costs the user their writing;
+        # forms without one (login, rename, delete, admin...) only get the plain facts.
+        kept_text = request.form.get("body", "") if request.form else ""
+        if kept_text:
+            advice = "Your text is below: copy it, reload the page and try again."
+        else:
+            advice = "Go back, reload the page and try again."
         return (
             render_template(
                 "error.html",
                 status=400,
                 title="Your form expired",
                 message="The form was too old or came from elsewhere, so nothing was saved. "
-                "Your text is below: copy it, reload the page and try again.",
-                kept_text=request.form.get("body") if request.form else None,
+                + advice,
+                kept_text=kept_text,
             ),
             400,
         )

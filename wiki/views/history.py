@@ -87,8 +87,8 @@ def blame(slug: str):
     page, via_alias = load_page(slug)
     if via_alias:
         return redirect(url_for("history.blame", slug=page.slug))
-    rows = history.blame(get_session(), page)
-    return render_template("blame.html", page=page, rows=rows)
+    window = history.blame(get_session(), page, start=int_arg("from") or 1)
+    return render_template("blame.html", page=page, window=window)
 
 
 @bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["POST"])
