@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from wiki.access import accounts
 from wiki.access.login import login_manager
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action, PageLike, can
 from wiki.content.pages import Limits, find_page
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -29,7 +29,7 @@ def site_url(endpoint: str, **values) -> str:
     return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
 
 
-def require(action: Action, page: Page | None = None) -> None:
+def require(action: Action, page: PageLike | None = None) -> None:
     """Stop the request unless the current user may do ``action``.
 
     Visitors who are not logged in are sent to the login page; logged-in users get 403.
@@ -46,7 +46,7 @@ def acting_user():
     return accounts.acting_user(get_session(), current_user._get_current_object())
 
 
-def require_visible(page, action: Action = Action.READ) -> None:
+def require_visible(page: PageLike, action: Action = Action.READ) -> None:
     """Stop the request unless the user may do ``action`` on ``page``.
 
     A deleted page the user may not see answers 404, as if it did not exist.

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access import accounts
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action
 from wiki.content import history
 from wiki.content.pages import get_revision, restore_revision
 from wiki.content.reading import show_revision
@@ -111,7 +111,7 @@ def recent():
     require(Action.READ)
     window = history.recent_changes(
         get_session(),
-        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        current_user._get_current_object(),
         before=int_arg("before"),
         after=int_arg("after"),
         limit=_page_size(),
@@ -127,7 +127,7 @@ def contributions(username: str):
     window = history.contributions(
         session,
         user,
-        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        current_user._get_current_object(),
         before=int_arg("before"),
         after=int_arg("after"),
         limit=_page_size(),
