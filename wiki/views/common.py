@@ -1,13 +1,17 @@
-"""Helpers shared by the views: permission checks, page lookup, form input, redirects."""
+"""Helpers shared by the views: permission checks, page lookup, the write transaction,
+form input, redirects."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from wiki.access import accounts
 from wiki.access.login import login_manager
@@ -39,6 +43,23 @@ def require(action: Action, page: PageLike | None = None) -> None:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     abort(403)
+
+
+@contextlib.contextmanager
+def write_transaction() -> Iterator[Session]:
+    """The request's session for one change: committed when the block ends, rolled back
+    when it raises.
+
+    Re-raises whatever the block (or the commit) raised, so the view maps domain errors
+    to its answer, and :mod:`wiki.views.errors` the rest.
+    """
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def acting_user():

@@ -21,7 +21,14 @@ from wiki.content.pages import get_revision, restore_revision
 from wiki.content.reading import show_revision
 from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput
-from wiki.views.common import acting_user, int_arg, limits, load_page, require
+from wiki.views.common import (
+    acting_user,
+    int_arg,
+    limits,
+    load_page,
+    require,
+    write_transaction,
+)
 
 bp = Blueprint("history", __name__)
 
@@ -94,12 +101,10 @@ def blame(slug: str):
 @bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["POST"])
 def restore(slug: str, number: int):
     page, _ = load_page(slug, Action.RESTORE)
-    session = get_session()
     try:
-        result = restore_revision(session, acting_user(), page, number, limits())
-        session.commit()
+        with write_transaction() as session:
+            result = restore_revision(session, acting_user(), page, number, limits())
     except InvalidInput as exc:
-        session.rollback()
         flash(next(iter(exc.errors.values())), "error")
         return redirect(url_for("history.page_history", slug=page.slug))
     flash(f"Restored revision {number} as revision {result.revision.number}.", "success")
