@@ -1,5 +1,5 @@
 """Helpers shared by the views: permission checks, page lookup, the write transaction,
-form input, redirects."""
+form input and numbers in addresses, redirects."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from wiki.access import accounts
 from wiki.access.login import login_manager
@@ -150,10 +151,55 @@ def form_text(name: str) -> str:
     return request.form.get(name, "")
 
 
+# Ids and revision numbers are 32-bit signed columns: larger numbers name nothing, and
+# some databases refuse them outright (SQLite overflows past 2**63).
+MAX_ROW_NUMBER = 2**31 - 1
+_MAX_ROW_DIGITS = len(str(MAX_ROW_NUMBER))
+
+
+def whole_number(value: str | None) -> int | None:
+    """``value`` as a number from 0 to :data:`MAX_ROW_NUMBER` written in ASCII digits, or
+    None for anything else (missing, empty, signed, other scripts' digits, too large)."""
+    if not value or len(value) > _MAX_ROW_DIGITS or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_NUMBER else None
+
+
 def int_arg(name: str) -> int | None:
-    """A positive integer query argument, or None when missing or malformed."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    """A numeric query argument (a cursor, a page of results, a revision number), or None
+    when it is missing or not a :func:`whole_number`: such an argument counts as absent."""
+    return whole_number(request.args.get(name))
+
+
+def int_field(name: str) -> int | None:
+    """A numeric form field, or None when it is missing or not a :func:`whole_number`."""
+    return whole_number(request.form.get(name))
+
+
+class RowNumberConverter(IntegerConverter):
+    """The ``int`` converter of every route: ASCII digits up to :data:`MAX_ROW_NUMBER`.
+
+    A larger number (or a digit of another script) matches no route, so the address
+    answers 404 before any lookup.
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ROW_NUMBER,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value: str) -> int:
+        if len(value.lstrip("-")) > _MAX_ROW_DIGITS:
+            raise ValidationError()  # before int(): a huge digit string costs time
+        return super().to_python(value)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -26,6 +26,7 @@ from wiki.views.common import (
     acting_user,
     check_form_encoding,
     form_text,
+    int_field,
     limits,
     load_page,
     load_page_or_none,
@@ -126,8 +127,9 @@ def edit(slug: str):
             page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
         )
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
-    base = request.form.get("base", "")
-    base_number = int(base) if base.isdigit() and len(base) < 12 else 0
+    # A missing or malformed base is no revision: the save answers that the form is out
+    # of date, with the text kept.
+    base_number = int_field("base") or 0
     resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
         rendered, errors = _preview(body, conflicts=resolving)
