@@ -159,7 +159,8 @@ _MAX_ROW_DIGITS = len(str(MAX_ROW_NUMBER))
 
 def whole_number(value: str | None) -> int | None:
     """``value`` as a number from 0 to :data:`MAX_ROW_NUMBER` written in ASCII digits, or
-    None for anything else (missing, empty, signed, other scripts' digits, too large)."""
+    None for anything else (missing, empty, signed, other scripts' digits, too large).
+    Never raises."""
     if not value or len(value) > _MAX_ROW_DIGITS or not (value.isascii() and value.isdigit()):
         return None
     number = int(value)
