@@ -18,7 +18,7 @@ from wiki.models import Role
 from .conftest import PASSWORD, make_app
 
 # Who may use a route. "public": everyone, signed in or not (the route itself decides
-# what to show); the others follow the roles (see wiki/permissions.py).
+# what to show); the others follow the roles (see wiki/access/permissions.py).
 PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
 VISITORS = ("anonymous", "disabled", "reader", "editor", "admin")
 MAY = {

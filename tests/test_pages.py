@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from wiki.access import audit
 from wiki.models import Page, Revision, RevisionKind
 
-from .helpers import make_page
+from .helpers import make_page, snapshot
 
 
 def revisions_of(db_session, page_id):
@@ -237,6 +238,26 @@ def test_a_renamed_page_keeps_its_old_title_as_a_redirect(client, auth, db_sessi
     assert [r.kind for r in revisions] == [RevisionKind.CREATE, RevisionKind.RENAME]
     assert revisions[-1].title == "Office move 2024 (Berlin)" and revisions[-1].body == "text\n"
     assert revisions[-1].summary == "Renamed from Office move 2024"
+
+
+def test_a_rename_that_fails_half_way_saves_nothing(
+    app, client, auth, db_session, users, monkeypatch
+):
+    make_page(db_session, users["editor"], "Office move 2024", "text\n")
+    before = snapshot(app)
+    auth.login("editor")
+
+    def audit_log_unavailable(*args, **kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    # The rename revision and the alias are written; then the audit event fails.
+    monkeypatch.setattr(audit, "record", audit_log_unavailable)
+    with pytest.raises(RuntimeError, match="audit log"):
+        client.post("/wiki/office-move-2024/rename", data={"title": "Office move (Berlin)"})
+    monkeypatch.undo()
+    assert snapshot(app) == before
+    assert client.get("/wiki/office-move-2024").status_code == 200
+    assert client.get("/wiki/office-move-berlin").status_code == 404
 
 
 def test_renaming_back_to_an_old_title_works(client, auth, db_session, users):

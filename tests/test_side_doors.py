@@ -133,5 +133,13 @@ def test_admins_do_see_the_deleted_page_so_the_probes_reach_it(client, auth, del
     auth.login("admin")
     leaks = _leaks(client)
     assert set(PAGE_PROBES[:9]) - {f"/wiki/{SLUG}/diff?from=1&to=2"} <= set(leaks)
-    for url in ("/-/pages", "/-/search?q=rival", "/-/search?q=tag:deals", "/-/search/titles?q=acq"):
+    for url in (
+        "/-/recent",
+        "/-/users/editor/contributions",
+        "/-/users/admin/contributions",
+        "/-/pages",
+        "/-/search?q=rival",
+        "/-/search?q=tag:deals",
+        "/-/search/titles?q=acq",
+    ):
         assert url in leaks

@@ -1,14 +1,36 @@
-"""The one place that decides who may do what.
+"""The one place that decides who may do what, and which pages anyone may see.
 
-Every view and template asks :func:`can`; group or space permissions are added here later.
+Two questions, one rule table (:data:`_GRANTS`):
+
+- :func:`can` answers for one action, on one page or on the wiki as a whole: the views,
+  the templates and single-page services ask it.
+- :func:`visible_pages` answers "which pages may this viewer read" as a SQL condition on
+  :class:`~wiki.models.Page`: every list adds it to its query (All pages, Recent changes,
+  Contributions, and through :func:`readable_pages` search results and title suggestions),
+  so no list filters rows in Python by a rule of its own.
+
+The table says which actions each audience may take on pages in each state. A page's
+state is read by :class:`PageState` from what :class:`PageLike` exposes (an ORM page, a
+list row or a summary: anything with a ``deleted`` attribute), and the same state has a SQL
+clause over ``Page``, so the two answers cannot drift apart. Today: deleted pages are
+visible to admins only (they alone can undelete them), nobody edits or renames a deleted
+page, and visitors who are not logged in (or whose account is disabled) may read live
+pages only when ``ANONYMOUS_READ`` is on. Grants for spaces and groups are added here, as
+new audiences and page states, and every list follows.
+
+Of the wiki it imports models only: everything that shows pages asks this module.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 from flask import current_app
+from sqlalchemy import ColumnElement, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session
 
 from wiki.models import Page, Role
 
@@ -25,51 +47,131 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
 
 
+class PageLike(Protocol):
+    """What the rule reads of a page: ORM pages, list rows and summaries all qualify."""
+
+    @property
+    def deleted(self) -> bool: ...
+
+
+class Viewer(Protocol):
+    """Who asks: a signed-in user (which also has a ``role``) or flask-login's anonymous
+    user."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+class _Member(Viewer, Protocol):
+    @property
+    def role(self) -> Role: ...
+
+
+class Audience(enum.Enum):
+    """Who a viewer counts as for the rule table."""
+
+    NOBODY = "nobody"  # not logged in (or disabled) while anonymous reading is off
+    VISITOR = "visitor"  # not logged in (or disabled) while anonymous reading is on
+    READER = Role.READER.value
+    EDITOR = Role.EDITOR.value
+    ADMIN = Role.ADMIN.value
+
+
+@dataclass(frozen=True)
+class PageState:
+    """A state a page can be in: how to tell it from a page, and the same test in SQL."""
+
+    name: str
+    holds: Callable[[PageLike], bool]
+    clause: Callable[[], ColumnElement[bool]]
+
+
+LIVE = PageState("live", lambda page: not page.deleted, lambda: Page.deleted.is_(False))
+DELETED = PageState("deleted", lambda page: page.deleted, lambda: Page.deleted.is_(True))
+_STATES = (LIVE, DELETED)  # every page is in exactly one of them
+SITE = "site"  # not a page: "may this viewer do this at all" (menus, new pages, admin)
+
 _ACTIONS = frozenset(Action)
-_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.READER: frozenset({Action.READ}),
-    Role.EDITOR: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.RENAME}),
-    Role.ADMIN: frozenset(Action),
+_READING = frozenset({Action.READ})
+_WRITING = _READING | {Action.CREATE, Action.EDIT, Action.RENAME}
+_MANAGING = _ACTIONS - {Action.UNDELETE}  # undeleting needs a deleted page
+
+# Who may do what, on the wiki as a whole (SITE) and on pages in each state.
+_GRANTS: dict[Audience, dict[PageState | str, frozenset[Action]]] = {
+    Audience.NOBODY: {},
+    Audience.VISITOR: {SITE: _READING, LIVE: _READING},
+    Audience.READER: {SITE: _READING, LIVE: _READING},
+    Audience.EDITOR: {SITE: _WRITING, LIVE: _WRITING},
+    Audience.ADMIN: {
+        SITE: _MANAGING,
+        LIVE: _MANAGING,
+        DELETED: frozenset({Action.READ, Action.UNDELETE}),
+    },
 }
+_NOTHING: frozenset[Action] = frozenset()
+_MEMBERS = {Role.READER: Audience.READER, Role.EDITOR: Audience.EDITOR, Role.ADMIN: Audience.ADMIN}
 
 
-def can(user, action: Action | str, page: Page | None = None) -> bool:
-    """Whether ``user`` (a User or flask-login's anonymous user) may do ``action`` on ``page``.
+def audience(user: Viewer) -> Audience:
+    """Who ``user`` counts as. Reads ``ANONYMOUS_READ`` from the current app for visitors
+    (so it needs an app context for them); raises nothing else."""
+    if user.is_authenticated and user.is_active:
+        return _MEMBERS[cast(_Member, user).role]
+    return Audience.VISITOR if current_app.config["ANONYMOUS_READ"] else Audience.NOBODY
 
-    Deleted pages are visible to admins only (they alone can undelete them), and nobody
-    edits or renames a deleted page.
+
+def _state_of(page: PageLike) -> PageState:
+    for state in _STATES:
+        if state.holds(page):
+            return state
+    raise AssertionError("every page is in one of the states")
+
+
+def can(user: Viewer, action: Action | str, page: PageLike | None = None) -> bool:
+    """Whether ``user`` (a User, a SignedInUser or flask-login's anonymous user) may do
+    ``action`` on ``page``, or on the wiki as a whole when ``page`` is None.
+
+    Raises ValueError for an unknown action.
     """
     # Plain string comparisons: StrEnum members equal their values, and this runs several
     # times for every page shown.
     if action not in _ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if not user.is_authenticated or not user.is_active:
-        return (
-            action == Action.READ
-            and current_app.config["ANONYMOUS_READ"]
-            and not (page is not None and page.deleted)
-        )
-    allowed = action in _ROLE_ACTIONS[user.role]
-    if page is not None and page.deleted:
-        if action == Action.UNDELETE or (action == Action.READ and user.role == Role.ADMIN):
-            return allowed
-        return False
-    if action == Action.UNDELETE:
-        return False  # nothing to undelete
-    return allowed
+    where: PageState | str = SITE if page is None else _state_of(page)
+    return action in _GRANTS[audience(user)].get(where, _NOTHING)
 
 
-def readable_pages(session, user) -> Callable[[int], bool]:
-    """A check of page ids for lists that hold only ids (search results), built on
-    :func:`can`. Deleted pages stay hidden, also in the moment before the search index
-    hears of a deletion."""
-    from sqlalchemy import select
+def visible_pages(user: Viewer) -> ColumnElement[bool]:
+    """A SQL condition on :class:`~wiki.models.Page`: the pages ``user`` may read.
 
-    from wiki.content.reading import PageSummary
+    True for a page exactly when ``can(user, Action.READ, page)`` is. Lists add it to
+    their query (joined to ``Page``). Raises nothing.
+    """
+    grants = _GRANTS[audience(user)]
+    readable = [state for state in _STATES if Action.READ in grants.get(state, _NOTHING)]
+    if len(readable) == len(_STATES):
+        return true()
+    if not readable:
+        return false()
+    return or_(*(state.clause() for state in readable))
 
-    deleted = set(session.scalars(select(Page.id).where(Page.deleted.is_(True))))
+
+def readable_pages(session: Session, user: Viewer) -> Callable[[int], bool]:
+    """A check of page ids, for lists that hold only ids (search results, title
+    suggestions), built on :func:`visible_pages`.
+
+    The pages ``user`` may not read are looked up once (they are few: pages are never
+    removed, and most are readable), with the newest page id: a page newer than that
+    lookup is refused until the next one, so the check fails closed. Database errors
+    propagate.
+    """
+    newest = session.scalar(select(func.max(Page.id))) or 0
+    hidden = frozenset(session.scalars(select(Page.id).where(not_(visible_pages(user)))))
 
     def allowed(page_id: int) -> bool:
-        return can(user, Action.READ, PageSummary(page_id, "", "", page_id in deleted, 0))
+        return page_id <= newest and page_id not in hidden
 
     return allowed

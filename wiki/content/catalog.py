@@ -7,9 +7,10 @@ normalised titles and unique, so the order is case-insensitive and total, and th
 SQLite and PostgreSQL list pages alike: a database created with a language collation
 (en_US.UTF-8, ICU, ...) would otherwise order hyphens and other scripts its own way.
 
-Pagination is by keyset cursors (``after``/``before`` a slug), never OFFSET. Whether the
-viewer may read a page is asked of :func:`wiki.access.permissions.can`, row by row, so the list
-follows every rule there (deleted pages for admins only, and any rule added later).
+Pagination is by keyset cursors (``after``/``before`` a slug), never OFFSET. Which pages
+the viewer may read is the SQL condition of :func:`wiki.access.permissions.visible_pages`,
+so the list follows every rule there (deleted pages for admins only, and any rule added
+later) and the database skips the rest.
 
 The title filter is a case-insensitive substring match, the same in every alphabet and on
 every database: the database narrows the candidates (on slugs, see
@@ -27,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import and_, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Viewer, visible_pages
 from wiki.models import Page, Revision, User
 from wiki.slugs import sort_key
 
@@ -40,7 +41,7 @@ _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 @dataclass(frozen=True)
 class PageEntry:
-    """One line of the index (duck-types :class:`~wiki.models.Page` for ``can``)."""
+    """One line of the index (a :class:`~wiki.access.permissions.PageLike`)."""
 
     id: int
     slug: str
@@ -160,7 +161,7 @@ def _title_prefilter(folded_filter: str, title_filter: str):
 
 def all_pages(
     session: Session,
-    viewer,
+    viewer: Viewer,
     *,
     title_filter: str = "",
     after: str | None = None,
@@ -171,7 +172,7 @@ def all_pages(
 
     Without cursors: the first window. ``after``: the window following that slug;
     ``before``: the window preceding it. ``title_filter`` keeps pages whose title
-    contains it (case-insensitive).
+    contains it (case-insensitive). Raises nothing of its own; database errors propagate.
     """
     order = _order_columns(session)
     query = (
@@ -187,13 +188,14 @@ def all_pages(
         )
         .join(Revision, Revision.id == Page.current_revision_id)
         .join(User, User.id == Revision.author_id)
+        .where(visible_pages(viewer))
     )
     folded_filter = fold(title_filter)
     if title_filter:
         query = query.where(_title_prefilter(folded_filter, title_filter))
 
     def shown(entry: PageEntry) -> bool:
-        return folded_filter in fold(entry.title) and can(viewer, Action.READ, entry)
+        return folded_filter in fold(entry.title)
 
     backwards = before is not None and after is None
     cursor = before if backwards else after
@@ -213,9 +215,9 @@ def all_pages(
 
 def _visible(session, query, order, shown, cursor, backwards, limit):
     """Up to ``limit`` rows that pass ``shown``, from the ``cursor`` slug on in the given
-    direction, and whether more follow. Other rows (pages the viewer may not read, titles
-    that only passed the filter's pre-check) are skipped; the batches grow, so a long run
-    of them costs a few queries, not one per row."""
+    direction, and whether more follow. Other rows (titles that only passed the filter's
+    pre-check) are skipped; the batches grow, so a long run of them costs a few queries,
+    not one per row."""
     key, slug = order
     found: list[PageEntry] = []
     batch = limit + 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 
+from wiki.access.permissions import Viewer, visible_pages
 from wiki.content import blame as blame_lines
 from wiki.content.diffing import Diff, diff_texts
 from wiki.content.pages import get_revision
@@ -35,42 +36,43 @@ def page_history(
     return newest_first(session, query, Revision.number, before=before, after=after, limit=limit)
 
 
-def _changes(include_deleted: bool) -> Select:
-    query = (
+def _changes(viewer: Viewer) -> Select:
+    """Revisions of the pages ``viewer`` may read, with their page and author loaded."""
+    return (
         select(Revision)
         .join(Revision.page)
+        .where(visible_pages(viewer))
         .options(contains_eager(Revision.page), joinedload(Revision.author), defer(Revision.body))
     )
-    if not include_deleted:
-        query = query.where(Page.deleted.is_(False))
-    return query
 
 
 def recent_changes(
     session: Session,
+    viewer: Viewer,
     *,
-    include_deleted: bool,
     before: int | None = None,
     after: int | None = None,
     limit: int = 50,
 ) -> Window[Revision]:
-    """Every page's revisions, newest first; cursors are revision ids."""
+    """The revisions of every page ``viewer`` may read (deleted pages for admins only),
+    newest first; cursors are revision ids. Raises nothing of its own."""
     return newest_first(
-        session, _changes(include_deleted), Revision.id, before=before, after=after, limit=limit
+        session, _changes(viewer), Revision.id, before=before, after=after, limit=limit
     )
 
 
 def contributions(
     session: Session,
     user: User,
+    viewer: Viewer,
     *,
-    include_deleted: bool,
     before: int | None = None,
     after: int | None = None,
     limit: int = 50,
 ) -> Window[Revision]:
-    """The revisions ``user`` made, newest first; cursors are revision ids."""
-    query = _changes(include_deleted).where(Revision.author_id == user.id)
+    """The revisions ``user`` made on pages ``viewer`` may read, newest first; cursors
+    are revision ids. Raises nothing of its own."""
+    query = _changes(viewer).where(Revision.author_id == user.id)
     return newest_first(session, query, Revision.id, before=before, after=after, limit=limit)
 
 

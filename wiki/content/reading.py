@@ -29,7 +29,7 @@ class AuthorName:
 
 @dataclass(frozen=True)
 class PageSummary:
-    """What the page view shows of a page (duck-types :class:`Page` for ``can``)."""
+    """What the page view shows of a page (a :class:`~wiki.access.permissions.PageLike`)."""
 
     id: int
     slug: str

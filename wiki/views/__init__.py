@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, abort
 
-from wiki.views.common import WikiRequest, site_url
+from wiki.views.common import RowNumberConverter, WikiRequest, site_url
 
 __all__ = ["WikiRequest", "init_app", "site_url"]
 
@@ -12,6 +12,9 @@ __all__ = ["WikiRequest", "init_app", "site_url"]
 def init_app(app: Flask) -> None:
     from wiki.views import admin, auth, errors, history, pages, search
 
+    # Before any route is added: every <int:...> is bounded, so no number in an address
+    # reaches the database beyond what its columns hold.
+    app.url_map.converters["int"] = RowNumberConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(history.bp)

@@ -9,7 +9,7 @@ from wiki.access.permissions import Action
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import Role
-from wiki.views.common import acting_user, form_text, int_arg, require
+from wiki.views.common import acting_user, form_text, int_arg, require, write_transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
 
@@ -21,24 +21,26 @@ def admins_only():
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
-    session = get_session()
     errors: dict[str, str] = {}
     form = {"username": form_text("username"), "role": form_text("role") or Role.EDITOR.value}
     if request.method == "POST":
         try:
-            user = accounts.create_user(
-                session, form["username"], form_text("password"), form["role"], actor=acting_user()
-            )
-            session.commit()
+            with write_transaction() as session:
+                user = accounts.create_user(
+                    session,
+                    form["username"],
+                    form_text("password"),
+                    form["role"],
+                    actor=acting_user(),
+                )
         except InvalidInput as exc:
-            session.rollback()
             errors = exc.errors
         else:
             flash(f"Created the account {user.username}.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
         "admin_users.html",
-        users=accounts.list_users(session),
+        users=accounts.list_users(get_session()),
         roles=list(Role),
         form=form,
         errors=errors,
@@ -61,14 +63,12 @@ _CHANGES = {
 
 @bp.route("/users/<username>/<any(role, password, disable, enable):change>", methods=["POST"])
 def change_user(username: str, change: str):
-    session = get_session()
-    user = accounts.get_user(session, username)
+    user = accounts.get_user(get_session(), username)
     apply, message = _CHANGES[change]
     try:
-        apply(session, user, acting_user())
-        session.commit()
+        with write_transaction() as session:
+            apply(session, user, acting_user())
     except InvalidInput as exc:
-        session.rollback()
         flash(next(iter(exc.errors.values())), "error")
     else:
         flash(message.format(user.username), "success")

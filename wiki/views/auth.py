@@ -10,7 +10,7 @@ from wiki.access import accounts, security
 from wiki.access.login import log_in, log_out
 from wiki.db import get_session
 from wiki.errors import InvalidInput
-from wiki.views.common import form_text, safe_next
+from wiki.views.common import form_text, safe_next, write_transaction
 
 bp = Blueprint("auth", __name__, url_prefix="/-")
 
@@ -19,8 +19,7 @@ WRONG_CREDENTIALS = "Wrong username or password, or the account is disabled."
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
-    session = get_session()
-    if accounts.has_users(session):
+    if accounts.has_users(get_session()):
         return redirect(url_for("auth.login"))
     security.ensure_setup_token()  # made (and printed) now if the server could not at start
     errors: dict[str, str] = {}
@@ -31,11 +30,10 @@ def setup():
             security.check_setup_token(form_text("setup_token"))
             if password != form_text("password_confirm"):
                 raise InvalidInput({"password_confirm": "The two passwords differ."})
-            user = accounts.create_first_admin(session, username, password)
-            signed_in = accounts.start_login_session(session, user, request.user_agent.string)
-            session.commit()
+            with write_transaction() as session:
+                user = accounts.create_first_admin(session, username, password)
+                signed_in = accounts.start_login_session(session, user, request.user_agent.string)
         except InvalidInput as exc:
-            session.rollback()
             errors = exc.errors
         else:
             security.discard_setup_token()
@@ -55,11 +53,10 @@ def login():
     username = form_text("username")
     error = None
     if request.method == "POST":
-        session = get_session()
-        user = accounts.authenticate(session, username, form_text("password"))
+        user = accounts.authenticate(get_session(), username, form_text("password"))
         if user is not None:
-            signed_in = accounts.start_login_session(session, user, request.user_agent.string)
-            session.commit()
+            with write_transaction() as session:
+                signed_in = accounts.start_login_session(session, user, request.user_agent.string)
             log_in(signed_in, remember=request.form.get("remember") == "on")
             return redirect(target)
         error = WRONG_CREDENTIALS
@@ -70,9 +67,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        session = get_session()
-        accounts.end_login_session(session, current_user.get_id())
-        session.commit()
+        with write_transaction() as session:
+            accounts.end_login_session(session, current_user.get_id())
     log_out()
     return redirect(url_for("auth.login"))
 

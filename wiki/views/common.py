@@ -1,17 +1,22 @@
-"""Helpers shared by the views: permission checks, page lookup, form input, redirects."""
+"""Helpers shared by the views: permission checks, page lookup, the write transaction,
+form input and numbers in addresses, redirects."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from wiki.access import accounts
 from wiki.access.login import login_manager
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action, PageLike, can
 from wiki.content.pages import Limits, find_page
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -29,7 +34,7 @@ def site_url(endpoint: str, **values) -> str:
     return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
 
 
-def require(action: Action, page: Page | None = None) -> None:
+def require(action: Action, page: PageLike | None = None) -> None:
     """Stop the request unless the current user may do ``action``.
 
     Visitors who are not logged in are sent to the login page; logged-in users get 403.
@@ -41,12 +46,29 @@ def require(action: Action, page: Page | None = None) -> None:
     abort(403)
 
 
+@contextlib.contextmanager
+def write_transaction() -> Iterator[Session]:
+    """The request's session for one change: committed when the block ends, rolled back
+    when it raises.
+
+    Re-raises whatever the block (or the commit) raised, so the view maps domain errors
+    to its answer, and :mod:`wiki.views.errors` the rest.
+    """
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def acting_user():
     """The logged-in user's full account, to record as the author of a change."""
     return accounts.acting_user(get_session(), current_user._get_current_object())
 
 
-def require_visible(page, action: Action = Action.READ) -> None:
+def require_visible(page: PageLike, action: Action = Action.READ) -> None:
     """Stop the request unless the user may do ``action`` on ``page``.
 
     A deleted page the user may not see answers 404, as if it did not exist.
@@ -129,10 +151,56 @@ def form_text(name: str) -> str:
     return request.form.get(name, "")
 
 
+# Ids and revision numbers are 32-bit signed columns: larger numbers name nothing, and
+# some databases refuse them outright (SQLite overflows past 2**63).
+MAX_ROW_NUMBER = 2**31 - 1
+_MAX_ROW_DIGITS = len(str(MAX_ROW_NUMBER))
+
+
+def whole_number(value: str | None) -> int | None:
+    """``value`` as a number from 0 to :data:`MAX_ROW_NUMBER` written in ASCII digits, or
+    None for anything else (missing, empty, signed, other scripts' digits, too large).
+    Never raises."""
+    if not value or len(value) > _MAX_ROW_DIGITS or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_NUMBER else None
+
+
 def int_arg(name: str) -> int | None:
-    """A positive integer query argument, or None when missing or malformed."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    """A numeric query argument (a cursor, a page of results, a revision number), or None
+    when it is missing or not a :func:`whole_number`: such an argument counts as absent."""
+    return whole_number(request.args.get(name))
+
+
+def int_field(name: str) -> int | None:
+    """A numeric form field, or None when it is missing or not a :func:`whole_number`."""
+    return whole_number(request.form.get(name))
+
+
+class RowNumberConverter(IntegerConverter):
+    """The ``int`` converter of every route: ASCII digits up to :data:`MAX_ROW_NUMBER`.
+
+    A larger number (or a digit of another script) matches no route, so the address
+    answers 404 before any lookup.
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ROW_NUMBER,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value: str) -> int:
+        if len(value.lstrip("-")) > _MAX_ROW_DIGITS:
+            raise ValidationError()  # before int(): a huge digit string costs time
+        return super().to_python(value)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -15,13 +15,20 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access import accounts
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action
 from wiki.content import history
 from wiki.content.pages import get_revision, restore_revision
 from wiki.content.reading import show_revision
 from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput
-from wiki.views.common import acting_user, int_arg, limits, load_page, require
+from wiki.views.common import (
+    acting_user,
+    int_arg,
+    limits,
+    load_page,
+    require,
+    write_transaction,
+)
 
 bp = Blueprint("history", __name__)
 
@@ -94,12 +101,10 @@ def blame(slug: str):
 @bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["POST"])
 def restore(slug: str, number: int):
     page, _ = load_page(slug, Action.RESTORE)
-    session = get_session()
     try:
-        result = restore_revision(session, acting_user(), page, number, limits())
-        session.commit()
+        with write_transaction() as session:
+            result = restore_revision(session, acting_user(), page, number, limits())
     except InvalidInput as exc:
-        session.rollback()
         flash(next(iter(exc.errors.values())), "error")
         return redirect(url_for("history.page_history", slug=page.slug))
     flash(f"Restored revision {number} as revision {result.revision.number}.", "success")
@@ -111,7 +116,7 @@ def recent():
     require(Action.READ)
     window = history.recent_changes(
         get_session(),
-        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        current_user._get_current_object(),
         before=int_arg("before"),
         after=int_arg("after"),
         limit=_page_size(),
@@ -127,7 +132,7 @@ def contributions(username: str):
     window = history.contributions(
         session,
         user,
-        include_deleted=current_user.is_authenticated and can(current_user, Action.UNDELETE),
+        current_user._get_current_object(),
         before=int_arg("before"),
         after=int_arg("after"),
         limit=_page_size(),

@@ -26,11 +26,13 @@ from wiki.views.common import (
     acting_user,
     check_form_encoding,
     form_text,
+    int_field,
     limits,
     load_page,
     load_page_or_none,
     require,
     require_visible,
+    write_transaction,
 )
 
 bp = Blueprint("pages", __name__)
@@ -125,8 +127,9 @@ def edit(slug: str):
             page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
         )
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
-    base = request.form.get("base", "")
-    base_number = int(base) if base.isdigit() and len(base) < 12 else 0
+    # A missing or malformed base is no revision: the save answers that the form is out
+    # of date, with the text kept.
+    base_number = int_field("base") or 0
     resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
         rendered, errors = _preview(body, conflicts=resolving)
@@ -140,24 +143,22 @@ def edit(slug: str):
             errors=errors,
             resolving=resolving,
         )
-    session = get_session()
     try:
-        check_form_encoding()
-        if resolving:
-            service.check_conflicts_resolved(body)
-        result = service.edit_page(
-            session,
-            acting_user(),
-            page,
-            base_number,
-            body,
-            summary,
-            limits(),
-            tags=tags if "tags" in request.form else None,
-        )
-        session.commit()
+        with write_transaction() as session:
+            check_form_encoding()
+            if resolving:
+                service.check_conflicts_resolved(body)
+            result = service.edit_page(
+                session,
+                acting_user(),
+                page,
+                base_number,
+                body,
+                summary,
+                limits(),
+                tags=tags if "tags" in request.form else None,
+            )
     except InvalidInput as exc:
-        session.rollback()
         return _render_edit(
             page,
             body=body,
@@ -169,7 +170,6 @@ def edit(slug: str):
             status=400,
         )
     except EditConflict as conflict:
-        session.rollback()
         return render_template("conflict.html", conflict=conflict), 409
     if result.revision is None:
         flash("No changes to save.", "info")
@@ -192,18 +192,15 @@ def new():
         if request.form.get("action") == "preview":
             preview, errors = _preview(body)
         else:
-            session = get_session()
             try:
-                check_form_encoding()
-                result = service.create_page(
-                    session, acting_user(), title, body, summary, limits(), tags=tags
-                )
-                session.commit()
+                with write_transaction() as session:
+                    check_form_encoding()
+                    result = service.create_page(
+                        session, acting_user(), title, body, summary, limits(), tags=tags
+                    )
             except InvalidInput as exc:
-                session.rollback()
                 errors = exc.errors
             except EditConflict as conflict:
-                session.rollback()
                 return render_template("conflict.html", conflict=conflict), 409
             else:
                 return redirect(url_for("pages.view", slug=result.page.slug))
@@ -237,12 +234,10 @@ def _simple_action(slug, action: Action, template: str, run, done_message: str):
     errors = {}
     summary = form_text("summary")
     if request.method == "POST":
-        session = get_session()
         try:
-            result = run(session, page, summary)
-            session.commit()
+            with write_transaction() as session:
+                result = run(session, page, summary)
         except InvalidInput as exc:
-            session.rollback()
             errors = exc.errors
         else:
             flash(done_message, "success")

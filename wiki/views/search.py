@@ -25,6 +25,8 @@ MAX_QUERY_CHARS = 1000  # the engine reads no more; nor is more echoed back into
 
 
 def _readable():
+    """The engine's ``allowed`` check: the pages the viewer may read (one rule, in
+    :mod:`wiki.access.permissions`)."""
     return readable_pages(get_session(), current_user._get_current_object())
 
 
