@@ -162,6 +162,15 @@ class Page(Base):
         foreign_keys=[current_revision_id], post_update=True
     )
 
+    @property
+    def current(self) -> Revision:
+        """The current revision. Every saved page has one; raises LookupError for a page
+        whose first revision is not written yet (only inside the transaction creating it)."""
+        revision = self.current_revision
+        if revision is None:
+            raise LookupError(f"page {self.id} has no revision yet")
+        return revision
+
     @validates("slug")
     def _set_sort_key(self, _key: str, slug: str) -> str:
         self.sort_key = sort_key(slug)

@@ -57,7 +57,7 @@ LINE_CONTEXT_CHARS = 500
 _DELETE = diff_match_patch.DIFF_DELETE
 _INSERT = diff_match_patch.DIFF_INSERT
 _EQUAL = diff_match_patch.DIFF_EQUAL
-_KIND = {_EQUAL: "equal", _DELETE: "delete", _INSERT: "insert"}
+_KIND: dict[int, Kind] = {_EQUAL: "equal", _DELETE: "delete", _INSERT: "insert"}
 
 # Words, whitespace runs, and single other characters (punctuation, Markdown syntax).
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")

@@ -93,7 +93,7 @@ def container_guard_plugin(md: MarkdownIt, max_depth: int, max_containers: int) 
         finally:
             state.env["_block_depth"] = depth - 1
 
-    md.block.tokenize = guarded  # type: ignore[method-assign]  # wrapping the parser's own method
+    md.block.tokenize = guarded  # type: ignore[method-assign, assignment]  # wrapping the parser's own method
 
 
 # Characters at which markdown-it's inline parser stops and tries every inline rule; their
@@ -137,7 +137,7 @@ def inline_budget_plugin(md: MarkdownIt, max_markup_chars: int) -> None:
 
     md.add_render_rule("formatting_stopped", _render_formatting_stopped)
     md.add_render_rule("plain_text", _render_plain_text)
-    md.inline.parse = budgeted  # type: ignore[method-assign]  # wrapping the parser's own method
+    md.inline.parse = budgeted  # type: ignore[method-assign, assignment]  # wrapping the parser's own method
 
 
 def _render_formatting_stopped(self, tokens, idx, options, env) -> str:

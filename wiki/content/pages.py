@@ -45,6 +45,14 @@ class SaveResult:
     revision: Revision | None  # None when the text was unchanged and nothing was saved
     merged_with: int | None = None  # revision number merged into the user's edit
 
+    @property
+    def new_revision(self) -> Revision:
+        """The revision this save added; raises LookupError when nothing was saved (an edit
+        that changed nothing)."""
+        if self.revision is None:
+            raise LookupError("nothing was saved")
+        return self.revision
+
 
 # --- validation -----------------------------------------------------------------------
 
@@ -281,7 +289,11 @@ def create_page(
     except IntegrityError:
         # Someone created it between our check and our insert: show both texts.
         theirs, _ = find_page(session, slug)
-        current = theirs.current_revision
+        if theirs is None:  # its address was taken and given up again meanwhile
+            raise InvalidInput(
+                {"title": "Someone was creating a page with this title just now; save again."}
+            ) from None
+        current = theirs.current
         raise EditConflict(
             slug=slug,
             title=theirs.title,
@@ -331,7 +343,7 @@ def edit_page(
         raise NotFound(f"{page.title} has been deleted.")
     if not 1 <= base_number <= page.latest_number:
         raise InvalidInput({"body": "The edit form is out of date; reload the page."})
-    current = page.current_revision
+    current = page.current
     merged_with = None
     if tags is None:
         tags = current.tags
@@ -391,7 +403,7 @@ def rename_page(
         session.add(PageAlias(slug=page.slug, page_id=page.id))
     old_title = page.title
     page.slug, page.title = new_slug, new_title
-    current = page.current_revision
+    current = page.current
     revision = _append_revision(
         session,
         page,
@@ -454,7 +466,7 @@ def restore_revision(
     if page.deleted:
         raise NotFound(f"{page.title} has been deleted; undelete it first.")
     old = get_revision(session, page, number)
-    if old.body == page.current_revision.body and old.tags == page.current_revision.tags:
+    if old.body == page.current.body and old.tags == page.current.tags:
         raise InvalidInput({"restore": f"Revision {number} has the same text as the current one."})
     revision = _append_revision(
         session,
@@ -481,7 +493,7 @@ def restore_revision(
 def _append_same_text(
     session: Session, page: Page, author: User, kind: RevisionKind, summary: str
 ) -> SaveResult:
-    current = page.current_revision
+    current = page.current
     revision = _append_revision(
         session,
         page,
@@ -500,7 +512,7 @@ def _record_page_event(
     session: Session, author: User, action: audit.AuditAction, result: SaveResult, summary: str
 ) -> None:
     """Record a delete or undelete in the audit log, with the summary the user gave."""
-    details = {"revision": result.revision.number, "summary": summary}
+    details = {"revision": result.new_revision.number, "summary": summary}
     audit.record(session, author, action, result.page, details)
 
 

@@ -114,7 +114,7 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
         wikilinks,
     ) = row
     if version != RENDERER_VERSION:
-        cached = _render_and_cache(database, session.get(Revision, revision_id))
+        cached = _render_and_cache(database, session.get_one(Revision, revision_id))
         html, toc_html, wikilinks = cached.html, cached.toc_html, cached.wikilinks
     return PageView(
         page=PageSummary(page_id, slug, title, deleted, latest),

@@ -52,9 +52,17 @@ class SearchRuntime:
 
 
 def get_search() -> SearchRuntime:
+    """This process's search runtime, started on first use."""
     runtime: SearchRuntime = current_app.extensions["wiki.search"]
     runtime.ensure_started()
     return runtime
+
+
+def get_engine() -> SearchBackend:
+    """This process's search engine, opened on first use."""
+    engine = get_search().engine
+    assert engine is not None  # ensure_started() has opened it
+    return engine
 
 
 def _watch_commits(runtime: SearchRuntime) -> None:

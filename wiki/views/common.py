@@ -7,6 +7,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Iterator
+from typing import cast
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
@@ -137,7 +138,7 @@ class WikiRequest(Request):
 def check_form_encoding() -> None:
     """Raise InvalidInput when the submitted form was not valid UTF-8."""
     request.form  # noqa: B018  (parsing the form sets the flag)
-    if not request.form_is_valid_utf8:
+    if not cast(WikiRequest, request).form_is_valid_utf8:
         raise InvalidInput(
             {
                 "body": "The text is not valid UTF-8: some characters were damaged on the way. "

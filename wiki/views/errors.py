@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
             413: "What you sent is too large.",
         }
         body, status = _page(
-            exc.code or 500, exc.name, messages.get(exc.code, exc.description or "")
+            exc.code or 500, exc.name, messages.get(exc.code or 500, exc.description or "")
         )
         # Keep headers such as Allow (405) and Retry-After; the body is ours.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]

@@ -107,7 +107,7 @@ def restore(slug: str, number: int):
     except InvalidInput as exc:
         flash(next(iter(exc.errors.values())), "error")
         return redirect(url_for("history.page_history", slug=page.slug))
-    flash(f"Restored revision {number} as revision {result.revision.number}.", "success")
+    flash(f"Restored revision {number} as revision {result.new_revision.number}.", "success")
     return redirect(url_for("pages.view", slug=page.slug))
 
 

@@ -122,7 +122,7 @@ def edit(slug: str):
     if via_alias:
         return redirect(url_for("pages.edit", slug=page.slug))
     if request.method == "GET":
-        current = page.current_revision
+        current = page.current
         return _render_edit(
             page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
         )
@@ -230,7 +230,7 @@ def _simple_action(slug, action: Action, template: str, run, done_message: str):
     """GET shows a confirmation form; POST runs ``run(session, page, summary)``."""
     page, via_alias = load_page(slug, action)
     if via_alias:
-        return redirect(url_for(request.endpoint, slug=page.slug))
+        return redirect(url_for(request.endpoint or "pages.view", slug=page.slug))
     errors = {}
     summary = form_text("summary")
     if request.method == "POST":

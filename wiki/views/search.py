@@ -15,7 +15,7 @@ from flask_login import current_user
 from wiki.access.permissions import Action, readable_pages
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
-from wiki.search.runtime import get_search
+from wiki.search.runtime import get_engine, get_search
 from wiki.views.common import int_arg, require
 
 bp = Blueprint("search", __name__)
@@ -33,7 +33,7 @@ def _readable():
 @bp.route("/search")
 def search_shortcut():
     require(Action.READ)
-    return redirect(url_for("search.results", **request.args))
+    return redirect(url_for("search.results", q=request.args.get("q", "")))
 
 
 @bp.route("/-/search")
@@ -45,7 +45,7 @@ def results():
     if query.strip():
         search = get_search()
         try:
-            found = search.engine.search(query, page=page, per_page=PER_PAGE, allowed=_readable())
+            found = get_engine().search(query, page=page, per_page=PER_PAGE, allowed=_readable())
         except IndexUnavailable:
             unavailable = True
             search.changed()  # the indexer rebuilds it
@@ -60,7 +60,7 @@ def titles():
     if not prefix.strip():
         return jsonify([])
     try:
-        matches = get_search().engine.autocomplete(prefix, limit=8, allowed=_readable())
+        matches = get_engine().autocomplete(prefix, limit=8, allowed=_readable())
     except IndexUnavailable:
         matches = []
     return jsonify(
