@@ -52,7 +52,8 @@ def test_the_first_admin_sets_up_a_served_wiki_which_reloads_and_stops_cleanly(
         assert token in log
         assert log.index(token) < log.index("Booting worker")
         assert "(2 workers x 3 threads; Ctrl-C stops it)" in log
-        assert len(server.worker_pids()) == 2
+        # gunicorn boots its workers one after the other: the first may answer before the second.
+        wait_for(lambda: len(server.worker_pids()) == 2, 10, "two workers")
 
         browser = Browser(server.port)
         assert browser.get("/").location == "/-/setup"
