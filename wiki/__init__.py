@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wiki import config as settings
     from wiki import db, views
     from wiki.access import login, security
+    from wiki.access.cookies import WikiSessionInterface
     from wiki.access.permissions import can
     from wiki.ops import cli
     from wiki.resources import shipped_folder
@@ -40,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    app.session_interface = settings.InstanceKeySessionInterface()
+    app.session_interface = WikiSessionInterface()
     if config and "MAX_PAGE_BYTES" in config and "MAX_CONTENT_LENGTH" not in config:
         request_limit = settings.request_limit(app.config["MAX_PAGE_BYTES"])
         app.config.update(MAX_CONTENT_LENGTH=request_limit, MAX_FORM_MEMORY_SIZE=request_limit)

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from pathlib import Path
-
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 
 from wiki.instance import FILE_MODE, private_folder
 
@@ -56,26 +51,6 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
-class InstanceKeySessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the secret key loaded when a session first needs
-    it rather than when the app is built (building an app touches no file).
-
-    Flask opens the session as a request starts, before any view, CSRF check or flask-login
-    cookie reads ``current_app.secret_key``, so they all find the key set. Once loaded it is
-    kept in ``app.secret_key``: a key set in the configuration is never replaced.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        if not app.secret_key:
-            with self._lock:  # threads of one worker: one of them reads or makes the file
-                if not app.secret_key:
-                    app.secret_key = load_secret_key(Path(app.instance_path))
-        return super().get_signing_serializer(app)
-
-
 def request_limit(max_page_bytes: int) -> int:
     """The largest request accepted: a page at the size limit, percent-encoded, plus the
     rest of the form. Larger requests get 413. (Flask's defaults accept requests of any
@@ -104,6 +79,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_FORM_MEMORY_SIZE": max_request_bytes,
         "MAX_TITLE_CHARS": 200,
         "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
+        # Memory per worker for rendered page views (wiki.views.page_cache); 0 turns it off.
+        "PAGE_CACHE_MB": _int("WIKI_PAGE_CACHE_MB", 64),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -112,8 +89,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long edits stay savable
-        # Failed login and setup attempts (see wiki.access.security). Flask-Limiter's own setting
-        # names; counters live in memory (per worker) unless a Redis URI is given.
+        # Failed login and setup attempts (see wiki.access.attempts); counters live in
+        # memory (per worker) unless a Redis URI is given.
         "RATELIMIT_ENABLED": _flag("WIKI_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("WIKI_RATELIMIT_STORAGE_URI") or "memory://",
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("WIKI_LOGIN_LIMIT_PER_ACCOUNT") or "5 per minute",

@@ -1,20 +1,12 @@
-"""Security plumbing: response headers, rate limits on login attempts, the reverse-proxy
-fix, and the one-time token that guards the first-run setup page.
+"""Security plumbing: response headers, the reverse-proxy fix, and the one-time token that
+guards the first-run setup page. (Failed login attempts are limited by
+:mod:`wiki.access.attempts`.)
 
 Headers
     Every response carries a strict Content-Security-Policy (scripts and styles only from
     the wiki's own static files: no inline script, no ``style=""`` attribute), nosniff,
     a same-origin referrer policy, frame denial and a minimal Permissions-Policy;
     Strict-Transport-Security too when the cookies are marked Secure (the wiki is on HTTPS).
-
-Rate limits
-    Failed POSTs to ``/-/login`` and ``/-/setup`` are counted with Flask-Limiter, per
-    account (the typed username) and per client address, in a moving window. Successful
-    attempts (they redirect) are not counted, so an office behind one address is not locked
-    out by its own logins. Each app gets its own :class:`Limiter` (in ``app.extensions``),
-    so in-memory counters are never shared between apps; ``RATELIMIT_STORAGE_URI``
-    (``WIKI_RATELIMIT_STORAGE_URI``) points them at Redis to share them between workers.
-    A storage failure is logged and lets the attempt through (it never becomes a 500).
 
 Setup token
     While no account exists, a random token is kept in the instance folder (mode 0600,
@@ -28,17 +20,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-import math
 import os
 import secrets
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask import Flask, current_app
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -46,7 +33,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from wiki.access import accounts
+from wiki.access import accounts, attempts
 from wiki.db import make_database
 from wiki.errors import InvalidInput
 from wiki.instance import private_folder
@@ -58,10 +45,8 @@ __all__ = [
     "current_setup_token",
     "discard_setup_token",
     "ensure_setup_token",
-    "get_limiter",
     "init_app",
     "read_setup_token",
-    "retry_after_seconds",
     "setup_token_path",
 ]
 
@@ -96,81 +81,6 @@ def _add_security_headers(response: Response) -> Response:
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response
-
-
-# --------------------------------------------------------------------------- rate limits
-
-
-def _client_address() -> str:
-    # The peer address, or the proxy's X-Forwarded-For entry when WIKI_PROXY_FIX says so.
-    return request.remote_addr or "unknown"
-
-
-def _account() -> str:
-    # Never empty: Flask-Limiter skips a limit whose key is empty.
-    return "account:" + request.form.get("username", "").strip().casefold()[:64]
-
-
-def _failed(response: Response) -> bool:
-    """A login or setup that worked redirects; anything else was a failed attempt."""
-    return response.status_code != 302
-
-
-def _storage_options(uri: str) -> dict:
-    if uri.startswith(("redis", "valkey")):  # also rediss://, redis+unix://
-        # A Redis that does not answer must not hold a login for long.
-        return {"socket_connect_timeout": 2, "socket_timeout": 2}
-    return {}
-
-
-def _init_limiter(app: Flask) -> None:
-    config = app.config
-    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    limiter = Limiter(
-        key_func=_client_address,
-        storage_uri=uri,
-        storage_options=_storage_options(uri),
-        strategy="moving-window",
-        key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "bureaupedia",
-        swallow_errors=True,  # storage down: log it and let the attempt through
-        headers_enabled=False,
-        enabled=config.get("RATELIMIT_ENABLED", True),
-    )
-    limiter.init_app(app)
-    app.extensions["wiki.limiter"] = limiter
-    if not limiter.enabled:
-        return
-    per_client = limiter.limit(
-        config["LOGIN_LIMIT_PER_CLIENT"],
-        key_func=_client_address,
-        methods=["POST"],
-        deduct_when=_failed,
-    )
-    per_account = limiter.limit(
-        config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account, methods=["POST"], deduct_when=_failed
-    )
-    # Limits are attached to this app's view functions, not to the shared module-level
-    # ones, so every app has its own limiter and counters.
-    views: dict[str, Callable[..., Any]] = app.view_functions
-    views["auth.login"] = per_account(per_client(views["auth.login"]))
-    views["auth.setup"] = per_client(views["auth.setup"])
-
-
-def get_limiter(app: Flask | None = None) -> Limiter:
-    """The app's rate limiter."""
-    return (app or current_app).extensions["wiki.limiter"]
-
-
-def retry_after_seconds() -> int:
-    """After a refused attempt: whole seconds until the breached limit lets one through."""
-    breached = get_limiter().current_limit
-    if breached is None:
-        return 60
-    try:
-        reset_time, _remaining = breached.window
-        return max(1, math.ceil(reset_time - time.time()))
-    except Exception:  # noqa: BLE001  (storage gone meanwhile: any honest guess will do)
-        return 60
 
 
 # --------------------------------------------------------------------------- setup token
@@ -330,4 +240,4 @@ def init_app(app: Flask) -> None:
             app.wsgi_app, x_for=trusted, x_proto=trusted
         )
     app.after_request(_add_security_headers)
-    _init_limiter(app)
+    attempts.init_app(app)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
 from wiki.access import accounts, security
+from wiki.access.attempts import TooManyAttempts
 from wiki.access.login import log_in, log_out
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -73,10 +73,10 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.errorhandler(RateLimitExceeded)
-def too_many_attempts(exc: RateLimitExceeded):
+@bp.errorhandler(TooManyAttempts)
+def too_many_attempts(exc: TooManyAttempts):
     """The form again, with the wait, the typed username kept; never a bare error page."""
-    seconds = security.retry_after_seconds()
+    seconds = exc.retry_after
     message = f"Too many attempts, try again in {seconds} seconds."
     headers = {"Retry-After": str(seconds)}
     username = form_text("username")
