@@ -11,17 +11,30 @@ with a plain deferred ``BEGIN`` a transaction that reads and then writes fails a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from wiki.instance import create_private_file
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A statement compiled for one database: its SQL, how to pass its parameters and how
+    to read its columns."""
+
+    sql: str
+    defaults: dict[str, Any]  # every parameter, with the values bound in the statement
+    order: Sequence[str] | None  # names in order for positional drivers (SQLite), else None
+    readers: list[Callable[[Any], Any] | None]  # each column's type conversion
 
 
 @dataclass
@@ -30,10 +43,67 @@ class Database:
     #: The same pool, but on SQLite its transactions start with BEGIN IMMEDIATE.
     write_engine: Engine
     sessions: sessionmaker[Session]
+    _prepared: dict[int, _Prepared] = field(default_factory=dict)
+    _prepare_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, *, write: bool = False) -> Session:
         """Open a new session; ``write=True`` takes SQLite's write lock at BEGIN."""
         return self.sessions(bind=self.write_engine if write else self.engine)
+
+    def read_row(self, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of a read-only ``statement``, run straight on a pooled driver
+        connection, outside any transaction (one statement sees one consistent state).
+
+        For the few statements on the hottest path (a kept page view): the ORM session and
+        SQLAlchemy's connection layer cost several times the statement itself. Values come
+        back converted by the columns' types, as SQLAlchemy would. ``statement`` must be a
+        long-lived object (it is compiled once per database). Database errors propagate
+        as the driver's exceptions.
+        """
+        prepared = self._prepared.get(id(statement))
+        if prepared is None:
+            prepared = self._prepare(statement)
+        values = {**prepared.defaults, **params}
+        arguments: Any = [values[name] for name in prepared.order] if prepared.order else values
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.sql, arguments)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool, rolled back
+        if row is None:
+            return None
+        return tuple(
+            read(value) if read is not None and value is not None else value
+            for read, value in zip(prepared.readers, row, strict=True)
+        )
+
+    def _prepare(self, statement: Select[Any]) -> _Prepared:
+        dialect = self.engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        # The conversions SQLAlchemy itself applies to these columns on this database.
+        readers: list[Callable[[Any], Any] | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+        prepared = _Prepared(
+            sql=str(compiled),
+            # Every parameter: the values bound in the statement, the caller's filled in later.
+            defaults=dict(
+                compiled.construct_params(
+                    {bind.key: None for bind in compiled.binds.values() if bind.required}
+                )
+            ),
+            order=compiled.positiontup,
+            readers=readers,
+        )
+        with self._prepare_lock:
+            self._prepared[id(statement)] = prepared
+        return prepared
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -183,6 +183,9 @@ class Revision(Base):
         UniqueConstraint("page_id", "number", name="uq_revisions_page_id_number"),
         Index("ix_revisions_created_at", "created_at"),
         Index("ix_revisions_author_id_created_at", "author_id", "created_at"),
+        # The newest revision of each kind in one index step: page views check whether any
+        # page was created, renamed, deleted or undeleted since they were cached.
+        Index("ix_revisions_kind_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

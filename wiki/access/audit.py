@@ -60,6 +60,16 @@ _LABELS = {
 }
 _ACTIONS = frozenset(AuditAction)
 
+ACCESS_ACTIONS = frozenset(
+    {AuditAction.USER_ROLE, AuditAction.USER_DISABLE, AuditAction.USER_ENABLE}
+)
+"""The actions that change who may read or do what. Contract: every change to access
+(a role, an account's state, and later grants, restrictions, memberships and moves) is
+recorded with one of these actions in the same transaction. The newest such event is the
+*access generation*: cached page views (:mod:`wiki.content.view_state`) are served only
+while it is unchanged, on every worker and host, so a new kind of access change must be
+added here or caches would keep serving the old access."""
+
 
 # --- recording ------------------------------------------------------------------------
 

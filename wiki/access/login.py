@@ -29,13 +29,16 @@ def load_user(token: str):
     # The session and remember-me cookies hold the id of a login_sessions row, not the
     # user's: logging out deletes the row, a password reset or disabling deletes them all.
     user = accounts.user_by_login_session(get_session(), token)
-    if user is not None and accounts.is_due_for_last_seen(user):
-        _touch(user)
+    if user is not None:
+        record_seen(user)
     return user
 
 
-def _touch(user: accounts.SignedInUser) -> None:
-    """Record the login as seen, best effort (every few minutes, not on every request)."""
+def record_seen(user: accounts.SignedInUser) -> None:
+    """Record the login as used now when it is due (every few minutes, not on every
+    request), best effort: a failure is logged, never raised."""
+    if not accounts.is_due_for_last_seen(user):
+        return
     if request.method in WRITE_METHODS:
         # The request's own transaction holds the write lock on SQLite: write there; the
         # change is kept if the request commits.

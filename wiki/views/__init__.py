@@ -10,7 +10,9 @@ __all__ = ["WikiRequest", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:
-    from wiki.views import admin, auth, errors, history, pages, search
+    from wiki.views import admin, auth, errors, history, page_cache, pages, search
+
+    page_cache.init_app(app, app.config["PAGE_CACHE_MB"] * 1024 * 1024)
 
     # Before any route is added: every <int:...> is bounded, so no number in an address
     # reaches the database beyond what its columns hold.

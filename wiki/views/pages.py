@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
 from wiki.slugs import slugify
+from wiki.views import page_cache
 from wiki.views.common import (
     acting_user,
     check_form_encoding,
@@ -66,6 +68,9 @@ def view(slug: str):
     canonical = slugify(slug)
     if canonical and canonical != slug:  # a hand-typed /wiki/Office_Move finds office-move
         return redirect(url_for("pages.view", slug=canonical), 301)
+    kept = page_cache.serve(slug)
+    if kept is not None:
+        return kept
     shown = page_view(get_session(), slug, get_database())
     if shown is None:
         page, _ = load_page_or_none(slug)
@@ -76,7 +81,8 @@ def view(slug: str):
         guess = slug.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess), 404
     require_visible(shown.page)
-    return render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
+    html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
+    return page_cache.keep(make_response(html))
 
 
 def _render_edit(

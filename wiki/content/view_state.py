@@ -1,0 +1,93 @@
+"""What a shown page depends on, read in one statement, so that a rendering kept from an
+earlier request can be checked against the database on every request for the price of one
+small query.
+
+The HTML of a page view depends on:
+
+- the page's current revision: every edit, rename, delete, undelete and restore appends one;
+- which wiki-link targets exist (missing ones are marked). That changes only when a page is
+  created, renamed, deleted or undeleted, and each of those appends a revision of that kind,
+  so the newest revision of those kinds, the *links generation*, changes with it;
+- who looks: the signed-in login (gone after logging out, a password change or disabling
+  the account), with the user's name and role;
+- the access rules: the newest audit event of an access-changing action, the *access
+  generation* (see :data:`wiki.access.audit.ACCESS_ACTIONS` for the contract that keeps it).
+
+Both generations are read from append-only tables (revisions, the audit log), so no code
+path has to remember to bump a counter, and every worker and host sees a change at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, func, literal, select
+
+from wiki.access.accounts import SignedInUser
+from wiki.access.audit import ACCESS_ACTIONS
+from wiki.db import Database
+from wiki.models import AuditEvent, LoginSession, Page, Revision, RevisionKind, User
+
+LINK_CHANGING_KINDS = (
+    RevisionKind.CREATE,
+    RevisionKind.RENAME,
+    RevisionKind.DELETE,
+    RevisionKind.UNDELETE,
+)
+"""Revisions that change which pages exist at which address."""
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The database's answer for one page address and one login, at one moment."""
+
+    revision_id: int | None  # the page's current revision; None: no page has the address
+    links_generation: tuple[int | None, ...]
+    access_generation: tuple[int | None, ...]
+    viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
+
+    @property
+    def generations(self) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+        return self.links_generation, self.access_generation
+
+
+def _newest(column, condition):
+    # One index step each: ix_revisions_kind_id, ix_audit_events_action_id.
+    return select(func.max(column)).where(condition).scalar_subquery()
+
+
+_ANCHOR = select(literal(1).label("one")).subquery("anchor")
+_LOGIN = LoginSession.__table__.join(
+    User.__table__, and_(User.id == LoginSession.user_id, User.disabled.is_(False))
+)
+_ACCESS = sorted(ACCESS_ACTIONS)
+_STATE = select(
+    select(Page.current_revision_id).where(Page.slug == bindparam("slug")).scalar_subquery(),
+    *(_newest(Revision.id, Revision.kind == kind) for kind in LINK_CHANGING_KINDS),
+    *(_newest(AuditEvent.id, AuditEvent.action == action.value) for action in _ACCESS),
+    User.id,
+    User.username,
+    User.role,
+    LoginSession.id,
+    LoginSession.last_seen_at,
+).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
+_LINKS = slice(1, 1 + len(LINK_CHANGING_KINDS))
+_RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
+
+
+def view_state(database: Database, slug: str, login_session_id: str | None) -> ViewState:
+    """The current state of the page at ``slug`` as seen by the login ``login_session_id``
+    (None: nobody signed in), in one statement outside any transaction. Database errors
+    propagate."""
+    row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
+    assert row is not None  # the anchor row is always there
+    user_id, username, role, login_id, last_seen = row[_RULES.stop :]
+    viewer = (
+        SignedInUser(user_id, username, role, login_id, last_seen) if user_id is not None else None
+    )
+    return ViewState(
+        revision_id=row[0],
+        links_generation=tuple(row[_LINKS]),
+        access_generation=tuple(row[_RULES]),
+        viewer=viewer,
+    )
