@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 from whoosh import query
 
-from wiki.search.analysis import WORD, fold
+from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
@@ -146,14 +146,21 @@ class _Compiler:
         return tuple(FIELD_BOOSTS) if fieldname is None else (fieldname,)
 
     def words(self, text: str, fieldname: str | None) -> query.Query | None:
-        parts = []
+        parts: list[query.Query] = []
+        # A compound ("ground-floor") is analysed as one joined word, which finds both
+        # "ground-floor" and "groundfloor"; its parts as a phrase find "ground floor".
+        spaced = HYPHENS.sub(" ", text)
         for name in self._fields(fieldname):
             terms = _analyze(self.schema, name, text)
             if len(terms) == 1:
                 parts.append(query.Term(name, terms[0]))
             elif terms:
-                # "os.path", "e-mail", "Chloé Martin": several words typed as one -> a phrase
+                # "os.path", "Chloé Martin": several words typed as one -> a phrase
                 parts.append(ExactPhrase(name, terms[:MAX_PHRASE_WORDS]))
+            if spaced != text:
+                split = _analyze(self.schema, name, spaced)
+                if len(split) > 1 and split != terms:
+                    parts.append(ExactPhrase(name, split[:MAX_PHRASE_WORDS]))
         return _any(parts)
 
     def tag(self, text: str) -> query.Query | None:

@@ -33,13 +33,15 @@ __all__ = [
     "update_state",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump whenever the schema, the analysis (:mod:`wiki.search.analysis`) or the way pages
 are stored changes: an index of another version is reported unavailable, and the wiki
 must rebuild it."""
 
-FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "body": 1.0}
-"""The fields plain words search, with their weights (BM25F field boosts). The engine's
+FIELD_BOOSTS = {"title": 3.0, "tag_words": 2.5, "headings": 2.0, "body": 1.0}
+"""The fields plain words search, with their weights (BM25F field boosts): a word of the
+title says most about a page, then a word of its tags ("offboarding" on a leavers'
+checklist that never uses the word), its headings and its text. The engine's
 scoring applies them, so queries carry no boosts: a boosted Whoosh query wraps every term
 matcher in one more layer, which cost ~10% of the time of multi-word searches."""
 
@@ -68,6 +70,9 @@ def build_schema() -> fields.Schema:
         headings=fields.TEXT(analyzer=text_analyzer()),
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=keyword_analyzer(), phrase=False, stored=True),
+        # The same tags as words, for plain searches: "austin parking" finds a page
+        # tagged "austin" whose text speaks of a garage.
+        tag_words=fields.TEXT(analyzer=text_analyzer()),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True),
         updated=fields.DATETIME(stored=True),
         state=fields.STORED(),  # on the state document: {"hwm": int, "schema": int}
@@ -129,6 +134,8 @@ def _fields(doc: PageDocument) -> dict:
         "body": _text(doc.body),
         "tags": ",".join(tags),
         "_stored_tags": tuple(doc.tags),
+        # Tags as text, one per line.
+        "tag_words": "\n".join(_text(tag) for tag in doc.tags),
         "author": _text(doc.author),
         # The DATETIME field drops tzinfo: give it UTC; store the aware value for display.
         "updated": updated.replace(tzinfo=None),
