@@ -345,6 +345,11 @@ def test_a_typo_gets_a_did_you_mean_suggestion(app, client, auth, db_session, us
     search_now(app)
     auth.login("reader")
     html = client.get("/-/search?q=printre").get_data(as_text=True)
+    assert "Showing results for <strong>printer</strong>" in html
+    assert 'search instead for <a href="/-/search?q=printre&amp;exactly=1">printre</a>' in html
+    assert 'href="/wiki/firewall"' in html
+    html = client.get("/-/search?q=printre&exactly=1").get_data(as_text=True)
+    assert "Nothing found" in html or "0 pages found" in html
     assert 'Did you mean <a href="/-/search?q=printer">printer</a>' in html
 
 

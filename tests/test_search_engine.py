@@ -19,6 +19,7 @@ from whoosh import scoring
 from whoosh.util.filelock import FileLock
 
 from wiki.search import schema
+from wiki.search import scoring as scoring_module
 from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.engine import WhooshEngine
@@ -271,8 +272,10 @@ def test_heading_match_ranks_above_plain_text_match(corpus_engine):
     assert ids(corpus_engine.search("escalation")) == [8, 14]
 
 
-def test_scores_are_whooshs_bm25f_times_the_field_weight(corpus_engine):
-    # The engine's faster scorer must agree with Whoosh's own BM25F (author has weight 1).
+def test_scores_are_whooshs_bm25f_times_the_field_weight(corpus_engine, monkeypatch):
+    # The engine's faster scorer must agree with Whoosh's own BM25F (author has weight 1);
+    # the bonus for recent edits is tested on its own (tests/test_search_understanding.py).
+    monkeypatch.setattr(scoring_module, "RECENCY_BONUS", 0.0)
     results = corpus_engine.search("author:chloe")
     directory = corpus_engine.directory / current_generation(corpus_engine.directory)
     ix = whoosh_index.open_dir(str(directory), schema=build_schema())
@@ -376,11 +379,22 @@ def test_exact_title_is_case_and_accent_insensitive(corpus_engine):
     )
 
 
-def test_suggestion_for_a_typo(corpus_engine):
+def test_a_typo_is_corrected_at_once(corpus_engine):
     results = corpus_engine.search("lesons")
-    assert results.total == 0
+    assert results.total > 0 and results.searched == "lessons"
+    assert results.corrected_from == "lesons" and results.suggestion is None
+    assert {hit.page_id for hit in results.hits} == {
+        hit.page_id for hit in corpus_engine.search("lessons").hits
+    }
+
+
+def test_suggestion_for_a_typo(corpus_engine):
+    results = corpus_engine.search("lesons", as_typed=True)
+    assert results.total == 0 and results.corrected_from is None
     assert results.suggestion == "lessons"
-    assert corpus_engine.search("configuraton file").suggestion == "configuration file"
+    assert (
+        corpus_engine.search("configuraton file", as_typed=True).suggestion == "configuration file"
+    )
     assert corpus_engine.suggest("Recieipts") == "Receipts"
 
 
@@ -446,7 +460,8 @@ def test_apply_updates_pages_and_the_mark(engine):
     assert engine.indexed_revisions()[1] == 500
     assert ids(engine.search("removal company")) == [1]
     assert engine.search("lorry").total == 0  # the old text is gone
-    assert engine.search("office move").total == 2  # still one document for page 1
+    # still one document for page 1
+    assert engine.search("office move", as_typed=True).total == 2
 
 
 def test_an_older_revision_never_replaces_a_newer_one(engine):

@@ -88,6 +88,11 @@ class Results:
     ``fallback`` is True when the query could not be parsed and its words were searched as
     plain terms; ``timed_out`` is True when the search stopped early (``hits`` and ``total``
     then cover part of the index only).
+
+    ``searched`` is the query the hits are for: the query as typed, or its spelling
+    correction when that found pages and the query found none (``corrected_from`` is then
+    the query as typed). ``relaxed`` is True when the hits are pages with most of the
+    words rather than all of them (``all_words`` pages had all of them).
     """
 
     hits: list[Hit]
@@ -98,6 +103,10 @@ class Results:
     exact_title: Hit | None = None
     fallback: bool = False
     timed_out: bool = False
+    searched: str = ""
+    corrected_from: str | None = None
+    relaxed: bool = False
+    all_words: int = 0
 
 
 class IndexUnavailable(Exception):
@@ -184,9 +193,12 @@ class SearchBackend(Protocol):
         page: int = 1,
         per_page: int = 10,
         allowed: Callable[[int], bool] | None = None,
+        as_typed: bool = False,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike).
+        filters out pages the reader may not see (hits and total alike). Unless
+        ``as_typed``, a query that finds nothing is spelling-corrected, and one whose words
+        together find little also shows pages with most of them (see :class:`Results`).
 
         Never raises for any query text. Raises IndexUnavailable when there is no usable
         index; exceptions from ``allowed`` propagate.

@@ -307,9 +307,12 @@ class WhooshEngine:
         page: int = 1,
         per_page: int = 10,
         allowed: Callable[[int], bool] | None = None,
+        as_typed: bool = False,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike).
+        filters out pages the reader may not see (hits and total alike). Unless
+        ``as_typed``, corrects the spelling of a query that finds nothing and shows pages
+        with most of the words when few have all (see :class:`~wiki.search.backend.Results`).
 
         Never raises for any query text: unparseable text is searched as plain words
         (``fallback``), slow searches stop early (``timed_out``). Raises IndexUnavailable
@@ -325,7 +328,14 @@ class WhooshEngine:
                 # without this, a damaged index would answer "nothing found".
                 read_state(live.searcher)
                 return run_search(
-                    live.searcher, self.schema, text, page, per_page, allowed, self.time_limit
+                    live.searcher,
+                    self.schema,
+                    text,
+                    page,
+                    per_page,
+                    allowed,
+                    self.time_limit,
+                    as_typed=bool(as_typed),
                 )
 
     def suggest(self, query: str) -> str | None:
@@ -335,7 +345,7 @@ class WhooshEngine:
         text = clean(query if isinstance(query, str) else "")
         with self._lock:
             live = self._live_locked()
-            return spelling_suggestion(live.searcher, text)
+            return spelling_suggestion(live.searcher, text, None)
 
     def autocomplete(
         self,

@@ -9,6 +9,7 @@ into the search context (``context.deadline``) and the collector
 from __future__ import annotations
 
 import time
+from array import array
 from heapq import nlargest
 
 from whoosh import matching, query
@@ -24,6 +25,7 @@ __all__ = [
     "ArrayOr",
     "BoundedPrefix",
     "ExactPhrase",
+    "MostWords",
     "SearchTimeout",
 ]
 
@@ -197,3 +199,69 @@ class _PhraseMatcher(SpanWrappingMatcher):
             if not starts:
                 return []
         return sorted(starts)
+
+
+class MostWords(ArrayOr):
+    """Pages with any of the parts (one part per word typed), ranked so that pages with
+    more of them come first: the sum of the parts' scores times ``(matched / parts) **
+    COORDINATION``.
+
+    The search falls back to this when all the words together find nothing or very
+    little: a question ("who approves travel over 5000 EUR") or a description of a past
+    incident in other words rarely has every word on one page.
+    """
+
+    COORDINATION = 2.0
+
+    def _matcher(self, subs, searcher, context):
+        scored = context.weighting is not None if context else True
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        return _CoordinatedUnionMatcher(
+            matchers,
+            searcher.doc_count_all(),
+            boost=self.boost,
+            scored=scored,
+            deadline=getattr(context, "deadline", None),
+            parts=len(self.subqueries),
+            power=self.COORDINATION,
+        )
+
+
+class _CoordinatedUnionMatcher(_ArrayUnionMatcher):
+    """An array union that also counts, per document, how many parts matched."""
+
+    def __init__(self, submatchers, doccount, *, boost, scored, deadline, parts, power):
+        self._factors = [(count / max(parts, 1)) ** power for count in range(parts + 1)]
+        self._counts = array("i")  # sized on the first read
+        super().__init__(submatchers, doccount, boost=boost, scored=scored, deadline=deadline)
+
+    def _read_part(self):
+        if _past(self._deadline):
+            raise SearchTimeout
+        limit = min(self._docnum + self._partsize, self._doccount)
+        offset = self._docnum
+        scores = self._a
+        if len(self._counts) != self._partsize:
+            self._counts = array("i", bytes(self._counts.itemsize * self._partsize))
+        counts = self._counts
+        for i in range(self._partsize):
+            scores[i] = 0
+            counts[i] = 0
+        for matcher in self._submatchers:
+            seen = -1
+            while matcher.is_active() and matcher.id() < limit:
+                i = matcher.id() - offset
+                scores[i] += matcher.score() * self._boost if self._scored else 1
+                if i != seen:  # a part counts once per document
+                    counts[i] += 1
+                    seen = i
+                matcher.next()
+        self._offset = offset
+        self._limit = limit
+
+    def score(self):
+        i = self._docnum - self._offset
+        return self._a[i] * self._factors[min(self._counts[i], len(self._factors) - 1)]
+
+    def block_quality(self):
+        return max(self._a)

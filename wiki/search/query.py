@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whoosh import query
 
 from wiki.search.analysis import HYPHENS, WORD, fold
-from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase
+from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, MostWords
+from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
 
@@ -51,6 +53,7 @@ __all__ = [
     "MAX_PREFIXES",
     "PREFIX_MIN_CHARS",
     "highlight_terms",
+    "most_words",
     "parse",
     "plain_terms",
 ]
@@ -262,8 +265,14 @@ def _date_query(text: str) -> query.Query:
 # ---------------------------------------------------------------------- entry points
 
 
-def parse(text: str, schema) -> tuple[query.Query, bool]:
+def parse(
+    text: str, schema, known: Callable[[str], bool] | None = None
+) -> tuple[query.Query, bool]:
     """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema).
+
+    Question and filler words need not match (:func:`~wiki.search.rewrite.drop_filler_words`)
+    and, when ``known`` is given (``known(word)``: is this word in the index?), two words
+    typed apart also find the word they make together ("wi fi" -> "wifi").
 
     Returns ``(query, fallback)``: ``fallback`` is True when the text could not be parsed
     and its words were searched as plain terms instead. An empty or all-stop-word query
@@ -271,7 +280,9 @@ def parse(text: str, schema) -> tuple[query.Query, bool]:
     """
     text = clean(text)
     try:
-        tree = parse_tree(text)
+        tree = drop_filler_words(parse_tree(text))
+        if known is not None:
+            tree = join_split_words(tree, known)
         q = _Compiler(schema).compile(tree)
         return (q if q is not None else query.NullQuery), False
     except QuerySyntaxError:
@@ -279,6 +290,28 @@ def parse(text: str, schema) -> tuple[query.Query, bool]:
     except Exception:  # a bug here must not cost the user their search
         log.exception("could not parse %r; searching it as plain words", text)
         return plain_terms(text, schema), True
+
+
+def most_words(text: str, schema) -> query.Query | None:
+    """For a query of two or more plain words (no fields, phrases, prefixes or operators),
+    the query for pages with any of them, those with more of them first
+    (:class:`~wiki.search.matching.MostWords`); None for any other query. Filler words
+    are left out. Never raises for a str."""
+    try:
+        tree = drop_filler_words(parse_tree(clean(text)))
+    except QuerySyntaxError:
+        return None
+    if tree.op != "and" or not all(is_plain_word(child) for child in tree.children):
+        return None
+    compiler = _Compiler(schema)
+    parts = []
+    for child in tree.children:
+        if not compiler._count():
+            break
+        q = compiler.words(child.text, None)
+        if q is not None and q not in parts:
+            parts.append(q)
+    return MostWords(parts) if len(parts) > 1 else None
 
 
 def plain_terms(text: str, schema) -> query.Query:

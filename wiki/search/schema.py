@@ -74,7 +74,7 @@ def build_schema() -> fields.Schema:
         # tagged "austin" whose text speaks of a garage.
         tag_words=fields.TEXT(analyzer=text_analyzer()),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True),
-        updated=fields.DATETIME(stored=True),
+        updated=fields.DATETIME(stored=True, sortable=True),  # sortable: read for recency
         state=fields.STORED(),  # on the state document: {"hwm": int, "schema": int}
     )
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
-from wiki.search.query import highlight_terms, parse, plain_terms
+from wiki.search.query import highlight_terms, most_words, parse, plain_terms
+from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import make_snippet
 from wiki.search.suggest import spelling_suggestion
@@ -28,7 +29,8 @@ MAX_RESULTS = 1000
 """Deepest result reachable by paging; later pages come back empty (``total`` stays exact)."""
 
 FEW_HITS = 3
-"""Below this many hits, a search also offers a spelling suggestion."""
+"""Below this many pages with all the words, a plain query also shows pages with most of
+them, and a search offers a spelling suggestion that finds more."""
 
 
 def run_search(
@@ -39,36 +41,60 @@ def run_search(
     per_page: int,
     allowed: Callable[[int], bool] | None,
     time_limit: float,
+    *,
+    as_typed: bool = False,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
     ``time_limit`` seconds.
 
+    When nothing matches and a spelling correction of the query (from words the reader may
+    read) finds pages, those are shown (``corrected_from``); when all the words of a
+    plain query together find fewer than :data:`FEW_HITS` pages, pages with most of them
+    are shown (``relaxed``). ``as_typed`` turns both off.
+
     Raises CallerError from the exception ``allowed`` raised, and what Whoosh raises for a
     damaged index; never raises for any query text.
     """
-    q, fallback = parse(text, schema)
-    try:
-        collector = _collect(searcher, q, page * per_page, allowed, time_limit)
-    except CallerError:
-        raise
-    except Exception:
-        # A query the parser accepted but Whoosh cannot run is a bug here, not the
-        # user's: answer with plain words rather than an error.
-        log.exception("query %r failed; retrying as plain words", text)
-        q, fallback = plain_terms(text, schema), True
-        collector = _collect(searcher, q, page * per_page, allowed, time_limit)
+
+    # Each attempt (as typed, corrected, most words, a suggestion's count) gets the time
+    # limit anew: only searches that found little make more than one.
+    def deadline() -> float:
+        return time.monotonic() + time_limit
+
+    wanted = page * per_page
+    known = _known_word(searcher, schema)
+    q, fallback, collector = original = _search(
+        searcher, schema, text, wanted, allowed, deadline(), known
+    )
+    searched, corrected_from, relaxed = text, None, False
+    all_words = collector.count()
+    suggestion = None
+    if all_words == 0 and not collector.timed_out and not as_typed:
+        corrected = _suggestion(searcher, text, allowed)
+        if corrected is not None:
+            attempt = _search(searcher, schema, corrected, wanted, allowed, deadline(), known)
+            if attempt[2].count() > 0 or most_words(corrected, schema) is not None:
+                q, fallback, collector = attempt
+                searched, corrected_from = corrected, text
+                all_words = collector.count()
+    if all_words < FEW_HITS and not collector.timed_out and not as_typed:
+        loose = most_words(searched, schema)
+        if loose is not None:
+            attempt_collector = _collect_safely(searcher, loose, wanted, allowed, deadline())
+            if attempt_collector is not None and attempt_collector.count() > all_words:
+                q, collector, relaxed = loose, attempt_collector, True
+    if corrected_from is not None and collector.count() == 0:
+        # The correction found nothing either: answer for what was typed.
+        (q, fallback, collector), relaxed = original, False
+        searched, corrected_from = text, None
+    total = collector.count()
+    if total < FEW_HITS and corrected_from is None and not collector.timed_out:
+        suggestion = _better_suggestion(searcher, schema, text, total, allowed, deadline())
     top = collector.results().top_n
     chosen = top[(page - 1) * per_page : page * per_page]
     terms = highlight_terms(q, "body", searcher.reader()) if chosen else set()
     hits = [_hit(searcher, docnum, score, terms) for score, docnum in chosen]
-    total = collector.count()
-    suggestion = None
-    if total < FEW_HITS and not collector.timed_out:
-        try:
-            suggestion = spelling_suggestion(searcher, text)
-        except Exception:
-            log.exception("spelling suggestion for %r failed", text)
     return Results(
         hits=hits,
         total=total,
@@ -78,11 +104,76 @@ def run_search(
         exact_title=_exact_title(searcher, text, allowed, terms),
         fallback=fallback,
         timed_out=collector.timed_out,
+        searched=searched,
+        corrected_from=corrected_from,
+        relaxed=relaxed,
+        all_words=all_words,
     )
 
 
-def _collect(searcher, q, wanted, allowed, time_limit) -> PageCollector:
-    deadline = time.monotonic() + time_limit
+def _known_word(searcher, schema) -> Callable[[str], bool]:
+    """``known(word)``: does a page's title, tags, headings or text have this word?"""
+    reader = searcher.reader()
+
+    def known(word: str) -> bool:
+        terms = [token.text for token in schema["body"].analyzer(word, mode="query")]
+        if len(terms) != 1:
+            return False
+        return any((name, terms[0]) in reader for name in FIELD_BOOSTS)
+
+    return known
+
+
+def _search(searcher, schema, text, wanted, allowed, deadline, known):
+    """Parse and collect ``text``: ``(query, fallback, collector)``."""
+    q, fallback = parse(text, schema, known)
+    try:
+        collector = _collect(searcher, q, wanted, allowed, deadline)
+    except CallerError:
+        raise
+    except Exception:
+        # A query the parser accepted but Whoosh cannot run is a bug here, not the
+        # user's: answer with plain words rather than an error.
+        log.exception("query %r failed; retrying as plain words", text)
+        q, fallback = plain_terms(text, schema), True
+        collector = _collect(searcher, q, wanted, allowed, deadline)
+    return q, fallback, collector
+
+
+def _collect_safely(searcher, q, wanted, allowed, deadline) -> PageCollector | None:
+    try:
+        return _collect(searcher, q, wanted, allowed, deadline)
+    except CallerError:
+        raise
+    except Exception:
+        log.exception("query %r failed", q)
+        return None
+
+
+def _suggestion(searcher, text, allowed) -> str | None:
+    try:
+        return spelling_suggestion(searcher, text, allowed)
+    except CallerError:
+        raise
+    except Exception:
+        log.exception("spelling suggestion for %r failed", text)
+        return None
+
+
+def _better_suggestion(searcher, schema, text, total, allowed, deadline) -> str | None:
+    """A corrected query to offer ("did you mean"), only when it finds more pages than
+    ``text`` did (``total``)."""
+    corrected = _suggestion(searcher, text, allowed)
+    if corrected is None:
+        return None
+    q, _fallback = parse(corrected, schema, _known_word(searcher, schema))
+    collector = _collect_safely(searcher, q, total + 1, allowed, deadline)
+    if collector is None or collector.timed_out or collector.count() <= total:
+        return None
+    return corrected
+
+
+def _collect(searcher, q, wanted, allowed, deadline) -> PageCollector:
     collector = PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
     context = searcher.context()
     context.deadline = deadline  # read by the matchers of wiki.search.matching

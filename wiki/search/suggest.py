@@ -31,37 +31,81 @@ AUTOCOMPLETE_SCAN = 5000
 # ---------------------------------------------------------------------- spelling
 
 
-def spelling_suggestion(searcher, text: str) -> str | None:
+def spelling_suggestion(
+    searcher, text: str, allowed: Callable[[int], bool] | None = None
+) -> str | None:
     """``text`` (a cleaned query) with its unknown words replaced by the closest known
-    ones, or None when every word is known or nothing close exists. Raises what Whoosh
-    raises for a damaged index."""
+    ones, or None when every word is known or nothing close exists. Only words of pages
+    ``allowed`` permits are offered: a suggestion must not tell that a word exists on a
+    page the reader may not read.
+
+    Raises CallerError from the exception ``allowed`` raised, and what Whoosh raises for a
+    damaged index.
+    """
     words = correctable_words(text)
     if not words:
         return None
     out = text
     changed = False
+    readable = _Readable(searcher, allowed)
     # From the end, so that offsets stay valid; a few words at most (each costs a scan
     # of the vocabulary).
     for start, end, word in reversed(words[:MAX_CORRECTED_WORDS]):
-        replacement = _correct(searcher, word)
+        replacement = _correct(searcher, word, readable)
         if replacement is not None and replacement != word:
             out = out[:start] + replacement + out[end:]
             changed = True
     return out if changed else None
 
 
+class _Readable:
+    """The documents (index numbers) with a term that the reader may read, up to a few."""
+
+    def __init__(self, searcher, allowed: Callable[[int], bool] | None):
+        self._searcher = searcher
+        self._allowed = allowed
+        self._verdicts: dict[int, bool] = {}
+
+    def allows(self, docnum: int) -> bool:
+        if self._allowed is None:
+            return True
+        verdict = self._verdicts.get(docnum)
+        if verdict is None:
+            page_id = self._searcher.stored_fields(docnum).get("page_id")
+            try:
+                verdict = bool(page_id) and bool(self._allowed(page_id))
+            except Exception as exc:
+                raise CallerError() from exc
+            self._verdicts[docnum] = verdict
+        return verdict
+
+    def documents(self, fieldname: str, term: str, most: int = 3) -> list[int]:
+        reader = self._searcher.reader()
+        if (fieldname, term) not in reader:
+            return []
+        found: list[int] = []
+        # The first few hundred postings are enough to find a readable page, if any.
+        for count, docnum in enumerate(reader.postings(fieldname, term).all_ids()):
+            if count >= 500 or len(found) >= most:
+                break
+            if self.allows(docnum):
+                found.append(docnum)
+        return found
+
+
 def _frequency(reader, term: str) -> int:
-    """Pages that contain ``term`` in their title, headings or body (roughly: a page with
-    the word in two fields counts twice)."""
+    """Pages that contain ``term`` in their title, tags, headings or body (roughly: a page
+    with the word in two fields counts twice)."""
     return sum(reader.doc_frequency(name, term) for name in FIELD_BOOSTS)
 
 
-def _correct(searcher, word: str) -> str | None:
+def _correct(searcher, word: str, readable: _Readable) -> str | None:
     """The closest known word to an unknown ``word``, or None."""
     folded = fold(word)
     if not 3 <= len(folded) <= 30 or not folded.isalpha():
-        # Numbers, codes, short words and very long ones are not misspellings (and
-        # the edit-distance automaton of a long word is slow to build).
+        # Numbers, codes, short words, words with apostrophes or hyphens and very long
+        # ones are not corrected (and the edit-distance automaton of a long word is slow
+        # to build).
         return None
     term = index_term(folded)
     reader = searcher.reader()
@@ -80,7 +124,7 @@ def _correct(searcher, word: str) -> str | None:
             candidates.add(folded[:end])
     best = None
     for candidate in sorted(candidates, key=lambda c: (-_frequency(reader, c), c))[:5]:
-        for form in _surface_forms(searcher, candidate):
+        for form in _surface_forms(searcher, candidate, readable):
             distance = damerau_levenshtein(form, folded)
             rank = (distance, -_frequency(reader, candidate), len(form), form)
             if distance <= maxdist and (best is None or rank < best[0]):
@@ -93,23 +137,16 @@ def _correct(searcher, word: str) -> str | None:
     return surface
 
 
-def _surface_forms(searcher, term: str) -> set[str]:
-    """The words of the index whose term is ``term`` (terms are stems: "configur" ->
+def _surface_forms(searcher, term: str, readable: _Readable) -> set[str]:
+    """The words of readable pages whose term is ``term`` (terms are stems: "configur" ->
     "configure", "configuration"), read from a few pages that contain it."""
     forms: set[str] = set()
-    reader = searcher.reader()
     for name in ("body", "title"):
-        if (name, term) not in reader:
-            continue
-        matcher = reader.postings(name, term)
-        for _ in range(3):
-            if not matcher.is_active():
-                break
-            text = searcher.stored_fields(matcher.id()).get(name) or ""
+        for docnum in readable.documents(name, term):
+            text = searcher.stored_fields(docnum).get(name) or ""
             for match in WORD.finditer(text[:SNIPPET_SCAN_CHARS]):
                 if index_term(match.group()) == term:
                     forms.add(fold(match.group()))
-            matcher.next()
         if forms:
             break
     return forms

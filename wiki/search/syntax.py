@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wiki.search.analysis import CONTROL_CHARS, WORD
+from wiki.search.analysis import CONTROL_CHARS
 
 __all__ = [
     "MAX_NESTING",
@@ -43,6 +43,10 @@ MAX_QUERY_CHARS = 1000
 
 MAX_NESTING = 20
 """Deepest parenthesis nesting; deeper input is searched as plain words."""
+
+_WHOLE_WORD = re.compile(r"\w+(?:['\u2019\u2010\u2011-]\w+)*")
+"""A word with its apostrophes and hyphens ("couldn't", "on-call"): corrected whole or
+not at all, never cut at the apostrophe ("could't")."""
 
 _FIELD_PREFIX = re.compile(r"([A-Za-z]+):(.*)\Z", re.DOTALL)
 
@@ -243,10 +247,10 @@ def correctable_words(text: str) -> list[tuple[int, int, str]]:
     try:
         tokens = _lex(text)
     except QuerySyntaxError:
-        return [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+        return [(m.start(), m.end(), m.group()) for m in _WHOLE_WORD.finditer(text)]
     words = []
     for token in tokens:
         if token.kind == "PHRASE" or (token.kind == "WORD" and not token.text.endswith("*")):
-            for m in WORD.finditer(token.text):
+            for m in _WHOLE_WORD.finditer(token.text):
                 words.append((token.start + m.start(), token.start + m.end(), m.group()))
     return words

@@ -41,15 +41,25 @@ def results():
     require(Action.READ)
     query = request.args.get("q", "")[:MAX_QUERY_CHARS]
     page = min(int_arg("page") or 1, 1000)
+    # "Search instead for ...": the words as typed, without correction or relaxing.
+    exactly = 1 if request.args.get("exactly") == "1" else None
     found, unavailable = None, False
     if query.strip():
         search = get_search()
         try:
-            found = get_engine().search(query, page=page, per_page=PER_PAGE, allowed=_readable())
+            found = get_engine().search(
+                query,
+                page=page,
+                per_page=PER_PAGE,
+                allowed=_readable(),
+                as_typed=exactly is not None,
+            )
         except IndexUnavailable:
             unavailable = True
             search.changed()  # the indexer rebuilds it
-    return render_template("search.html", query=query, results=found, unavailable=unavailable)
+    return render_template(
+        "search.html", query=query, results=found, unavailable=unavailable, exactly=exactly
+    )
 
 
 @bp.route("/-/search/titles")
