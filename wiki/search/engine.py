@@ -46,7 +46,7 @@ from wiki.search.scoring import CallerError, FieldWeighting
 from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
 from wiki.search.storage import IndexDirectory, damaged_index
 from wiki.search.suggest import complete_title, spelling_suggestion
-from wiki.search.syntax import clean
+from wiki.search.syntax import MAX_QUERY_CHARS, clean
 
 __all__ = ["WhooshEngine"]
 
@@ -325,7 +325,14 @@ class WhooshEngine:
                 # without this, a damaged index would answer "nothing found".
                 read_state(live.searcher)
                 return run_search(
-                    live.searcher, self.schema, text, page, per_page, allowed, self.time_limit
+                    live.searcher,
+                    self.schema,
+                    text,
+                    page,
+                    per_page,
+                    allowed,
+                    self.time_limit,
+                    cut=isinstance(query, str) and len(query) > MAX_QUERY_CHARS,
                 )
 
     def suggest(self, query: str) -> str | None:

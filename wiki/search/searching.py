@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
-from wiki.search.query import highlight_terms, parse, plain_terms
+from wiki.search.notices import search_notices
+from wiki.search.query import highlight_terms, parse_with_notices, plain_terms
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import make_snippet
 from wiki.search.suggest import spelling_suggestion
@@ -39,15 +40,17 @@ def run_search(
     per_page: int,
     allowed: Callable[[int], bool] | None,
     time_limit: float,
+    *,
+    cut: bool = False,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
-    ``time_limit`` seconds.
+    ``time_limit`` seconds. ``cut`` says the text was cut to the most the engine reads.
 
     Raises CallerError from the exception ``allowed`` raised, and what Whoosh raises for a
     damaged index; never raises for any query text.
     """
-    q, fallback = parse(text, schema)
+    q, fallback, noted = parse_with_notices(text, schema)
     try:
         collector = _collect(searcher, q, page * per_page, allowed, time_limit)
     except CallerError:
@@ -78,6 +81,7 @@ def run_search(
         exact_title=_exact_title(searcher, text, allowed, terms),
         fallback=fallback,
         timed_out=collector.timed_out,
+        notices=search_notices(text, noted, q, searcher.reader(), cut=cut),
     )
 
 
