@@ -72,4 +72,3 @@ def prefix_notices(q: query.Query, reader) -> list[Notice]:
         Notice("excluded_prefix_cut" if excluded else "prefix_cut", word, limit)
         for (word, excluded), limit in searched.items()
     ]
-

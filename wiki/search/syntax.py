@@ -120,7 +120,7 @@ def _quoted(text: str, start: int) -> tuple[int, str]:
         if close < 0:
             raise QuerySyntaxError("unclosed quote")
         return close, text[start:close]
-    chars = []
+    chars: list[str] = []
     i, n = start, len(text)
     while i < n:
         char = text[i]
