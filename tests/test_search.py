@@ -367,3 +367,160 @@ def test_a_revision_committed_after_a_newer_one_was_indexed_is_still_indexed(
         assert engine.search("quokka").hits == []
         search_now(app)
         assert [hit.title for hit in engine.search("quokka").hits] == ["Late"]
+
+
+NASTY_TAGS = [
+    'say "hi"',
+    "back\\slash",
+    "ends with \\",
+    "(x)",
+    "a) OR (b",
+    "-minus",
+    "or",
+    "not",
+    "wip*",
+    "title:fake",
+    "ümlaut ①",
+    "straße",
+    '"',
+]
+
+
+def _links(html: str, prefix: str) -> list[str]:
+    """The addresses of the links in ``html`` that start with ``prefix``, unescaped."""
+    import html as html_module
+    import re
+
+    return [
+        html_module.unescape(href)
+        for href in re.findall(r'href="([^"]*)"', html)
+        if html_module.unescape(href).startswith(prefix)
+    ]
+
+
+def test_every_tag_link_finds_exactly_its_pages(app, client, auth, db_session, users):
+    from wiki.content.pages import create_page
+
+    for number, tag in enumerate(NASTY_TAGS):
+        # Each tag on a page of its own, beside a tag that shares its words, so a link
+        # that finds too much shows as well as one that finds nothing.
+        create_page(
+            db_session,
+            users["editor"],
+            f"Tagged {number}",
+            "Tagged page.\n",
+            "",
+            Limits(),
+            tags=f"{tag}, decoy",
+        )
+    create_page(db_session, users["editor"], "Decoy", "Tagged page.\n", "", Limits(), tags="decoy")
+    db_session.commit()
+    search_now(app)
+    auth.login("reader")
+    for number in range(len(NASTY_TAGS)):
+        page = client.get(f"/wiki/tagged-{number}").get_data(as_text=True)
+        from_page = [link for link in _links(page, "/-/search?") if "decoy" not in link]
+        assert len(from_page) == 1, page
+        results = client.get(from_page[0]).get_data(as_text=True)
+        assert titles_found_in(results) == [f"Tagged {number}"], (NASTY_TAGS[number], from_page)
+        # The same tag linked from the results page leads to the same search.
+        assert from_page[0] in _links(results, "/-/search?")
+
+
+def titles_found_in(html: str) -> list[str]:
+    return [part.split("</a>")[0].split(">")[-1] for part in html.split('<h2><a href="/wiki/')[1:]]
+
+
+def _message(html: str) -> str:
+    """The text of the results page between the search form and the results."""
+    import re
+
+    part = html.split('class="search-form"', 1)[1].split("</form>", 1)[1]
+    part = part.split('<details class="help">', 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", part).split())
+
+
+def test_a_cut_prefix_says_so_and_the_total_is_a_lower_bound(app, client, auth, db_session, users):
+    from wiki.search.matching import PREFIX_MAX_TERMS
+
+    for number in range(PREFIX_MAX_TERMS + 10):
+        make_page(db_session, users["editor"], f"Code {number}", f"Code xb{number:03d}.\n")
+    search_now(app)
+    auth.login("reader")
+    text = _message(client.get("/-/search", query_string={"q": "xb0*"}).get_data(as_text=True))
+    assert f"at least {PREFIX_MAX_TERMS} pages found" in text
+    assert "“xb0*” matches more words than are searched" in text
+    assert f"its {PREFIX_MAX_TERMS} most common ones" in text
+    # Few enough words: the count is exact and nothing is said.
+    text = _message(client.get("/-/search", query_string={"q": "xb05*"}).get_data(as_text=True))
+    assert text.startswith("10 pages found")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("\x00", "Nothing to search for"),
+        ("a\x01\x02", "Nothing to search for"),
+        # A lone surrogate as a browser sends it, and bytes that are not UTF-8: the server
+        # keeps them percent-encoded, so they are searched as the words they then are.
+        ("%ED%A0%80", "0 pages found"),
+        ("%FF%FE", "0 pages found"),
+        ("-", "Nothing to search for"),
+        ("OR", "Nothing to search for"),
+        ('"', "searched as they are"),
+        ("()", "Nothing to search for"),
+        ("*", "Nothing to search for"),
+        ("the of and", "Nothing to search for"),
+        ("(" * 1000, "searched as they are"),
+        ("-draft", "words after - or NOT only leave pages out"),
+        ("x* text", "“x*” was ignored"),
+        ("text " * 30, "Only the first 24 words were searched"),
+        ("aa* bb* cc* text*", "“text*” was searched as a whole word"),
+        ('"' + "text " * 20 + '"', "Only the first 16 words of the phrase"),
+    ],
+)
+def test_odd_input_gets_a_results_page_that_says_what_happened(
+    app, client, auth, db_session, users, query, message
+):
+    make_page(db_session, users["editor"], "Anything", "Some text.\n")
+    search_now(app)
+    auth.login("reader")
+    if "%" in query:
+        reply = client.get(f"/-/search?q={query}")
+    else:
+        reply = client.get("/-/search", query_string={"q": query})
+    assert reply.status_code == 200
+    assert message in _message(reply.get_data(as_text=True))
+
+
+def test_a_query_longer_than_the_engine_reads_is_cut_and_says_so(
+    app, client, auth, db_session, users
+):
+    from wiki.search.syntax import MAX_QUERY_CHARS
+
+    make_page(db_session, users["editor"], "Anything", "Some text.\n")
+    search_now(app)
+    auth.login("reader")
+    query = "text " * (MAX_QUERY_CHARS // 5) + "beyond the end"
+    reply = client.get("/-/search", query_string={"q": query})
+    assert reply.status_code == 200
+    html = reply.get_data(as_text=True)
+    assert f"only the first {MAX_QUERY_CHARS} were searched" in _message(html)
+    assert "beyond" not in html  # not echoed: the box shows what was searched
+    assert html.count(f'maxlength="{MAX_QUERY_CHARS}"') == 2  # header box and results box
+    # Exactly as long as the engine reads: nothing was cut.
+    reply = client.get("/-/search", query_string={"q": query[:MAX_QUERY_CHARS]})
+    assert "characters, so only" not in _message(reply.get_data(as_text=True))
+
+
+def test_an_address_too_long_gets_a_friendly_page(app, client, auth):
+    from werkzeug.exceptions import RequestURITooLarge
+
+    @app.route("/-/too-long-for-test")
+    def too_long():
+        raise RequestURITooLarge()
+
+    auth.login("reader")
+    reply = client.get("/-/too-long-for-test")
+    assert reply.status_code == 414
+    assert "The address is too long" in reply.get_data(as_text=True)

@@ -3,12 +3,14 @@ on the corpus of tests/test_search_engine.py, and of parse() itself."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from whoosh import query as wquery
 
 from tests.test_search_engine import CORPUS, make_engine
 from wiki.search.analysis import fold
-from wiki.search.backend import Results
+from wiki.search.backend import Notice, Results
 from wiki.search.query import MAX_CLAUSES, highlight_terms, parse
 from wiki.search.schema import build_schema
 from wiki.search.syntax import MAX_QUERY_CHARS, correctable_words
@@ -357,3 +359,126 @@ def test_correctable_words_are_plain_and_phrase_words():
 def test_fold():
     assert fold("  Café \t MENU ") == "cafe menu"
     assert fold("Crème BRÛLÉE") == "creme brulee"
+
+
+# ---------------------------------------------------------------------- escapes and tags
+
+
+def test_phrases_take_backslash_escapes():
+    from wiki.search.syntax import Leaf, parse_tree
+
+    assert parse_tree(r'"say \"hi\""').children == [Leaf("phrase", 'say "hi"', None)]
+    assert parse_tree(r'"a\\b"').children == [Leaf("phrase", "a\\b", None)]
+    # Any other backslash is kept as typed, as before escapes existed.
+    assert parse_tree(r'"C:\path"').children == [Leaf("phrase", "C:\\path", None)]
+    assert parse(r'"unclosed \"', SCHEMA)[1] is True  # the escaped quote does not close it
+
+
+def test_correctable_words_keep_their_place_after_escapes():
+    text = r'"\"quoted\" recieve"'
+    assert [(text[a:b], word) for a, b, word in correctable_words(text)] == [
+        ("quoted", "quoted"),
+        ("recieve", "recieve"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ['say "hi"', "back\\slash", "ends \\", "(x)", "-minus", "OR", "wip*", "①", "strasse", '"'],
+)
+def test_tag_query_finds_exactly_the_tag(tmp_path, tag):
+    from tests.test_search_engine import page
+    from wiki.search.syntax import tag_query
+
+    docs = [
+        page(1, "Tagged", "Text.", tags=(tag, "other")),
+        page(2, "Decoy", "Text.", tags=("other", tag + " more", f"({tag})")),
+    ]
+    engine = make_engine(tmp_path / "index", docs)
+    try:
+        results = engine.search(tag_query(tag))
+        assert [hit.page_id for hit in results.hits] == [1]
+        assert not results.fallback and not results.notices
+    finally:
+        engine.close()
+
+
+def test_a_quoted_tag_ending_in_a_star_is_not_a_prefix(engine):
+    assert found(engine, "tag:fin*") == {4, 10}
+    assert found(engine, 'tag:"fin*"') == set()
+
+
+# ---------------------------------------------------------------------- notices
+
+
+def notices(text: str) -> list[tuple[str, str, int]]:
+    from wiki.search.query import parse_with_notices
+
+    return [(n.kind, n.word, n.limit) for n in parse_with_notices(text, SCHEMA)[2]]
+
+
+def test_what_the_compiler_cuts_or_ignores_is_noted():
+    from wiki.search.query import MAX_PHRASE_WORDS, MAX_PREFIXES, PREFIX_MIN_CHARS
+
+    words = [f"w{n}x" for n in range(MAX_CLAUSES + 3)]
+    assert notices(" ".join(words)) == [("words_ignored", words[MAX_CLAUSES], MAX_CLAUSES)]
+    prefixes = [f"p{n}x*" for n in range(MAX_PREFIXES + 2)]
+    assert notices(" ".join(prefixes)) == [
+        ("prefix_as_word", prefix, MAX_PREFIXES) for prefix in prefixes[MAX_PREFIXES:]
+    ]
+    assert notices("v* vpn") == [("prefix_too_short", "v*", PREFIX_MIN_CHARS)]
+    phrase = " ".join(f"w{n}x" for n in range(MAX_PHRASE_WORDS + 1))
+    assert notices(f'"{phrase}"') == [("phrase_cut", phrase, MAX_PHRASE_WORDS)]
+    assert notices("vpn printer") == []
+
+
+@pytest.mark.parametrize("text", ["the of", "-", "OR", "()", "*", "\x00", '"', "(" * 1000])
+def test_nothing_to_search_is_noted(text):
+    assert ("nothing_to_search", "", 0) in notices(text)
+
+
+def test_only_exclusions_are_noted():
+    assert notices("-draft") == [("only_exclusions", "", 0)]
+    assert notices("-draft NOT (old)") == [("only_exclusions", "", 0)]
+    assert notices("vpn -draft") == []
+
+
+def test_a_cut_prefix_is_noted_and_the_total_is_a_bound(tmp_path):
+    from tests.test_search_engine import page
+    from wiki.search.matching import PREFIX_MAX_TERMS
+
+    docs = [page(n + 1, f"Code {n}", f"xb{n:03d} text") for n in range(PREFIX_MAX_TERMS + 20)]
+    engine = make_engine(tmp_path / "index", docs)
+    try:
+        results = engine.search("xb0*")
+        assert results.notices == (Notice("prefix_cut", "xb0*", PREFIX_MAX_TERMS),)
+        assert results.total_bound == "at least" and results.total == PREFIX_MAX_TERMS
+        results = engine.search("text -xb0*")
+        assert results.notices == (Notice("excluded_prefix_cut", "xb0*", PREFIX_MAX_TERMS),)
+        assert results.total_bound == "at most"
+        results = engine.search("xb06*")  # ten words: none left out
+        assert results.notices == () and results.total_bound == "exact"
+        assert engine.search("tag:x*").notices == ()  # no such tags: nothing left out
+    finally:
+        engine.close()
+
+
+def test_a_cut_query_is_noted_with_where_it_stopped(engine):
+    results = engine.search("vpn " * MAX_QUERY_CHARS)
+    assert results.notices[0].kind == "query_cut"
+    assert results.notices[0].limit == MAX_QUERY_CHARS
+    assert results.notices[0].word.endswith("vpn")
+    assert all(n.kind != "query_cut" for n in engine.search("vpn").notices)
+
+
+def test_total_bound():
+    results = Results(hits=[], total=5, page=1, per_page=10)
+    assert results.total_bound == "exact"
+    assert replace(results, timed_out=True).total_bound == "at least"
+    cut = Notice("prefix_cut", "ab*", 50)
+    excluded = Notice("excluded_prefix_cut", "cd*", 50)
+    assert replace(results, notices=(cut,)).total_bound == "at least"
+    assert replace(results, notices=(excluded,)).total_bound == "at most"
+    assert replace(results, notices=(cut, excluded)).total_bound == "about"
+    with pytest.raises(ValueError):
+        Notice("no such kind")

@@ -10,7 +10,13 @@ import time
 
 import pytest
 
-from wiki.ops.serve import MAX_DEFAULT_WORKERS, bind_address, default_workers
+from wiki.ops.serve import (
+    LIMIT_REQUEST_LINE,
+    MAX_DEFAULT_WORKERS,
+    bind_address,
+    default_workers,
+    gunicorn_settings,
+)
 
 from .conftest import PASSWORD, make_app
 from .servers import Browser, ServeCommand, csrf_token
@@ -129,3 +135,11 @@ def test_the_default_number_of_workers_follows_the_cpu_cores_within_a_cap():
 def test_an_ipv6_address_is_bracketed_for_gunicorn():
     assert bind_address("::1", 5000) == "[::1]:5000"
     assert bind_address("0.0.0.0", 80) == "0.0.0.0:80"
+
+
+def test_request_lines_up_to_gunicorns_maximum_are_accepted():
+    # Its default (4094) refuses a search of 1,000 characters once percent-encoded.
+    settings = gunicorn_settings(host="127.0.0.1", port=5000, workers=1, threads=1)
+    assert settings["limit_request_line"] == LIMIT_REQUEST_LINE == 8190
+    # 1,000 characters of Cyrillic or Greek (two bytes each, so six characters encoded) fit.
+    assert len("GET /-/search?q=" + "%D0%B6" * 1000 + " HTTP/1.1") < LIMIT_REQUEST_LINE

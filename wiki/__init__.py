@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wiki.ops import cli
     from wiki.resources import shipped_folder
     from wiki.search import runtime as search_runtime
+    from wiki.search.syntax import MAX_QUERY_CHARS, tag_query
 
     # Without an instance path Flask picks its own default: instance/ beside the package
     # in a checkout, <prefix>/var/wiki-instance when the package is installed.
@@ -55,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     search_runtime.init_app(app)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["site_url"] = views.site_url
+    # Every tag link goes through tag_query, so that any tag finds its pages.
+    app.jinja_env.globals["tag_query"] = tag_query
+    app.jinja_env.globals["max_query_chars"] = MAX_QUERY_CHARS
 
     @app.context_processor
     def viewer():

@@ -3,6 +3,48 @@
 // static/css/autocomplete.css, which base.html links on every page.
 // Enter on a highlighted suggestion opens that page; Enter otherwise runs the full-text
 // search as the plain form does. Without JavaScript the box is a plain search form.
+// Every search form: a query whose address would be longer than the server accepts (its
+// request line holds at most 8190 characters; 1,000 characters of most non-Latin scripts
+// percent-encode to 9,000) is held back here with a message, rather than sent to be refused.
+(function () {
+  "use strict";
+  var MAX_ADDRESS = 8000; // request target, within the server's 8190 less method and version
+
+  function addressLength(form) {
+    var length = new URL(form.action, window.location.href).pathname.length + 1;
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled || field.type === "submit") return;
+      length += encodeURIComponent(field.name).length + encodeURIComponent(field.value).length + 2;
+    });
+    return length;
+  }
+
+  function message(form) {
+    var box = form.querySelector(".search-too-long");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "search-too-long field-error";
+      box.setAttribute("role", "alert");
+      form.appendChild(box);
+    }
+    return box;
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("form[role=search]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      var box = form.querySelector(".search-too-long");
+      if (addressLength(form) <= MAX_ADDRESS) {
+        if (box) box.remove();
+        return;
+      }
+      event.preventDefault();
+      message(form).textContent =
+        "This search is too long to send. Please shorten it (fewer words, or a few " +
+        "distinctive ones) and search again.";
+    });
+  });
+})();
+
 (function () {
   "use strict";
   var input = document.getElementById("site-search-q");

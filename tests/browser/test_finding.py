@@ -131,3 +131,21 @@ def test_the_header_works_by_keyboard_alone(corpus, page):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/-/search\?q=badges"))
     expect(page.get_by_role("link", name="Onboarding")).to_be_visible()
+
+
+def test_a_search_too_long_to_send_is_held_back_with_a_message(corpus, page):
+    log_in(page, "reader")
+    page.goto(page.url.split("/wiki/")[0].rstrip("/") + "/-/search?q=racks")
+    box = page.locator("#search-q")
+    expect(box).to_have_attribute("maxlength", "1000")
+    # 1,000 characters of Japanese are 9,000 once percent-encoded: more than the server reads.
+    box.fill("日本" * 500)
+    box.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("too long to send")
+    expect(page).to_have_url(re.compile(r"q=racks$"))
+    # Shorter, it is sent (and the message goes).
+    box.fill("日本" * 300)
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=%E6%97%A5"))
+    expect(page.locator(".search-too-long")).to_have_count(0)
+    expect(page.get_by_role("status").last).to_contain_text("pages found")

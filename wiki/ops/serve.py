@@ -35,6 +35,10 @@ GRACEFUL_TIMEOUT = 30
 #: they are not all replaced at once): whatever a long-running process accumulates is let go.
 MAX_REQUESTS = 2000
 MAX_REQUESTS_JITTER = 400
+#: The longest request line gunicorn accepts (its maximum; its default is 4094): a search of
+#: 1,000 characters percent-encoded is up to 3,000 (Latin) or 9,000 (most other scripts)
+#: characters long, and the search box holds back what would still not fit.
+LIMIT_REQUEST_LINE = 8190
 
 
 def available_cpus() -> int:
@@ -71,6 +75,7 @@ def gunicorn_settings(*, host: str, port: int, workers: int, threads: int) -> di
         "keepalive": 5,
         "max_requests": MAX_REQUESTS,
         "max_requests_jitter": MAX_REQUESTS_JITTER,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "accesslog": "-",  # standard output
         "errorlog": "-",  # standard error
         # Never load the app in the master: each worker builds its own after the fork.

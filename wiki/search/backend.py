@@ -22,9 +22,11 @@ from typing import Protocol
 from markupsafe import Markup
 
 __all__ = [
+    "NOTICE_KINDS",
     "Hit",
     "IndexBusy",
     "IndexUnavailable",
+    "Notice",
     "PageDocument",
     "Results",
     "SearchBackend",
@@ -79,6 +81,41 @@ class Hit:
     score: float
 
 
+NOTICE_KINDS = frozenset(
+    {
+        "query_cut",  # the text was cut at its maximum length; word: the end of what was read
+        "words_ignored",  # terms beyond the most a query may have; word: the first one
+        "prefix_cut",  # word* matches more words than are searched; limit: how many were
+        "excluded_prefix_cut",  # the same, for an excluded prefix (-word*)
+        "prefix_as_word",  # prefixes beyond the most a query may have, searched as words
+        "prefix_too_short",  # a one-letter prefix, ignored
+        "phrase_cut",  # a phrase longer than the most words checked; limit: how many were
+        "only_exclusions",  # nothing to find, only words to leave out
+        "nothing_to_search",  # no searchable word (only operators, stop words or symbols)
+    }
+)
+"""What a :class:`Notice` can be about."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the results page must tell the reader about how their query was searched:
+    a part that was cut or ignored, or why nothing could be searched.
+
+    ``kind`` is one of :data:`NOTICE_KINDS`; ``word`` the word, prefix or phrase concerned
+    as typed ("" when none); ``limit`` the bound that applied (0 when none). Raises
+    ValueError on construction for an unknown kind.
+    """
+
+    kind: str
+    word: str = ""
+    limit: int = 0
+
+    def __post_init__(self):
+        if self.kind not in NOTICE_KINDS:
+            raise ValueError(f"unknown notice kind {self.kind!r}")
+
+
 @dataclass(frozen=True)
 class Results:
     """One page of search results.
@@ -87,7 +124,8 @@ class Results:
     ("did you mean") or None; ``exact_title`` is a page whose title equals the query;
     ``fallback`` is True when the query could not be parsed and its words were searched as
     plain terms; ``timed_out`` is True when the search stopped early (``hits`` and ``total``
-    then cover part of the index only).
+    then cover part of the index only); ``notices`` say what of the query was cut or
+    ignored, in the order met. ``total_bound`` says how far ``total`` can be trusted.
 
     ``searched`` is the query the hits are for: the query as typed, or its spelling
     correction when that found pages and the query found none (``corrected_from`` is then
@@ -107,6 +145,19 @@ class Results:
     corrected_from: str | None = None
     relaxed: bool = False
     all_words: int = 0
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def total_bound(self) -> str:
+        """``"exact"``, ``"at least"`` (the search stopped early, or a prefix was cut),
+        ``"at most"`` (an excluded prefix was cut, so too few pages were left out) or
+        ``"about"`` (both). Never raises."""
+        kinds = {notice.kind for notice in self.notices}
+        low = self.timed_out or "prefix_cut" in kinds
+        high = "excluded_prefix_cut" in kinds
+        if low and high:
+            return "about"
+        return "at least" if low else "at most" if high else "exact"
 
 
 class IndexUnavailable(Exception):

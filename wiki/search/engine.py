@@ -46,7 +46,7 @@ from wiki.search.scoring import CallerError, FieldWeighting
 from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
 from wiki.search.storage import IndexDirectory, damaged_index
 from wiki.search.suggest import complete_title, spelling_suggestion
-from wiki.search.syntax import clean
+from wiki.search.syntax import MAX_QUERY_CHARS, clean
 
 __all__ = ["WhooshEngine"]
 
@@ -336,6 +336,7 @@ class WhooshEngine:
                     allowed,
                     self.time_limit,
                     as_typed=bool(as_typed),
+                    cut=isinstance(query, str) and len(query) > MAX_QUERY_CHARS,
                 )
 
     def suggest(self, query: str) -> str | None:

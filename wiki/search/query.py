@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from whoosh import query
 
 from wiki.search.analysis import HYPHENS, WORD, fold
+from wiki.search.backend import Notice
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, MostWords
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
 from wiki.search.schema import FIELD_BOOSTS
@@ -55,6 +56,7 @@ __all__ = [
     "highlight_terms",
     "most_words",
     "parse",
+    "parse_with_notices",
     "plain_terms",
 ]
 
@@ -91,6 +93,12 @@ class _Compiler:
         self.schema = schema
         self.clauses = 0
         self.prefixes = 0
+        self.notices: list[Notice] = []  # what was cut or ignored, for the results page
+
+    def note(self, kind: str, word: str = "", limit: int = 0) -> None:
+        notice = Notice(kind, word, limit)
+        if notice not in self.notices:
+            self.notices.append(notice)
 
     def compile(self, node) -> query.Query | None:
         if isinstance(node, Group):
@@ -133,16 +141,20 @@ class _Compiler:
 
     def leaf(self, node: Leaf) -> query.Query | None:
         if not self._count():
+            if not any(n.kind == "words_ignored" for n in self.notices):
+                self.note("words_ignored", node.text, MAX_CLAUSES)
             return None
         fieldname = node.fieldname
         if fieldname == "updated":
             return _date_query(node.text)
         if fieldname == "tags":
-            return self.tag(node.text)
+            # A quoted tag is the tag as it is: "wip*" is a tag, not a prefix.
+            return self.tag(node.text, whole=node.kind == "phrase")
         if node.kind != "phrase" and node.text.endswith("*"):
             self.prefixes += 1
             if self.prefixes <= MAX_PREFIXES:
                 return self.prefix(node.text.rstrip("*"), fieldname)
+            self.note("prefix_as_word", node.text, MAX_PREFIXES)
         return self.words(node.text, fieldname)
 
     def _fields(self, fieldname: str | None) -> tuple[str, ...]:
@@ -160,18 +172,22 @@ class _Compiler:
             elif terms:
                 # "os.path", "Chloé Martin": several words typed as one -> a phrase
                 parts.append(ExactPhrase(name, terms[:MAX_PHRASE_WORDS]))
+                if len(terms) > MAX_PHRASE_WORDS:
+                    self.note("phrase_cut", text, MAX_PHRASE_WORDS)
             if spaced != text:
                 split = _analyze(self.schema, name, spaced)
                 if len(split) > 1 and split != terms:
                     parts.append(ExactPhrase(name, split[:MAX_PHRASE_WORDS]))
         return _any(parts)
 
-    def tag(self, text: str) -> query.Query | None:
-        if text.endswith("*"):
+    def tag(self, text: str, *, whole: bool = False) -> query.Query | None:
+        if text.endswith("*") and not whole:
             prefix = fold(text.rstrip("*"))
             return BoundedPrefix("tags", prefix) if prefix else None
-        value = fold(text.replace(",", " "))
-        return query.Term("tags", value) if value else None
+        # Analysed like the indexed tags (not fold(), whose NFKC the index does not apply),
+        # so that every stored tag finds itself.
+        values = _analyze(self.schema, "tags", " ".join(text.replace(",", " ").split()))
+        return query.Term("tags", values[0]) if values else None
 
     def prefix(self, text: str, fieldname: str | None) -> query.Query | None:
         # Only the last word of "os.pa*" is a prefix; the words before it must match whole.
@@ -190,6 +206,8 @@ class _Compiler:
                 if stem and not stem[0].startswith(last):
                     alternatives.append(query.Term(name, stem[0]))
             parts.append(_any(alternatives))
+        else:
+            self.note("prefix_too_short", text + "*", PREFIX_MIN_CHARS)
         return _all([p for p in parts if p is not None])
 
 
@@ -278,18 +296,56 @@ def parse(
     and its words were searched as plain terms instead. An empty or all-stop-word query
     returns a query that matches nothing. Never raises.
     """
+    q, fallback, _ = parse_with_notices(text, schema, known)
+    return q, fallback
+
+
+def parse_with_notices(
+    text: str, schema, known: Callable[[str], bool] | None = None
+) -> tuple[query.Query, bool, tuple[Notice, ...]]:
+    """:func:`parse`, and what the results page must say of how the text was read: the
+    parts cut or ignored to keep the search fast, or that there was nothing to search for
+    (see :class:`~wiki.search.backend.Notice`). Never raises."""
     text = clean(text)
+    compiler = _Compiler(schema)
     try:
         tree = drop_filler_words(parse_tree(text))
         if known is not None:
             tree = join_split_words(tree, known)
-        q = _Compiler(schema).compile(tree)
-        return (q if q is not None else query.NullQuery), False
+        q = compiler.compile(tree)
     except QuerySyntaxError:
-        return plain_terms(text, schema), True
+        return _plain(text, schema, True)
     except Exception:  # a bug here must not cost the user their search
         log.exception("could not parse %r; searching it as plain words", text)
-        return plain_terms(text, schema), True
+        return _plain(text, schema, True)
+    if q is query.NullQuery and _only_exclusions(tree):
+        compiler.note("only_exclusions")
+    elif q is None:
+        compiler.note("nothing_to_search")
+    return (q if q is not None else query.NullQuery), False, tuple(compiler.notices)
+
+
+def _only_exclusions(node) -> bool:
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, Group) and node.op == "and" and node.children:
+        return all(_only_exclusions(child) for child in node.children)
+    return False
+
+
+def _plain(text: str, schema, fallback: bool) -> tuple[query.Query, bool, tuple[Notice, ...]]:
+    compiler = _Compiler(schema)
+    parts = []
+    for word in WORD.findall(clean(text)):
+        if not compiler._count():
+            compiler.note("words_ignored", word, MAX_CLAUSES)
+            break
+        q = compiler.words(word, None)
+        if q is not None:
+            parts.append(q)
+    if not parts:
+        compiler.note("nothing_to_search")
+    return _all(parts) or query.NullQuery, fallback, tuple(compiler.notices)
 
 
 def most_words(text: str, schema) -> query.Query | None:
@@ -317,15 +373,7 @@ def most_words(text: str, schema) -> query.Query | None:
 def plain_terms(text: str, schema) -> query.Query:
     """Every word of ``text`` must match (title, headings or body), no operators or fields.
     Never raises for a str."""
-    compiler = _Compiler(schema)
-    parts = []
-    for word in WORD.findall(clean(text)):
-        if not compiler._count():
-            break
-        q = compiler.words(word, None)
-        if q is not None:
-            parts.append(q)
-    return _all(parts) or query.NullQuery
+    return _plain(text, schema, True)[0]
 
 
 def highlight_terms(q: query.Query, fieldname: str, reader) -> set[str]:

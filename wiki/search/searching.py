@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
-from wiki.search.query import highlight_terms, most_words, parse, plain_terms
+from wiki.search.notices import search_notices
+from wiki.search.query import highlight_terms, most_words, parse_with_notices, plain_terms
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import make_snippet
@@ -43,10 +44,11 @@ def run_search(
     time_limit: float,
     *,
     as_typed: bool = False,
+    cut: bool = False,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
-    ``time_limit`` seconds.
+    ``time_limit`` seconds. ``cut`` says the text was cut to the most the engine reads.
 
     When nothing matches and a spelling correction of the query (from words the reader may
     read) finds pages, those are shown (``corrected_from``); when all the words of a
@@ -64,7 +66,7 @@ def run_search(
 
     wanted = page * per_page
     known = _known_word(searcher, schema)
-    q, fallback, collector = original = _search(
+    q, fallback, collector, noted = original = _search(
         searcher, schema, text, wanted, allowed, deadline(), known
     )
     searched, corrected_from, relaxed = text, None, False
@@ -75,9 +77,10 @@ def run_search(
         if corrected is not None:
             attempt = _search(searcher, schema, corrected, wanted, allowed, deadline(), known)
             if attempt[2].count() > 0 or most_words(corrected, schema) is not None:
-                q, fallback, collector = attempt
+                q, fallback, collector, noted = attempt
                 searched, corrected_from = corrected, text
                 all_words = collector.count()
+    parsed = q  # what the notices speak of, even when most words are shown instead
     if all_words < FEW_HITS and not collector.timed_out and not as_typed:
         loose = most_words(searched, schema)
         if loose is not None:
@@ -86,8 +89,8 @@ def run_search(
                 q, collector, relaxed = loose, attempt_collector, True
     if corrected_from is not None and collector.count() == 0:
         # The correction found nothing either: answer for what was typed.
-        (q, fallback, collector), relaxed = original, False
-        searched, corrected_from = text, None
+        (q, fallback, collector, noted), relaxed = original, False
+        searched, corrected_from, parsed = text, None, original[0]
     total = collector.count()
     if total < FEW_HITS and corrected_from is None and not collector.timed_out:
         suggestion = _better_suggestion(searcher, schema, text, total, allowed, deadline())
@@ -108,6 +111,7 @@ def run_search(
         corrected_from=corrected_from,
         relaxed=relaxed,
         all_words=all_words,
+        notices=search_notices(searched, noted, parsed, searcher.reader(), cut=cut),
     )
 
 
@@ -125,8 +129,8 @@ def _known_word(searcher, schema) -> Callable[[str], bool]:
 
 
 def _search(searcher, schema, text, wanted, allowed, deadline, known):
-    """Parse and collect ``text``: ``(query, fallback, collector)``."""
-    q, fallback = parse(text, schema, known)
+    """Parse and collect ``text``: ``(query, fallback, collector, notices)``."""
+    q, fallback, noted = parse_with_notices(text, schema, known)
     try:
         collector = _collect(searcher, q, wanted, allowed, deadline)
     except CallerError:
@@ -137,7 +141,7 @@ def _search(searcher, schema, text, wanted, allowed, deadline, known):
         log.exception("query %r failed; retrying as plain words", text)
         q, fallback = plain_terms(text, schema), True
         collector = _collect(searcher, q, wanted, allowed, deadline)
-    return q, fallback, collector
+    return q, fallback, collector, noted
 
 
 def _collect_safely(searcher, q, wanted, allowed, deadline) -> PageCollector | None:
@@ -166,7 +170,7 @@ def _better_suggestion(searcher, schema, text, total, allowed, deadline) -> str 
     corrected = _suggestion(searcher, text, allowed)
     if corrected is None:
         return None
-    q, _fallback = parse(corrected, schema, _known_word(searcher, schema))
+    q, _fallback, _noted = parse_with_notices(corrected, schema, _known_word(searcher, schema))
     collector = _collect_safely(searcher, q, total + 1, allowed, deadline)
     if collector is None or collector.timed_out or collector.count() <= total:
         return None

@@ -27,6 +27,7 @@ __all__ = [
     "clean",
     "correctable_words",
     "parse_tree",
+    "tag_query",
 ]
 
 USER_FIELDS = {
@@ -78,10 +79,8 @@ def _lex(text: str) -> list[_Token]:
             tokens.append(_Token("LP" if char == "(" else "RP", char, i, i + 1))
             i += 1
         elif char == '"':
-            close = text.find('"', i + 1)
-            if close < 0:
-                raise QuerySyntaxError("unclosed quote")
-            tokens.append(_Token("PHRASE", text[i + 1 : close], i + 1, close))
+            close, phrase = _quoted(text, i + 1)
+            tokens.append(_Token("PHRASE", phrase, i + 1, close))
             i = close + 1
         elif char in "-+" and i + 1 < n and not text[i + 1].isspace() and text[i + 1] not in ")-+":
             if char == "-":
@@ -113,6 +112,30 @@ def _lex(text: str) -> list[_Token]:
                 tokens.append(_Token("WORD", run, i, end))
             i = end
     return tokens
+
+
+def _quoted(text: str, start: int) -> tuple[int, str]:
+    """The closing quote's index and the text between, for a phrase opened just before
+    ``start``: ``\\"`` is a quote and ``\\\\`` a backslash (so any tag can be typed in
+    quotes); any other backslash is kept as typed. Raises QuerySyntaxError when the phrase
+    is not closed."""
+    if "\\" not in text:  # the usual case, and the one before escapes existed
+        close = text.find('"', start)
+        if close < 0:
+            raise QuerySyntaxError("unclosed quote")
+        return close, text[start:close]
+    chars: list[str] = []
+    i, n = start, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            return i, "".join(chars)
+        if char == "\\" and i + 1 < n and text[i + 1] in '"\\':
+            i += 1
+            char = text[i]
+        chars.append(char)
+        i += 1
+    raise QuerySyntaxError("unclosed quote")
 
 
 # ---------------------------------------------------------------------- parsing
@@ -251,6 +274,16 @@ def correctable_words(text: str) -> list[tuple[int, int, str]]:
     words = []
     for token in tokens:
         if token.kind == "PHRASE" or (token.kind == "WORD" and not token.text.endswith("*")):
-            for m in _WHOLE_WORD.finditer(token.text):
+            # The text as typed, not the token's: a phrase's escapes shift the positions.
+            for m in _WHOLE_WORD.finditer(text[token.start : token.end]):
                 words.append((token.start + m.start(), token.start + m.end(), m.group()))
     return words
+
+
+def tag_query(tag: str) -> str:
+    """The query that finds exactly the pages tagged ``tag``: ``tag:"..."`` with quotes and
+    backslashes escaped, so that no character of a tag (``"``, ``)``, a leading ``-``,
+    ``OR``, a final ``*``) is read as syntax. Raises TypeError for a non-str."""
+    if not isinstance(tag, str):
+        raise TypeError("tag must be a str")
+    return 'tag:"' + tag.replace("\\", "\\\\").replace('"', '\\"') + '"'

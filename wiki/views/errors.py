@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
             404: "There is nothing at this address.",
             405: "That action is not possible here.",
             413: "What you sent is too large.",
+            414: "The address is too long. If you were searching, use fewer words.",
         }
         body, status = _page(
             exc.code or 500, exc.name, messages.get(exc.code or 500, exc.description or "")

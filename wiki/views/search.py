@@ -16,12 +16,12 @@ from wiki.access.permissions import Action, readable_pages
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_engine, get_search
+from wiki.search.syntax import MAX_QUERY_CHARS
 from wiki.views.common import int_arg, require
 
 bp = Blueprint("search", __name__)
 
 PER_PAGE = 10
-MAX_QUERY_CHARS = 1000  # the engine reads no more; nor is more echoed back into the page
 
 
 def _readable():
@@ -39,7 +39,10 @@ def search_shortcut():
 @bp.route("/-/search")
 def results():
     require(Action.READ)
-    query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    # The engine reads MAX_QUERY_CHARS characters and is given one more, so that it can say
+    # the query was cut; the page echoes only what was searched.
+    given = request.args.get("q", "")[: MAX_QUERY_CHARS + 1]
+    query = given[:MAX_QUERY_CHARS]
     page = min(int_arg("page") or 1, 1000)
     # "Search instead for ...": the words as typed, without correction or relaxing.
     exactly = 1 if request.args.get("exactly") == "1" else None
@@ -48,7 +51,7 @@ def results():
         search = get_search()
         try:
             found = get_engine().search(
-                query,
+                given,
                 page=page,
                 per_page=PER_PAGE,
                 allowed=_readable(),
