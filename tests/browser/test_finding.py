@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import make_page
 from wiki.access import accounts
+from wiki.content.pages import Limits, create_page
 
 from .conftest import log_in
 
@@ -149,3 +150,57 @@ def test_a_search_too_long_to_send_is_held_back_with_a_message(corpus, page):
     expect(page).to_have_url(re.compile(r"q=%E6%97%A5"))
     expect(page.locator(".search-too-long")).to_have_count(0)
     expect(page.get_by_role("status").last).to_contain_text("pages found")
+
+
+UNDERSTOOD = {
+    "Berlin office: Wi-Fi": ("Join the network Staff; the password is on the fridge.\n", ""),
+    "How to reset your password": ("Open the self-service portal and choose Reset.\n", ""),
+    "Receiving supplier invoices": ("Scan the invoice and send it to accounts payable.\n", ""),
+    "Leavers: exit checklist": ("Return the laptop and badge on your last day.\n", "offboarding"),
+}
+
+
+@pytest.fixture
+def understood(staff):
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        for title, (body, tags) in UNDERSTOOD.items():
+            create_page(session, editor, title, body, "", Limits(), tags=tags)
+            session.commit()
+    staff.catch_up_search()
+    return staff
+
+
+def search_for(page, text: str) -> None:
+    box = page.get_by_role("combobox", name="Search the wiki")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator("h1")).to_have_text("Search")
+
+
+def test_search_understands_questions_typos_variants_and_tags(understood, page):
+    log_in(page, "reader")
+    results = page.locator(".search-results h2 a")
+
+    search_for(page, "how do I reset my password")
+    expect(results.first).to_have_text("How to reset your password")
+
+    search_for(page, "recieving supplier invoices")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "Showing results for receiving supplier invoices"
+    )
+    expect(results.first).to_have_text("Receiving supplier invoices")
+    page.get_by_role("link", name="recieving supplier invoices").click()
+    expect(page.get_by_text("Did you mean")).to_be_visible()
+
+    search_for(page, "wifi")
+    expect(results.first).to_have_text("Berlin office: Wi-Fi")
+
+    search_for(page, "offboarding")
+    expect(results.first).to_have_text("Leavers: exit checklist")
+
+    search_for(page, "invoice laptop fridge")
+    expect(page.locator(".notice").first).to_contain_text(
+        "No page has all of these words; showing pages with most of them"
+    )
+    expect(results).to_have_count(3)
