@@ -12,7 +12,9 @@ For each database (SQLite files are copied first, so a seeded file is never chan
 2. **queries**: a fixed set of queries built deterministically from the corpus (words
    counted over every 25th page), in classes: single words (common, medium, rare), AND of
    2-3 words that occur together on a page, field queries (``title:``, ``author:``,
-   ``updated:``), phrases (word pairs that occur), prefixes. Every query is run once to
+   ``updated:``), phrases (word pairs that occur), prefixes, typos (a word with two letters
+   swapped: the search corrects it and searches again) and questions whose words are never
+   all on one page (the search ranks pages by most words). Every query is run once to
    warm up, then ``--repeat`` times timed: ``engine.search(q, per_page=10)`` (top 10 with
    highlighted snippets). p50 / p95 per class; a query that finds nothing is reported.
 3. **autocomplete**: 2-4 letter prefixes of real title words, ``engine.autocomplete``.
@@ -61,13 +63,15 @@ from wiki.search.engine import WhooshEngine
 
 REVISIONS_PAGE = 1000
 SAMPLE_EVERY = 25
-CLASSES = ["words", "and", "fields", "phrases", "prefixes"]
+CLASSES = ["words", "and", "fields", "phrases", "prefixes", "corrected", "most"]
 TARGETS_MS = {
     "words": 50,
     "and": 50,
     "fields": 50,
     "phrases": 150,
     "prefixes": 150,
+    "corrected": 100,
+    "most": 100,
     "autocomplete": 20,
 }
 REINDEX_TARGET_S = 60
@@ -257,7 +261,39 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
         if len(stems) == 3:
             break
     prefixes = ["config*", "pro*"] + [f"{s}*" for s in stems]
-    return {"words": words, "and": ands, "fields": fields, "phrases": phrases, "prefixes": prefixes}
+
+    # Typos: a common or medium word with two inner letters swapped finds nothing, so the
+    # search corrects it and searches again (alone and with a second, correct word).
+    corrected = []
+    for index, w in enumerate(w for w in medium + common if len(w) >= 7 and w.isalpha()):
+        middle = len(w) // 2
+        typo = w[:middle] + w[middle + 1] + w[middle] + w[middle + 2 :]
+        if typo == w:
+            continue
+        corrected.append(typo if index % 2 == 0 else f"{typo} {medium[index % len(medium)]}")
+        if len(corrected) == 5:
+            break
+
+    # Questions whose words are never all on one page: the search ranks by most words.
+    # Each takes medium words from three different sampled pages.
+    most = []
+    lead = ["how do I", "who approves", "what is the", "where can I find", "why does"]
+    for index in range(5):
+        chosen = []
+        for _page_id, _title, page_words in rng.sample(vocab.pages, 3):
+            candidates = [w for w in page_words if w in usable_set and w not in chosen]
+            if candidates:
+                chosen.append(candidates[len(candidates) // 2])
+        most.append(f"{lead[index]} {' '.join(chosen)}")
+    return {
+        "words": words,
+        "and": ands,
+        "fields": fields,
+        "phrases": phrases,
+        "prefixes": prefixes,
+        "corrected": corrected,
+        "most": most,
+    }
 
 
 def autocomplete_prefixes(vocab: Vocabulary, count: int = 40) -> list[str]:
@@ -299,6 +335,10 @@ def time_queries(
             found = engine.search(q, per_page=10)
             if not found.total:
                 result.problems.append(f"query {q!r} ({cls}) finds nothing")
+            elif cls == "corrected" and found.corrected_from is None:
+                result.problems.append(f"query {q!r} ({cls}) was not corrected")
+            elif cls == "most" and not found.relaxed:
+                result.problems.append(f"query {q!r} ({cls}) found pages with all its words")
     for cls, items in queries.items():
         profiler = cProfile.Profile() if cls in profile else None
         samples = []
@@ -538,6 +578,8 @@ def summary_table(results: list[Result]) -> str:
         "fields": "field queries",
         "phrases": "phrases",
         "prefixes": "prefixes",
+        "corrected": "typos, corrected at once",
+        "most": "questions, pages with most words",
     }
     for cls in CLASSES:
         cells = [
