@@ -76,3 +76,17 @@ def test_no_query_returns_a_page_it_excludes(outcomes):
         if o.violations
     }
     assert not violations
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    fts5 = relevance.Fts5Search(relevance.load_pages())
+    try:
+        yield relevance.summary(relevance.run(fts5.search, relevance.load_queries()))
+    finally:
+        fts5.close()
+
+
+@pytest.mark.parametrize("kind", ["overall", *relevance.CLASSES])
+def test_the_wiki_beats_the_plain_fts5_baseline(figures, baseline, kind):
+    assert figures[kind]["ndcg"] > baseline[kind]["ndcg"]
