@@ -46,6 +46,7 @@ from wiki.search.scoring import CallerError, FieldWeighting
 from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
 from wiki.search.storage import IndexDirectory, damaged_index
 from wiki.search.suggest import complete_title, spelling_suggestion
+from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import clean
 
 __all__ = ["WhooshEngine"]
@@ -307,9 +308,11 @@ class WhooshEngine:
         page: int = 1,
         per_page: int = 10,
         allowed: Callable[[int], bool] | None = None,
+        synonyms: Synonyms | None = None,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike).
+        filters out pages the reader may not see (hits and total alike); ``synonyms``, when
+        given, also find each term's alternatives (:mod:`wiki.search.synonyms`).
 
         Never raises for any query text: unparseable text is searched as plain words
         (``fallback``), slow searches stop early (``timed_out``). Raises IndexUnavailable
@@ -325,7 +328,14 @@ class WhooshEngine:
                 # without this, a damaged index would answer "nothing found".
                 read_state(live.searcher)
                 return run_search(
-                    live.searcher, self.schema, text, page, per_page, allowed, self.time_limit
+                    live.searcher,
+                    self.schema,
+                    text,
+                    page,
+                    per_page,
+                    allowed,
+                    self.time_limit,
+                    synonyms,
                 )
 
     def suggest(self, query: str) -> str | None:

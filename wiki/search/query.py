@@ -43,6 +43,7 @@ from whoosh import query
 from wiki.search.analysis import WORD, fold
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase
 from wiki.search.schema import FIELD_BOOSTS
+from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
 
 __all__ = [
@@ -255,8 +256,10 @@ def _date_query(text: str) -> query.Query:
 # ---------------------------------------------------------------------- entry points
 
 
-def parse(text: str, schema) -> tuple[query.Query, bool]:
-    """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema).
+def parse(text: str, schema, synonyms: Synonyms | None = None) -> tuple[query.Query, bool]:
+    """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema),
+    with plain words, phrases and runs of words that have ``synonyms`` also matching their
+    alternatives (:meth:`~wiki.search.synonyms.Synonyms.expand`).
 
     Returns ``(query, fallback)``: ``fallback`` is True when the text could not be parsed
     and its words were searched as plain terms instead. An empty or all-stop-word query
@@ -265,6 +268,8 @@ def parse(text: str, schema) -> tuple[query.Query, bool]:
     text = clean(text)
     try:
         tree = parse_tree(text)
+        if synonyms is not None:
+            tree = synonyms.expand(tree, max_leaves=MAX_CLAUSES)
         q = _Compiler(schema).compile(tree)
         return (q if q is not None else query.NullQuery), False
     except QuerySyntaxError:

@@ -15,6 +15,7 @@ from wiki.search.query import highlight_terms, parse, plain_terms
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import make_snippet
 from wiki.search.suggest import spelling_suggestion
+from wiki.search.synonyms import Synonyms
 
 __all__ = ["FEW_HITS", "MAX_RESULTS", "SEARCH_TIME_LIMIT", "run_search"]
 
@@ -39,15 +40,17 @@ def run_search(
     per_page: int,
     allowed: Callable[[int], bool] | None,
     time_limit: float,
+    synonyms: Synonyms | None = None,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
-    ``time_limit`` seconds.
+    ``time_limit`` seconds; ``synonyms`` expand the query (the spelling suggestion and
+    the exact title look at the text as typed).
 
     Raises CallerError from the exception ``allowed`` raised, and what Whoosh raises for a
     damaged index; never raises for any query text.
     """
-    q, fallback = parse(text, schema)
+    q, fallback = parse(text, schema, synonyms)
     try:
         collector = _collect(searcher, q, page * per_page, allowed, time_limit)
     except CallerError:
