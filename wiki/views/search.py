@@ -16,6 +16,7 @@ from wiki.access.permissions import Action, readable_pages
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_engine, get_search
+from wiki.search.synonym_list import current_synonyms
 from wiki.views.common import int_arg, require
 
 bp = Blueprint("search", __name__)
@@ -45,7 +46,13 @@ def results():
     if query.strip():
         search = get_search()
         try:
-            found = get_engine().search(query, page=page, per_page=PER_PAGE, allowed=_readable())
+            found = get_engine().search(
+                query,
+                page=page,
+                per_page=PER_PAGE,
+                allowed=_readable(),
+                synonyms=current_synonyms(get_session()),
+            )
         except IndexUnavailable:
             unavailable = True
             search.changed()  # the indexer rebuilds it
