@@ -8,6 +8,7 @@ import html
 import pytest
 from sqlalchemy import select
 
+from wiki.access.audit import describe
 from wiki.models import AuditEvent, SearchSynonyms
 from wiki.search.synonym_list import current_synonyms, save_synonyms, synonym_list
 from wiki.search.synonyms import DEFAULT_SYNONYMS, format_groups
@@ -137,3 +138,10 @@ def test_the_service_caches_the_list_until_it_changes(app, db_session, users):
     db_session.commit()
     assert current_synonyms(db_session) is before
     assert synonym_list(db_session).built_in is True
+
+
+def test_a_long_change_is_described_in_short():
+    details = {"added": [f"t{n}, u{n}" for n in range(12)], "removed": ["a, b"], "reset": True}
+    text = describe(AuditEvent(action="search.synonyms", details=details))
+    assert text.startswith("back to the built-in list; added 12: + t0, u0; + t1, u1;")
+    assert "+ t9, u9 … and 2 more; removed 1: − a, b" in text

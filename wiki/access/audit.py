@@ -116,6 +116,9 @@ def record(
     return event
 
 
+_SHOWN_GROUPS = 10  # the log is a table: the rest of a long change is in the event's details
+
+
 def _describe_synonyms(details: dict) -> str:
     parts = []
     if details.get("reset"):
@@ -123,7 +126,11 @@ def _describe_synonyms(details: dict) -> str:
     for key, sign in (("added", "+"), ("removed", "−")):
         groups = details.get(key)
         if isinstance(groups, list) and groups:
-            parts.append(f"{key} {len(groups)}: " + "; ".join(f"{sign} {g}" for g in groups))
+            shown = "; ".join(f"{sign} {group}" for group in groups[:_SHOWN_GROUPS])
+            more = len(groups) - _SHOWN_GROUPS
+            parts.append(
+                f"{key} {len(groups)}: {shown}" + (f" … and {more} more" if more > 0 else "")
+            )
     return "; ".join(parts)
 
 
