@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wiki.errors import InvalidInput
 from wiki.search.engine import WhooshEngine
 from wiki.search.query import MAX_CLAUSES, parse
+from wiki.search.schema import build_schema
 from wiki.search.synonyms import (
     DEFAULT_SYNONYMS,
     MAX_ALTERNATIVES,
@@ -18,8 +21,9 @@ from wiki.search.synonyms import (
     parse_groups,
     term_key,
 )
-from wiki.search.syntax import Group, Leaf, Not, parse_tree
+from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
 
+from .test_fuzz import FUZZ, QUERY_TOKENS, queries
 from .test_search_engine import page
 
 SYNONYMS = Synonyms.from_groups(
@@ -244,3 +248,39 @@ def test_an_excluded_acronym_excludes_its_alternatives(engine):
 def test_snippets_highlight_the_alternative_that_matched(engine):
     hit = next(h for h in engine.search("pto", synonyms=SYNONYMS).hits if h.page_id == 1)
     assert "<mark>vacation</mark>" in hit.snippet
+
+
+# ---------------------------------------------------------------------- any input
+
+SYNONYM_TOKENS = ("pto", "paid", "time", "off", "from", "work", "home", "wfh", "-", '"', " ")
+synonym_queries = st.one_of(
+    queries,
+    st.lists(st.sampled_from(SYNONYM_TOKENS + QUERY_TOKENS), max_size=40).map(" ".join),
+)
+
+
+def _leaves(node) -> list:
+    if isinstance(node, Leaf):
+        return [node]
+    if isinstance(node, Not):
+        return _leaves(node.child)
+    return [leaf for child in node.children for leaf in _leaves(child)]
+
+
+@FUZZ
+@given(synonym_queries)
+def test_any_query_expands_within_bounds_and_keeps_what_was_typed(text):
+    builtin = Synonyms.from_groups(DEFAULT_SYNONYMS)
+    try:
+        tree = parse_tree(clean(text))
+    except QuerySyntaxError:
+        return
+    expanded = builtin.expand(tree, max_leaves=MAX_CLAUSES)
+    typed, now = _leaves(tree), _leaves(expanded)
+    kept = [leaf for leaf in now if any(leaf is t for t in typed)]
+    assert kept == typed and len(kept) == len(typed)  # the typed leaves, in order, none lost
+    added = len(now) - len(typed)
+    assert 0 <= added <= MAX_ALTERNATIVES
+    assert added == 0 or len(now) <= MAX_CLAUSES
+    q, fallback = parse(text, build_schema(), builtin)
+    assert q is not None and fallback == parse(text, build_schema())[1]
