@@ -11,7 +11,7 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
-from wiki.models import Page, Revision, User
+from wiki.models import Page, Revision, SearchSynonyms, User
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -37,7 +37,8 @@ def edit(session, author, page, body, base=None, summary=""):
 
 
 def snapshot(app):
-    """Everything a request could change: revisions, pages, accounts (with passwords)."""
+    """Everything a request could change: revisions, pages, accounts (with passwords), the
+    search synonyms."""
     session = get_database(app).session()
     try:
         return (
@@ -48,6 +49,7 @@ def snapshot(app):
                     select(User.username_key, User.role, User.disabled, User.password_hash)
                 ).all()
             ),
+            session.scalar(select(SearchSynonyms.text)),
         )
     finally:
         session.close()

@@ -81,6 +81,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("admin.change_user", "POST"): Route(ADMIN, "/-/admin/users/subject/role", {"role": "editor"}),
     ("admin.audit", "GET"): Route(ADMIN, "/-/admin/audit"),
+    ("admin.search_settings", "GET"): Route(ADMIN, "/-/admin/search"),
+    ("admin.search_settings", "POST"): Route(
+        ADMIN, "/-/admin/search", {"synonyms": "PTO, paid time off, vacation"}
+    ),
     ("search.search_shortcut", "GET"): Route(READ, "/search?q=trains"),
     ("search.results", "GET"): Route(READ, "/-/search?q=trains"),
     ("search.titles", "GET"): Route(READ, "/-/search/titles?q=po"),

@@ -49,6 +49,14 @@ ACTIONS = {
         302,
     ),
     "change a role": ("POST", "/-/admin/users/reader/role", {"role": "editor"}, True, 302),
+    "open the search synonyms": ("GET", "/-/admin/search", None, False, 200),
+    "change the search synonyms": (
+        "POST",
+        "/-/admin/search",
+        {"synonyms": "PTO, paid time off, vacation"},
+        True,
+        302,
+    ),
 }
 
 READS = {"read a page"}

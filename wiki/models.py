@@ -266,10 +266,24 @@ class AuditEvent(Base):
     # One of wiki.access.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
     # older release can still show the events a newer one wrote.
     action: Mapped[str] = mapped_column(String(32))
-    target_type: Mapped[str] = mapped_column(String(16))  # "user" or "page"
+    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page" or "setting"
     target: Mapped[str] = mapped_column(String(255))  # username, or page title at the time
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     page: Mapped[Page | None] = relationship(foreign_keys=[page_id])
+
+
+class SearchSynonyms(Base):
+    """The synonym list admins edit (:mod:`wiki.search.synonym_list`): one row, id 1, while
+    an edited list is in use; no row means the built-in list."""
+
+    __tablename__ = "search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)  # as saved: one group per line
+    # Random and new on every save: each process compares it with the copy it has cached
+    # (one primary-key read per search) to see another process's change.
+    token: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -41,6 +41,7 @@ class AuditAction(enum.StrEnum):
     PAGE_DELETE = "page.delete"
     PAGE_UNDELETE = "page.undelete"
     PAGE_RESTORE = "page.restore"
+    SEARCH_SYNONYMS = "search.synonyms"
 
     @property
     def label(self) -> str:
@@ -57,6 +58,7 @@ _LABELS = {
     AuditAction.PAGE_DELETE: "page deleted",
     AuditAction.PAGE_UNDELETE: "page undeleted",
     AuditAction.PAGE_RESTORE: "revision restored",
+    AuditAction.SEARCH_SYNONYMS: "search synonyms changed",
 }
 _ACTIONS = frozenset(AuditAction)
 
@@ -78,7 +80,7 @@ def record(
     session: Session,
     actor: User | None,
     action: AuditAction,
-    subject: User | Page,
+    subject: User | Page | None,
     details: dict | None = None,
     *,
     target: str | None = None,
@@ -86,11 +88,17 @@ def record(
     """Add an event to the caller's transaction (the caller commits with its action).
 
     ``actor`` None means the command line. ``subject`` is the account or page acted on
-    (flushed, so it has an id); ``target`` overrides its name as shown (a page's title
-    before a rename). ``details`` must be JSON-serialisable.
+    (flushed, so it has an id), or None for a wiki-wide setting, named by ``target``;
+    ``target`` overrides a subject's name as shown (a page's title before a rename).
+    ``details`` must be JSON-serialisable. Raises ValueError for an unknown action or a
+    setting without a ``target``.
     """
     action = AuditAction(action)
-    if isinstance(subject, User):
+    if subject is None:
+        if not target:
+            raise ValueError("a setting's event needs a target")
+        target_type, name, page_id = "setting", target, None
+    elif isinstance(subject, User):
         target_type, name, page_id = "user", subject.username, None
     else:
         target_type, name, page_id = "page", subject.title, subject.id
@@ -106,6 +114,24 @@ def record(
     )
     session.add(event)
     return event
+
+
+_SHOWN_GROUPS = 10  # the log is a table: the rest of a long change is in the event's details
+
+
+def _describe_synonyms(details: dict) -> str:
+    parts = []
+    if details.get("reset"):
+        parts.append("back to the built-in list")
+    for key, sign in (("added", "+"), ("removed", "−")):
+        groups = details.get(key)
+        if isinstance(groups, list) and groups:
+            shown = "; ".join(f"{sign} {group}" for group in groups[:_SHOWN_GROUPS])
+            more = len(groups) - _SHOWN_GROUPS
+            parts.append(
+                f"{key} {len(groups)}: {shown}" + (f" … and {more} more" if more > 0 else "")
+            )
+    return "; ".join(parts)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -266,6 +292,8 @@ def describe(event: AuditEvent) -> str:
             text = "undeleted"
         case AuditAction.PAGE_RESTORE:
             text = f"restored revision {get('restored', '?')}"
+        case AuditAction.SEARCH_SYNONYMS:
+            return _describe_synonyms(details)
         case _:
             return ", ".join(f"{key}: {value}" for key, value in details.items())
     if get("revision") is not None:

@@ -45,6 +45,7 @@ class Action(enum.StrEnum):
     RESTORE = "restore"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
+    MANAGE_SEARCH = "manage_search"  # the search synonyms (/-/admin/search)
 
 
 class PageLike(Protocol):

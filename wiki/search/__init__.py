@@ -13,6 +13,7 @@ one job each, listed here from the bottom up (each imports only modules above it
 - ``schema``: what a generation holds, and how pages and the state are stored in it;
 - ``matching``: the wiki's own Whoosh queries and matchers;
 - ``syntax``: the search box language read into a syntax tree;
+- ``synonyms``: groups of equivalent terms, and that tree rewritten to find them;
 - ``query``: that tree turned into a Whoosh query;
 - ``scoring``, ``snippets``: ranking and collecting; highlighted extracts;
 - ``readers``: searchers over the live generation;
@@ -20,5 +21,6 @@ one job each, listed here from the bottom up (each imports only modules above it
 - ``searching``: one search, from query text to a page of results;
 - ``engine``: the engine itself.
 
-Nothing here imports views; only ``runtime`` and ``indexer`` know Flask or the database.
+Nothing here imports views; only ``runtime``, ``indexer`` and ``synonym_list`` (the synonyms
+admins edit, stored in the database) know Flask or the database.
 """

@@ -17,9 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from markupsafe import Markup
+
+if TYPE_CHECKING:  # for annotations only: this module stays free of Whoosh
+    from wiki.search.synonyms import Synonyms
 
 __all__ = [
     "NOTICE_KINDS",
@@ -245,9 +248,11 @@ class SearchBackend(Protocol):
         per_page: int = 10,
         allowed: Callable[[int], bool] | None = None,
         as_typed: bool = False,
+        synonyms: Synonyms | None = None,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike). Unless
+        filters out pages the reader may not see (hits and total alike); ``synonyms``, when
+        given, also find each term's alternatives (:mod:`wiki.search.synonyms`). Unless
         ``as_typed``, a query that finds nothing is spelling-corrected, and one whose words
         together find little also shows pages with most of them (see :class:`Results`).
 

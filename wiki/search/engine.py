@@ -46,6 +46,7 @@ from wiki.search.scoring import CallerError, FieldWeighting
 from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
 from wiki.search.storage import IndexDirectory, damaged_index
 from wiki.search.suggest import complete_title, spelling_suggestion
+from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import MAX_QUERY_CHARS, clean
 
 __all__ = ["WhooshEngine"]
@@ -308,11 +309,13 @@ class WhooshEngine:
         per_page: int = 10,
         allowed: Callable[[int], bool] | None = None,
         as_typed: bool = False,
+        synonyms: Synonyms | None = None,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike). Unless
-        ``as_typed``, corrects the spelling of a query that finds nothing and shows pages
-        with most of the words when few have all (see :class:`~wiki.search.backend.Results`).
+        filters out pages the reader may not see (hits and total alike); ``synonyms``, when
+        given, also find each term's alternatives (:mod:`wiki.search.synonyms`). Unless
+        ``as_typed``, a query that finds nothing is spelling-corrected, and one whose words
+        together find little also shows pages with most of them (see :class:`~wiki.search.backend.Results`).
 
         Never raises for any query text: unparseable text is searched as plain words
         (``fallback``), slow searches stop early (``timed_out``). Raises IndexUnavailable
@@ -337,6 +340,7 @@ class WhooshEngine:
                     self.time_limit,
                     as_typed=bool(as_typed),
                     cut=isinstance(query, str) and len(query) > MAX_QUERY_CHARS,
+                    synonyms=synonyms,
                 )
 
     def suggest(self, query: str) -> str | None:

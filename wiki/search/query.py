@@ -46,6 +46,7 @@ from wiki.search.backend import Notice
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, MostWords
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
 from wiki.search.schema import FIELD_BOOSTS
+from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
 
 __all__ = [
@@ -284,9 +285,14 @@ def _date_query(text: str) -> query.Query:
 
 
 def parse(
-    text: str, schema, known: Callable[[str], bool] | None = None
+    text: str,
+    schema,
+    known: Callable[[str], bool] | None = None,
+    synonyms: Synonyms | None = None,
 ) -> tuple[query.Query, bool]:
-    """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema).
+    """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema),
+    with plain words, phrases and runs of words that have ``synonyms`` also matching their
+    alternatives (:meth:`~wiki.search.synonyms.Synonyms.expand`).
 
     Question and filler words need not match (:func:`~wiki.search.rewrite.drop_filler_words`)
     and, when ``known`` is given (``known(word)``: is this word in the index?), two words
@@ -296,12 +302,19 @@ def parse(
     and its words were searched as plain terms instead. An empty or all-stop-word query
     returns a query that matches nothing. Never raises.
     """
-    q, fallback, _ = parse_with_notices(text, schema, known)
+    q, fallback, _ = parse_with_notices(text, schema, known, synonyms)
     return q, fallback
 
 
+def _with_synonyms(tree: Group, synonyms: Synonyms | None) -> Group:
+    return tree if synonyms is None else synonyms.expand(tree, max_leaves=MAX_CLAUSES)
+
+
 def parse_with_notices(
-    text: str, schema, known: Callable[[str], bool] | None = None
+    text: str,
+    schema,
+    known: Callable[[str], bool] | None = None,
+    synonyms: Synonyms | None = None,
 ) -> tuple[query.Query, bool, tuple[Notice, ...]]:
     """:func:`parse`, and what the results page must say of how the text was read: the
     parts cut or ignored to keep the search fast, or that there was nothing to search for
@@ -309,7 +322,7 @@ def parse_with_notices(
     text = clean(text)
     compiler = _Compiler(schema)
     try:
-        tree = drop_filler_words(parse_tree(text))
+        tree = drop_filler_words(_with_synonyms(parse_tree(text), synonyms))
         if known is not None:
             tree = join_split_words(tree, known)
         q = compiler.compile(tree)
@@ -348,11 +361,11 @@ def _plain(text: str, schema, fallback: bool) -> tuple[query.Query, bool, tuple[
     return _all(parts) or query.NullQuery, fallback, tuple(compiler.notices)
 
 
-def most_words(text: str, schema) -> query.Query | None:
+def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Query | None:
     """For a query of two or more plain words (no fields, phrases, prefixes or operators),
-    the query for pages with any of them, those with more of them first
-    (:class:`~wiki.search.matching.MostWords`); None for any other query. Filler words
-    are left out. Never raises for a str."""
+    the query for pages with any of them (or of their ``synonyms``), those with more of
+    them first (:class:`~wiki.search.matching.MostWords`); None for any other query.
+    Filler words are left out. Never raises for a str."""
     try:
         tree = drop_filler_words(parse_tree(clean(text)))
     except QuerySyntaxError:
@@ -361,10 +374,10 @@ def most_words(text: str, schema) -> query.Query | None:
         return None
     compiler = _Compiler(schema)
     parts = []
-    for child in tree.children:
+    for child in _with_synonyms(tree, synonyms).children:
         if not compiler._count():
             break
-        q = compiler.words(child.text, None)
+        q = compiler.compile(child)
         if q is not None and q not in parts:
             parts.append(q)
     return MostWords(parts) if len(parts) > 1 else None

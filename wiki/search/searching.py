@@ -17,6 +17,7 @@ from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import make_snippet
 from wiki.search.suggest import spelling_suggestion
+from wiki.search.synonyms import Synonyms
 
 __all__ = ["FEW_HITS", "MAX_RESULTS", "SEARCH_TIME_LIMIT", "run_search"]
 
@@ -45,10 +46,13 @@ def run_search(
     *,
     as_typed: bool = False,
     cut: bool = False,
+    synonyms: Synonyms | None = None,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
-    ``time_limit`` seconds. ``cut`` says the text was cut to the most the engine reads.
+    ``time_limit`` seconds. ``cut`` says the text was cut to the most the engine reads;
+    ``synonyms`` expand the query (the spelling suggestion and the exact title look at
+    the text as typed).
 
     When nothing matches and a spelling correction of the query (from words the reader may
     read) finds pages, those are shown (``corrected_from``); when all the words of a
@@ -66,23 +70,25 @@ def run_search(
 
     wanted = page * per_page
     known = _known_word(searcher, schema)
-    q, fallback, collector, noted = original = _search(
-        searcher, schema, text, wanted, allowed, deadline(), known
-    )
+
+    def attempt_search(text: str, deadline: float):
+        return _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms)
+
+    q, fallback, collector, noted = original = attempt_search(text, deadline())
     searched, corrected_from, relaxed = text, None, False
     all_words = collector.count()
     suggestion = None
     if all_words == 0 and not collector.timed_out and not as_typed:
         corrected = _suggestion(searcher, text, allowed)
         if corrected is not None:
-            attempt = _search(searcher, schema, corrected, wanted, allowed, deadline(), known)
-            if attempt[2].count() > 0 or most_words(corrected, schema) is not None:
+            attempt = attempt_search(corrected, deadline())
+            if attempt[2].count() > 0 or most_words(corrected, schema, synonyms) is not None:
                 q, fallback, collector, noted = attempt
                 searched, corrected_from = corrected, text
                 all_words = collector.count()
     parsed = q  # what the notices speak of, even when most words are shown instead
     if all_words < FEW_HITS and not collector.timed_out and not as_typed:
-        loose = most_words(searched, schema)
+        loose = most_words(searched, schema, synonyms)
         if loose is not None:
             attempt_collector = _collect_safely(searcher, loose, wanted, allowed, deadline())
             if attempt_collector is not None and attempt_collector.count() > all_words:
@@ -93,7 +99,9 @@ def run_search(
         searched, corrected_from, parsed = text, None, original[0]
     total = collector.count()
     if total < FEW_HITS and corrected_from is None and not collector.timed_out:
-        suggestion = _better_suggestion(searcher, schema, text, total, allowed, deadline())
+        suggestion = _better_suggestion(
+            searcher, schema, text, total, allowed, deadline(), synonyms
+        )
     top = collector.results().top_n
     chosen = top[(page - 1) * per_page : page * per_page]
     terms = highlight_terms(q, "body", searcher.reader()) if chosen else set()
@@ -128,9 +136,9 @@ def _known_word(searcher, schema) -> Callable[[str], bool]:
     return known
 
 
-def _search(searcher, schema, text, wanted, allowed, deadline, known):
+def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms):
     """Parse and collect ``text``: ``(query, fallback, collector, notices)``."""
-    q, fallback, noted = parse_with_notices(text, schema, known)
+    q, fallback, noted = parse_with_notices(text, schema, known, synonyms)
     try:
         collector = _collect(searcher, q, wanted, allowed, deadline)
     except CallerError:
@@ -164,13 +172,14 @@ def _suggestion(searcher, text, allowed) -> str | None:
         return None
 
 
-def _better_suggestion(searcher, schema, text, total, allowed, deadline) -> str | None:
+def _better_suggestion(searcher, schema, text, total, allowed, deadline, synonyms) -> str | None:
     """A corrected query to offer ("did you mean"), only when it finds more pages than
     ``text`` did (``total``)."""
     corrected = _suggestion(searcher, text, allowed)
     if corrected is None:
         return None
-    q, _fallback, _noted = parse_with_notices(corrected, schema, _known_word(searcher, schema))
+    known = _known_word(searcher, schema)
+    q, _fallback, _noted = parse_with_notices(corrected, schema, known, synonyms)
     collector = _collect_safely(searcher, q, total + 1, allowed, deadline)
     if collector is None or collector.timed_out or collector.count() <= total:
         return None

@@ -1,4 +1,4 @@
-"""User management and the audit log, for admins."""
+"""User management, the audit log and the search synonyms, for admins."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from wiki.access.permissions import Action
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import Role
-from wiki.views.common import acting_user, form_text, int_arg, require, write_transaction
+from wiki.search import synonym_list
+from wiki.search.synonyms import MAX_GROUPS, MAX_TERM_CHARS, MAX_TERMS_PER_GROUP
+from wiki.views.common import (
+    acting_user,
+    check_form_encoding,
+    form_text,
+    int_arg,
+    require,
+    write_transaction,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
 
@@ -99,4 +108,39 @@ def audit_log():
         errors=errors,
         actions=list(audit.AuditAction),
         describe=audit.describe,
+    ), 400 if errors else 200
+
+
+@bp.route("/search", methods=["GET", "POST"])
+def search_settings():
+    """The synonym list: one group of equivalent terms per line."""
+    require(Action.MANAGE_SEARCH)
+    errors: dict[str, str] = {}
+    current = synonym_list.synonym_list(get_session())
+    text = current.text
+    if request.method == "POST":
+        reset = "reset" in request.form
+        text = form_text("synonyms")
+        try:
+            check_form_encoding()
+            with write_transaction() as session:
+                changed = synonym_list.save_synonyms(
+                    session, None if reset else text, actor=acting_user()
+                )
+        except InvalidInput as exc:
+            errors = {"synonyms": next(iter(exc.errors.values()))}
+        else:
+            if not changed:
+                flash("The synonyms were already so; nothing changed.", "info")
+            elif reset:
+                flash("Search uses the built-in synonyms again.", "success")
+            else:
+                flash("Saved the synonyms; the next search uses them.", "success")
+            return redirect(url_for("admin.search_settings"))
+    return render_template(
+        "admin_search.html",
+        text=text,
+        current=current,
+        errors=errors,
+        limits={"groups": MAX_GROUPS, "terms": MAX_TERMS_PER_GROUP, "chars": MAX_TERM_CHARS},
     ), 400 if errors else 200

@@ -16,6 +16,7 @@ from wiki.access.permissions import Action, readable_pages
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_engine, get_search
+from wiki.search.synonym_list import current_synonyms
 from wiki.search.syntax import MAX_QUERY_CHARS
 from wiki.views.common import int_arg, require
 
@@ -56,6 +57,7 @@ def results():
                 per_page=PER_PAGE,
                 allowed=_readable(),
                 as_typed=exactly is not None,
+                synonyms=current_synonyms(get_session()),
             )
         except IndexUnavailable:
             unavailable = True
