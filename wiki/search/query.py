@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from whoosh import query
 
 from wiki.search.analysis import WORD, fold
-from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase
+from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, Exclude
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
 
@@ -120,8 +120,8 @@ class _Compiler:
             return query.NullQuery if negative else None
         matched = query.And(positive) if len(positive) > 1 else positive[0]
         if negative:
-            exclusions = _any(negative)
-            return query.AndNot(matched, exclusions)
+            # Not Whoosh's AndNot, whose matcher lets excluded pages through (see Exclude).
+            return Exclude(matched, _any(negative))
         return matched
 
     def _count(self) -> bool:
