@@ -86,9 +86,7 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
 
     def __init__(self, submatchers, doccount, *, boost, scored, deadline):
         self._deadline = deadline  # before __init__, which reads the first block
-        super().__init__(
-            submatchers, doccount, boost=boost, scored=scored, partsize=self.part_size
-        )
+        super().__init__(submatchers, doccount, boost=boost, scored=scored, partsize=self.part_size)
 
     def _read_part(self):
         if _past(self._deadline):
