@@ -214,9 +214,12 @@ class _PhraseMatcher(SpanWrappingMatcher):
 class Exclude(query.AndNot):
     """``a`` without the documents ``b`` matches, scored as ``a``: exactly the difference.
 
-    Whoosh's AND-NOT matcher only compares the two sides when they start on the same
-    document, so an excluded document right after an earlier excluded one comes through;
-    which one depends on the order pages were indexed in (whoosh-community/whoosh#419).
+    Whoosh's AND-NOT matcher never checks the first candidate of ``a`` when ``b`` starts on
+    an earlier document, so that page comes through even if excluded; which page that is
+    depends on the order pages were indexed in (whoosh-community/whoosh#419).
+
+    Its matcher raises SearchTimeout once the context's deadline has passed, also while it
+    skips a long run of excluded documents.
     """
 
     def matcher(self, searcher, context=None):
