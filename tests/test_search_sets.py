@@ -131,7 +131,7 @@ def render(node, top: bool = False) -> str:
     field = f"{USER_FIELD[fieldname]}:" if fieldname else ""
     if kind == "prefix":
         return f"{field}{text}*"
-    if kind == "phrase":
+    if kind == "phrase" and (" " in text or not field):
         return f'{field}"{text}"'
     return f"{field}{text}"
 
