@@ -68,7 +68,6 @@ def test_ndcg_of_each_class(outcomes, figures, kind):
     assert figures[kind]["ndcg"] >= MINIMUM_NDCG[kind], f"weakest queries: {worst[:5]}"
 
 
-@pytest.mark.xfail(reason="Whoosh AND-NOT matcher, fixed separately", strict=True)
 def test_no_query_returns_a_page_it_excludes(outcomes):
     violations = {
         f"#{o.query.id} {o.query.text}": [title for _, title in o.violations]

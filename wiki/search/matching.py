@@ -1,5 +1,6 @@
 """Whoosh queries and matchers of the wiki's own: faster versions of Whoosh's OR, prefix and
-phrase queries, bounded in cost, whose matchers stop a search once its deadline has passed.
+phrase queries, bounded in cost, and an exact AND-NOT, whose matchers stop a search once its
+deadline has passed.
 
 The query compiler (:mod:`wiki.search.query`) builds them; the engine puts the deadline
 into the search context (``context.deadline``) and the collector
@@ -13,7 +14,7 @@ from array import array
 from heapq import nlargest
 
 from whoosh import matching, query
-from whoosh.matching.binary import IntersectionMatcher
+from whoosh.matching.binary import BiMatcher, IntersectionMatcher
 from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
@@ -25,6 +26,7 @@ __all__ = [
     "ArrayOr",
     "BoundedPrefix",
     "ExactPhrase",
+    "Exclude",
     "MostWords",
     "SearchTimeout",
 ]
@@ -78,16 +80,26 @@ class ArrayOr(query.Or):
 
 
 class _ArrayUnionMatcher(ArrayUnionMatcher):
-    """Whoosh's array union, checking the deadline before reading each block."""
+    """Whoosh's array union, checking the deadline before reading each block, and never
+    moving backwards."""
+
+    part_size = 2048
+    """Documents per block (Whoosh's default); tests make it small to cross blocks."""
 
     def __init__(self, submatchers, doccount, *, boost, scored, deadline):
         self._deadline = deadline  # before __init__, which reads the first block
-        super().__init__(submatchers, doccount, boost=boost, scored=scored)
+        super().__init__(submatchers, doccount, boost=boost, scored=scored, partsize=self.part_size)
 
     def _read_part(self):
         if _past(self._deadline):
             raise SearchTimeout
         super()._read_part()
+
+    def skip_to(self, docnum):
+        # Whoosh's version moves back to ``docnum`` when it lies earlier in the current
+        # block, so a match already returned could come again.
+        if self.is_active() and docnum > self._docnum:
+            super().skip_to(docnum)
 
 
 class BoundedPrefix(query.Prefix):
@@ -199,6 +211,143 @@ class _PhraseMatcher(SpanWrappingMatcher):
             if not starts:
                 return []
         return sorted(starts)
+
+
+class Exclude(query.AndNot):
+    """``a`` without the documents ``b`` matches, scored as ``a``: exactly the difference.
+
+    Whoosh's AND-NOT matcher never checks the first candidate of ``a`` when ``b`` starts on
+    an earlier document, so that page comes through even if excluded; which page that is
+    depends on the order pages were indexed in (whoosh-community/whoosh#419).
+
+    Its matcher raises SearchTimeout once the context's deadline has passed, also while it
+    skips a long run of excluded documents.
+    """
+
+    def matcher(self, searcher, context=None):
+        positive = self.a.matcher(searcher, context)
+        if not positive.is_active():
+            return positive
+        # Unscored, like Whoosh's, but keeping the deadline the wiki's matchers read.
+        if context is None:
+            unscored = searcher.boolean_context()
+        else:
+            unscored = context.set(needs_current=False, weighting=None)
+        negative = self.b.matcher(searcher, unscored)
+        if not negative.is_active():
+            return positive
+        return _ExcludeMatcher(positive, negative, getattr(context, "deadline", None))
+
+
+class _ExcludeMatcher(BiMatcher):
+    """The postings of ``a`` that ``b`` does not have; ``b`` only ever moves forwards, to
+    ``a``'s current document, which is re-checked after every move of ``a``."""
+
+    def __init__(self, a, b, deadline=None):
+        super().__init__(a, b)
+        self._deadline = deadline
+        self._steps = 0
+        self._settle()
+
+    def copy(self):
+        return self.__class__(self.a.copy(), self.b.copy(), self._deadline)
+
+    def _settle(self) -> bool:
+        # Moves ``a`` past the documents ``b`` has; returns True if ``a`` entered a new
+        # block (what next() reports to the collector).
+        a, b = self.a, self.b
+        moved_block = False
+        while a.is_active() and b.is_active():
+            current = a.id()
+            if b.id() < current:
+                b.skip_to(current)
+                if not b.is_active():
+                    break
+            if b.id() != current:
+                break
+            # Many excluded documents in a row read postings without a match to time.
+            self._steps += 1
+            if not self._steps & 63 and _past(self._deadline):
+                raise SearchTimeout
+            moved_block = bool(a.next()) or moved_block
+        return moved_block
+
+    def reset(self):
+        self.a.reset()
+        self.b.reset()
+        self._settle()
+
+    def is_active(self):
+        return self.a.is_active()
+
+    def id(self):
+        return self.a.id()
+
+    def next(self):
+        if not self.a.is_active():
+            raise matching.ReadTooFar
+        moved_block = bool(self.a.next())
+        return self._settle() or moved_block
+
+    def skip_to(self, id):
+        if not self.a.is_active():
+            raise matching.ReadTooFar
+        if id <= self.a.id():
+            return False
+        moved_block = bool(self.a.skip_to(id))
+        return self._settle() or moved_block
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
+    def replace(self, minquality=0):
+        if not self.a.is_active():
+            return matching.NullMatcher()
+        if minquality and self.a.max_quality() < minquality:
+            return matching.NullMatcher()
+        if not self.b.is_active():
+            return self.a.replace(minquality)
+        a = self.a.replace(minquality)
+        b = self.b.replace()
+        if a is self.a and b is self.b:
+            return self
+        if not b.is_active():
+            return a
+        return self.__class__(a, b, self._deadline)
+
+    def supports_block_quality(self):
+        return self.a.supports_block_quality()
+
+    def max_quality(self):
+        return self.a.max_quality()
+
+    def block_quality(self):
+        return self.a.block_quality()
+
+    def skip_to_quality(self, minquality):
+        skipped = self.a.skip_to_quality(minquality)
+        self._settle()
+        return skipped
+
+    def supports(self, astype):
+        return self.a.supports(astype)
+
+    def weight(self):
+        return self.a.weight()
+
+    def score(self):
+        return self.a.score()
+
+    def value(self):
+        return self.a.value()
+
+    def value_as(self, astype):
+        return self.a.value_as(astype)
+
+    def spans(self):
+        return self.a.spans()
 
 
 class MostWords(ArrayOr):

@@ -43,7 +43,7 @@ from whoosh import query
 
 from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.backend import Notice
-from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, MostWords
+from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, Exclude, MostWords
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.synonyms import Synonyms
@@ -132,8 +132,8 @@ class _Compiler:
             return query.NullQuery if negative else None
         matched = query.And(positive) if len(positive) > 1 else positive[0]
         if negative:
-            exclusions = _any(negative)
-            return query.AndNot(matched, exclusions)
+            # Not Whoosh's AndNot, whose matcher lets excluded pages through (see Exclude).
+            return Exclude(matched, _any(negative))
         return matched
 
     def _count(self) -> bool:
