@@ -274,14 +274,16 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
         if len(corrected) == 5:
             break
 
-    # Questions whose words are never all on one page: the search ranks by most words.
-    # Each takes medium words from three different sampled pages.
+    # Questions whose words are (almost) never all on one page: the search ranks by most
+    # words. Each takes a medium word and two rare words, from three different sampled pages.
     most = []
     lead = ["how do I", "who approves", "what is the", "where can I find", "why does"]
+    rare_set = set(rare)
     for index in range(5):
-        chosen = []
-        for _page_id, _title, page_words in rng.sample(vocab.pages, 3):
-            candidates = [w for w in page_words if w in usable_set and w not in chosen]
+        chosen: list[str] = []
+        for position, (_page_id, _title, page_words) in enumerate(rng.sample(vocab.pages, 3)):
+            pool = usable_set if position == 0 else rare_set
+            candidates = [w for w in page_words if w in pool and w not in chosen]
             if candidates:
                 chosen.append(candidates[len(candidates) // 2])
         most.append(f"{lead[index]} {' '.join(chosen)}")

@@ -165,3 +165,13 @@ def test_filler_words_are_not_stemmed_away_from_real_words():
     # Filler words are dropped by the query rewrite, not the analyzer: a page title "Who
     # we are" is still found by its words.
     assert "who" in kept
+
+
+def test_a_typo_one_edit_from_a_word_is_corrected_though_its_stem_is_further(tmp_path):
+    # "execuatble" is one swap from "executable", but three edits from its stem "execut".
+    engine = make_engine(tmp_path / "index", [page(1, "Deploy", "Build the executable.")])
+    try:
+        results = engine.search("execuatble")
+        assert results.searched == "executable" and [hit.page_id for hit in results.hits] == [1]
+    finally:
+        engine.close()

@@ -122,6 +122,12 @@ def _correct(searcher, word: str, readable: _Readable) -> str | None:
     for end in range(len(folded) - 1, 3, -1):
         if _frequency(reader, folded[:end]):
             candidates.add(folded[:end])
+    # For the same reason, a typo one edit away from a word can be more edits away from
+    # its stem ("execuatble" -> "executable" -> "execut"): stem the words one edit away.
+    for variant in _one_edit_away(folded):
+        stem = index_term(variant)
+        if stem and stem not in candidates and _frequency(reader, stem):
+            candidates.add(stem)
     best = None
     for candidate in sorted(candidates, key=lambda c: (-_frequency(reader, c), c))[:5]:
         for form in _surface_forms(searcher, candidate, readable):
@@ -135,6 +141,18 @@ def _correct(searcher, word: str, readable: _Readable) -> str | None:
     if word[:1].isupper():
         surface = surface[:1].upper() + surface[1:]
     return surface
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit_away(word: str) -> set[str]:
+    """The words one swap of neighbours, deletion or insertion away from ``word`` (a few
+    hundred: cheap beside the edit-distance automaton)."""
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    deletions = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    insertions = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS}
+    return (swaps | deletions | insertions) - {word}
 
 
 def _surface_forms(searcher, term: str, readable: _Readable) -> set[str]:
