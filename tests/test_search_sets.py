@@ -36,7 +36,7 @@ TAG_QUERIES = ["engineering", "decision record", "Decision Record", "lessons", "
 TAG_PREFIXES = ["eng", "dec", "les", "v"]
 AUTHORS = ["Alice Smith", "Bob Jones", "Chloé Martin", "Alice Martin"]
 AUTHOR_QUERIES = ["alice", "martin", "chloe", "Chloé Martin", "Alice Smith", "bob"]
-TEXT_FIELDS = ("title", "headings", "body")
+TEXT_FIELDS = ("title", "tag_words", "headings", "body")  # what plain words search
 USER_FIELD = {"title": "title", "tags": "tag", "author": "author"}
 
 
@@ -51,6 +51,10 @@ class Doc:
     body: str
     tags: tuple[str, ...]
     author: str
+
+    @property
+    def tag_words(self) -> str:
+        return "\n".join(self.tags)  # plain words also search the words of tags
 
 
 def _tokens(schema, fieldname: str, text: str, mode: str) -> list[tuple[int, str]]:

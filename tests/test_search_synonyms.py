@@ -11,6 +11,7 @@ from wiki.search.engine import WhooshEngine
 from wiki.search.query import MAX_CLAUSES, parse
 from wiki.search.schema import build_schema
 from wiki.search.synonyms import (
+    ALTERNATIVE_WEIGHT,
     DEFAULT_SYNONYMS,
     MAX_ALTERNATIVES,
     MAX_GROUPS,
@@ -44,7 +45,8 @@ def word(text: str) -> Leaf:
 
 
 def alt(text: str) -> Leaf:
-    return Leaf("phrase", text, None)
+    """An alternative the wiki adds: a phrase that weighs less than what was typed."""
+    return Leaf("phrase", text, None, weight=ALTERNATIVE_WEIGHT)
 
 
 # ---------------------------------------------------------------------- the list
@@ -286,3 +288,22 @@ def test_any_query_expands_within_bounds_and_keeps_what_was_typed(text):
     assert added == 0 or len(now) <= MAX_CLAUSES
     q, fallback = parse(text, build_schema(), synonyms=builtin)
     assert q is not None and fallback == parse(text, build_schema())[1]
+
+
+def test_what_was_typed_ranks_above_an_alternative(tmp_path):
+    engine = WhooshEngine(tmp_path / "index")
+    engine.create()
+    engine.apply(
+        [
+            page(1, "Glossary", "Virtual private network: a virtual private network setup."),
+            page(2, "Connecting from home", "Start the VPN client before the setup wizard."),
+        ],
+        [],
+        high_water_mark=20,
+    )
+    try:
+        synonyms = Synonyms.from_groups([["VPN", "virtual private network"]])
+        results = engine.search("vpn setup", synonyms=synonyms, as_typed=True)
+        assert [hit.page_id for hit in results.hits] == [2, 1]
+    finally:
+        engine.close()

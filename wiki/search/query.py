@@ -156,7 +156,15 @@ class _Compiler:
             if self.prefixes <= MAX_PREFIXES:
                 return self.prefix(node.text.rstrip("*"), fieldname)
             self.note("prefix_as_word", node.text, MAX_PREFIXES)
-        return self.words(node.text, fieldname)
+        q = self.words(node.text, fieldname)
+        if q is not None and node.weight != 1.0:
+            # A synonym's alternative: it finds pages, but what was typed ranks first. A
+            # phrase scores the sum of its words, so "virtual private network" counts as
+            # one word, not three. (Term, ArrayOr and ExactPhrase, new objects here, each
+            # apply their own boost.)
+            words = len(_analyze(self.schema, "body", node.text)) or 1
+            q.boost = node.weight / words
+        return q
 
     def _fields(self, fieldname: str | None) -> tuple[str, ...]:
         return tuple(FIELD_BOOSTS) if fieldname is None else (fieldname,)

@@ -55,6 +55,10 @@ MAX_ALTERNATIVES = 16
 """Most alternatives one query may gain. Together with the compiler's own clause cap this
 bounds the work of any query, however many of its words have synonyms."""
 
+ALTERNATIVE_WEIGHT = 0.5
+"""How much a match of an alternative counts beside a match of what was typed: "vpn setup"
+finds the glossary entry that says "virtual private network", after the VPN setup pages."""
+
 FIELD = "synonyms"
 """The key of :class:`~wiki.errors.InvalidInput` messages about the list."""
 
@@ -313,7 +317,7 @@ class _Expansion:
         if group is None or self.budget <= 0:
             return typed
         others = [
-            Leaf("phrase", term, None)
+            Leaf("phrase", term, None, weight=ALTERNATIVE_WEIGHT)
             for term in self.synonyms.groups[group]
             if term_key(term) != key
         ][: self.budget]

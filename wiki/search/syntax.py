@@ -149,6 +149,7 @@ class Leaf:
     kind: str  # word | phrase | value (a FIELD token's attached value)
     text: str
     fieldname: str | None
+    weight: float = 1.0  # below 1 for what the wiki adds (a synonym), not what was typed
 
 
 @dataclass
