@@ -60,6 +60,7 @@ from wiki.db import get_database
 from wiki.models import Page, Revision, User
 from wiki.search import indexer
 from wiki.search.engine import WhooshEngine
+from wiki.search.rewrite import FILLER_WORDS
 
 REVISIONS_PAGE = 1000
 SAMPLE_EVERY = 25
@@ -275,14 +276,16 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
             break
 
     # Questions whose words are (almost) never all on one page: the search ranks by most
-    # words. Each takes a medium word and two rare words, from three different sampled pages.
+    # words. Each takes a medium word and two rare words, from three different sampled pages
+    # (never a filler word, which the search leaves out of a question).
     most = []
     lead = ["how do I", "who approves", "what is the", "where can I find", "why does"]
-    rare_set = set(rare)
+    rare_set = set(rare) - FILLER_WORDS
+    medium_set = usable_set - FILLER_WORDS
     for index in range(5):
         chosen: list[str] = []
         for position, (_page_id, _title, page_words) in enumerate(rng.sample(vocab.pages, 3)):
-            pool = usable_set if position == 0 else rare_set
+            pool = medium_set if position == 0 else rare_set
             candidates = [w for w in page_words if w in pool and w not in chosen]
             if candidates:
                 chosen.append(candidates[len(candidates) // 2])
