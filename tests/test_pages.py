@@ -449,3 +449,36 @@ def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(
     html = client.get("/wiki/legacy").get_data(as_text=True)
     assert "This page nests too deeply." in html
     assert "old &lt;b&gt;text&lt;/b&gt; kept" in html
+
+
+def test_a_deleted_page_never_blocks_a_title_for_someone_who_cannot_see_it(
+    client, auth, db_session, users, pages
+):
+    # "Old plan" is deleted: to an editor it does not exist, so its title is free.
+    auth.login("editor")
+    response = client.post("/-/new", data={"title": "Old plan", "body": "A new plan.\n"})
+    assert response.status_code == 302
+    assert client.get("/wiki/old-plan").get_data(as_text=True).count("A new plan.") == 1
+    db_session.rollback()
+    db_session.expire_all()  # the fixture's objects outlive its commit
+    moved = db_session.scalar(select(Page).where(Page.title == "Old plan", Page.deleted.is_(True)))
+    assert moved.slug == f"old-plan--deleted-{moved.id}"
+    assert moved.current.kind == RevisionKind.RENAME  # its history says where it went
+    auth.logout()
+    auth.login("admin")
+    assert client.get(f"/wiki/{moved.slug}").status_code == 200  # admins still find it
+
+
+def test_an_admin_is_told_of_the_deleted_page_holding_a_title(client, auth, pages):
+    auth.login("admin")
+    response = client.post("/-/new", data={"title": "Old plan", "body": "Again.\n"})
+    assert "A deleted page called Old plan exists" in response.get_data(as_text=True)
+
+
+def test_renaming_onto_a_deleted_pages_title_moves_the_deleted_page_aside(
+    client, auth, db_session, pages
+):
+    auth.login("editor")
+    response = client.post("/wiki/policy/rename", data={"title": "Old plan"})
+    assert response.status_code == 302
+    assert "Book trains." in client.get("/wiki/old-plan").get_data(as_text=True)

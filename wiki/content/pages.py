@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
+from wiki.access.permissions import Action, can
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.errors import EditConflict, InvalidInput, NotFound
@@ -252,6 +253,39 @@ def _append_revision(
     return revision
 
 
+DELETED_ADDRESS = "{slug}--deleted-{page_id}"
+"""Where a deleted page moves when its address is given to a new page ("--" never occurs
+in a slug made from a title, so the address is free)."""
+
+
+def _free_address(session: Session, author: User, slug: str) -> None:
+    """Make ``slug`` free for a page ``author`` creates or renames.
+
+    A page the author may read keeps it (InvalidInput names the page). A deleted page the
+    author may not see must not tell that it exists: it gives its address up and moves to
+    :data:`DELETED_ADDRESS`, with a revision saying so in its history (admins still find it
+    there, and may undelete it). Raises InvalidInput.
+    """
+    holder = session.scalar(select(Page).where(Page.slug == slug).with_for_update())
+    if holder is None:
+        return
+    if can(author, Action.READ, holder):
+        if holder.deleted:
+            raise InvalidInput(
+                {"title": f"A deleted page called {holder.title} exists; you can undelete it."}
+            )
+        raise InvalidInput({"title": f"A page called {holder.title} already exists."})
+    holder.slug = DELETED_ADDRESS.format(slug=slug, page_id=holder.id)
+    _append_same_text(
+        session,
+        holder,
+        author,
+        RevisionKind.RENAME,
+        f"Moved to {holder.slug}: its address was given to a new page",
+    )
+    session.flush()
+
+
 def create_page(
     session: Session,
     author: User,
@@ -272,15 +306,7 @@ def create_page(
     tags = clean_tags(tags)
     rendered = render_checked(body)
     slug = slugify(title)
-    existing, _ = find_page(session, slug)
-    if existing is not None and existing.slug == slug:
-        if existing.deleted:
-            raise InvalidInput(
-                {
-                    "title": f"A deleted page called {existing.title} exists; an admin can undelete it."
-                }
-            )
-        raise InvalidInput({"title": f"A page called {existing.title} already exists."})
+    _free_address(session, author, slug)
     page = Page(slug=slug, title=title, latest_number=0, deleted=False, created_at=utcnow())
     try:
         with session.begin_nested():
@@ -395,9 +421,7 @@ def rename_page(
         raise InvalidInput({"title": "That is the page's current title."})
     new_slug = slugify(new_title)
     if new_slug != page.slug:
-        other = session.scalar(select(Page).where(Page.slug == new_slug))
-        if other is not None:
-            raise InvalidInput({"title": f"A page called {other.title} already exists."})
+        _free_address(session, author, new_slug)
         # The new slug may have been an old name of some page: it now means this one.
         session.execute(delete(PageAlias).where(PageAlias.slug == new_slug))
         session.add(PageAlias(slug=page.slug, page_id=page.id))

@@ -89,6 +89,16 @@ def load_page_or_none(slug: str, action: Action = Action.READ) -> tuple[Page | N
     return page, via_alias
 
 
+def readable_page_or_none(slug: str) -> Page | None:
+    """The page at ``slug`` (or an old slug of it) if the user may read it, else None:
+    a page the user may not read is as good as missing."""
+    require(Action.READ)
+    page, _via_alias = find_page(get_session(), slug)
+    if page is None or not can(current_user, Action.READ, page):
+        return None
+    return page
+
+
 def load_page(slug: str, action: Action = Action.READ) -> tuple[Page, bool]:
     """The page at ``slug`` if the user may do ``action`` on it, and whether the slug is old.
 

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from wiki.access.permissions import Action
+from wiki.access.permissions import Action, can
 from wiki.content import catalog
 from wiki.content import pages as service
 from wiki.content.reading import page_view
@@ -31,9 +31,8 @@ from wiki.views.common import (
     int_field,
     limits,
     load_page,
-    load_page_or_none,
+    readable_page_or_none,
     require,
-    require_visible,
     write_transaction,
 )
 
@@ -66,21 +65,25 @@ def all_pages():
 @bp.route("/wiki/<slug>")
 def view(slug: str):
     canonical = slugify(slug)
-    if canonical and canonical != slug:  # a hand-typed /wiki/Office_Move finds office-move
+    # A hand-typed /wiki/Office_Move finds office-move; a page whose address is not made
+    # from a title (a deleted page moved aside) keeps its own.
+    if canonical and canonical != slug and readable_page_or_none(slug) is None:
         return redirect(url_for("pages.view", slug=canonical), 301)
     kept = page_cache.serve(slug)
     if kept is not None:
         return kept
+    require(Action.READ)
     shown = page_view(get_session(), slug, get_database())
+    if shown is not None and not can(current_user, Action.READ, shown.page):
+        shown = None  # a page the viewer may not read answers exactly like a missing one
     if shown is None:
-        page, _ = load_page_or_none(slug)
+        page = readable_page_or_none(slug)
         if page is not None:  # an old title of a renamed page
             # 302, not 301: a new page may take this title later, browsers must ask again.
             flash("Redirected from an old title of this page.", "info")
             return redirect(url_for("pages.view", slug=page.slug))
         guess = slug.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess), 404
-    require_visible(shown.page)
     html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
     return page_cache.keep(make_response(html))
 
