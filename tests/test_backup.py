@@ -296,7 +296,7 @@ def test_the_backup_is_one_consistent_snapshot_while_the_wiki_keeps_saving(
     saved = []
 
     def save_meanwhile(message: str) -> None:
-        if saved:
+        if saved or not message.startswith("  pages:"):
             return
         session = get_database(app).session(write=True)
         try:
@@ -360,8 +360,11 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(
         )
         after = dump(target_url)
         assert after["audit_events"] == []  # the old schema had no audit log
-        assert {name: rows for name, rows in after.items() if name != "audit_events"} == {
-            name: rows for name, rows in before.items() if name != "audit_events"
+        # Nor spaces: the upgrade made the default space anew (its creation time is now).
+        assert [row[:4] for row in after["spaces"]] == [row[:4] for row in before["spaces"]]
+        new_in_the_upgrade = {"audit_events", "spaces"}
+        assert {name: rows for name, rows in after.items() if name not in new_in_the_upgrade} == {
+            name: rows for name, rows in before.items() if name not in new_in_the_upgrade
         }
 
 

@@ -106,6 +106,7 @@ def _fill(app, rule, page_slugs: list[str], usernames: list[str]) -> list[str]:
         "new": [REVISION_NUMBERS[-1]],
         "number": list(REVISION_NUMBERS),
         "filename": ["css/wiki.css"],
+        "key": ["main", "no-such-space"],
     }
     unknown = set(rule.arguments) - set(choices)
     assert not unknown, f"the canary crawl does not know how to fill {unknown} of {rule}"

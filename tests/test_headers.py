@@ -50,6 +50,7 @@ def every_url(app) -> list[str]:
     values = {
         "slug": "policy",
         "username": "editor",
+        "key": "main",
         "number": 1,
         "old": 1,
         "new": 2,

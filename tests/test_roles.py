@@ -49,6 +49,13 @@ ACTIONS = {
         302,
     ),
     "change a role": ("POST", "/-/admin/users/reader/role", {"role": "editor"}, True, 302),
+    "create a space": (
+        "POST",
+        "/-/spaces/new",
+        {"key": "hr", "name": "People team", "description": ""},
+        True,
+        302,
+    ),
     "open the search synonyms": ("GET", "/-/admin/search", None, False, 200),
     "change the search synonyms": (
         "POST",

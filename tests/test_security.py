@@ -55,6 +55,7 @@ FORMS = {
     "pages.new": {"title": "Forged page", "body": "forged", "summary": ""},
     "pages.edit": {"body": "forged\n", "base": "2", "summary": ""},
     "pages.preview": {"body": "*forged*"},
+    "spaces.new": {"key": "forged", "name": "Forged space", "description": ""},
     "pages.rename": {"title": "Forged title", "summary": ""},
     "pages.delete": {"summary": "forged"},
     "pages.undelete": {"summary": "forged"},

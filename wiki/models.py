@@ -138,12 +138,42 @@ class LoginSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
+DEFAULT_SPACE_ID = 1
+"""The space every page of a wiki made before spaces existed is in (migration 0008); its
+pages' addresses carry no space key."""
+
+
+class Space(Base):
+    """A team's or a project's area of the wiki: it holds pages.
+
+    A page's slug starts with its space's key and a colon (``hr:onboarding``), except in
+    the default space (:data:`DEFAULT_SPACE_ID`), whose pages keep the addresses they had
+    before spaces existed. Titles are unique within a space because slugs are unique.
+    """
+
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Lower-case letters, digits and dashes (wiki.content.spaces.KEY_PATTERN); never changes,
+    # since it is part of every address in the space.
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Page(Base):
     __tablename__ = "pages"
-    __table_args__ = (Index("ix_pages_sort_key_slug", "sort_key", "slug"),)
+    __table_args__ = (
+        Index("ix_pages_sort_key_slug", "sort_key", "slug"),
+        Index("ix_pages_space_id_sort_key", "space_id", "sort_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(255), unique=True)
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id"), default=DEFAULT_SPACE_ID, server_default=str(DEFAULT_SPACE_ID)
+    )
     # What the alphabetical list sorts by (slugs.sort_key of the slug); kept in step with
     # the slug by _set_sort_key below, whatever code sets the slug.
     sort_key: Mapped[str] = mapped_column(String(MAX_SORT_KEY_CHARS), default="", server_default="")
@@ -161,6 +191,7 @@ class Page(Base):
     current_revision: Mapped[Revision | None] = relationship(
         foreign_keys=[current_revision_id], post_update=True
     )
+    space: Mapped[Space] = relationship()
 
     @property
     def current(self) -> Revision:

@@ -42,6 +42,7 @@ class AuditAction(enum.StrEnum):
     PAGE_UNDELETE = "page.undelete"
     PAGE_RESTORE = "page.restore"
     SEARCH_SYNONYMS = "search.synonyms"
+    SPACE_CREATE = "space.create"
 
     @property
     def label(self) -> str:
@@ -59,6 +60,7 @@ _LABELS = {
     AuditAction.PAGE_UNDELETE: "page undeleted",
     AuditAction.PAGE_RESTORE: "revision restored",
     AuditAction.SEARCH_SYNONYMS: "search synonyms changed",
+    AuditAction.SPACE_CREATE: "space created",
 }
 _ACTIONS = frozenset(AuditAction)
 

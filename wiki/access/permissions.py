@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
     MANAGE_SEARCH = "manage_search"  # the search synonyms (/-/admin/search)
+    MANAGE_SPACES = "manage_spaces"  # create spaces (/-/spaces/new)
 
 
 class PageLike(Protocol):

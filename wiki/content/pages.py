@@ -21,8 +21,19 @@ from wiki.access import audit
 from wiki.access.permissions import Action, can
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
+from wiki.content.spaces import page_slug
 from wiki.errors import EditConflict, InvalidInput, NotFound
-from wiki.models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
+from wiki.models import (
+    DEFAULT_SPACE_ID,
+    Page,
+    PageAlias,
+    RenderedRevision,
+    Revision,
+    RevisionKind,
+    Space,
+    User,
+    utcnow,
+)
 from wiki.slugs import slugify
 
 MAX_SUMMARY_CHARS = 500
@@ -294,20 +305,28 @@ def create_page(
     summary: str,
     limits: Limits,
     tags: str = "",
+    space: Space | None = None,
 ) -> SaveResult:
-    """Create a page with its first revision.
+    """Create a page with its first revision, in ``space`` (None: the default space).
 
-    Raises InvalidInput for bad input or when a page with this title (slug) exists, and
-    EditConflict when another user created the same page a moment earlier.
+    Raises InvalidInput for bad input or when a page with this title (slug) exists in the
+    space, and EditConflict when another user created the same page a moment earlier.
     """
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     summary = clean_summary(summary)
     tags = clean_tags(tags)
     rendered = render_checked(body)
-    slug = slugify(title)
+    slug = page_slug(space, title)
     _free_address(session, author, slug)
-    page = Page(slug=slug, title=title, latest_number=0, deleted=False, created_at=utcnow())
+    page = Page(
+        slug=slug,
+        title=title,
+        space_id=space.id if space is not None else DEFAULT_SPACE_ID,
+        latest_number=0,
+        deleted=False,
+        created_at=utcnow(),
+    )
     try:
         with session.begin_nested():
             session.add(page)
@@ -419,7 +438,7 @@ def rename_page(
         raise NotFound(f"{page.title} has been deleted.")
     if new_title == page.title:
         raise InvalidInput({"title": "That is the page's current title."})
-    new_slug = slugify(new_title)
+    new_slug = page_slug(page.space, new_title)
     if new_slug != page.slug:
         _free_address(session, author, new_slug)
         # The new slug may have been an old name of some page: it now means this one.

@@ -62,7 +62,12 @@ from wiki.db import Database
 from wiki.errors import WikiError
 from wiki.instance import private_folder
 from wiki.models import Base
-from wiki.ops.migrate import MIGRATIONS_DIR, alembic_config
+from wiki.ops.migrate import (
+    MIGRATIONS_DIR,
+    ForeignKeyViolation,
+    alembic_config,
+    schema_change,
+)
 
 FORMAT = "bureaupedia-backup"
 FORMAT_VERSION = 1
@@ -73,6 +78,10 @@ SKIPPED_TABLES: dict[str, str] = {
     "rendered_revisions": "cached HTML derived from revisions; rebuilt on demand",
     "login_sessions": "logins are ephemeral: after a restore everyone logs in again",
 }
+
+#: Tables the migrations put rows in (how many), which a database "made with `wiki
+#: upgrade` and never used" therefore has: a restore replaces them with the archive's.
+SEEDED_ROWS: dict[str, int] = {"spaces": 1}  # the default space (migration 0008)
 
 #: Files of the instance folder that are backed up (the search index is derived: never).
 #: ``secret_key`` is the key generated when SECRET_KEY is not set; restoring it keeps
@@ -496,8 +505,8 @@ def _check_empty(connection: Connection, script: ScriptDirectory) -> str | None:
         )
     filled = []
     for name in sorted(names):
-        count = connection.scalar(select(func.count()).select_from(sa.table(name)))
-        if count:
+        count = connection.scalar(select(func.count()).select_from(sa.table(name))) or 0
+        if count > SEEDED_ROWS.get(name, 0):
             filled.append(f"{name}: {count:,} rows")
     if filled:
         raise BackupError(
@@ -636,12 +645,11 @@ def restore(
         summary = Summary(schema_revision=revision)
         names = [entry["name"] for entry in manifest["tables"]]
         try:
-            with database.write_engine.connect() as connection, connection.begin():
+            # One transaction; on SQLite the foreign keys are checked in full before the
+            # commit (rows may refer to rows of the same table further on, and migrations
+            # rebuild tables).
+            with schema_change(database.write_engine) as connection:
                 current = _check_empty(connection, script)
-                if connection.dialect.name == "sqlite":
-                    # Foreign keys are checked at commit (a safety net for rows that refer to
-                    # rows of the same table further on).
-                    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
                 _migrate(connection, script, current, revision)
                 metadata = MetaData()
                 try:
@@ -655,6 +663,8 @@ def restore(
                 for position, (table, entry) in enumerate(
                     zip(tables, manifest["tables"], strict=True)
                 ):
+                    if table.name in SEEDED_ROWS:  # the archive holds them as they were
+                        connection.execute(table.delete())
                     updates += _load_table(
                         connection, table, entry, archive, set(names[position + 1 :])
                     )
@@ -681,6 +691,7 @@ def restore(
             zipfile.BadZipFile,
             zlib.error,
             EOFError,
+            ForeignKeyViolation,
         ) as exc:
             detail = getattr(exc, "orig", None) or exc
             raise BackupError(

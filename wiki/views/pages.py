@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can
-from wiki.content import catalog
+from wiki.content import catalog, spaces
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -196,8 +196,12 @@ def new():
     require(Action.CREATE)
     title = request.values.get("title", "")
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
+    space_key = request.values.get("space", "")[:100]
     errors, preview = {}, None
-    if request.method == "POST":
+    space = spaces.get_space(get_session(), space_key) if space_key else None
+    if space_key and space is None:
+        errors = {"space": f"No space has the key {space_key}; choose one from the list."}
+    if request.method == "POST" and not errors:
         if request.form.get("action") == "preview":
             preview, errors = _preview(body)
         else:
@@ -205,7 +209,14 @@ def new():
                 with write_transaction() as session:
                     check_form_encoding()
                     result = service.create_page(
-                        session, acting_user(), title, body, summary, limits(), tags=tags
+                        session,
+                        acting_user(),
+                        title,
+                        body,
+                        summary,
+                        limits(),
+                        tags=tags,
+                        space=space,
                     )
             except InvalidInput as exc:
                 errors = exc.errors
@@ -216,6 +227,8 @@ def new():
     status = 400 if errors and request.method == "POST" else 200
     return render_template(
         "new.html",
+        spaces=spaces.list_spaces(get_session(), current_user._get_current_object()),
+        space_key=space.key if space is not None else spaces.default_space(get_session()).key,
         title=title,
         body=body,
         summary=summary,
