@@ -11,14 +11,15 @@ from wiki.access.audit import ACCESS_ACTIONS, AuditAction
 from wiki.content.view_state import view_state
 from wiki.db import get_database
 from wiki.errors import Forbidden, InvalidInput, NotFound
-from wiki.models import AuditEvent, GroupMember, Role
+from wiki.models import AuditEvent, Group, GroupMember, Role
 
 from .conftest import PASSWORD
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def app_context(app):
-    # Permission checks of visitors and disabled accounts read the app's settings.
+    # Permission checks of visitors and disabled accounts read the app's settings. (Not for
+    # test-client tests: requests would share this context and its database session.)
     with app.app_context():
         yield
 
@@ -166,7 +167,7 @@ def test_a_manager_of_one_group_does_not_manage_another(people, db_session, fina
         groups.change_members(db_session, people["editor"], other, "add", "eve")
 
 
-def test_a_disabled_manager_manages_nothing(people, db_session, finance):
+def test_a_disabled_manager_manages_nothing(people, db_session, finance, app_context):
     editor = people["editor"]
     accounts.set_disabled(db_session, editor, True, actor=people["admin"])
     db_session.commit()
@@ -265,3 +266,170 @@ def test_a_membership_change_moves_the_access_generation(app, people, db_session
         )
     db_session.commit()
     assert view_state(database, "policy", None).access_generation != before
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def test_every_signed_in_user_sees_the_groups_and_their_members(client, auth, finance):
+    auth.login("reader")
+    listing = client.get("/-/groups").get_data(as_text=True)
+    assert 'href="/-/groups/finance"' in listing and "Finance team" in listing
+    assert 'href="/-/groups/new"' not in listing
+    page = client.get("/-/groups/FINANCE")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert (
+        "editor</a></td>\n      <td>manager" in html and "dana</a></td>\n      <td>member" in html
+    )
+    assert "What this group can access" in html and "no grants yet" in html
+    assert "Add or remove members" not in html  # readers who do not manage it
+    assert client.get("/-/groups/nothing").status_code == 404
+
+
+def test_visitors_are_sent_to_log_in_even_with_anonymous_reading(database_url, tmp_path, finance):
+    from .conftest import make_app
+
+    client = make_app(database_url, tmp_path, ANONYMOUS_READ=True).test_client()
+    response = client.get("/-/groups/finance")
+    assert response.status_code == 302 and "/-/login" in response.location
+
+
+def test_the_account_menu_and_admin_pages_link_the_groups(client, auth, finance):
+    auth.login("reader")
+    assert 'href="/-/groups"' in client.get("/-/groups/finance").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    assert 'href="/-/groups"' in client.get("/-/admin/users").get_data(as_text=True)
+
+
+def test_an_admin_creates_a_group_and_bad_input_keeps_the_text(client, auth, people, db_session):
+    auth.login("admin")
+    form = {"key": "bad key!", "name": "Ops people", "description": "Keeps lights on."}
+    refused = client.post("/-/groups/new", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "“bad key!” cannot be a group" in html
+    assert 'value="Ops people"' in html and "Keeps lights on." in html
+    made = client.post("/-/groups/new", data={**form, "key": "ops"})
+    assert made.status_code == 302 and made.location.endswith("/-/groups/ops")
+    db_session.rollback()
+    assert groups.get_group(db_session, "ops").name == "Ops people"
+
+
+def test_a_manager_previews_then_confirms_adding_members(client, auth, finance, db_session):
+    auth.login("editor")
+    preview = client.post("/-/groups/finance/members/add", data={"usernames": "eve, dana"})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "1 people gain the group" in html and "<li>eve</li>" in html
+    assert "Already members, unchanged: dana." in html and "Members: 2 → 3." in html
+    assert 'name="confirm" value="yes"' in html and 'value="eve, dana"' in html
+    db_session.rollback()
+    assert member_names(db_session, finance) == [("editor", True), ("dana", False)]
+
+    done = client.post(
+        "/-/groups/finance/members/add", data={"usernames": "eve, dana", "confirm": "yes"}
+    )
+    assert done.status_code == 302
+    db_session.rollback()
+    assert ("eve", False) in member_names(db_session, finance)
+    assert "Added eve; Finance team has 3 members." in client.get(done.location).get_data(
+        as_text=True
+    )
+
+
+def test_removing_shows_who_loses_the_group_first(client, auth, finance, db_session):
+    auth.login("editor")
+    preview = client.post("/-/groups/finance/members/remove", data={"usernames": "dana"})
+    html = preview.get_data(as_text=True)
+    assert "1 people lose the group" in html and "Members: 2 → 1." in html
+    client.post("/-/groups/finance/members/remove", data={"usernames": "dana", "confirm": "yes"})
+    db_session.rollback()
+    assert member_names(db_session, finance) == [("editor", True)]
+
+
+def test_unknown_names_are_named_and_the_typed_text_is_kept(client, auth, finance, db_session):
+    auth.login("editor")
+    typed = "eve\nbob, zed"
+    for confirm in ({}, {"confirm": "yes"}):
+        refused = client.post("/-/groups/finance/members/add", data={"usernames": typed, **confirm})
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 400
+        assert "There is no account called “bob”." in html
+        assert "There is no account called “zed”." in html
+        assert ">eve\nbob, zed</textarea>" in html
+    db_session.rollback()
+    assert member_names(db_session, finance) == [("editor", True), ("dana", False)]
+
+
+def test_a_manager_cannot_remove_the_last_manager_through_the_form(client, auth, finance):
+    auth.login("editor")
+    refused = client.post(
+        "/-/groups/finance/members/remove", data={"usernames": "editor", "confirm": "yes"}
+    )
+    assert refused.status_code == 400
+    assert "would be left without a manager" in refused.get_data(as_text=True)
+    stepped_down = client.post("/-/groups/finance/managers/editor/revoke", follow_redirects=True)
+    assert "would be left without a manager" in stepped_down.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("reader", 403), ("dana", 403), ("editor", 302), ("admin", 302)]
+)
+def test_only_managers_and_admins_change_members(client, auth, finance, who, status):
+    auth.login(who)
+    data = {"usernames": "eve", "confirm": "yes"}
+    assert client.post("/-/groups/finance/members/add", data=data).status_code == status
+    assert client.post("/-/groups/finance/managers/dana/grant").status_code == status
+
+
+@pytest.mark.parametrize("who", ["reader", "editor"])
+def test_only_admins_open_the_group_forms(client, auth, finance, who):
+    auth.login(who)
+    for url in ("/-/groups/new", "/-/groups/finance/edit", "/-/groups/finance/delete"):
+        assert client.get(url).status_code == 403
+    assert client.post("/-/groups/finance/delete").status_code == 403
+
+
+def test_missing_groups_are_not_found(client, auth, people):
+    auth.login("admin")
+    assert client.get("/-/groups/nothing/edit").status_code == 404
+    assert client.post("/-/groups/nothing/delete").status_code == 404
+    assert (
+        client.post("/-/groups/nothing/members/add", data={"usernames": "eve"}).status_code == 404
+    )
+
+
+def test_deleting_asks_first_naming_the_members_who_lose_the_group(
+    client, auth, finance, db_session
+):
+    auth.login("admin")
+    asking = client.get("/-/groups/finance/delete").get_data(as_text=True)
+    assert "These 2 members lose the group" in asking
+    assert "<li>editor</li>" in asking and "<li>dana</li>" in asking
+    done = client.post("/-/groups/finance/delete", follow_redirects=True)
+    assert "Deleted the group Finance team; 2 members lost it." in done.get_data(as_text=True)
+    db_session.rollback()
+    with pytest.raises(NotFound):
+        groups.get_group(db_session, "finance")
+
+
+def test_renaming_keeps_the_typed_text_on_errors(client, auth, finance, db_session):
+    auth.login("admin")
+    refused = client.post("/-/groups/finance/edit", data={"name": "", "description": "Kept words."})
+    assert refused.status_code == 400 and "Kept words." in refused.get_data(as_text=True)
+    saved = client.post(
+        "/-/groups/finance/edit", data={"name": "Money", "description": "Kept words."}
+    )
+    assert saved.status_code == 302
+    assert "Saved the group." in client.get(saved.location).get_data(as_text=True)
+    db_session.rollback()
+    assert db_session.scalar(select(Group.name).where(Group.key == "finance")) == "Money"
+
+
+def test_group_events_show_in_the_audit_log(client, auth, finance):
+    auth.login("admin")
+    html = client.get("/-/admin/audit?action=group.members_add").get_data(as_text=True)
+    assert 'href="/-/groups/finance"' in html
+    assert "added 2: editor, dana; members 0 → 2" in html

@@ -159,6 +159,39 @@ def may_manage(session: Session, user: Viewer, group: Group) -> bool:
     return can_manage_group(user, membership(session, group, user_id))
 
 
+def grants_of_group(session: Session, group: Group) -> list[str]:
+    """What ``group`` can access, one line each, for its page ("What this group can
+    access"). Groups have no grants yet: spaces will list their grants to the group here.
+    Raises nothing."""
+    return []
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """Everything a group's page shows to one viewer."""
+
+    group: Group
+    members: list[Member]
+    may_manage: bool  # the viewer may add and remove members and name managers
+    grants: list[str]  # see grants_of_group
+
+    @property
+    def managers(self) -> int:
+        return sum(member.is_manager for member in self.members)
+
+
+def group_page(session: Session, viewer: Viewer, key: str) -> GroupPage:
+    """The group whose key is ``key``, its members and what it can access, as ``viewer``
+    sees it. Raises NotFound."""
+    group = get_group(session, key)
+    return GroupPage(
+        group=group,
+        members=members(session, group),
+        may_manage=may_manage(session, viewer, group),
+        grants=grants_of_group(session, group),
+    )
+
+
 # --- groups -----------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ __all__ = ["WikiRequest", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:
-    from wiki.views import admin, auth, errors, history, page_cache, pages, search
+    from wiki.views import admin, auth, errors, groups, history, page_cache, pages, search
 
     page_cache.init_app(app, app.config["PAGE_CACHE_MB"] * 1024 * 1024)
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(search.bp)
     errors.init_app(app)
 
