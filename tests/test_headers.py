@@ -54,6 +54,7 @@ def every_url(app) -> list[str]:
         "old": 1,
         "new": 2,
         "filename": "css/wiki.css",
+        "key": "sample",
     }
     urls = []
     with app.test_request_context():
