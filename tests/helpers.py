@@ -11,7 +11,7 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
-from wiki.models import Page, Revision, SearchSynonyms, Space, User
+from wiki.models import Group, GroupMember, Page, Revision, SearchSynonyms, Space, User
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -38,7 +38,7 @@ def edit(session, author, page, body, base=None, summary=""):
 
 def snapshot(app):
     """Everything a request could change: revisions, pages, accounts (with passwords), the
-    search synonyms, the spaces."""
+    search synonyms, the spaces, groups and their members."""
     session = get_database(app).session()
     try:
         return (
@@ -51,6 +51,12 @@ def snapshot(app):
             ),
             session.scalar(select(SearchSynonyms.text)),
             sorted(session.scalars(select(Space.key))),
+            sorted(session.execute(select(Group.key, Group.name, Group.description)).all()),
+            sorted(
+                session.execute(
+                    select(GroupMember.group_id, GroupMember.user_id, GroupMember.is_manager)
+                ).all()
+            ),
         )
     finally:
         session.close()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wiki.access import accounts
+from wiki.access import accounts, groups
 from wiki.models import Role
 
 from .conftest import PASSWORD, make_app
@@ -20,10 +20,13 @@ from .conftest import PASSWORD, make_app
 # Who may use a route. "public": everyone, signed in or not (the route itself decides
 # what to show); the others follow the roles (see wiki/access/permissions.py).
 PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
+# Signed-in accounts only, whatever ANONYMOUS_READ says (who is in which group).
+SIGNED_IN = "signed in"
 VISITORS = ("anonymous", "disabled", "reader", "editor", "admin")
 MAY = {
     PUBLIC: set(VISITORS),
     READ: {"reader", "editor", "admin"},
+    SIGNED_IN: {"reader", "editor", "admin"},
     WRITE: {"editor", "admin"},
     ADMIN: {"admin"},
 }
@@ -92,6 +95,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("search.search_shortcut", "GET"): Route(READ, "/search?q=trains"),
     ("search.results", "GET"): Route(READ, "/-/search?q=trains"),
     ("search.titles", "GET"): Route(READ, "/-/search/titles?q=po"),
+    ("groups.index", "GET"): Route(SIGNED_IN, "/-/groups"),
+    ("groups.view", "GET"): Route(SIGNED_IN, "/-/groups/sample"),
+    ("groups.new", "GET"): Route(ADMIN, "/-/groups/new"),
+    ("groups.new", "POST"): Route(ADMIN, "/-/groups/new", {"key": "fresh", "name": "Fresh"}),
+    ("groups.edit", "GET"): Route(ADMIN, "/-/groups/sample/edit"),
+    ("groups.edit", "POST"): Route(ADMIN, "/-/groups/sample/edit", {"name": "Renamed"}),
+    ("groups.delete", "GET"): Route(ADMIN, "/-/groups/sample/delete"),
+    ("groups.delete", "POST"): Route(ADMIN, "/-/groups/sample/delete"),
+    # Nobody in the cast manages "sample": only the admin may change its members.
+    ("groups.members", "POST"): Route(
+        ADMIN, "/-/groups/sample/members/add", {"usernames": "editor", "confirm": "yes"}
+    ),
+    ("groups.manager", "POST"): Route(ADMIN, "/-/groups/sample/managers/subject/grant"),
 }
 
 # The other values of routes with a fixed set of choices, each checked like the first.
@@ -101,6 +117,12 @@ VARIANTS = {
         Route(ADMIN, "/-/admin/users/subject/disable"),
         Route(ADMIN, "/-/admin/users/subject/enable"),
     ],
+    ("groups.members", "POST"): [
+        Route(ADMIN, "/-/groups/sample/members/add", {"usernames": "reader"}),  # the preview
+        Route(ADMIN, "/-/groups/sample/members/remove", {"usernames": "subject"}),
+        Route(ADMIN, "/-/groups/sample/members/remove", {"usernames": "subject", "confirm": "yes"}),
+    ],
+    ("groups.manager", "POST"): [Route(ADMIN, "/-/groups/sample/managers/subject/revoke")],
 }
 
 
@@ -151,10 +173,13 @@ def _client_for(app, visitor: str):
 def cast(app, db_session, users, pages):
     """Every kind of visitor; "former" is an admin who was signed in, then disabled.
 
-    Account changes are tried on "subject", so they end nobody's session in the cast.
+    Account changes are tried on "subject", so they end nobody's session in the cast; it is
+    also the one member of the group "sample".
     """
     accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
+    sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
+    groups.change_members(db_session, users["admin"], sample, "add", "subject")
     db_session.commit()
     clients = {visitor: _client_for(app, visitor) for visitor in VISITORS}
     accounts.set_disabled(db_session, accounts.get_user(db_session, "former"), True)

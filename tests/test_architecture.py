@@ -112,7 +112,9 @@ def test_the_permission_module_rests_on_the_models_alone():
 
 
 SERVICES = [name for name in MODULES if _part(name) in {"wiki.content", "wiki.search"}] + [
-    name for name in MODULES if name in {"wiki.access.accounts", "wiki.access.audit"}
+    name
+    for name in MODULES
+    if name in {"wiki.access.accounts", "wiki.access.audit", "wiki.access.groups"}
 ]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from wiki.access import groups
 from wiki.access.accounts import create_user, set_disabled
 from wiki.content.pages import (
     Limits,
@@ -139,6 +140,19 @@ def seed(app) -> None:
     assert client.get("/wiki/travel-policy").status_code == 200  # fills the rendering cache
 
 
+def seed_groups(app) -> None:
+    """A group with a manager and a member (after :func:`seed`)."""
+    session = get_database(app).session()
+    try:
+        admin = session.scalar(select(User).where(User.username_key == "admin"))
+        team = groups.create_group(session, admin, "finance", "Finance", "Money matters.")
+        groups.change_members(session, admin, team, "add", "Editor, reader")
+        groups.set_manager(session, admin, team, "editor", True)
+        session.commit()
+    finally:
+        session.close()
+
+
 def rewrite(
     source: Path, target: Path, *, revision=None, keep=None, manifest_change=None, members=None
 ) -> None:
@@ -202,6 +216,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     app, tmp_path, empty_database, target_app, target_kind
 ):
     seed(app)
+    seed_groups(app)
     source_url = app.config["DATABASE_URL"]
     before = dump(source_url)
     archive = tmp_path / "wiki-backup.zip"
@@ -229,6 +244,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert kinds == set(RevisionKind)
     assert max(len(row[columns.index("body")]) for row in revisions) == len(BIG_BODY)
     assert before["page_aliases"] and before["audit_events"]
+    assert len(before["groups"]) == 1 and len(before["group_members"]) == 2
     assert any(row[columns.index("restored_from")] == 1 for row in revisions)
     # Skipped tables come back empty (and were not empty).
     engine = _engine(target_url)
@@ -283,6 +299,12 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
         assert (
             session.scalar(select(func.max(User.id))) == max(row[0] for row in before["users"]) + 1
         )
+        admin = session.scalar(select(User).where(User.username_key == "admin"))
+        made_group = groups.create_group(session, admin, "ops", "Ops")
+        assert made_group.id == max(row[0] for row in before["groups"]) + 1
+        assert groups.group_ids_of(session, admin.id) == frozenset()
+        editor = session.scalar(select(User).where(User.username_key == "editor"))
+        assert [g.key for g in groups.groups_of(session, editor.id)] == ["finance"]
     finally:
         session.close()
 

@@ -50,11 +50,11 @@ def every_url(app) -> list[str]:
     values = {
         "slug": "policy",
         "username": "editor",
-        "key": "main",
         "number": 1,
         "old": 1,
         "new": 2,
         "filename": "css/wiki.css",
+        "key": "sample",
     }
     urls = []
     with app.test_request_context():

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from wiki.access import groups
 from wiki.models import Role, User
 
 from .conftest import PASSWORD
@@ -64,9 +65,32 @@ ACTIONS = {
         True,
         302,
     ),
+    "open the groups": ("GET", "/-/groups", None, False, 200),
+    "open a group": ("GET", "/-/groups/sample", None, False, 200),
+    "create a group": ("POST", "/-/groups/new", {"key": "fresh", "name": "Fresh"}, True, 302),
+    "rename a group": ("POST", "/-/groups/sample/edit", {"name": "Renamed"}, True, 302),
+    "delete a group": ("POST", "/-/groups/sample/delete", {}, True, 302),
+    "preview adding group members": (
+        "POST",
+        "/-/groups/sample/members/add",
+        {"usernames": "reader"},
+        False,
+        200,
+    ),
+    "add group members": (
+        "POST",
+        "/-/groups/sample/members/add",
+        {"usernames": "reader", "confirm": "yes"},
+        True,
+        302,
+    ),
+    "make a group manager": ("POST", "/-/groups/sample/managers/editor/grant", {}, True, 302),
 }
 
 READS = {"read a page"}
+# Signed-in accounts see the groups; only admins and a group's managers change one (nobody
+# here manages "sample").
+SEES_GROUPS = {"open the groups", "open a group"}
 WRITES = {"create a page", "edit a page", "preview an edit", "rename a page"}
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but
@@ -75,8 +99,8 @@ DENIED = {name: 403 for name in ACTIONS}
 DENIED["undelete a page"] = 404
 
 ALLOWED = {
-    "reader": READS,
-    "editor": READS | WRITES,
+    "reader": READS | SEES_GROUPS,
+    "editor": READS | WRITES | SEES_GROUPS,
     "admin": set(ACTIONS),
     "anonymous": set(),
 }
@@ -89,8 +113,18 @@ def matrix():
             yield pytest.param(role, name, id=f"{role} {outcome} {name}")
 
 
+@pytest.fixture
+def sample_group(users, db_session):
+    """The group "sample", with the editor as a plain member."""
+    sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
+    groups.change_members(db_session, users["admin"], sample, "add", "editor")
+    db_session.commit()
+
+
 @pytest.mark.parametrize(("role", "action"), list(matrix()))
-def test_each_role_may_do_exactly_what_it_is_allowed_to(app, client, auth, pages, role, action):
+def test_each_role_may_do_exactly_what_it_is_allowed_to(
+    app, client, auth, pages, sample_group, role, action
+):
     method, url, data, changes, allowed_status = ACTIONS[action]
     if role != "anonymous":
         assert auth.login(role).status_code == 302

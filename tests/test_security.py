@@ -12,7 +12,7 @@ from flask import url_for
 from werkzeug.test import encode_multipart
 
 from wiki import create_app
-from wiki.access import accounts
+from wiki.access import accounts, groups
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
 
@@ -35,7 +35,7 @@ def _post_routes():
         {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "INSTANCE_PATH": tempfile.gettempdir()}
     )
     get_database(app).dispose()
-    values = {"slug": "policy", "username": "editor", "number": 1}
+    values = {"slug": "policy", "username": "editor", "number": 1, "key": "sample"}
     routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" not in rule.methods:
@@ -61,6 +61,9 @@ FORMS = {
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},
     "admin.change_user": {"role": "admin", "password": "forged password!"},
+    "groups.new": {"key": "forged", "name": "Forged"},
+    "groups.edit": {"name": "Forged"},
+    "groups.members": {"usernames": "reader", "confirm": "yes"},
 }
 
 
@@ -68,6 +71,14 @@ FORMS = {
 def csrf_client(database_url, tmp_path, pages):
     """A browser logged in as the admin, on a wiki with CSRF protection on (as deployed)."""
     app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+    session = get_database(app).session()
+    try:
+        admin = accounts.get_user(session, "admin")
+        sample = groups.create_group(session, admin, "sample", "Sample")  # "editor" a member
+        groups.change_members(session, admin, sample, "add", "editor")
+        session.commit()
+    finally:
+        session.close()
     client = app.test_client()
     token = token_from(client.get("/-/login").get_data(as_text=True))
     response = client.post(

@@ -297,7 +297,7 @@ class AuditEvent(Base):
     # One of wiki.access.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
     # older release can still show the events a newer one wrote.
     action: Mapped[str] = mapped_column(String(32))
-    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page" or "setting"
+    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page", "group", "setting"
     target: Mapped[str] = mapped_column(String(255))  # username, or page title at the time
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -318,3 +318,38 @@ class SearchSynonyms(Base):
     # (one primary-key read per search) to see another process's change.
     token: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Group(Base):
+    """A named set of accounts (:mod:`wiki.access.groups`), made by admins; its managers
+    add and remove members.
+
+    ``key`` is the group's address (``/-/groups/<key>``): lower-case letters, digits and
+    hyphens, unique, fixed once made; ``name`` is what people read and may change.
+    """
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    """One account in one group. The primary key (group, user) serves "members of a group";
+    ``ix_group_members_user_id_group_id`` serves "groups of a user", which permission checks
+    ask on every request, from the index alone."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_user_id_group_id", "user_id", "group_id"),)
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: added from the command line.
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

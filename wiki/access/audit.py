@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.errors import InvalidInput
-from wiki.models import AuditEvent, Page, User, utcnow
+from wiki.models import AuditEvent, Group, Page, User, utcnow
 from wiki.pagination import Window, newest_first
 
 # Who acted when no account did: the operator's command line (``wiki set-role`` ...).
@@ -43,6 +43,13 @@ class AuditAction(enum.StrEnum):
     PAGE_RESTORE = "page.restore"
     SEARCH_SYNONYMS = "search.synonyms"
     SPACE_CREATE = "space.create"
+    GROUP_CREATE = "group.create"
+    GROUP_RENAME = "group.rename"
+    GROUP_DESCRIBE = "group.describe"
+    GROUP_DELETE = "group.delete"
+    GROUP_MEMBERS_ADD = "group.members_add"
+    GROUP_MEMBERS_REMOVE = "group.members_remove"
+    GROUP_MANAGER = "group.manager"
 
     @property
     def label(self) -> str:
@@ -61,11 +68,26 @@ _LABELS = {
     AuditAction.PAGE_RESTORE: "revision restored",
     AuditAction.SEARCH_SYNONYMS: "search synonyms changed",
     AuditAction.SPACE_CREATE: "space created",
+    AuditAction.GROUP_CREATE: "group created",
+    AuditAction.GROUP_RENAME: "group renamed",
+    AuditAction.GROUP_DESCRIBE: "group description changed",
+    AuditAction.GROUP_DELETE: "group deleted",
+    AuditAction.GROUP_MEMBERS_ADD: "group members added",
+    AuditAction.GROUP_MEMBERS_REMOVE: "group members removed",
+    AuditAction.GROUP_MANAGER: "group manager changed",
 }
 _ACTIONS = frozenset(AuditAction)
 
 ACCESS_ACTIONS = frozenset(
-    {AuditAction.USER_ROLE, AuditAction.USER_DISABLE, AuditAction.USER_ENABLE}
+    {
+        AuditAction.USER_ROLE,
+        AuditAction.USER_DISABLE,
+        AuditAction.USER_ENABLE,
+        # Grants to groups decide who reads what, so joining or leaving one changes access.
+        AuditAction.GROUP_MEMBERS_ADD,
+        AuditAction.GROUP_MEMBERS_REMOVE,
+        AuditAction.GROUP_DELETE,
+    }
 )
 """The actions that change who may read or do what. Contract: every change to access
 (a role, an account's state, and later grants, restrictions, memberships and moves) is
@@ -82,15 +104,15 @@ def record(
     session: Session,
     actor: User | None,
     action: AuditAction,
-    subject: User | Page | None,
+    subject: User | Page | Group | None,
     details: dict | None = None,
     *,
     target: str | None = None,
 ) -> AuditEvent:
     """Add an event to the caller's transaction (the caller commits with its action).
 
-    ``actor`` None means the command line. ``subject`` is the account or page acted on
-    (flushed, so it has an id), or None for a wiki-wide setting, named by ``target``;
+    ``actor`` None means the command line. ``subject`` is the account, page or group acted
+    on (flushed, so it has an id), or None for a wiki-wide setting, named by ``target``;
     ``target`` overrides a subject's name as shown (a page's title before a rename).
     ``details`` must be JSON-serialisable. Raises ValueError for an unknown action or a
     setting without a ``target``.
@@ -102,6 +124,10 @@ def record(
         target_type, name, page_id = "setting", target, None
     elif isinstance(subject, User):
         target_type, name, page_id = "user", subject.username, None
+    elif isinstance(subject, Group):
+        # The key (the group's address) goes in the details: the name may change.
+        target_type, name, page_id = "group", subject.name, None
+        details = {"key": subject.key, **(details or {})}
     else:
         target_type, name, page_id = "page", subject.title, subject.id
     event = AuditEvent(
@@ -134,6 +160,14 @@ def _describe_synonyms(details: dict) -> str:
                 f"{key} {len(groups)}: {shown}" + (f" … and {more} more" if more > 0 else "")
             )
     return "; ".join(parts)
+
+
+def _describe_names(label: str, names: object) -> str:
+    if not isinstance(names, list):
+        return label
+    shown = ", ".join(str(name) for name in names[:_SHOWN_GROUPS])
+    more = len(names) - _SHOWN_GROUPS
+    return f"{label} {len(names)}: {shown}" + (f" … and {more} more" if more > 0 else "")
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -296,6 +330,20 @@ def describe(event: AuditEvent) -> str:
             text = f"restored revision {get('restored', '?')}"
         case AuditAction.SEARCH_SYNONYMS:
             return _describe_synonyms(details)
+        case AuditAction.GROUP_CREATE:
+            return f"group {get('key', '?')} created"
+        case AuditAction.GROUP_RENAME:
+            return f"renamed “{get('from', '?')}” → “{get('to', '?')}”"
+        case AuditAction.GROUP_DESCRIBE:
+            return f"description “{get('from', '')}” → “{get('to', '')}”"
+        case AuditAction.GROUP_DELETE:
+            return _describe_names("deleted; members who lost the group", get("members"))
+        case AuditAction.GROUP_MEMBERS_ADD | AuditAction.GROUP_MEMBERS_REMOVE:
+            verb = "added" if event.action == AuditAction.GROUP_MEMBERS_ADD else "removed"
+            text = _describe_names(verb, get("users"))
+            return f"{text}; members {get('before', '?')} → {get('after', '?')}"
+        case AuditAction.GROUP_MANAGER:
+            return f"{get('user', '?')}: {get('from', '?')} → {get('to', '?')}"
         case _:
             return ", ".join(f"{key}: {value}" for key, value in details.items())
     if get("revision") is not None:

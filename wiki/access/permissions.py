@@ -47,6 +47,8 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
     MANAGE_SEARCH = "manage_search"  # the search synonyms (/-/admin/search)
     MANAGE_SPACES = "manage_spaces"  # create spaces (/-/spaces/new)
+    VIEW_GROUPS = "view_groups"  # the groups and their members (/-/groups): signed-in only
+    MANAGE_GROUPS = "manage_groups"  # create, rename, delete any group; manage any members
 
 
 class PageLike(Protocol):
@@ -70,6 +72,13 @@ class Viewer(Protocol):
 class _Member(Viewer, Protocol):
     @property
     def role(self) -> Role: ...
+
+
+class GroupRole(Protocol):
+    """What the rule reads of a user's membership of a group (a GroupMember row)."""
+
+    @property
+    def is_manager(self) -> bool: ...
 
 
 class Audience(enum.Enum):
@@ -99,14 +108,15 @@ SITE = "site"  # not a page: "may this viewer do this at all" (menus, new pages,
 _ACTIONS = frozenset(Action)
 _READING = frozenset({Action.READ})
 _WRITING = _READING | {Action.CREATE, Action.EDIT, Action.RENAME}
+_SIGNED_IN = frozenset({Action.VIEW_GROUPS})  # who is in which group is for staff only
 _MANAGING = _ACTIONS - {Action.UNDELETE}  # undeleting needs a deleted page
 
 # Who may do what, on the wiki as a whole (SITE) and on pages in each state.
 _GRANTS: dict[Audience, dict[PageState | str, frozenset[Action]]] = {
     Audience.NOBODY: {},
     Audience.VISITOR: {SITE: _READING, LIVE: _READING},
-    Audience.READER: {SITE: _READING, LIVE: _READING},
-    Audience.EDITOR: {SITE: _WRITING, LIVE: _WRITING},
+    Audience.READER: {SITE: _READING | _SIGNED_IN, LIVE: _READING},
+    Audience.EDITOR: {SITE: _WRITING | _SIGNED_IN, LIVE: _WRITING},
     Audience.ADMIN: {
         SITE: _MANAGING,
         LIVE: _MANAGING,
@@ -177,3 +187,20 @@ def readable_pages(session: Session, user: Viewer) -> Callable[[int], bool]:
         return page_id <= newest and page_id not in hidden
 
     return allowed
+
+
+def can_manage_group(user: Viewer, membership: GroupRole | None) -> bool:
+    """Whether ``user`` may add and remove members of a group and name its managers, given
+    ``user``'s own membership of that group (None: not a member). Admins may for every
+    group, a group's managers for theirs. Raises nothing (needs an app context for
+    visitors, like :func:`audience`)."""
+    if can(user, Action.MANAGE_GROUPS):
+        return True
+    signed_in = user.is_authenticated and user.is_active
+    return signed_in and membership is not None and membership.is_manager
+
+
+def can_leave_group_without_managers(user: Viewer) -> bool:
+    """Whether ``user`` may remove a group's last manager (or their last manager role):
+    only admins, who can always name new managers. Raises nothing."""
+    return can(user, Action.MANAGE_GROUPS)

@@ -10,7 +10,17 @@ __all__ = ["WikiRequest", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:
-    from wiki.views import admin, auth, errors, history, page_cache, pages, search, spaces
+    from wiki.views import (
+        admin,
+        auth,
+        errors,
+        groups,
+        history,
+        page_cache,
+        pages,
+        search,
+        spaces,
+    )
 
     page_cache.init_app(app, app.config["PAGE_CACHE_MB"] * 1024 * 1024)
 
@@ -21,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(spaces.bp)
     errors.init_app(app)
