@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +23,13 @@ from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflic
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
-from wiki.slugs import slugify
+from wiki.slugs import MAX_SLUG_CHARS, slugify
+from wiki.textsafety import (
+    char_label,
+    first_hidden_char,
+    first_mixed_script_word,
+    lookalike_keys,
+)
 
 MAX_SUMMARY_CHARS = 500
 # Unicode's control characters (category Cc: C0, DEL, C1) except tab and line breaks;
@@ -65,8 +72,9 @@ def _first_control_char(text: str) -> str | None:
 def clean_title(title: str, limits: Limits) -> str:
     """Return the title with surrounding and repeated white space removed.
 
-    Raises InvalidInput when it is empty, too long, has control characters or no letter
-    or digit (it could not have a URL).
+    Raises InvalidInput when it is empty, too long, has control characters, invisible or
+    format characters (named in the message: "U+200B ZERO WIDTH SPACE"), no letter or
+    digit (it could not have a URL), or would make too long a URL.
     """
     title = " ".join(title.split())
     if not title:
@@ -77,9 +85,83 @@ def clean_title(title: str, limits: Limits) -> str:
         )
     if _first_control_char(title) is not None:
         raise InvalidInput({"title": "The title contains control characters."})
-    if not slugify(title):
+    hidden = first_hidden_char(title)
+    if hidden is not None:
+        raise InvalidInput(
+            {
+                "title": f"The title contains an invisible character ({char_label(hidden)}) "
+                "that would make it look like another title; type it without."
+            }
+        )
+    slug = slugify(title)
+    if not slug:
         raise InvalidInput({"title": "The title needs at least one letter or digit."})
+    if len(slug) > MAX_SLUG_CHARS:
+        raise InvalidInput(
+            {
+                "title": f"The title spells out to an address of {len(slug)} characters "
+                f"(at most {MAX_SLUG_CHARS}); shorten it or use fewer symbols."
+            }
+        )
     return title
+
+
+_DELETED = " (deleted; an admin can undelete it)"
+
+
+def _refuse_taken(title: str, slug: str, same: Page) -> NoReturn:
+    """Raise InvalidInput saying how ``same`` stands in the way of ``title``."""
+    if same.title.casefold() == title.casefold():
+        if same.deleted:
+            message = f"A deleted page called {same.title} exists; an admin can undelete it."
+        else:
+            message = f"A page called {same.title} already exists."
+        raise InvalidInput({"title": message})
+    elif same.slug == slug:
+        raise InvalidInput(
+            {
+                "title": f"{title} would have the same address as the page {same.title}"
+                f"{_DELETED if same.deleted else ''} (/wiki/{slug}); choose a title that "
+                "differs in more than punctuation or capitals."
+            }
+        )
+    else:
+        raise InvalidInput(
+            {
+                "title": f"{title} looks like the page {same.title}"
+                f"{_DELETED if same.deleted else ''}; choose a title that can be told "
+                "apart from it."
+            }
+        )
+
+
+def check_title_is_free(session: Session, title: str, page: Page | None = None) -> None:
+    """Raise InvalidInput, naming the page, when another page than ``page`` has the slug of
+    ``title`` or a title that looks like it (the same letters in another script, other
+    capitals passing for other letters); and when a word of ``title`` mixes scripts.
+
+    ``title`` is a cleaned title (:func:`clean_title`).
+    """
+    slug = slugify(title)
+    others = select(Page)
+    if page is not None:
+        others = others.where(Page.id != page.id)
+    same = session.scalar(others.where(Page.slug == slug))
+    if same is None:
+        same = session.scalar(
+            others.where(Page.lookalike_key.in_(lookalike_keys(title))).order_by(Page.id).limit(1)
+        )
+    if same is not None:
+        _refuse_taken(title, slug, same)
+    mixed = first_mixed_script_word(title)
+    if mixed is not None:
+        word, scripts = mixed
+        raise InvalidInput(
+            {
+                "title": f"The word {word} mixes {' and '.join(scripts)} letters, so it "
+                "looks like a word it is not; type it in one script."
+            }
+        )
 
 
 def clean_body(body: str, limits: Limits) -> str:
@@ -271,16 +353,8 @@ def create_page(
     summary = clean_summary(summary)
     tags = clean_tags(tags)
     rendered = render_checked(body)
+    check_title_is_free(session, title)
     slug = slugify(title)
-    existing, _ = find_page(session, slug)
-    if existing is not None and existing.slug == slug:
-        if existing.deleted:
-            raise InvalidInput(
-                {
-                    "title": f"A deleted page called {existing.title} exists; an admin can undelete it."
-                }
-            )
-        raise InvalidInput({"title": f"A page called {existing.title} already exists."})
     page = Page(slug=slug, title=title, latest_number=0, deleted=False, created_at=utcnow())
     try:
         with session.begin_nested():
@@ -393,11 +467,9 @@ def rename_page(
         raise NotFound(f"{page.title} has been deleted.")
     if new_title == page.title:
         raise InvalidInput({"title": "That is the page's current title."})
+    check_title_is_free(session, new_title, page)
     new_slug = slugify(new_title)
     if new_slug != page.slug:
-        other = session.scalar(select(Page).where(Page.slug == new_slug))
-        if other is not None:
-            raise InvalidInput({"title": f"A page called {other.title} already exists."})
         # The new slug may have been an old name of some page: it now means this one.
         session.execute(delete(PageAlias).where(PageAlias.slug == new_slug))
         session.add(PageAlias(slug=page.slug, page_id=page.id))
