@@ -53,8 +53,9 @@ NEVER = frozenset(
 )  # fmt: skip
 """Elements that must not appear outside the rendered Markdown, whatever the templates say."""
 
-EMITTED_BY_CODE = frozenset({"ins", "del", "mark"})
-"""Elements the wiki's Python code writes outside templates (diff words, search highlights)."""
+EMITTED_BY_CODE = frozenset({"ins", "del", "mark", "bdi"})
+"""Elements the wiki's Python code writes outside templates (diff words, search highlights,
+the bdi filter around user text)."""
 
 
 def _template_tags() -> frozenset[str]:

@@ -102,3 +102,14 @@ def first_mixed_script_word(text: str) -> tuple[str, list[str]] | None:
             continue
         return word, [name.capitalize() for name in _script_names(word)]
     return None
+
+
+#: First strong isolate and pop directional isolate: what ``<bdi>`` does, in plain text.
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def isolate(text: object) -> str:
+    """``text`` between bidi isolates, for plain text that shows user text among the wiki's
+    own (a window title, an audit description): a right-to-left override in it then ends
+    where it does. Raises nothing."""
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"

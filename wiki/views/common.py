@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import cast
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from markupsafe import Markup
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -27,6 +28,12 @@ from wiki.models import Page
 @functools.lru_cache(maxsize=1024)
 def _cached_url(script_root: str, endpoint: str, values: tuple) -> str:
     return url_for(endpoint, **dict(values))
+
+
+def bdi(text: object) -> Markup:
+    """``text``, escaped, in a ``<bdi>`` element: shown in its own direction, isolated from
+    the text around it. Raises nothing."""
+    return Markup("<bdi>{}</bdi>").format(text)
 
 
 def site_url(endpoint: str, **values) -> str:
