@@ -16,7 +16,8 @@ them get distinct addresses (see :data:`SYMBOL_WORDS`)::
 A dot is spelled out only at the start of a title (``.NET``, ``.htaccess``); elsewhere it
 separates (``Node.js`` -> ``node-js``). ``#`` before a digit reads "number". Other symbols
 (emoji, arrows) are left out as before. Titles that still share a slug (``C++`` and ``C
-plus plus``) cannot both exist; the second is refused, naming the first.
+plus plus``) cannot both exist; the second is refused, naming the first. Slugs are cut to
+:data:`MAX_SLUG_CHARS` characters.
 
 A slug never contains ``/`` (``/`` is spelled ``slash``), so every page URL has the shape
 ``/wiki/<slug>[/<action>]`` and can never clash with a system URL (those live under
@@ -58,7 +59,7 @@ SYMBOL_WORDS = {
 }
 _SYMBOL = re.compile("|".join(map(re.escape, SYMBOL_WORDS)) + r"|^\.+")
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
-#: Slugs are stored in a column of this size; longer titles are refused.
+#: Slugs are stored in a column of this size.
 MAX_SLUG_CHARS = 255
 
 
@@ -79,7 +80,9 @@ def slugify(title: str) -> str:
     """
     normalised = unicodedata.normalize("NFKC", title).casefold().strip()
     spelled = _SYMBOL.sub(_spell, normalised)
-    return _NOT_WORD.sub("-", spelled.replace("_", " ")).strip("-")
+    slug = _NOT_WORD.sub("-", spelled.replace("_", " ")).strip("-")
+    # Spelled-out symbols can make a slug longer than the title; the column has a size.
+    return slug[:MAX_SLUG_CHARS].rstrip("-")
 
 
 def legacy_slugify(title: str) -> str:

@@ -23,7 +23,7 @@ from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflic
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import Page, PageAlias, RenderedRevision, Revision, RevisionKind, User, utcnow
-from wiki.slugs import MAX_SLUG_CHARS, slugify
+from wiki.slugs import slugify
 from wiki.textsafety import (
     char_label,
     first_hidden_char,
@@ -74,7 +74,7 @@ def clean_title(title: str, limits: Limits) -> str:
 
     Raises InvalidInput when it is empty, too long, has control characters, invisible or
     format characters (named in the message: "U+200B ZERO WIDTH SPACE"), no letter or
-    digit (it could not have a URL), or would make too long a URL.
+    digit (it could not have a URL).
     """
     title = " ".join(title.split())
     if not title:
@@ -93,16 +93,8 @@ def clean_title(title: str, limits: Limits) -> str:
                 "that would make it look like another title; type it without."
             }
         )
-    slug = slugify(title)
-    if not slug:
+    if not slugify(title):
         raise InvalidInput({"title": "The title needs at least one letter or digit."})
-    if len(slug) > MAX_SLUG_CHARS:
-        raise InvalidInput(
-            {
-                "title": f"The title spells out to an address of {len(slug)} characters "
-                f"(at most {MAX_SLUG_CHARS}); shorten it or use fewer symbols."
-            }
-        )
     return title
 
 

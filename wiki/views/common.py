@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import cast
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from markupsafe import Markup
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
