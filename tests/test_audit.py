@@ -420,8 +420,8 @@ def test_the_log_lists_everything_newest_first_in_words(app, admin, history):
     # Who is linked to their contributions, the command line is not; pages link to the page.
     assert '<td><a dir="auto" href="/-/users/admin/contributions">admin</a></td>' in page_html
     assert "<td>command line</td>" in page_html
-    assert '<a href="/wiki/policy">100%_done</a>' in page_html
-    assert '<a href="/-/users/Old_Timer/contributions">Old_Timer</a>' in page_html
+    assert '<a dir="auto" href="/wiki/policy">100%_done</a>' in page_html
+    assert '<a dir="auto" href="/-/users/Old_Timer/contributions">Old_Timer</a>' in page_html
 
 
 def test_the_log_is_paginated_and_pages_keep_the_filters(database_url, tmp_path, history):
