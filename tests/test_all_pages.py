@@ -141,7 +141,7 @@ def test_each_page_shows_when_and_by_whom_it_was_last_edited(client, auth, db_se
     item = html[html.index('class="all-pages-item') :]
     item = item[: item.index("</li>")]
     assert 'href="/wiki/travel"' in item
-    assert 'by <a href="/-/users/admin/contributions">admin</a>' in item
+    assert 'by <a dir="auto" href="/-/users/admin/contributions">admin</a>' in item
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]*">\d{4}-\d\d-\d\d</time>', item)
     assert "2 revisions" in item
 
@@ -241,7 +241,7 @@ def test_a_filter_without_matches_says_so_and_is_escaped(client, auth, db_sessio
     make_page(db_session, users["editor"], "Policy")
     auth.login("reader")
     html = client.get("/-/pages", query_string={"q": "<b>zz</b>"}).get_data(as_text=True)
-    assert "No page title contains “&lt;b&gt;zz&lt;/b&gt;”." in html
+    assert "No page title contains “<bdi>&lt;b&gt;zz&lt;/b&gt;</bdi>”." in html
     assert "<b>zz</b>" not in html
     assert 'value="&lt;b&gt;zz&lt;/b&gt;"' in html  # the filter form keeps what was typed
 
@@ -359,7 +359,7 @@ def test_the_header_has_the_site_links_and_an_account_menu(client, auth, users):
     assert '<a href="/-/new">New page</a>' in header
     menu = header[header.index('<details class="user-menu">') : header.index("</details>")]
     assert (
-        '<summary><span class="sr-only">Account menu for </span><span class="user-menu-name">editor</span></summary>'
+        '<summary><span class="sr-only">Account menu for </span><span class="user-menu-name" dir="auto">editor</span></summary>'
         in menu
     )
     assert '<a href="/-/users/editor/contributions">My contributions</a>' in menu

@@ -412,16 +412,16 @@ def test_the_log_lists_everything_newest_first_in_words(app, admin, history):
     page_html = response.get_data(as_text=True)
     assert shown_targets(page_html) == SEEDED + FIXTURES
     assert "role reader → editor" in page_html
-    assert "renamed “Office move” → “Policy” as revision 2" in page_html
+    assert "renamed “\u2068Office move\u2069” → “\u2068Policy\u2069” as revision 2" in page_html
     assert "restored revision 1 as revision 4" in page_html
-    assert "deleted as revision 3 (“&lt;b&gt;gone&lt;/b&gt;”)" in page_html
+    assert "deleted as revision 3 (“\u2068&lt;b&gt;gone&lt;/b&gt;\u2069”)" in page_html
     assert "<b>gone" not in page_html
     assert "with role reader" in page_html
     # Who is linked to their contributions, the command line is not; pages link to the page.
-    assert '<td><a href="/-/users/admin/contributions">admin</a></td>' in page_html
+    assert '<td><a dir="auto" href="/-/users/admin/contributions">admin</a></td>' in page_html
     assert "<td>command line</td>" in page_html
-    assert '<a href="/wiki/policy">100%_done</a>' in page_html
-    assert '<a href="/-/users/Old_Timer/contributions">Old_Timer</a>' in page_html
+    assert '<a dir="auto" href="/wiki/policy">100%_done</a>' in page_html
+    assert '<a dir="auto" href="/-/users/Old_Timer/contributions">Old_Timer</a>' in page_html
 
 
 def test_the_log_is_paginated_and_pages_keep_the_filters(database_url, tmp_path, history):

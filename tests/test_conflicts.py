@@ -84,7 +84,7 @@ def test_the_conflict_page_keeps_the_users_tags(client, auth, db_session, users)
         },
     )
     assert response.status_code == 409
-    assert 'name="tags" value="finance, travel"' in response.get_data(as_text=True)
+    assert 'name="tags" dir="auto" value="finance, travel"' in response.get_data(as_text=True)
 
 
 def test_the_resolved_conflict_saves_as_a_new_revision(client, auth, db_session, users):

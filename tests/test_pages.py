@@ -35,7 +35,7 @@ def test_an_editor_creates_a_page_with_a_free_text_title(client, auth, db_sessio
     page = client.get(response.location)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "<h1>Lessons learned: 2024 office move</h1>" in html
+    assert '<h1 dir="auto">Lessons learned: 2024 office move</h1>' in html
     assert "<strong>every</strong>" in html
     assert "Last edited by" in html and "editor" in html
     [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))

@@ -27,7 +27,10 @@ def search_now(app) -> None:
 
 def titles_found(client, query: str) -> list[str]:
     html = client.get("/-/search", query_string={"q": query}).get_data(as_text=True)
-    return [part.split("</a>")[0].split(">")[-1] for part in html.split('<h2><a href="/wiki/')[1:]]
+    return [
+        part.split("</a>")[0].split(">")[-1]
+        for part in html.split('<h2 dir="auto"><a href="/wiki/')[1:]
+    ]
 
 
 def test_a_saved_page_is_found_by_its_words(app, client, auth, db_session, users):
@@ -335,7 +338,7 @@ def test_tags_author_and_date_are_searchable_and_shown(app, client, auth, db_ses
     assert titles_found(client, "author:admin") == ["Budget"]
     assert sorted(titles_found(client, "updated:>2000-01-01")) == ["Budget", "Move notes"]
     html = client.get("/-/search?q=boxes").get_data(as_text=True)
-    assert "Last edited by editor" in html and "lessons learned</a>" in html
+    assert "Last edited by <bdi>editor</bdi>" in html and "lessons learned</a>" in html
     page = client.get("/wiki/move-notes").get_data(as_text=True)
     assert "/-/search?q=tag:%22lessons+learned%22" in page
 
@@ -428,7 +431,10 @@ def test_every_tag_link_finds_exactly_its_pages(app, client, auth, db_session, u
 
 
 def titles_found_in(html: str) -> list[str]:
-    return [part.split("</a>")[0].split(">")[-1] for part in html.split('<h2><a href="/wiki/')[1:]]
+    return [
+        part.split("</a>")[0].split(">")[-1]
+        for part in html.split('<h2 dir="auto"><a href="/wiki/')[1:]
+    ]
 
 
 def _message(html: str) -> str:

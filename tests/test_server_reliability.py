@@ -85,7 +85,8 @@ def titles_found(browser: Browser, query: str) -> list[str]:
     reply = browser.get(f"/-/search?q={query}")
     assert reply.status == 200, reply.status
     return [
-        part.split("</a>")[0].split(">")[-1] for part in reply.body.split('<h2><a href="/wiki/')[1:]
+        part.split("</a>")[0].split(">")[-1]
+        for part in reply.body.split('<h2 dir="auto"><a href="/wiki/')[1:]
     ]
 
 

@@ -56,7 +56,7 @@ _INDEX_ENTRY = re.compile(r'class="all-pages-title page-title" href="/wiki/([^"/
 _CHANGES = re.compile(r'<ol class="changes">(.*?)</ol>', re.S)
 _CHANGE = re.compile(r'<li( class="is-deleted")?>(.*?)</li>', re.S)
 _CHANGE_REVISION = re.compile(r'href="/wiki/([^"/]+)/rev/\d+"')
-_HIT = re.compile(r'<h2><a href="/wiki/([^"/]+)">')
+_HIT = re.compile(r'<h2[^>]*><a href="/wiki/([^"/]+)">')
 
 
 def _token(number: int) -> str:

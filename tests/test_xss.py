@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from tests.conftest import PASSWORD, make_app
 from tests.xss_corpus import CORPUS, HOSTILE_USERNAMES, MARKER
+from wiki import textsafety
 from wiki.access import accounts
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER
 from wiki.content.pages import Limits, create_page, edit_page
@@ -53,8 +54,9 @@ NEVER = frozenset(
 )  # fmt: skip
 """Elements that must not appear outside the rendered Markdown, whatever the templates say."""
 
-EMITTED_BY_CODE = frozenset({"ins", "del", "mark"})
-"""Elements the wiki's Python code writes outside templates (diff words, search highlights)."""
+EMITTED_BY_CODE = frozenset({"ins", "del", "mark", "bdi"})
+"""Elements the wiki's Python code writes outside templates (diff words, search highlights,
+the bdi filter around user text)."""
 
 
 def _template_tags() -> frozenset[str]:
@@ -420,6 +422,16 @@ def _one_line(text: str, limit: int) -> str:
     return " ".join(" ".join(_CONTROL.sub("", text).split())[:limit].split())
 
 
+def _as_title(text: str) -> str:
+    """``text`` without what titles refuse: invisible characters and words mixing scripts
+    (tests/test_titles.py checks those refusals)."""
+    while (hidden := textsafety.first_hidden_char(text)) is not None:
+        text = text.replace(hidden, "")
+    while (mixed := textsafety.first_mixed_script_word(text)) is not None:
+        text = text.replace(mixed[0], "")
+    return " ".join(text.split())
+
+
 class HostilePage:
     """A few corpus payloads as one page: each is added in its own revision (so it is in
     the body, and is that revision's summary), all of them make the title and the tags, and
@@ -435,9 +447,7 @@ class HostilePage:
         self.refused = any(_CONTROL.search(payload.text) for payload in payloads)
         self.raw = "\n\n".join(payload.text for payload in payloads)
         cut = 190 // len(payloads) - 1  # titles have at most 200 characters
-        self.title = " ".join(
-            f"X{index:03d} {' '.join(_one_line(p.text, cut) for p in payloads)}".split()
-        )
+        self.title = _as_title(f"X{index:03d} {' '.join(_one_line(p.text, cut) for p in payloads)}")
         self.slug = slugify(self.title)
         per_payload = 20 // len(payloads)  # a page has at most 20 tags
         pieces = [

@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     templates or static files are missing (a broken install).
     """
     from wiki import config as settings
-    from wiki import db, views
+    from wiki import db, textsafety, views
     from wiki.access import login, security
     from wiki.access.cookies import WikiSessionInterface
     from wiki.access.permissions import can
@@ -59,6 +59,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Every tag link goes through tag_query, so that any tag finds its pages.
     app.jinja_env.globals["tag_query"] = tag_query
     app.jinja_env.globals["max_query_chars"] = MAX_QUERY_CHARS
+    # User text (titles, names, summaries, tags) is shown through these, so that a
+    # right-to-left override in it cannot run into the wiki's own words around it.
+    app.jinja_env.filters["bdi"] = views.bdi
+    app.jinja_env.filters["isolate"] = textsafety.isolate
 
     @app.context_processor
     def viewer():

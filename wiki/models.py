@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from wiki.slugs import MAX_SORT_KEY_CHARS, sort_key
+from wiki.textsafety import MAX_LOOKALIKE_KEY_CHARS, lookalike_key
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -167,6 +168,7 @@ class Page(Base):
     __table_args__ = (
         Index("ix_pages_sort_key_slug", "sort_key", "slug"),
         Index("ix_pages_space_id_sort_key", "space_id", "sort_key"),
+        Index("ix_pages_lookalike_key", "lookalike_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,6 +180,11 @@ class Page(Base):
     # the slug by _set_sort_key below, whatever code sets the slug.
     sort_key: Mapped[str] = mapped_column(String(MAX_SORT_KEY_CHARS), default="", server_default="")
     title: Mapped[str] = mapped_column(String(255))
+    # What the title looks like (textsafety.lookalike_key): a new title that looks like an
+    # existing one is refused. Kept in step with the title by _set_lookalike_key below.
+    lookalike_key: Mapped[str] = mapped_column(
+        String(MAX_LOOKALIKE_KEY_CHARS), default="", server_default=""
+    )
     # Number of the newest revision; saves lock the row and compare it (optimistic check),
     # and the unique (page_id, number) constraint backs that up in the database.
     latest_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -206,6 +213,11 @@ class Page(Base):
     def _set_sort_key(self, _key: str, slug: str) -> str:
         self.sort_key = sort_key(slug)
         return slug
+
+    @validates("title")
+    def _set_lookalike_key(self, _key: str, title: str) -> str:
+        self.lookalike_key = lookalike_key(title)
+        return title
 
 
 class Revision(Base):

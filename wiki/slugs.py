@@ -1,8 +1,32 @@
 """Page titles become stable URL slugs.
 
-A slug is what a page's URL is made of. It never contains ``/``, so every page URL has the
-shape ``/wiki/<slug>[/<action>]`` and can never clash with a system URL (those live under
-``/-/``).
+A slug is what a page's URL is made of: the title's words, case-folded, joined by ``-``.
+Letters outside ASCII are kept (``Café`` -> ``café``), so titles in any language get
+readable URLs. Spaces and punctuation that only separate words (``. , : ; ! ? ' " ( ) -
+_``) become a single ``-``, so ordinary titles get the slugs they always had (``Office
+move: 2026`` -> ``office-move-2026``).
+
+Symbols that carry meaning are spelled out as words, so that titles differing only in
+them get distinct addresses (see :data:`SYMBOL_WORDS`)::
+
+    C++  -> c-plus-plus      C#   -> c-sharp         C    -> c
+    Q&A  -> q-and-a          Q/A  -> q-slash-a       #1   -> number-1
+    .NET -> dot-net          50%  -> 50-percent      ../../admin -> dot-dot-slash-slash-admin
+
+A dot is spelled out only at the start of a title (``.NET``, ``.htaccess``); elsewhere it
+separates (``Node.js`` -> ``node-js``). ``#`` before a digit reads "number". Other symbols
+(emoji, arrows) are left out as before. Titles that still share a slug (``C++`` and ``C
+plus plus``) cannot both exist; the second is refused, naming the first. Slugs are cut to
+:data:`MAX_SLUG_CHARS` characters.
+
+A slug never contains ``/`` (``/`` is spelled ``slash``), so every page URL has the shape
+``/wiki/<slug>[/<action>]`` and can never clash with a system URL (those live under
+``/-/``) or reach another page's address through ``..``.
+
+Slugs are stored: pages keep the slug they were created or renamed with, so pages made
+before symbols were spelled out keep their URLs (``C++`` made then stays at ``/wiki/c``).
+Applying :func:`slugify` to a slug gives the same slug, so hand-typed URLs
+(``/wiki/Office_Move``) can be redirected to theirs.
 """
 
 from __future__ import annotations
@@ -10,16 +34,60 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: Meaningful symbols and the word each is spelled as in a slug.
+SYMBOL_WORDS = {
+    "+": "plus",
+    "#": "sharp",
+    "♯": "sharp",
+    "&": "and",
+    "/": "slash",
+    "\\": "backslash",
+    "@": "at",
+    "%": "percent",
+    "=": "equals",
+    "<": "less-than",
+    ">": "greater-than",
+    "*": "star",
+    "~": "tilde",
+    "|": "bar",
+    "^": "caret",
+    "$": "dollar",
+    "€": "euro",
+    "£": "pound",
+    "¥": "yen",
+    "°": "degree",
+}
+_SYMBOL = re.compile("|".join(map(re.escape, SYMBOL_WORDS)) + r"|^\.+")
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+#: Slugs are stored in a column of this size.
+MAX_SLUG_CHARS = 255
+
+
+def _spell(found: re.Match[str]) -> str:
+    symbol = found.group()
+    if symbol.startswith("."):
+        return " dot" * len(symbol) + " "
+    if symbol == "#" and found.string[found.end() : found.end() + 1].isdigit():
+        return " number "
+    return f" {SYMBOL_WORDS[symbol]} "
 
 
 def slugify(title: str) -> str:
-    """Return the slug for ``title``: lower case letters and digits joined by ``-``.
+    """Return the slug for ``title`` (see the module docstring); raises nothing.
 
-    Letters outside ASCII are kept (``Café`` -> ``café``), so titles in any language get
-    readable URLs. Returns an empty string when the title has no letter or digit at all;
+    Returns an empty string when the title has no letter, digit or spelled-out symbol;
     callers reject such titles.
     """
+    normalised = unicodedata.normalize("NFKC", title).casefold().strip()
+    spelled = _SYMBOL.sub(_spell, normalised)
+    slug = _NOT_WORD.sub("-", spelled.replace("_", " ")).strip("-")
+    # Spelled-out symbols can make a slug longer than the title; the column has a size.
+    return slug[:MAX_SLUG_CHARS].rstrip("-")
+
+
+def legacy_slugify(title: str) -> str:
+    """The slug ``title`` had before symbols were spelled out (``C++`` -> ``c``): the
+    address of pages made then. Raises nothing."""
     normalised = unicodedata.normalize("NFKC", title).casefold()
     return _NOT_WORD.sub("-", normalised.replace("_", " ")).strip("-")
 

@@ -154,6 +154,7 @@
       option.setAttribute("aria-selected", "false");
       option.setAttribute("data-url", item.url);
       option.textContent = item.title; // titles are user text: never innerHTML
+      option.dir = "auto"; // and in their own direction: an override in one stays inside it
       list.appendChild(option);
     });
     if (!items.length) {

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from wiki.errors import InvalidInput
 from wiki.models import AuditEvent, Group, Page, User, utcnow
 from wiki.pagination import Window, newest_first
+from wiki.textsafety import isolate
 
 # Who acted when no account did: the operator's command line (``wiki set-role`` ...).
 COMMAND_LINE = "command line"
@@ -306,7 +307,11 @@ def events(
 
 
 def describe(event: AuditEvent) -> str:
-    """The event's details in words, e.g. "role editor → admin" (plain text, not HTML)."""
+    """The event's details in words, e.g. "role editor → admin" (plain text, not HTML).
+
+    Titles and summaries in it are between bidi isolates, so that a right-to-left override
+    in one cannot reorder the words around it. Raises nothing.
+    """
     details = event.details if isinstance(event.details, dict) else {}
     get = details.get
     match event.action:
@@ -321,7 +326,7 @@ def describe(event: AuditEvent) -> str:
         case AuditAction.USER_ENABLE:
             return "account enabled"
         case AuditAction.PAGE_RENAME:
-            text = f"renamed “{get('from', '?')}” → “{get('to', '?')}”"
+            text = f"renamed “{isolate(get('from', '?'))}” → “{isolate(get('to', '?'))}”"
         case AuditAction.PAGE_DELETE:
             text = "deleted"
         case AuditAction.PAGE_UNDELETE:
@@ -349,5 +354,5 @@ def describe(event: AuditEvent) -> str:
     if get("revision") is not None:
         text += f" as revision {get('revision')}"
     if get("summary"):
-        text += f" (“{get('summary')}”)"
+        text += f" (“{isolate(get('summary'))}”)"
     return text

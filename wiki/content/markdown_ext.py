@@ -35,7 +35,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-from wiki.slugs import slugify
+from wiki.slugs import legacy_slugify, slugify
 
 ID_PREFIX = "user-content-"
 
@@ -427,7 +427,7 @@ def _metadata_rule(state: StateCore) -> None:
         if token.type != "heading_open":
             continue
         text = _plain_text(tokens[idx + 1].children or ())
-        base = slugify(text)[:HEADING_ANCHOR_MAX_CHARS].strip("-") or "section"
+        base = legacy_slugify(text)[:HEADING_ANCHOR_MAX_CHARS].strip("-") or "section"
         number = counters.get(base, 0)
         anchor = base if number == 0 else f"{base}-{number}"
         while anchor in taken:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action, can, visible_pages
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.content.spaces import page_slug
@@ -35,6 +36,12 @@ from wiki.models import (
     utcnow,
 )
 from wiki.slugs import slugify
+from wiki.textsafety import (
+    char_label,
+    first_hidden_char,
+    first_mixed_script_word,
+    lookalike_keys,
+)
 
 MAX_SUMMARY_CHARS = 500
 # Unicode's control characters (category Cc: C0, DEL, C1) except tab and line breaks;
@@ -77,8 +84,9 @@ def _first_control_char(text: str) -> str | None:
 def clean_title(title: str, limits: Limits) -> str:
     """Return the title with surrounding and repeated white space removed.
 
-    Raises InvalidInput when it is empty, too long, has control characters or no letter
-    or digit (it could not have a URL).
+    Raises InvalidInput when it is empty, too long, has control characters, invisible or
+    format characters (named in the message: "U+200B ZERO WIDTH SPACE"), no letter or
+    digit (it could not have a URL).
     """
     title = " ".join(title.split())
     if not title:
@@ -89,9 +97,82 @@ def clean_title(title: str, limits: Limits) -> str:
         )
     if _first_control_char(title) is not None:
         raise InvalidInput({"title": "The title contains control characters."})
+    hidden = first_hidden_char(title)
+    if hidden is not None:
+        raise InvalidInput(
+            {
+                "title": f"The title contains an invisible character ({char_label(hidden)}) "
+                "that would make it look like another title; type it without."
+            }
+        )
     if not slugify(title):
         raise InvalidInput({"title": "The title needs at least one letter or digit."})
     return title
+
+
+_DELETED = " (deleted; an admin can undelete it)"
+
+
+def _refuse_taken(title: str, slug: str, same: Page) -> NoReturn:
+    """Raise InvalidInput saying how ``same`` stands in the way of ``title``."""
+    if same.title.casefold() == title.casefold():
+        if same.deleted:
+            message = f"A deleted page called {same.title} exists; an admin can undelete it."
+        else:
+            message = f"A page called {same.title} already exists."
+        raise InvalidInput({"title": message})
+    elif same.slug == slug:
+        raise InvalidInput(
+            {
+                "title": f"{title} would have the same address as the page {same.title}"
+                f"{_DELETED if same.deleted else ''} (/wiki/{slug}); choose a title that "
+                "differs in more than punctuation or capitals."
+            }
+        )
+    else:
+        raise InvalidInput(
+            {
+                "title": f"{title} looks like the page {same.title}"
+                f"{_DELETED if same.deleted else ''}; choose a title that can be told "
+                "apart from it."
+            }
+        )
+
+
+def check_title_is_free(
+    session: Session, author: User, title: str, space: Space | None, page: Page | None = None
+) -> None:
+    """Raise InvalidInput, naming the page, when another page than ``page`` in ``space``
+    (None: the default space) that ``author`` may read has the address of ``title`` or a
+    title that looks like it (the same letters in another script, other capitals passing
+    for other letters); and when a word of ``title`` mixes scripts.
+
+    A deleted page the author may not see never stands in the way, nor is named: it gives
+    up its address (:func:`_free_address`). ``title`` is a cleaned title
+    (:func:`clean_title`).
+    """
+    slug = page_slug(space, title)
+    if page is None or page.slug != slug:
+        _free_address(session, author, title, slug)
+    others = select(Page).where(
+        Page.space_id == (space.id if space is not None else DEFAULT_SPACE_ID),
+        visible_pages(author),
+        Page.lookalike_key.in_(lookalike_keys(title)),
+    )
+    if page is not None:
+        others = others.where(Page.id != page.id)
+    same = session.scalar(others.order_by(Page.id).limit(1))
+    if same is not None:
+        _refuse_taken(title, slug, same)
+    mixed = first_mixed_script_word(title)
+    if mixed is not None:
+        word, scripts = mixed
+        raise InvalidInput(
+            {
+                "title": f"The word {word} mixes {' and '.join(scripts)} letters, so it "
+                "looks like a word it is not; type it in one script."
+            }
+        )
 
 
 def clean_body(body: str, limits: Limits) -> str:
@@ -269,8 +350,8 @@ DELETED_ADDRESS = "{slug}--deleted-{page_id}"
 in a slug made from a title, so the address is free)."""
 
 
-def _free_address(session: Session, author: User, slug: str) -> None:
-    """Make ``slug`` free for a page ``author`` creates or renames.
+def _free_address(session: Session, author: User, title: str, slug: str) -> None:
+    """Make ``slug`` free for a page ``author`` creates or renames to ``title``.
 
     A page the author may read keeps it (InvalidInput names the page). A deleted page the
     author may not see must not tell that it exists: it gives its address up and moves to
@@ -281,11 +362,7 @@ def _free_address(session: Session, author: User, slug: str) -> None:
     if holder is None:
         return
     if can(author, Action.READ, holder):
-        if holder.deleted:
-            raise InvalidInput(
-                {"title": f"A deleted page called {holder.title} exists; you can undelete it."}
-            )
-        raise InvalidInput({"title": f"A page called {holder.title} already exists."})
+        _refuse_taken(title, slug, holder)
     holder.slug = DELETED_ADDRESS.format(slug=slug, page_id=holder.id)
     _append_same_text(
         session,
@@ -318,7 +395,7 @@ def create_page(
     tags = clean_tags(tags)
     rendered = render_checked(body)
     slug = page_slug(space, title)
-    _free_address(session, author, slug)
+    check_title_is_free(session, author, title, space)
     page = Page(
         slug=slug,
         title=title,
@@ -438,9 +515,9 @@ def rename_page(
         raise NotFound(f"{page.title} has been deleted.")
     if new_title == page.title:
         raise InvalidInput({"title": "That is the page's current title."})
+    check_title_is_free(session, author, new_title, page.space, page)
     new_slug = page_slug(page.space, new_title)
     if new_slug != page.slug:
-        _free_address(session, author, new_slug)
         # The new slug may have been an old name of some page: it now means this one.
         session.execute(delete(PageAlias).where(PageAlias.slug == new_slug))
         session.add(PageAlias(slug=page.slug, page_id=page.id))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, abort
 
-from wiki.views.common import RowNumberConverter, WikiRequest, site_url
+from wiki.views.common import RowNumberConverter, WikiRequest, bdi, site_url
 
-__all__ = ["WikiRequest", "init_app", "site_url"]
+__all__ = ["WikiRequest", "bdi", "init_app", "site_url"]
 
 
 def init_app(app: Flask) -> None:

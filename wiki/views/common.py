@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
@@ -27,6 +28,12 @@ from wiki.models import Page
 @functools.lru_cache(maxsize=1024)
 def _cached_url(script_root: str, endpoint: str, values: tuple) -> str:
     return url_for(endpoint, **dict(values))
+
+
+def bdi(text: object) -> Markup:
+    """``text``, escaped, in a ``<bdi>`` element: shown in its own direction, isolated from
+    the text around it. Raises nothing."""
+    return Markup("<bdi>{}</bdi>").format(text)
 
 
 def site_url(endpoint: str, **values) -> str:
