@@ -282,7 +282,7 @@ class AuditEvent(Base):
     # One of wiki.access.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
     # older release can still show the events a newer one wrote.
     action: Mapped[str] = mapped_column(String(32))
-    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page" or "setting"
+    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page", "invite" or "setting"
     target: Mapped[str] = mapped_column(String(255))  # username, or page title at the time
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"  # the audit log of admin actions (/-/admin/audit)
     MANAGE_SEARCH = "manage_search"  # the search synonyms (/-/admin/search)
+    OWN_ACCOUNT = "own_account"  # one's own settings: name, e-mail, time zone, password
 
 
 class PageLike(Protocol):
@@ -99,13 +100,14 @@ _ACTIONS = frozenset(Action)
 _READING = frozenset({Action.READ})
 _WRITING = _READING | {Action.CREATE, Action.EDIT, Action.RENAME}
 _MANAGING = _ACTIONS - {Action.UNDELETE}  # undeleting needs a deleted page
+_OWN = frozenset({Action.OWN_ACCOUNT})  # every signed-in, active account
 
 # Who may do what, on the wiki as a whole (SITE) and on pages in each state.
 _GRANTS: dict[Audience, dict[PageState | str, frozenset[Action]]] = {
     Audience.NOBODY: {},
     Audience.VISITOR: {SITE: _READING, LIVE: _READING},
-    Audience.READER: {SITE: _READING, LIVE: _READING},
-    Audience.EDITOR: {SITE: _WRITING, LIVE: _WRITING},
+    Audience.READER: {SITE: _READING | _OWN, LIVE: _READING},
+    Audience.EDITOR: {SITE: _WRITING | _OWN, LIVE: _WRITING},
     Audience.ADMIN: {
         SITE: _MANAGING,
         LIVE: _MANAGING,
