@@ -11,7 +11,7 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
-from wiki.models import Page, Revision, SearchSynonyms, User
+from wiki.models import Invite, Page, Revision, SearchSynonyms, User
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -37,8 +37,8 @@ def edit(session, author, page, body, base=None, summary=""):
 
 
 def snapshot(app):
-    """Everything a request could change: revisions, pages, accounts (with passwords), the
-    search synonyms."""
+    """Everything a request could change: revisions, pages, accounts (with passwords and
+    profiles), the search synonyms, the invites."""
     session = get_database(app).session()
     try:
         return (
@@ -46,10 +46,19 @@ def snapshot(app):
             sorted(session.execute(select(Page.slug, Page.deleted)).all()),
             sorted(
                 session.execute(
-                    select(User.username_key, User.role, User.disabled, User.password_hash)
+                    select(
+                        User.username_key,
+                        User.role,
+                        User.disabled,
+                        User.password_hash,
+                        User.display_name,
+                        User.email,
+                        User.time_zone,
+                    )
                 ).all()
             ),
             session.scalar(select(SearchSynonyms.text)),
+            session.scalar(select(func.count(Invite.id))),
         )
     finally:
         session.close()

@@ -7,23 +7,28 @@ address can be added without deciding who may use it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from wiki.access import accounts
-from wiki.models import Role
+from wiki.models import Invite, Role, utcnow
 
 from .conftest import PASSWORD, make_app
 
 # Who may use a route. "public": everyone, signed in or not (the route itself decides
 # what to show); the others follow the roles (see wiki/access/permissions.py).
 PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
+# One's own settings: every signed-in account, never a visitor (even with anonymous reading).
+OWN = "own"
 VISITORS = ("anonymous", "disabled", "reader", "editor", "admin")
 MAY = {
     PUBLIC: set(VISITORS),
     READ: {"reader", "editor", "admin"},
+    OWN: {"reader", "editor", "admin"},
     WRITE: {"editor", "admin"},
     ADMIN: {"admin"},
 }
@@ -37,6 +42,25 @@ class Route:
     # What a signed-in visitor who may not use it gets: 403, or 404 where even the
     # existence of the thing is hidden (deleted pages).
     refused: int = 403
+
+
+SAMPLE_TOKEN = "sample-invite-token"
+
+
+def _seed_invite(session) -> None:
+    """A pending invite whose link carries :data:`SAMPLE_TOKEN`."""
+    now = utcnow()
+    session.add(
+        Invite(
+            token_hash=hashlib.sha256(SAMPLE_TOKEN.encode()).hexdigest(),
+            email="invitee@example.com",
+            role=Role.READER,
+            groups=[],
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+    )
+    session.commit()
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -75,6 +99,29 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
     ("history.recent", "GET"): Route(READ, "/-/recent"),
     ("history.contributions", "GET"): Route(READ, "/-/users/editor/contributions"),
+    ("people.profile", "GET"): Route(READ, "/-/people/editor"),
+    ("people.account", "GET"): Route(OWN, "/-/account"),
+    ("people.account", "POST"): Route(
+        OWN, "/-/account", {"display_name": "Someone", "email": "", "time_zone": "Asia/Tokyo"}
+    ),
+    # A wrong current password: the form answers, and nobody's sessions end.
+    ("people.change_password", "POST"): Route(
+        OWN,
+        "/-/account/password",
+        {"old_password": "not it", "password": PASSWORD, "password_confirm": PASSWORD},
+    ),
+    ("admin.invites_page", "GET"): Route(ADMIN, "/-/admin/invites"),
+    ("admin.invites_page", "POST"): Route(
+        ADMIN, "/-/admin/invites", {"email": "new@example.com", "role": "reader"}
+    ),
+    ("admin.revoke_invite", "POST"): Route(ADMIN, "/-/admin/invites/99999/revoke"),
+    # The first visitor uses the invite up; the others are told it is used.
+    ("auth.accept_invite", "GET"): Route(PUBLIC, f"/-/invite/{SAMPLE_TOKEN}"),
+    ("auth.accept_invite", "POST"): Route(
+        PUBLIC,
+        f"/-/invite/{SAMPLE_TOKEN}",
+        {"username": "invitee", "password": PASSWORD, "password_confirm": PASSWORD},
+    ),
     ("admin.users", "GET"): Route(ADMIN, "/-/admin/users"),
     ("admin.users", "POST"): Route(
         ADMIN, "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}
@@ -152,6 +199,7 @@ def cast(app, db_session, users, pages):
     accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
     db_session.commit()
+    _seed_invite(db_session)
     clients = {visitor: _client_for(app, visitor) for visitor in VISITORS}
     accounts.set_disabled(db_session, accounts.get_user(db_session, "former"), True)
     db_session.commit()
@@ -183,8 +231,9 @@ def test_each_visitor_gets_exactly_the_access_decided(cast, endpoint, method):
 
 
 def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
-    database_url, tmp_path, users, pages
+    database_url, tmp_path, users, pages, db_session
 ):
+    _seed_invite(db_session)
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     client = app.test_client()
     for (_endpoint, method), route in sorted(ROUTES.items()):
@@ -201,6 +250,8 @@ def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
         "/wiki/a%00b/history",
         "/wiki/a%00b/blame",
         "/-/users/a%00b/contributions",
+        "/-/people/a%00b",
+        "/-/invite/a%00b",
         "/wiki/policy/rev/1%00",
     ],
 )
