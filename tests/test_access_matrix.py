@@ -45,6 +45,7 @@ class Route:
 
 
 SAMPLE_TOKEN = "sample-invite-token"
+SAMPLE_INVITE_ID = 4242
 
 
 def _seed_invite(session) -> None:
@@ -52,6 +53,7 @@ def _seed_invite(session) -> None:
     now = utcnow()
     session.add(
         Invite(
+            id=SAMPLE_INVITE_ID,  # far above the ids the sequence gives the invites made here
             token_hash=hashlib.sha256(SAMPLE_TOKEN.encode()).hexdigest(),
             email="invitee@example.com",
             role=Role.READER,
@@ -114,7 +116,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("admin.invites_page", "POST"): Route(
         ADMIN, "/-/admin/invites", {"email": "new@example.com", "role": "reader"}
     ),
-    ("admin.revoke_invite", "POST"): Route(ADMIN, "/-/admin/invites/99999/revoke"),
+    ("admin.revoke_invite", "POST"): Route(ADMIN, f"/-/admin/invites/{SAMPLE_INVITE_ID}/revoke"),
     # The first visitor uses the invite up; the others are told it is used.
     ("auth.accept_invite", "GET"): Route(PUBLIC, f"/-/invite/{SAMPLE_TOKEN}"),
     ("auth.accept_invite", "POST"): Route(

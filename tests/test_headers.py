@@ -54,6 +54,8 @@ def every_url(app) -> list[str]:
         "old": 1,
         "new": 2,
         "filename": "css/wiki.css",
+        "invite_id": 1,
+        "token": "no-such-invite",
     }
     urls = []
     with app.test_request_context():

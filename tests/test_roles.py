@@ -76,7 +76,8 @@ ACTIONS = {
         True,
         200,
     ),
-    "revoke an invite": ("POST", "/-/admin/invites/99999/revoke", {}, False, 302),
+    # No such invite: admins are told so; the others may not even ask.
+    "revoke an invite": ("POST", "/-/admin/invites/99999/revoke", {}, False, 404),
     "change the search synonyms": (
         "POST",
         "/-/admin/search",

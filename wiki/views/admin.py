@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from wiki.access import accounts, audit, invites
 from wiki.access.permissions import Action
 from wiki.db import get_session
-from wiki.errors import InvalidInput, NotFound
+from wiki.errors import InvalidInput
 from wiki.models import Role
 from wiki.search import synonym_list
 from wiki.search.synonyms import MAX_GROUPS, MAX_TERM_CHARS, MAX_TERMS_PER_GROUP
@@ -131,8 +131,6 @@ def revoke_invite(invite_id: int):
             email = invite.email
     except InvalidInput as exc:
         flash(next(iter(exc.errors.values())), "error")
-    except NotFound as exc:  # gone from the list meanwhile: say so on the list
-        flash(exc.message, "error")
     else:
         flash(f"Revoked the invite for {email}; its link no longer works.", "success")
     return redirect(url_for("admin.invites_page"))
