@@ -11,7 +11,7 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
-from wiki.models import Group, GroupMember, Page, Revision, SearchSynonyms, Space, User
+from wiki.models import Group, GroupMember, Invite, Page, Revision, SearchSynonyms, Space, User
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -37,8 +37,8 @@ def edit(session, author, page, body, base=None, summary=""):
 
 
 def snapshot(app):
-    """Everything a request could change: revisions, pages, accounts (with passwords), the
-    search synonyms, the spaces, groups and their members."""
+    """Everything a request could change: revisions, pages, accounts (with passwords and
+    profiles), the search synonyms, the spaces, groups and their members, the invites."""
     session = get_database(app).session()
     try:
         return (
@@ -46,7 +46,15 @@ def snapshot(app):
             sorted(session.execute(select(Page.slug, Page.deleted)).all()),
             sorted(
                 session.execute(
-                    select(User.username_key, User.role, User.disabled, User.password_hash)
+                    select(
+                        User.username_key,
+                        User.role,
+                        User.disabled,
+                        User.password_hash,
+                        User.display_name,
+                        User.email,
+                        User.time_zone,
+                    )
                 ).all()
             ),
             session.scalar(select(SearchSynonyms.text)),
@@ -57,6 +65,7 @@ def snapshot(app):
                     select(GroupMember.group_id, GroupMember.user_id, GroupMember.is_manager)
                 ).all()
             ),
+            session.scalar(select(func.count(Invite.id))),
         )
     finally:
         session.close()

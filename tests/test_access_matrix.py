@@ -7,13 +7,15 @@ address can be added without deciding who may use it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from wiki.access import accounts, groups
-from wiki.models import Role
+from wiki.models import Invite, Role, utcnow
 
 from .conftest import PASSWORD, make_app
 
@@ -22,11 +24,14 @@ from .conftest import PASSWORD, make_app
 PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
 # Signed-in accounts only, whatever ANONYMOUS_READ says (who is in which group).
 SIGNED_IN = "signed in"
+# One's own settings: every signed-in account, never a visitor (even with anonymous reading).
+OWN = "own"
 VISITORS = ("anonymous", "disabled", "reader", "editor", "admin")
 MAY = {
     PUBLIC: set(VISITORS),
     READ: {"reader", "editor", "admin"},
     SIGNED_IN: {"reader", "editor", "admin"},
+    OWN: {"reader", "editor", "admin"},
     WRITE: {"editor", "admin"},
     ADMIN: {"admin"},
 }
@@ -40,6 +45,27 @@ class Route:
     # What a signed-in visitor who may not use it gets: 403, or 404 where even the
     # existence of the thing is hidden (deleted pages).
     refused: int = 403
+
+
+SAMPLE_TOKEN = "sample-invite-token"
+SAMPLE_INVITE_ID = 4242
+
+
+def _seed_invite(session) -> None:
+    """A pending invite whose link carries :data:`SAMPLE_TOKEN`."""
+    now = utcnow()
+    session.add(
+        Invite(
+            id=SAMPLE_INVITE_ID,  # far above the ids the sequence gives the invites made here
+            token_hash=hashlib.sha256(SAMPLE_TOKEN.encode()).hexdigest(),
+            email="invitee@example.com",
+            role=Role.READER,
+            groups=[],
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+    )
+    session.commit()
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -82,6 +108,29 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
     ("history.recent", "GET"): Route(READ, "/-/recent"),
     ("history.contributions", "GET"): Route(READ, "/-/users/editor/contributions"),
+    ("people.profile", "GET"): Route(READ, "/-/people/editor"),
+    ("people.account", "GET"): Route(OWN, "/-/account"),
+    ("people.account", "POST"): Route(
+        OWN, "/-/account", {"display_name": "Someone", "email": "", "time_zone": "Asia/Tokyo"}
+    ),
+    # A wrong current password: the form answers, and nobody's sessions end.
+    ("people.change_password", "POST"): Route(
+        OWN,
+        "/-/account/password",
+        {"old_password": "not it", "password": PASSWORD, "password_confirm": PASSWORD},
+    ),
+    ("admin.invites_page", "GET"): Route(ADMIN, "/-/admin/invites"),
+    ("admin.invites_page", "POST"): Route(
+        ADMIN, "/-/admin/invites", {"email": "new@example.com", "role": "reader"}
+    ),
+    ("admin.revoke_invite", "POST"): Route(ADMIN, f"/-/admin/invites/{SAMPLE_INVITE_ID}/revoke"),
+    # The first visitor uses the invite up; the others are told it is used.
+    ("auth.accept_invite", "GET"): Route(PUBLIC, f"/-/invite/{SAMPLE_TOKEN}"),
+    ("auth.accept_invite", "POST"): Route(
+        PUBLIC,
+        f"/-/invite/{SAMPLE_TOKEN}",
+        {"username": "invitee", "password": PASSWORD, "password_confirm": PASSWORD},
+    ),
     ("admin.users", "GET"): Route(ADMIN, "/-/admin/users"),
     ("admin.users", "POST"): Route(
         ADMIN, "/-/admin/users", {"username": "newbie", "password": PASSWORD, "role": "editor"}
@@ -181,6 +230,7 @@ def cast(app, db_session, users, pages):
     sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
     groups.change_members(db_session, users["admin"], sample, "add", "subject")
     db_session.commit()
+    _seed_invite(db_session)
     clients = {visitor: _client_for(app, visitor) for visitor in VISITORS}
     accounts.set_disabled(db_session, accounts.get_user(db_session, "former"), True)
     db_session.commit()
@@ -212,8 +262,9 @@ def test_each_visitor_gets_exactly_the_access_decided(cast, endpoint, method):
 
 
 def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
-    database_url, tmp_path, users, pages
+    database_url, tmp_path, users, pages, db_session
 ):
+    _seed_invite(db_session)
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     client = app.test_client()
     for (_endpoint, method), route in sorted(ROUTES.items()):
@@ -230,6 +281,8 @@ def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
         "/wiki/a%00b/history",
         "/wiki/a%00b/blame",
         "/-/users/a%00b/contributions",
+        "/-/people/a%00b",
+        "/-/invite/a%00b",
         "/wiki/policy/rev/1%00",
     ],
 )

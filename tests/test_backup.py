@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, func, inspect, select, text
 
 from wiki.access import groups
 from wiki.access.accounts import create_user, set_disabled
+from wiki.access.invites import create_invite
+from wiki.access.people import update_profile
 from wiki.content.pages import (
     Limits,
     create_page,
@@ -96,10 +98,11 @@ def run(app, *args):
     return app.test_cli_runner().invoke(args=[str(arg) for arg in args])
 
 
-def seed(app) -> None:
+def seed(app, *, people: bool = True) -> None:
     """A wiki with some of everything: roles, a disabled account, edits with summaries and
     tags, a rename (alias), a restore, a delete, a delete and undelete, a big page, audit
-    events, cached renderings and login sessions (the last two are not backed up)."""
+    events, a profile and an invite (unless not ``people``: an older schema has no room for
+    them), cached renderings and login sessions (the last two are not backed up)."""
     limits = Limits(max_page_bytes=2 * 1024 * 1024)
     session = get_database(app).session()
     try:
@@ -129,6 +132,9 @@ def seed(app) -> None:
         delete_page(session, admin, back, "")
         undelete_page(session, admin, back, "needed after all")
         create_page(session, editor, "Big page", BIG_BODY, "large", limits)
+        if people:
+            update_profile(session, editor, "Eddie Tor", "Eddie@Example.com", "Asia/Tokyo")
+            create_invite(session, admin, "newcomer@example.com", Role.READER)
         session.commit()
     finally:
         session.close()
@@ -243,7 +249,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     kinds = {row[columns.index("kind")] for row in revisions}
     assert kinds == set(RevisionKind)
     assert max(len(row[columns.index("body")]) for row in revisions) == len(BIG_BODY)
-    assert before["page_aliases"] and before["audit_events"]
+    assert before["page_aliases"] and before["audit_events"] and before["invites"]
     assert len(before["groups"]) == 1 and len(before["group_members"]) == 2
     assert any(row[columns.index("restored_from")] == 1 for row in revisions)
     # Skipped tables come back empty (and were not empty).
@@ -351,7 +357,7 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(
 ):
     """The target is brought to the archive's schema revision first (from nothing, or down
     from the newest on an unused database), loaded, then upgraded to the newest."""
-    seed(sqlite_app)
+    seed(sqlite_app, people=False)
     archive = tmp_path / "new.zip"
     assert run(sqlite_app, "backup", archive).exit_code == 0
     # The same data as the 0002 schema held it (before the audit log and login sessions).

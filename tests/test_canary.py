@@ -107,6 +107,8 @@ def _fill(app, rule, page_slugs: list[str], usernames: list[str]) -> list[str]:
         "number": list(REVISION_NUMBERS),
         "filename": ["css/wiki.css"],
         "key": ["main", "no-such-space"],
+        "token": ["no-such-invite"],
+        "invite_id": [1],
     }
     unknown = set(rule.arguments) - set(choices)
     assert not unknown, f"the canary crawl does not know how to fill {unknown} of {rule}"

@@ -55,6 +55,8 @@ def every_url(app) -> list[str]:
         "new": 2,
         "filename": "css/wiki.css",
         "key": "sample",
+        "invite_id": 1,
+        "token": "no-such-invite",
     }
     urls = []
     with app.test_request_context():

@@ -22,7 +22,7 @@ def test_history_lists_revisions_newest_first_with_author_and_summary(
     auth.login("reader")
     html = client.get("/wiki/travel/history").get_data(as_text=True)
     assert html.index("second thoughts") < html.index("start")
-    assert "/-/users/admin/contributions" in html and "/-/users/editor/contributions" in html
+    assert "/-/people/admin" in html and "/-/people/editor" in html
 
 
 def test_history_is_paginated_with_stable_cursors(app, client, auth, db_session, users):

@@ -58,6 +58,34 @@ ACTIONS = {
         302,
     ),
     "open the search synonyms": ("GET", "/-/admin/search", None, False, 200),
+    "change own settings": (
+        "POST",
+        "/-/account",
+        {"display_name": "New Name", "email": "", "time_zone": "Asia/Tokyo"},
+        True,
+        302,
+    ),
+    "change own password": (
+        "POST",
+        "/-/account/password",
+        {
+            "old_password": PASSWORD,
+            "password": "a brand new password",
+            "password_confirm": "a brand new password",
+        },
+        True,
+        302,
+    ),
+    "open the invites": ("GET", "/-/admin/invites", None, False, 200),
+    "create an invite": (
+        "POST",
+        "/-/admin/invites",
+        {"email": "new@example.com", "role": "editor"},
+        True,
+        200,
+    ),
+    # No such invite: admins are told so; the others may not even ask.
+    "revoke an invite": ("POST", "/-/admin/invites/99999/revoke", {}, False, 404),
     "change the search synonyms": (
         "POST",
         "/-/admin/search",
@@ -92,6 +120,7 @@ READS = {"read a page"}
 # here manages "sample").
 SEES_GROUPS = {"open the groups", "open a group"}
 WRITES = {"create a page", "edit a page", "preview an edit", "rename a page"}
+OWN = {"change own settings", "change own password"}
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but
 # admins, so undeleting one answers "not found" rather than revealing that it exists.
@@ -99,8 +128,8 @@ DENIED = {name: 403 for name in ACTIONS}
 DENIED["undelete a page"] = 404
 
 ALLOWED = {
-    "reader": READS | SEES_GROUPS,
-    "editor": READS | WRITES | SEES_GROUPS,
+    "reader": READS | SEES_GROUPS | OWN,
+    "editor": READS | WRITES | SEES_GROUPS | OWN,
     "admin": set(ACTIONS),
     "anonymous": set(),
 }
@@ -154,7 +183,7 @@ def test_every_form_address_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     covered = {adapter.match(url, method=method)[0] for method, url, *_ in ACTIONS.values()}
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posting - covered == {"auth.login", "auth.logout", "auth.setup"}
+    assert posting - covered == {"auth.login", "auth.logout", "auth.setup", "auth.accept_invite"}
 
 
 # --- what the pages show -----------------------------------------------------------------

@@ -35,7 +35,14 @@ def _post_routes():
         {"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "INSTANCE_PATH": tempfile.gettempdir()}
     )
     get_database(app).dispose()
-    values = {"slug": "policy", "username": "editor", "number": 1, "key": "sample"}
+    values = {
+        "slug": "policy",
+        "username": "editor",
+        "number": 1,
+        "key": "sample",
+        "invite_id": 99999,
+        "token": "no-such-invite",
+    }
     routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" not in rule.methods:
@@ -64,6 +71,14 @@ FORMS = {
     "groups.new": {"key": "forged", "name": "Forged"},
     "groups.edit": {"name": "Forged"},
     "groups.members": {"usernames": "reader", "confirm": "yes"},
+    "admin.invites_page": {"email": "forged@example.com", "role": "admin"},
+    "people.account": {"display_name": "Forged", "email": "", "time_zone": "Asia/Tokyo"},
+    "people.change_password": {
+        "old_password": PASSWORD,
+        "password": "forged password!",
+        "password_confirm": "forged password!",
+    },
+    "auth.accept_invite": {"username": "x", "password": PASSWORD, "password_confirm": PASSWORD},
 }
 
 

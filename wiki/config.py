@@ -79,6 +79,11 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_FORM_MEMORY_SIZE": max_request_bytes,
         "MAX_TITLE_CHARS": 200,
         "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
+        # Dates are shown in this zone to visitors and to users who chose none (an IANA
+        # name such as Europe/Paris).
+        "DEFAULT_TIME_ZONE": os.environ.get("WIKI_DEFAULT_TIME_ZONE") or "UTC",
+        # How long an invite's sign-up link works.
+        "INVITE_DAYS": _int("WIKI_INVITE_DAYS", 7),
         # Memory per worker for rendered page views (wiki.views.page_cache); 0 turns it off.
         "PAGE_CACHE_MB": _int("WIKI_PAGE_CACHE_MB", 64),
         "SESSION_COOKIE_HTTPONLY": True,

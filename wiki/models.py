@@ -87,6 +87,10 @@ class RevisionKind(enum.StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # A unique index, not a constraint: SQLite adds it without rebuilding ``users``.
+        Index("ix_users_email_key", "email_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored as typed; ``username_key`` (case-folded) keeps "Alice" and "alice" one account.
@@ -101,6 +105,18 @@ class User(Base):
     # user, because dropping a unique column rebuilds ``users`` on SQLite.
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Shown instead of the username where people are named; None: the username is shown.
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # As typed; ``email_key`` (case-folded) keeps one address to one account.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # An IANA name ("Europe/Paris"); None: the site's default zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show for this person: the display name, else the username."""
+        return self.display_name or self.username
 
     # flask-login protocol
     @property
@@ -309,13 +325,44 @@ class AuditEvent(Base):
     # One of wiki.access.audit.AuditAction ("user.role", "page.rename", ...); plain text, so an
     # older release can still show the events a newer one wrote.
     action: Mapped[str] = mapped_column(String(32))
-    target_type: Mapped[str] = mapped_column(String(16))  # "user", "page", "group", "setting"
+    target_type: Mapped[str] = mapped_column(
+        String(16)
+    )  # "user", "page", "group", "invite", "setting"
     target: Mapped[str] = mapped_column(String(255))  # username, or page title at the time
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     page: Mapped[Page | None] = relationship(foreign_keys=[page_id])
+
+
+class Invite(Base):
+    """A one-time sign-up link for one e-mail address, role (and later groups).
+
+    Only a hash of the link's token is stored: the link is shown once, to the admin who
+    made it. An invite is pending until it is used, revoked or past ``expires_at``.
+    """
+
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    # Names of the groups the new account joins (a hook: groups come with their own model).
+    groups: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
 
 
 class SearchSynonyms(Base):

@@ -53,7 +53,8 @@ def _check_password(password: str) -> None:
         raise InvalidInput({"password": "That password is too long."})
 
 
-def _parse_role(role: Role | str) -> Role:
+def parse_role(role: Role | str) -> Role:
+    """``role`` as a Role; raises InvalidInput (keyed ``role``) for an unknown one."""
     try:
         return Role(role)
     except ValueError:
@@ -113,7 +114,7 @@ def _add_user(session: Session, username: str, password: str, role: Role | str) 
                 "starting and ending with a letter or digit."
             }
         )
-    role = _parse_role(role)
+    role = parse_role(role)
     _check_password(password)
     if session.get_bind().dialect.name == "postgresql":
         # Two look-alike names created at once must not both pass the check (SQLite's
@@ -176,12 +177,20 @@ class SignedInUser:
     #: The login (row of ``login_sessions``) the cookies carry.
     login_session_id: str
     last_seen_at: datetime
+    display_name: str | None = None
+    #: An IANA zone name; None: the site's default zone.
+    time_zone: str | None = None
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
         return self.login_session_id
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show: the display name, else the username."""
+        return self.display_name or self.username
 
 
 def start_login_session(
@@ -207,7 +216,9 @@ def start_login_session(
     )
     session.add(login)
     session.flush()
-    return SignedInUser(user.id, user.username, user.role, login.id, now)
+    return SignedInUser(
+        user.id, user.username, user.role, login.id, now, user.display_name, user.time_zone
+    )
 
 
 def end_login_session(session: Session, login_session_id: str) -> None:
@@ -215,13 +226,24 @@ def end_login_session(session: Session, login_session_id: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.id == login_session_id))
 
 
-def end_all_login_sessions(session: Session, user: User) -> None:
-    """End every login of ``user``, on every browser."""
-    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+def end_all_login_sessions(session: Session, user: User, *, keep: str | None = None) -> None:
+    """End every login of ``user``, on every browser, but the login ``keep`` (if given)."""
+    statement = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(LoginSession.id != keep)
+    session.execute(statement)
 
 
 _SIGNED_IN = (
-    select(User.id, User.username, User.role, LoginSession.id, LoginSession.last_seen_at)
+    select(
+        User.id,
+        User.username,
+        User.role,
+        LoginSession.id,
+        LoginSession.last_seen_at,
+        User.display_name,
+        User.time_zone,
+    )
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.id == bindparam("token"), User.disabled.is_(False))
 )
@@ -313,7 +335,7 @@ def set_role(session: Session, user: User, role: Role | str, *, actor: User | No
     (checked against the accounts as they are when this transaction gets its turn). A
     change is recorded in the audit log as done by ``actor`` (None: the command line).
     """
-    role = _parse_role(role)
+    role = parse_role(role)
     _take_turn_with_admins(session, user)
     _check_an_active_admin_remains(session, user, role, user.disabled, "role")
     if role == user.role:
@@ -333,6 +355,70 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
     user.password_hash = _hash(password)
     end_all_login_sessions(session, user)
     audit.record(session, actor, AuditAction.USER_PASSWORD, user)
+
+
+def change_own_password(
+    session: Session,
+    user: User,
+    old_password: str,
+    new_password: str,
+    confirm: str,
+    *,
+    current_login: str,
+) -> None:
+    """A user's own change of password: the current one must be given, and every other
+    login of the user ends (the one ``current_login`` names goes on).
+
+    Raises InvalidInput (keyed ``old_password``, ``password`` or ``password_confirm``) for
+    a wrong current password, a weak new one or a confirmation that differs. Recorded in
+    the audit log as done by the user.
+    """
+    if not check_password_hash(user.password_hash, old_password):
+        raise InvalidInput({"old_password": "That is not your current password."})
+    _check_password(new_password)
+    if new_password != confirm:
+        raise InvalidInput({"password_confirm": "The two new passwords differ."})
+    user.password_hash = _hash(new_password)
+    end_all_login_sessions(session, user, keep=current_login)
+    audit.record(session, user, AuditAction.USER_PASSWORD, user, {"own": True})
+
+
+def create_invited_user(
+    session: Session, username: str, password: str, role: Role | str, email: str, invite_id: int
+) -> User:
+    """Create the account of someone who accepted an invite (see :mod:`wiki.access.invites`):
+    the invitee makes it, so the audit log names them as the actor.
+
+    Raises InvalidInput like :func:`create_user`, and (keyed ``email``) when another
+    account has the address meanwhile.
+    """
+    check_email_is_free(session, email_key(email))
+    user = _add_user(session, username, password, role)
+    user.email, user.email_key = email, email_key(email)
+    session.flush()
+    details = {"role": user.role.value, "invite": invite_id}
+    audit.record(session, user, AuditAction.USER_CREATE, user, details)
+    return user
+
+
+def email_key(email: str) -> str:
+    """What e-mail addresses are compared by: Alice@Example.com is alice@example.com."""
+    return email.strip().casefold()
+
+
+def check_email_is_free(session: Session, key: str, user: User | None = None) -> None:
+    """Raise InvalidInput (keyed ``email``), naming the account, when an account other
+    than ``user`` has the address whose :func:`email_key` is ``key``."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two accounts taking one address at once must not both pass the check (SQLite's
+        # write transactions already take turns); the unique index would answer with a 500.
+        session.execute(select(func.pg_advisory_xact_lock(7_240_004)))
+    statement = select(User.username).where(User.email_key == key)
+    if user is not None and user.id is not None:
+        statement = statement.where(User.id != user.id)
+    holder = session.scalar(statement.limit(1))
+    if holder is not None:
+        raise InvalidInput({"email": f"The address {key} is used by the account {holder}."})
 
 
 def set_disabled(

@@ -1,9 +1,11 @@
-"""Failed login and first-run setup attempts, limited per account and per client address.
+"""Failed login, first-run setup, invite and password-change attempts, limited per account
+and per client address.
 
 Failed POSTs to ``/-/login`` are counted per account (the typed username) and per client
-address, those to ``/-/setup`` per client address, each in a moving window, with the
-``limits`` library (the counting engine of Flask-Limiter, used directly so that the other
-requests of the wiki pay nothing for it). An attempt that works redirects and is not
+address, those to ``/-/setup`` and ``/-/invite/<token>`` per client address, a signed-in
+user's own password changes per account, each in a moving window, with the ``limits``
+library (the counting engine of Flask-Limiter, used directly so that the other requests of
+the wiki pay nothing for it). An attempt that works redirects and is not
 counted, so an office behind one address is not locked out by its own logins. Once a limit
 is used up, the form comes back with the wait (429, ``Retry-After``).
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, make_response, request
+from flask_login import current_user
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -55,6 +58,11 @@ class Limit:
 def client_address() -> str:
     """The peer address, or the proxy's X-Forwarded-For entry when WIKI_PROXY_FIX says so."""
     return request.remote_addr or "unknown"
+
+
+def signed_in_account() -> str:
+    """The signed-in user's id (their own password change is limited per account)."""
+    return str(getattr(current_user, "id", ""))
 
 
 def account_name() -> str:
@@ -151,3 +159,8 @@ def init_app(app: Flask) -> None:
     views = app.view_functions
     views["auth.login"] = _limited(views["auth.login"], [per_account, per_client])
     views["auth.setup"] = _limited(views["auth.setup"], [per_client])
+    # Guessing an invite's token is hopeless (256 bits), but its form creates accounts.
+    views["auth.accept_invite"] = _limited(views["auth.accept_invite"], [per_client])
+    # A borrowed, signed-in browser must not try current passwords at leisure.
+    own = Limit(parse(config["LOGIN_LIMIT_PER_ACCOUNT"]), "password", signed_in_account)
+    views["people.change_password"] = _limited(views["people.change_password"], [own])

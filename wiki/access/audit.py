@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.errors import InvalidInput
-from wiki.models import AuditEvent, Group, Page, User, utcnow
+from wiki.models import AuditEvent, Group, Invite, Page, User, utcnow
 from wiki.pagination import Window, newest_first
 from wiki.textsafety import isolate
 
@@ -38,6 +38,10 @@ class AuditAction(enum.StrEnum):
     USER_DISABLE = "user.disable"
     USER_ENABLE = "user.enable"
     USER_PASSWORD = "user.password"
+    USER_PROFILE = "user.profile"
+    INVITE_CREATE = "invite.create"
+    INVITE_REVOKE = "invite.revoke"
+    INVITE_USE = "invite.use"
     PAGE_RENAME = "page.rename"
     PAGE_DELETE = "page.delete"
     PAGE_UNDELETE = "page.undelete"
@@ -63,6 +67,10 @@ _LABELS = {
     AuditAction.USER_DISABLE: "account disabled",
     AuditAction.USER_ENABLE: "account enabled",
     AuditAction.USER_PASSWORD: "password set",
+    AuditAction.USER_PROFILE: "profile changed",
+    AuditAction.INVITE_CREATE: "invite created",
+    AuditAction.INVITE_REVOKE: "invite revoked",
+    AuditAction.INVITE_USE: "invite used",
     AuditAction.PAGE_RENAME: "page renamed",
     AuditAction.PAGE_DELETE: "page deleted",
     AuditAction.PAGE_UNDELETE: "page undeleted",
@@ -105,15 +113,16 @@ def record(
     session: Session,
     actor: User | None,
     action: AuditAction,
-    subject: User | Page | Group | None,
+    subject: User | Page | Group | Invite | None,
     details: dict | None = None,
     *,
     target: str | None = None,
 ) -> AuditEvent:
     """Add an event to the caller's transaction (the caller commits with its action).
 
-    ``actor`` None means the command line. ``subject`` is the account, page or group acted
-    on (flushed, so it has an id), or None for a wiki-wide setting, named by ``target``;
+    ``actor`` None means the command line. ``subject`` is the account, page, group or
+    invite (named by its e-mail address) acted on (flushed, so it has an id), or None for a
+    wiki-wide setting, named by ``target``;
     ``target`` overrides a subject's name as shown (a page's title before a rename).
     ``details`` must be JSON-serialisable. Raises ValueError for an unknown action or a
     setting without a ``target``.
@@ -129,6 +138,8 @@ def record(
         # The key (the group's address) goes in the details: the name may change.
         target_type, name, page_id = "group", subject.name, None
         details = {"key": subject.key, **(details or {})}
+    elif isinstance(subject, Invite):
+        target_type, name, page_id = "invite", subject.email, None
     else:
         target_type, name, page_id = "page", subject.title, subject.id
     event = AuditEvent(
@@ -320,7 +331,25 @@ def describe(event: AuditEvent) -> str:
         case AuditAction.USER_ROLE:
             return f"role {get('from', '?')} → {get('to', '?')}"
         case AuditAction.USER_PASSWORD:
+            if get("own"):
+                return "changed their own password; their other sessions were ended"
             return "new password set; the user's sessions were ended"
+        case AuditAction.USER_PROFILE:
+            return "; ".join(
+                f"{field.replace('_', ' ')} “{change.get('from') or ''}” → “{change.get('to') or ''}”"
+                for field, change in details.items()
+                if isinstance(change, dict)
+            )
+        case AuditAction.INVITE_CREATE:
+            text = f"invite #{get('invite', '?')} with role {get('role', '?')}"
+            groups = get("groups")
+            if isinstance(groups, list) and groups:
+                text += f", groups {', '.join(map(str, groups))}"
+            return text + f", expires {get('expires', '?')}"
+        case AuditAction.INVITE_REVOKE:
+            return f"invite #{get('invite', '?')} revoked"
+        case AuditAction.INVITE_USE:
+            return f"invite #{get('invite', '?')} used by the new account {get('username', '?')}"
         case AuditAction.USER_DISABLE:
             return "account disabled; the user's sessions were ended"
         case AuditAction.USER_ENABLE:

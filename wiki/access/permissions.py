@@ -49,6 +49,7 @@ class Action(enum.StrEnum):
     MANAGE_SPACES = "manage_spaces"  # create spaces (/-/spaces/new)
     VIEW_GROUPS = "view_groups"  # the groups and their members (/-/groups): signed-in only
     MANAGE_GROUPS = "manage_groups"  # create, rename, delete any group; manage any members
+    OWN_ACCOUNT = "own_account"  # one's own settings: name, e-mail, time zone, password
 
 
 class PageLike(Protocol):
@@ -110,13 +111,14 @@ _READING = frozenset({Action.READ})
 _WRITING = _READING | {Action.CREATE, Action.EDIT, Action.RENAME}
 _SIGNED_IN = frozenset({Action.VIEW_GROUPS})  # who is in which group is for staff only
 _MANAGING = _ACTIONS - {Action.UNDELETE}  # undeleting needs a deleted page
+_OWN = frozenset({Action.OWN_ACCOUNT})  # every signed-in, active account
 
 # Who may do what, on the wiki as a whole (SITE) and on pages in each state.
 _GRANTS: dict[Audience, dict[PageState | str, frozenset[Action]]] = {
     Audience.NOBODY: {},
     Audience.VISITOR: {SITE: _READING, LIVE: _READING},
-    Audience.READER: {SITE: _READING | _SIGNED_IN, LIVE: _READING},
-    Audience.EDITOR: {SITE: _WRITING | _SIGNED_IN, LIVE: _WRITING},
+    Audience.READER: {SITE: _READING | _SIGNED_IN | _OWN, LIVE: _READING},
+    Audience.EDITOR: {SITE: _WRITING | _SIGNED_IN | _OWN, LIVE: _WRITING},
     Audience.ADMIN: {
         SITE: _MANAGING,
         LIVE: _MANAGING,

@@ -25,6 +25,12 @@ class ShownRevision:
 @dataclass(frozen=True)
 class AuthorName:
     username: str
+    display_name: str | None = None
+    disabled: bool = False
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ _PAGE_VIEW = (
         Revision.summary,
         Revision.tags,
         User.username,
+        User.display_name,
+        User.disabled,
         RenderedRevision.renderer_version,
         RenderedRevision.html,
         RenderedRevision.toc_html,
@@ -108,6 +116,8 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
         summary,
         tags,
         author,
+        author_display_name,
+        author_disabled,
         version,
         html,
         toc_html,
@@ -119,7 +129,12 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
     return PageView(
         page=PageSummary(page_id, slug, title, deleted, latest),
         revision=RevisionSummary(
-            revision_id, number, created_at, summary, AuthorName(author), split_tags(tags)
+            revision_id,
+            number,
+            created_at,
+            summary,
+            AuthorName(author, author_display_name, author_disabled),
+            split_tags(tags),
         ),
         shown=_shown(session, html, toc_html, wikilinks),
     )

@@ -9,7 +9,9 @@ The HTML of a page view depends on:
   created, renamed, deleted or undeleted, and each of those appends a revision of that kind,
   so the newest revision of those kinds, the *links generation*, changes with it;
 - who looks: the signed-in login (gone after logging out, a password change or disabling
-  the account), with the user's name and role;
+  the account), with the user's name, display name, role and time zone (dates are shown
+  in it);
+- the display name of the current revision's author (the byline names them).
 - the access rules: the newest audit event of an access-changing action, the *access
   generation* (see :data:`wiki.access.audit.ACCESS_ACTIONS` for the contract that keeps it).
 
@@ -42,6 +44,7 @@ class ViewState:
     """The database's answer for one page address and one login, at one moment."""
 
     revision_id: int | None  # the page's current revision; None: no page has the address
+    author_name: str | None  # the display name of that revision's author
     links_generation: tuple[int | None, ...]
     access_generation: tuple[int | None, ...]
     viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
@@ -61,8 +64,16 @@ _LOGIN = LoginSession.__table__.join(
     User.__table__, and_(User.id == LoginSession.user_id, User.disabled.is_(False))
 )
 _ACCESS = sorted(ACCESS_ACTIONS)
+_AUTHOR_NAME = (
+    select(User.display_name)
+    .join(Revision, Revision.author_id == User.id)
+    .join(Page, Page.current_revision_id == Revision.id)
+    .where(Page.slug == bindparam("slug"))
+    .scalar_subquery()
+)
 _STATE = select(
     select(Page.current_revision_id).where(Page.slug == bindparam("slug")).scalar_subquery(),
+    _AUTHOR_NAME,
     *(_newest(Revision.id, Revision.kind == kind) for kind in LINK_CHANGING_KINDS),
     *(_newest(AuditEvent.id, AuditEvent.action == action.value) for action in _ACCESS),
     User.id,
@@ -70,8 +81,10 @@ _STATE = select(
     User.role,
     LoginSession.id,
     LoginSession.last_seen_at,
+    User.display_name,
+    User.time_zone,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
-_LINKS = slice(1, 1 + len(LINK_CHANGING_KINDS))
+_LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
 _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
 
 
@@ -81,12 +94,11 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
     propagate."""
     row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
     assert row is not None  # the anchor row is always there
-    user_id, username, role, login_id, last_seen = row[_RULES.stop :]
-    viewer = (
-        SignedInUser(user_id, username, role, login_id, last_seen) if user_id is not None else None
-    )
+    signed_in = row[_RULES.stop :]
+    viewer = SignedInUser(*signed_in) if signed_in[0] is not None else None
     return ViewState(
         revision_id=row[0],
+        author_name=row[1],
         links_generation=tuple(row[_LINKS]),
         access_generation=tuple(row[_RULES]),
         viewer=viewer,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, abort
 
-from wiki.views.common import RowNumberConverter, WikiRequest, bdi, site_url
+from wiki.access import people as people_service
+from wiki.views.common import RowNumberConverter, WikiRequest, bdi, localtime, site_url
 
 __all__ = ["WikiRequest", "bdi", "init_app", "site_url"]
 
@@ -18,11 +19,17 @@ def init_app(app: Flask) -> None:
         history,
         page_cache,
         pages,
+        people,
         search,
         spaces,
     )
 
     page_cache.init_app(app, app.config["PAGE_CACHE_MB"] * 1024 * 1024)
+    # Every date a template shows goes through these: the text in the viewer's zone, the
+    # datetime attribute in UTC.
+    people_service.check_site_zone(app.config["DEFAULT_TIME_ZONE"])
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["utc_iso"] = people_service.utc_iso
 
     # Before any route is added: every <int:...> is bounded, so no number in an address
     # reaches the database beyond what its columns hold.
@@ -34,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(groups.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(spaces.bp)
+    app.register_blueprint(people.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

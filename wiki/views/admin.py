@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from wiki.access import accounts, audit
+from wiki.access import accounts, audit, invites
 from wiki.access.permissions import Action
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -82,6 +82,58 @@ def change_user(username: str, change: str):
     else:
         flash(message.format(user.username), "success")
     return redirect(url_for("admin.users"))
+
+
+def _invites_page(form: dict[str, str], errors: dict[str, str], made=None, status=None):
+    return render_template(
+        "admin_invites.html",
+        invites=invites.list_invites(get_session()),
+        state_of=invites.state_of,
+        roles=list(Role),
+        form=form,
+        errors=errors,
+        made=made,
+        days=current_app.config["INVITE_DAYS"],
+    ), status or (400 if errors else 200)
+
+
+@bp.route("/invites", methods=["GET", "POST"])
+def invites_page():
+    """Invites: the form makes one and shows its link, once, on the page it answers with."""
+    form = {"email": form_text("email"), "role": form_text("role") or Role.EDITOR.value}
+    if request.method == "GET":
+        return _invites_page(form, {})
+    try:
+        with write_transaction() as session:
+            made = invites.create_invite(
+                session,
+                acting_user(),
+                form["email"],
+                form["role"],
+                request.form.getlist("groups"),
+                days=current_app.config["INVITE_DAYS"],
+            )
+            link = url_for("auth.accept_invite", token=made.token, _external=True)
+            email = made.invite.email
+    except InvalidInput as exc:
+        return _invites_page(form, exc.errors)
+    # Not a redirect: the link is in this answer only, never in a cookie or the database.
+    return _invites_page(
+        {"email": "", "role": form["role"]}, {}, made={"email": email, "link": link}
+    )
+
+
+@bp.route("/invites/<int:invite_id>/revoke", methods=["POST"])
+def revoke_invite(invite_id: int):
+    try:
+        with write_transaction() as session:
+            invite = invites.revoke_invite(session, acting_user(), invite_id)
+            email = invite.email
+    except InvalidInput as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(f"Revoked the invite for {email}; its link no longer works.", "success")
+    return redirect(url_for("admin.invites_page"))
 
 
 @bp.route("/audit", endpoint="audit")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.access import accounts, security
+from wiki.access import accounts, invites, security
 from wiki.access.attempts import TooManyAttempts
 from wiki.access.login import log_in, log_out
 from wiki.db import get_session
@@ -73,6 +73,43 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _invite_page(token: str, invite, username: str, errors: dict[str, str]):
+    page = render_template(
+        "invite.html", token=token, invite=invite, username=username, errors=errors
+    )
+    return page, 400 if errors else 200
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    """A one-time sign-up link: the invitee picks a username and password."""
+    session = get_session()
+    username = form_text("username")
+    try:
+        invite = invites.usable_invite(session, token)
+        if request.method == "GET":
+            return _invite_page(token, invite, username, {})
+        with write_transaction() as session:
+            user = invites.accept_invite(
+                session, token, username, form_text("password"), form_text("password_confirm")
+            )
+            if current_user.is_authenticated:
+                # This browser moves to the new account: its old login ends.
+                accounts.end_login_session(session, current_user.get_id())
+            signed_in = accounts.start_login_session(session, user, request.user_agent.string)
+    except invites.InviteUnusable as exc:
+        status = 404 if exc.state is None else 410
+        page = render_template("error.html", status=status, title="Invitation", message=exc.message)
+        return page, status
+    except InvalidInput as exc:
+        return _invite_page(
+            token, invites.usable_invite(get_session(), token), username, exc.errors
+        )
+    log_in(signed_in)
+    flash(f"Welcome, {signed_in.username}: your account is ready.", "success")
+    return redirect(url_for("pages.home"))
+
+
 @bp.errorhandler(TooManyAttempts)
 def too_many_attempts(exc: TooManyAttempts):
     """The form again, with the wait, the typed username kept; never a bare error page."""
@@ -80,7 +117,23 @@ def too_many_attempts(exc: TooManyAttempts):
     message = f"Too many attempts, try again in {seconds} seconds."
     headers = {"Retry-After": str(seconds)}
     username = form_text("username")
-    if request.endpoint == "auth.setup":
+    if request.endpoint == "auth.accept_invite":
+        token = (request.view_args or {}).get("token", "")
+        try:
+            invite = invites.usable_invite(get_session(), token)
+        except invites.InviteUnusable as unusable:
+            page = render_template(
+                "error.html", status=429, title="Invitation", message=unusable.message
+            )
+        else:
+            page = render_template(
+                "invite.html",
+                token=token,
+                invite=invite,
+                username=username,
+                errors={"attempts": message},
+            )
+    elif request.endpoint == "auth.setup":
         page = render_template(
             "setup.html", username=username, setup_token="", errors={"attempts": message}
         )

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
@@ -16,13 +16,16 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
-from wiki.access import accounts
+from wiki.access import accounts, people
 from wiki.access.login import login_manager
 from wiki.access.permissions import Action, PageLike, can
 from wiki.content.pages import Limits, find_page
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import Page
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @functools.lru_cache(maxsize=1024)
@@ -40,6 +43,21 @@ def site_url(endpoint: str, **values) -> str:
     """``url_for`` for addresses that depend only on their arguments (menu links, static
     files), remembered: every page's header needs a dozen of them."""
     return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+def viewer_zone() -> str:
+    """The zone the current viewer sees dates in: their own, else the site's default."""
+    return getattr(current_user, "time_zone", None) or current_app.config["DEFAULT_TIME_ZONE"]
+
+
+def localtime(moment: datetime, style: str = "minute") -> str:
+    """The ``localtime`` template filter: ``moment`` as the current viewer reads it (see
+    :func:`wiki.access.people.local_time`). A zone the system no longer knows falls back to
+    the site's default rather than failing the page. Raises KeyError for an unknown style."""
+    try:
+        return people.local_time(moment, viewer_zone(), style)
+    except InvalidInput:
+        return people.local_time(moment, current_app.config["DEFAULT_TIME_ZONE"], style)
 
 
 def require(action: Action, page: PageLike | None = None) -> None:

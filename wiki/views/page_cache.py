@@ -5,12 +5,13 @@ A page view's HTML is kept (in this process's memory, bounded, least recently us
 out) under its address and the viewer: their login, their form-protection secret (the
 logout form carries a token made from it) and their role. Before a kept view is served,
 one SQL statement (:func:`wiki.content.view_state.view_state`) reads what it depends on:
-the page's current revision, the links and access generations, and whether the login
-still holds and with which name and role. The view is served only when all of these
-equal what they were when it was rendered; otherwise the page is rendered afresh and kept
-in its place. So an edit, a new, renamed, deleted or undeleted link target, a role
-change, a logout, a password change or a disabled account shows at the next request, on
-every worker and every host, and no request is served a page its viewer may not read now.
+the page's current revision and its author's display name, the links and access
+generations, and whether the login still holds and with which names, role and time zone.
+The view is served only when all of these equal what they were when it was rendered;
+otherwise the page is rendered afresh and kept in its place. So an edit, a new, renamed,
+deleted or undeleted link target, a role change, a logout, a password change, a new
+display name or time zone, or a disabled account shows at the next request, on every
+worker and every host, and no request is served a page its viewer may not read now.
 
 Contract for access rules (spaces, groups, restrictions...): a rule change must be
 recorded with an audit action listed in :data:`wiki.access.audit.ACCESS_ACTIONS`, in the
@@ -114,8 +115,13 @@ def _login_of_this_browser() -> tuple[bool, str | None]:
 
 
 def _stamp(state: ViewState, viewer: SignedInUser | None) -> Hashable:
-    name_and_role = (viewer.username, viewer.role) if viewer is not None else None
-    return (state.revision_id, state.generations, name_and_role)
+    # The menu names the viewer and every date is shown in their zone.
+    who = (
+        (viewer.username, viewer.display_name, viewer.role, viewer.time_zone)
+        if viewer is not None
+        else None
+    )
+    return (state.revision_id, state.author_name, state.generations, who)
 
 
 def serve(slug: str) -> Response | None:

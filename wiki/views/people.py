@@ -1,0 +1,97 @@
+"""People: profiles, and each user's own settings (name, e-mail, time zone, password)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wiki.access import accounts, people
+from wiki.access.attempts import TooManyAttempts
+from wiki.access.permissions import Action
+from wiki.content import history
+from wiki.db import get_session
+from wiki.errors import InvalidInput
+from wiki.views.common import acting_user, form_text, require, write_transaction
+
+bp = Blueprint("people", __name__, url_prefix="/-")
+
+RECENT_CONTRIBUTIONS = 10
+
+
+@bp.route("/people/<username>")
+def profile(username: str):
+    require(Action.READ)
+    session = get_session()
+    person = people.get_person(session, username)
+    recent = history.contributions(
+        session, person, current_user._get_current_object(), limit=RECENT_CONTRIBUTIONS
+    )
+    return render_template(
+        "profile.html", person=person, groups=people.groups_of(session, person), recent=recent
+    )
+
+
+def _settings_page(form: dict[str, str], errors: dict[str, str]):
+    return render_template(
+        "account.html",
+        form=form,
+        errors=errors,
+        zones=people.time_zone_choices(),
+        site_zone=current_app.config["DEFAULT_TIME_ZONE"],
+    ), 400 if errors else 200
+
+
+def _profile_form() -> dict[str, str]:
+    user = acting_user()
+    return {
+        "display_name": user.display_name or "",
+        "email": user.email or "",
+        "time_zone": user.time_zone or "",
+    }
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The signed-in user's settings: the profile form posts here."""
+    require(Action.OWN_ACCOUNT)
+    if request.method == "GET":
+        return _settings_page(_profile_form(), {})
+    form = {name: form_text(name) for name in ("display_name", "email", "time_zone")}
+    try:
+        with write_transaction() as session:
+            changed = people.update_profile(
+                session, acting_user(), form["display_name"], form["email"], form["time_zone"]
+            )
+    except InvalidInput as exc:
+        return _settings_page(form, exc.errors)
+    flash("Saved your settings." if changed else "Your settings were already so.", "success")
+    return redirect(url_for("people.account"))
+
+
+@bp.route("/account/password", methods=["POST"])
+def change_password():
+    require(Action.OWN_ACCOUNT)
+    try:
+        with write_transaction() as session:
+            accounts.change_own_password(
+                session,
+                acting_user(),
+                form_text("old_password"),
+                form_text("password"),
+                form_text("password_confirm"),
+                current_login=current_user.get_id(),
+            )
+    except InvalidInput as exc:
+        return _settings_page(_profile_form(), exc.errors)
+    flash("Changed your password; your other sessions were ended.", "success")
+    return redirect(url_for("people.account"))
+
+
+@bp.errorhandler(TooManyAttempts)
+def too_many_attempts(exc: TooManyAttempts):
+    """Password changes with a wrong current password are limited: the form again, with
+    the wait."""
+    seconds = exc.retry_after
+    message = f"Too many attempts, try again in {seconds} seconds."
+    page, _status = _settings_page(_profile_form(), {"old_password": message})
+    return page, 429, {"Retry-After": str(seconds)}
