@@ -67,7 +67,8 @@ def gunicorn_settings(*, host: str, port: int, workers: int, threads: int) -> di
     return {
         "bind": [bind_address(host, port)],
         "workers": workers,
-        "worker_class": "gthread",
+        # gunicorn's gthread worker, safe to stop at any moment (see wiki.ops.worker).
+        "worker_class": "wiki.ops.worker.WikiThreadWorker",
         "threads": threads,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         # Browsers fetch the stylesheets and scripts right after a page: keep the connection
