@@ -889,7 +889,8 @@ def check_search(browser: Browser, probes: list[tuple[str, str]]) -> None:
         query = " ".join(re.findall(r"\w+", title))
         path = "/-/search?" + urlencode({"q": query})
         reply = browser.get(path)
-        if reply.status != 200 or f'<h2><a href="/wiki/{slug}">' not in reply.body:
+        hit = re.compile(rf'<h2[^>]*><a href="/wiki/{re.escape(slug)}">')
+        if reply.status != 200 or not hit.search(reply.body):
             raise RuntimeError(
                 f"The search index is not ready: GET {path} gave {reply.status} without "
                 f"/wiki/{slug}:\n{_text_of(reply.body)[:1000]}"
