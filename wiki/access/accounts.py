@@ -234,16 +234,20 @@ def end_all_login_sessions(session: Session, user: User, *, keep: str | None = N
     session.execute(statement)
 
 
+SIGNED_IN_COLUMNS = (
+    User.id,
+    User.username,
+    User.role,
+    LoginSession.id,
+    LoginSession.last_seen_at,
+    User.display_name,
+    User.time_zone,
+)
+"""The columns of a :class:`SignedInUser`, in its field order: every query that makes one
+selects these (the page view reads them in its one statement too)."""
+
 _SIGNED_IN = (
-    select(
-        User.id,
-        User.username,
-        User.role,
-        LoginSession.id,
-        LoginSession.last_seen_at,
-        User.display_name,
-        User.time_zone,
-    )
+    select(*SIGNED_IN_COLUMNS)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.id == bindparam("token"), User.disabled.is_(False))
 )

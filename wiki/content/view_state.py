@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, literal, select
 
-from wiki.access.accounts import SignedInUser
+from wiki.access.accounts import SIGNED_IN_COLUMNS, SignedInUser
 from wiki.access.audit import ACCESS_ACTIONS
 from wiki.db import Database
 from wiki.models import AuditEvent, LoginSession, Page, Revision, RevisionKind, User
@@ -76,13 +76,7 @@ _STATE = select(
     _AUTHOR_NAME,
     *(_newest(Revision.id, Revision.kind == kind) for kind in LINK_CHANGING_KINDS),
     *(_newest(AuditEvent.id, AuditEvent.action == action.value) for action in _ACCESS),
-    User.id,
-    User.username,
-    User.role,
-    LoginSession.id,
-    LoginSession.last_seen_at,
-    User.display_name,
-    User.time_zone,
+    *SIGNED_IN_COLUMNS,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
 _LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
 _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
