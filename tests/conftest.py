@@ -96,6 +96,14 @@ def database_url(request, tmp_path):
                 connection.execute(table.delete().where(table.c.id != DEFAULT_SPACE_ID))
             else:
                 connection.execute(table.delete())
+        # The default space's grants are the migrations' own rows too; a test may change them.
+        connection.execute(
+            Base.metadata.tables["space_grants"].insert(),
+            [
+                {"space_id": DEFAULT_SPACE_ID, "subject": "signed_in", "level": "edit"},
+                {"space_id": DEFAULT_SPACE_ID, "subject": "anonymous", "level": "read"},
+            ],
+        )
         connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
     return url
 

@@ -107,8 +107,11 @@ def test_the_bottom_layer_imports_nothing_above_it():
     assert wrong == set()
 
 
-def test_the_permission_module_rests_on_the_models_alone():
-    assert GRAPH["wiki.access.permissions"] <= {"wiki.models"}
+def test_the_permission_module_rests_on_the_models_and_the_rules_it_loads_alone():
+    """One module decides; it reads the grants and restrictions through one loader, which
+    rests on the models and the audit log's list of access changes (its cache key)."""
+    assert GRAPH["wiki.access.permissions"] <= {"wiki.models", "wiki.db", "wiki.access.reach"}
+    assert GRAPH["wiki.access.reach"] <= {"wiki.models", "wiki.access.audit"}
 
 
 SERVICES = [name for name in MODULES if _part(name) in {"wiki.content", "wiki.search"}] + [

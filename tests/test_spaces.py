@@ -65,7 +65,7 @@ def test_creating_a_space_is_audited(db_session, users):
     event = db_session.scalar(
         select(AuditEvent).where(AuditEvent.action == audit.AuditAction.SPACE_CREATE)
     )
-    assert event.details == {"key": "hr", "name": "People team"}
+    assert event.details == {"key": "hr", "name": "People team", "open_to_signed_in": True}
 
 
 def test_an_admin_creates_a_space_and_an_editor_writes_in_it(client, auth, users, pages):

@@ -185,6 +185,7 @@ class Page(Base):
         Index("ix_pages_sort_key_slug", "sort_key", "slug"),
         Index("ix_pages_space_id_sort_key", "space_id", "sort_key"),
         Index("ix_pages_lookalike_key", "lookalike_key"),
+        Index("ix_pages_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,6 +211,13 @@ class Page(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The page this one sits under in its space's tree (None: at the top of the space).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
+    # The nearest page, this one or an ancestor, that narrows who may read (edit) it, if
+    # any: derived from the tree and page_restrictions by wiki.access.restrictions, so that
+    # "which pages may this person read" stays one SQL condition on this row.
+    read_scope_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    edit_scope_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     current_revision: Mapped[Revision | None] = relationship(
         foreign_keys=[current_revision_id], post_update=True
@@ -412,3 +420,70 @@ class GroupMember(Base):
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AccessLevel(enum.StrEnum):
+    """How far a grant on a space reaches; each level includes the ones before it."""
+
+    READ = "read"  # read the space's pages
+    EDIT = "edit"  # and create, edit, rename and move them
+    ADMIN = "admin"  # and delete, restore, grant, restrict: the space's own admins
+
+
+SIGNED_IN = "signed_in"
+"""The subject of a grant to every signed-in (active) account."""
+ANONYMOUS = "anonymous"
+"""The subject of a grant to visitors who are not signed in (read only, and only while the
+site lets anyone read: ``WIKI_ANONYMOUS_READ``)."""
+
+
+class SpaceGrant(Base):
+    """What one subject may do in one space: a group (``group:<id>``), one account
+    (``user:<id>``), every signed-in account (:data:`SIGNED_IN`) or visitors
+    (:data:`ANONYMOUS`). One row per subject and space, holding the highest level given.
+    Changed only through :mod:`wiki.access.grants`, which audits every change."""
+
+    __tablename__ = "space_grants"
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[AccessLevel] = mapped_column(
+        Enum(
+            AccessLevel,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    # Set for group and user subjects, so deleting a group can find its grants.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class RestrictionKind(enum.StrEnum):
+    READ = "read"
+    EDIT = "edit"
+
+
+class PageRestriction(Base):
+    """A page (and with it its subtree) narrows reading or editing to some subjects: only
+    the groups and accounts listed for a kind keep that kind of access, and only if the
+    space grants it to them already (a restriction never widens). Changed only through
+    :mod:`wiki.access.restrictions`, which audits every change and keeps the pages'
+    ``read_scope_id`` / ``edit_scope_id`` in step."""
+
+    __tablename__ = "page_restrictions"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    kind: Mapped[RestrictionKind] = mapped_column(
+        Enum(
+            RestrictionKind,
+            native_enum=False,
+            length=8,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        primary_key=True,
+    )
+    subject: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

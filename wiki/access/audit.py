@@ -55,6 +55,9 @@ class AuditAction(enum.StrEnum):
     GROUP_MEMBERS_ADD = "group.members_add"
     GROUP_MEMBERS_REMOVE = "group.members_remove"
     GROUP_MANAGER = "group.manager"
+    SPACE_GRANT = "space.grant"
+    PAGE_RESTRICT = "page.restrict"
+    PAGE_MOVE = "page.move"
 
     @property
     def label(self) -> str:
@@ -84,6 +87,9 @@ _LABELS = {
     AuditAction.GROUP_MEMBERS_ADD: "group members added",
     AuditAction.GROUP_MEMBERS_REMOVE: "group members removed",
     AuditAction.GROUP_MANAGER: "group manager changed",
+    AuditAction.SPACE_GRANT: "space access changed",
+    AuditAction.PAGE_RESTRICT: "page restrictions changed",
+    AuditAction.PAGE_MOVE: "page moved",
 }
 _ACTIONS = frozenset(AuditAction)
 
@@ -96,10 +102,14 @@ ACCESS_ACTIONS = frozenset(
         AuditAction.GROUP_MEMBERS_ADD,
         AuditAction.GROUP_MEMBERS_REMOVE,
         AuditAction.GROUP_DELETE,
+        AuditAction.SPACE_CREATE,  # a new space comes with its grants
+        AuditAction.SPACE_GRANT,
+        AuditAction.PAGE_RESTRICT,
+        AuditAction.PAGE_MOVE,  # a moved subtree changes space, restrictions, or both
     }
 )
 """The actions that change who may read or do what. Contract: every change to access
-(a role, an account's state, and later grants, restrictions, memberships and moves) is
+(a role, an account's state, grants, restrictions, memberships and moves) is
 recorded with one of these actions in the same transaction. The newest such event is the
 *access generation*: cached page views (:mod:`wiki.content.view_state`) are served only
 while it is unchanged, on every worker and host, so a new kind of access change must be

@@ -1,24 +1,25 @@
 """The one place that decides who may do what, and which pages anyone may see.
 
-Two questions, one rule table (:data:`_GRANTS`):
+Two questions, one model:
 
 - :func:`can` answers for one action, on one page or on the wiki as a whole: the views,
   the templates and single-page services ask it.
 - :func:`visible_pages` answers "which pages may this viewer read" as a SQL condition on
   :class:`~wiki.models.Page`: every list adds it to its query (All pages, Recent changes,
-  Contributions, and through :func:`readable_pages` search results and title suggestions),
-  so no list filters rows in Python by a rule of its own.
+  Contributions, spaces, wiki-link colouring, and through :func:`readable_pages` search
+  results and title suggestions), so no list filters rows by a rule of its own.
 
-The table says which actions each audience may take on pages in each state. A page's
-state is read by :class:`PageState` from what :class:`PageLike` exposes (an ORM page, a
-list row or a summary: anything with a ``deleted`` attribute), and the same state has a SQL
-clause over ``Page``, so the two answers cannot drift apart. Today: deleted pages are
-visible to admins only (they alone can undelete them), nobody edits or renames a deleted
-page, and visitors who are not logged in (or whose account is disabled) may read live
-pages only when ``ANONYMOUS_READ`` is on. Grants for spaces and groups are added here, as
-new audiences and page states, and every list follows.
-
-Of the wiki it imports models only: everything that shows pages asks this module.
+The model. A person's site role (reader, editor, admin) is the ceiling of what they may do
+anywhere; site admins may do everything. Each space grants read, edit or admin to groups,
+single accounts, every signed-in account or visitors (:mod:`wiki.access.grants`); a
+person holds the highest level any of those gives them, capped by their role (readers
+and visitors only read). A page may narrow reading or editing of itself and its subtree to
+some groups or people (:mod:`wiki.access.restrictions`); restrictions never widen, and
+nest (inside two restricted subtrees, a person must pass both). A space's admins pass
+every restriction of their space, see its deleted pages and may undelete them; nobody
+else sees a deleted page. :mod:`wiki.access.reach` works out, per viewer, the spaces and
+restricted subtrees they reach; both answers here are read off that one :class:`Reach`,
+and the property tests prove they agree.
 """
 
 from __future__ import annotations
@@ -28,11 +29,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, cast
 
-from flask import current_app
-from sqlalchemy import ColumnElement, false, func, not_, or_, select, true
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, and_, false, func, inspect, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from wiki.models import Page, Role
+from wiki.access.reach import (
+    EVERYTHING,
+    NOTHING,
+    Reach,
+    load_rules,
+    reach_for,
+    subjects_of,
+    work_out,
+)
+from wiki.db import get_session
+from wiki.models import AccessLevel, GroupMember, Page, Role, Space
 
 
 class Action(enum.StrEnum):
@@ -50,6 +61,7 @@ class Action(enum.StrEnum):
     VIEW_GROUPS = "view_groups"  # the groups and their members (/-/groups): signed-in only
     MANAGE_GROUPS = "manage_groups"  # create, rename, delete any group; manage any members
     OWN_ACCOUNT = "own_account"  # one's own settings: name, e-mail, time zone, password
+    MANAGE_ACCESS = "manage_access"  # a space's grants, a page's restrictions, "why can X"
 
 
 class PageLike(Protocol):
@@ -57,6 +69,15 @@ class PageLike(Protocol):
 
     @property
     def deleted(self) -> bool: ...
+
+    @property
+    def space_id(self) -> int: ...
+
+    @property
+    def read_scope_id(self) -> int | None: ...
+
+    @property
+    def edit_scope_id(self) -> int | None: ...
 
 
 class Viewer(Protocol):
@@ -71,6 +92,9 @@ class Viewer(Protocol):
 
 
 class _Member(Viewer, Protocol):
+    @property
+    def id(self) -> int: ...
+
     @property
     def role(self) -> Role: ...
 
@@ -112,21 +136,33 @@ _WRITING = _READING | {Action.CREATE, Action.EDIT, Action.RENAME}
 _SIGNED_IN = frozenset({Action.VIEW_GROUPS})  # who is in which group is for staff only
 _MANAGING = _ACTIONS - {Action.UNDELETE}  # undeleting needs a deleted page
 _OWN = frozenset({Action.OWN_ACCOUNT})  # every signed-in, active account
+_SPACE_ADMIN = _WRITING | {Action.DELETE, Action.RESTORE, Action.MANAGE_ACCESS}
+_UNDELETING = frozenset({Action.READ, Action.UNDELETE})
 
-# Who may do what, on the wiki as a whole (SITE) and on pages in each state.
-_GRANTS: dict[Audience, dict[PageState | str, frozenset[Action]]] = {
-    Audience.NOBODY: {},
-    Audience.VISITOR: {SITE: _READING, LIVE: _READING},
-    Audience.READER: {SITE: _READING | _SIGNED_IN | _OWN, LIVE: _READING},
-    Audience.EDITOR: {SITE: _WRITING | _SIGNED_IN | _OWN, LIVE: _WRITING},
-    Audience.ADMIN: {
-        SITE: _MANAGING,
-        LIVE: _MANAGING,
-        DELETED: frozenset({Action.READ, Action.UNDELETE}),
-    },
+# What each audience may do on the wiki as a whole (SITE); on pages, what a space's grant
+# gives them (below), within what their role allows.
+_SITE_GRANTS: dict[Audience, frozenset[Action]] = {
+    Audience.NOBODY: frozenset(),
+    Audience.VISITOR: _READING,
+    Audience.READER: _READING | _SIGNED_IN | _OWN,
+    Audience.EDITOR: _WRITING | _SIGNED_IN | _OWN,
+    Audience.ADMIN: _MANAGING,
 }
+# What a grant of each level gives on the pages of its space, by page state.
+_LEVEL_GRANTS: dict[AccessLevel, dict[PageState, frozenset[Action]]] = {
+    AccessLevel.READ: {LIVE: _READING},
+    AccessLevel.EDIT: {LIVE: _WRITING},
+    AccessLevel.ADMIN: {LIVE: _SPACE_ADMIN, DELETED: _UNDELETING},
+}
+_EVERYTHING: dict[PageState, frozenset[Action]] = {LIVE: _MANAGING, DELETED: _UNDELETING}
 _NOTHING: frozenset[Action] = frozenset()
 _MEMBERS = {Role.READER: Audience.READER, Role.EDITOR: Audience.EDITOR, Role.ADMIN: Audience.ADMIN}
+# The highest level a space's grant can give each audience: the role is the ceiling.
+_CEILINGS = {
+    Audience.VISITOR: AccessLevel.READ,
+    Audience.READER: AccessLevel.READ,
+    Audience.EDITOR: AccessLevel.ADMIN,
+}
 
 
 def audience(user: Viewer) -> Audience:
@@ -137,6 +173,44 @@ def audience(user: Viewer) -> Audience:
     return Audience.VISITOR if current_app.config["ANONYMOUS_READ"] else Audience.NOBODY
 
 
+def reach_of(user: Viewer, session: Session | None = None) -> Reach:
+    """The spaces and restricted subtrees ``user`` reaches (see :mod:`wiki.access.reach`),
+    read with ``session`` (default: the request's, or outside an app the one ``user``, an
+    ORM account, belongs to). Raises RuntimeError when there is no session to read with;
+    database errors propagate."""
+    in_app = has_app_context()
+    if session is None:
+        # A service's account belongs to the service's session: read in its transaction
+        # (a second session could wait on the first's write lock, and would miss its
+        # uncommitted changes).
+        state = inspect(user, raiseerr=False)
+        session = state.session if state is not None else None
+    who = audience(user) if in_app else _MEMBERS[cast(_Member, user).role]
+    if user.is_authenticated and not user.is_active:
+        who = Audience.NOBODY if not in_app else who
+    if who is Audience.ADMIN:
+        return EVERYTHING
+    if who is Audience.NOBODY:
+        return NOTHING
+    user_id = cast(_Member, user).id if who is not Audience.VISITOR else None
+    if not in_app:  # a service used on its own (tests, scripts): nothing kept
+        if session is None:
+            raise RuntimeError("no database session to read the access rules with")
+        group_ids = session.scalars(
+            select(GroupMember.group_id).where(GroupMember.user_id == user_id)
+        )
+        subjects = subjects_of(user_id, list(group_ids), anonymous_read=False)
+        return work_out(load_rules(session), subjects, _CEILINGS[who])
+    anonymous_read = bool(current_app.config["ANONYMOUS_READ"])
+    return reach_for(
+        session if session is not None else get_session(),
+        (user_id, who, anonymous_read),
+        user_id,
+        _CEILINGS[who],
+        anonymous_read=anonymous_read,
+    )
+
+
 def _state_of(page: PageLike) -> PageState:
     for state in _STATES:
         if state.holds(page):
@@ -144,46 +218,119 @@ def _state_of(page: PageLike) -> PageState:
     raise AssertionError("every page is in one of the states")
 
 
+def page_actions(reach: Reach, page: PageLike) -> frozenset[Action]:
+    """What a viewer with ``reach`` may do on ``page``. Pure; raises nothing."""
+    state = _state_of(page)
+    if reach.everything:
+        return _EVERYTHING.get(state, _NOTHING)
+    level = reach.levels.get(page.space_id)
+    if level is None:
+        return _NOTHING
+    if level is AccessLevel.ADMIN:  # a space's admins pass its restrictions
+        return _LEVEL_GRANTS[level].get(state, _NOTHING)
+    if state is not LIVE:
+        return _NOTHING
+    if page.read_scope_id is not None and page.read_scope_id not in reach.read_scopes:
+        return _NOTHING
+    if page.edit_scope_id is not None and page.edit_scope_id not in reach.edit_scopes:
+        return _READING
+    return _LEVEL_GRANTS[level][LIVE]
+
+
 def can(user: Viewer, action: Action | str, page: PageLike | None = None) -> bool:
     """Whether ``user`` (a User, a SignedInUser or flask-login's anonymous user) may do
-    ``action`` on ``page``, or on the wiki as a whole when ``page`` is None.
+    ``action`` on ``page``, or on the wiki as a whole when ``page`` is None ("may they
+    create pages at all" is whether some space lets them edit).
 
-    Raises ValueError for an unknown action.
+    Needs an app context. Raises ValueError for an unknown action; database errors
+    propagate.
     """
     # Plain string comparisons: StrEnum members equal their values, and this runs several
     # times for every page shown.
     if action not in _ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    where: PageState | str = SITE if page is None else _state_of(page)
-    return action in _GRANTS[audience(user)].get(where, _NOTHING)
+    if page is not None:
+        return action in page_actions(reach_of(user), page)
+    if action not in _SITE_GRANTS[audience(user)]:
+        return False
+    if action == Action.CREATE:
+        reach = reach_of(user)
+        return reach.everything or bool(reach.spaces_at(AccessLevel.EDIT))
+    return True
+
+
+def can_in_space(user: Viewer, action: Action | str, space_id: int) -> bool:
+    """Whether ``user`` may do ``action`` in the space ``space_id`` as such: READ (see the
+    space and its directory entry), CREATE (add pages at its top), MANAGE_ACCESS (its grants
+    and its pages' restrictions). Raises ValueError for another action."""
+    needed = {
+        Action.READ: AccessLevel.READ,
+        Action.CREATE: AccessLevel.EDIT,
+        Action.MANAGE_ACCESS: AccessLevel.ADMIN,
+    }.get(Action(action))
+    if needed is None:
+        raise ValueError(f"{action!r} is not an action on a space")
+    reach = reach_of(user)
+    return reach.everything or space_id in reach.spaces_at(needed)
+
+
+def visible_spaces(user: Viewer) -> ColumnElement[bool]:
+    """A SQL condition on :class:`~wiki.models.Space`: the spaces ``user`` may see (those
+    granting them at least read). Raises nothing but database errors."""
+    reach = reach_of(user)
+    if reach.everything:
+        return true()
+    return _in(Space.id, frozenset(reach.levels))
+
+
+def _in(column, values: frozenset[int]) -> ColumnElement[bool]:
+    if not values:
+        return false()
+    return column.in_(sorted(values))
 
 
 def visible_pages(user: Viewer) -> ColumnElement[bool]:
     """A SQL condition on :class:`~wiki.models.Page`: the pages ``user`` may read.
 
-    True for a page exactly when ``can(user, Action.READ, page)`` is. Lists add it to
-    their query (joined to ``Page``). Raises nothing.
+    True for a page exactly when ``can(user, Action.READ, page)`` is (the property tests
+    hold them to it). Lists add it to their query (joined to ``Page``). Database errors
+    propagate.
     """
-    grants = _GRANTS[audience(user)]
-    readable = [state for state in _STATES if Action.READ in grants.get(state, _NOTHING)]
-    if len(readable) == len(_STATES):
+    return pages_reached(reach_of(user))
+
+
+def pages_reached(reach: Reach) -> ColumnElement[bool]:
+    """The SQL condition of the pages a viewer with ``reach`` may read."""
+    if reach.everything:
         return true()
-    if not readable:
-        return false()
-    return or_(*(state.clause() for state in readable))
+    admin_spaces = reach.spaces_at(AccessLevel.ADMIN)
+    other_spaces = frozenset(reach.levels) - admin_spaces
+    outside_restrictions: ColumnElement[bool] = Page.read_scope_id.is_(None)
+    if reach.read_scopes:
+        outside_restrictions = or_(outside_restrictions, _in(Page.read_scope_id, reach.read_scopes))
+    readable = and_(LIVE.clause(), _in(Page.space_id, other_spaces), outside_restrictions)
+    if not admin_spaces:
+        return readable if other_spaces else false()
+    return or_(_in(Page.space_id, admin_spaces), readable)
 
 
 def readable_pages(session: Session, user: Viewer) -> Callable[[int], bool]:
     """A check of page ids, for lists that hold only ids (search results, title
     suggestions), built on :func:`visible_pages`.
 
-    The pages ``user`` may not read are looked up once (they are few: pages are never
-    removed, and most are readable), with the newest page id: a page newer than that
-    lookup is refused until the next one, so the check fails closed. Database errors
-    propagate.
+    Whichever is smaller is looked up once, the pages ``user`` may read or those they may
+    not, with the newest page id: a page newer than that lookup is refused until the next
+    one, so the check fails closed. Database errors propagate.
     """
-    newest = session.scalar(select(func.max(Page.id))) or 0
-    hidden = frozenset(session.scalars(select(Page.id).where(not_(visible_pages(user)))))
+    condition = visible_pages(user)
+    newest, total, readable = session.execute(
+        select(func.max(Page.id), func.count(), func.count().filter(condition))
+    ).one()
+    newest = newest or 0
+    if readable * 2 <= total:
+        shown = frozenset(session.scalars(select(Page.id).where(condition)))
+        return shown.__contains__
+    hidden = frozenset(session.scalars(select(Page.id).where(not_(condition))))
 
     def allowed(page_id: int) -> bool:
         return page_id <= newest and page_id not in hidden

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from wiki.access.permissions import Action, Viewer, can
 from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
@@ -42,6 +43,9 @@ class PageSummary:
     title: str
     deleted: bool
     latest_number: int
+    space_id: int
+    read_scope_id: int | None
+    edit_scope_id: int | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ _PAGE_VIEW = (
         Page.title,
         Page.deleted,
         Page.latest_number,
+        Page.space_id,
+        Page.read_scope_id,
+        Page.edit_scope_id,
         Revision.id,
         Revision.number,
         Revision.created_at,
@@ -90,12 +97,14 @@ _PAGE_VIEW = (
 )
 
 
-_EXISTING_PAGES = select(Page.slug).where(
-    Page.slug.in_(bindparam("slugs", expanding=True)), Page.deleted.is_(False)
-)
+# Link targets, each checked by the permission module: a page the viewer may not read is
+# marked like a missing one.
+_LINK_TARGETS = select(
+    Page.slug, Page.deleted, Page.space_id, Page.read_scope_id, Page.edit_scope_id
+).where(Page.slug.in_(bindparam("slugs", expanding=True)), Page.deleted.is_(False))
 
 
-def page_view(session: Session, slug: str, database=None) -> PageView | None:
+def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> PageView | None:
     """Everything the page view shows for the page at ``slug``, or None if no page has it.
 
     (Old slugs of renamed pages are not followed here; see :func:`wiki.content.pages.find_page`.)
@@ -110,6 +119,9 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
         title,
         deleted,
         latest,
+        space_id,
+        read_scope,
+        edit_scope,
         revision_id,
         number,
         created_at,
@@ -127,7 +139,7 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
         cached = _render_and_cache(database, session.get_one(Revision, revision_id))
         html, toc_html, wikilinks = cached.html, cached.toc_html, cached.wikilinks
     return PageView(
-        page=PageSummary(page_id, slug, title, deleted, latest),
+        page=PageSummary(page_id, slug, title, deleted, latest, space_id, read_scope, edit_scope),
         revision=RevisionSummary(
             revision_id,
             number,
@@ -136,20 +148,25 @@ def page_view(session: Session, slug: str, database=None) -> PageView | None:
             AuthorName(author, author_display_name, author_disabled),
             split_tags(tags),
         ),
-        shown=_shown(session, html, toc_html, wikilinks),
+        shown=_shown(session, viewer, html, toc_html, wikilinks),
     )
 
 
-def _shown(session: Session, html: str, toc_html: str, wikilinks: str) -> ShownRevision:
+def _shown(
+    session: Session, viewer: Viewer, html: str, toc_html: str, wikilinks: str
+) -> ShownRevision:
     if wikilinks:
         slugs = wikilinks.split("\n")
-        existing = session.connection().execute(_EXISTING_PAGES, {"slugs": slugs}).scalars()
+        targets = session.connection().execute(_LINK_TARGETS, {"slugs": slugs})
+        existing = {target.slug for target in targets if can(viewer, Action.READ, target)}
         html = mark_missing_links(html, set(slugs).difference(existing))
     # The HTML was sanitised by the render pipeline before it was stored.
     return ShownRevision(html=Markup(html), toc_html=Markup(toc_html))
 
 
-def preview(session: Session, body: str, *, conflicts: bool = False) -> ShownRevision:
+def preview(
+    session: Session, viewer: Viewer, body: str, *, conflicts: bool = False
+) -> ShownRevision:
     """A text being edited, as its page would show it (missing wiki links marked).
 
     With ``conflicts`` (the conflict screen), each block between conflict markers is shown
@@ -180,7 +197,7 @@ def preview(session: Session, body: str, *, conflicts: bool = False) -> ShownRev
             html.append(rendered(part))
     # A table of contents only for a text without clashes: pieces have none of their own.
     toc_html = tocs[0] if len(tocs) == 1 else ""
-    return _shown(session, "".join(html), toc_html, "\n".join(sorted(wikilinks)))
+    return _shown(session, viewer, "".join(html), toc_html, "\n".join(sorted(wikilinks)))
 
 
 def fresh_rendering(body: str) -> tuple[str, str, str]:
@@ -221,9 +238,11 @@ def _render_and_cache(database, revision: Revision) -> RenderedRevision:
     return entry
 
 
-def show_revision(session: Session, revision: Revision, database=None) -> ShownRevision:
+def show_revision(
+    session: Session, viewer: Viewer, revision: Revision, database=None
+) -> ShownRevision:
     """The safe HTML of ``revision`` with links to missing or deleted pages marked."""
     cached = session.get(RenderedRevision, revision.id)
     if cached is None or cached.renderer_version != RENDERER_VERSION:
         cached = _render_and_cache(database, revision)
-    return _shown(session, cached.html, cached.toc_html, cached.wikilinks)
+    return _shown(session, viewer, cached.html, cached.toc_html, cached.wikilinks)

@@ -16,9 +16,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.access import audit
-from wiki.access.permissions import Viewer, visible_pages
+from wiki.access.permissions import Viewer, visible_pages, visible_spaces
 from wiki.errors import InvalidInput
-from wiki.models import DEFAULT_SPACE_ID, Page, Space, User, utcnow
+from wiki.models import (
+    DEFAULT_SPACE_ID,
+    SIGNED_IN,
+    AccessLevel,
+    Page,
+    Space,
+    SpaceGrant,
+    User,
+    utcnow,
+)
 from wiki.slugs import slugify
 
 __all__ = [
@@ -76,8 +85,8 @@ def get_space(session: Session, key: str) -> Space | None:
 
 
 def list_spaces(session: Session, viewer: Viewer) -> list[SpaceSummary]:
-    """Every space, by name, with the number of its pages ``viewer`` may read. Database
-    errors propagate."""
+    """The spaces ``viewer`` may see, by name, with the number of their pages ``viewer``
+    may read. Database errors propagate."""
     counts = dict(
         session.execute(
             select(Page.space_id, func.count(Page.id))
@@ -85,7 +94,9 @@ def list_spaces(session: Session, viewer: Viewer) -> list[SpaceSummary]:
             .group_by(Page.space_id)
         ).all()
     )
-    spaces = session.scalars(select(Space).order_by(func.lower(Space.name), Space.id))
+    spaces = session.scalars(
+        select(Space).where(visible_spaces(viewer)).order_by(func.lower(Space.name), Space.id)
+    )
     return [SpaceSummary(space, counts.get(space.id, 0)) for space in spaces]
 
 
@@ -103,9 +114,19 @@ def pages_of_space(session: Session, space: Space, viewer: Viewer, limit: int = 
 
 
 def create_space(
-    session: Session, actor: User, key: str, name: str, description: str = ""
+    session: Session,
+    actor: User,
+    key: str,
+    name: str,
+    description: str = "",
+    *,
+    open_to_signed_in: bool = True,
 ) -> Space:
     """Create a space (the caller checks that ``actor`` may). Audited.
+
+    With ``open_to_signed_in`` every signed-in account may read it and, as far as its role
+    allows, edit it (like the default space); without, only site admins reach it until
+    its admins grant access (:mod:`wiki.access.grants`).
 
     Raises InvalidInput, keyed by field, for a bad or taken key, an empty or long name or a
     long description.
@@ -130,12 +151,15 @@ def create_space(
     space = Space(key=key, name=name, description=description, created_at=utcnow())
     session.add(space)
     session.flush()
+    if open_to_signed_in:
+        session.add(SpaceGrant(space_id=space.id, subject=SIGNED_IN, level=AccessLevel.EDIT))
     audit.record(
         session,
         actor,
         audit.AuditAction.SPACE_CREATE,
         None,
-        {"key": key, "name": name},
+        {"key": key, "name": name, "open_to_signed_in": open_to_signed_in},
         target=f"space {key}",
     )
+    session.flush()
     return space

@@ -81,7 +81,10 @@ SKIPPED_TABLES: dict[str, str] = {
 
 #: Tables the migrations put rows in (how many), which a database "made with `wiki
 #: upgrade` and never used" therefore has: a restore replaces them with the archive's.
-SEEDED_ROWS: dict[str, int] = {"spaces": 1}  # the default space (migration 0008)
+SEEDED_ROWS: dict[str, int] = {
+    "spaces": 1,  # the default space (migration 0008)
+    "space_grants": 2,  # its grants to the signed-in and to visitors (migration 0012)
+}
 
 #: Files of the instance folder that are backed up (the search index is derived: never).
 #: ``secret_key`` is the key generated when SECRET_KEY is not set; restoring it keeps
@@ -660,11 +663,13 @@ def restore(
                     ) from None
                 tables = [metadata.tables[name] for name in names]
                 updates = []
+                # The archive holds the seeded rows as they were; out first, dependants first.
+                for table in reversed(tables):
+                    if table.name in SEEDED_ROWS:
+                        connection.execute(table.delete())
                 for position, (table, entry) in enumerate(
                     zip(tables, manifest["tables"], strict=True)
                 ):
-                    if table.name in SEEDED_ROWS:  # the archive holds them as they were
-                        connection.execute(table.delete())
                     updates += _load_table(
                         connection, table, entry, archive, set(names[position + 1 :])
                     )

@@ -53,7 +53,7 @@ def revision(slug: str, number: int):
     page, _ = load_page(slug)
     session = get_session()
     revision = get_revision(session, page, number)
-    shown = show_revision(session, revision, get_database())
+    shown = show_revision(session, current_user._get_current_object(), revision, get_database())
     return render_template("revision.html", page=page, revision=revision, shown=shown)
 
 

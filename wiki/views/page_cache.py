@@ -34,6 +34,7 @@ from flask import Flask, Response, current_app, g, request, session
 from wiki.access.accounts import SignedInUser
 from wiki.access.login import login_manager, record_seen
 from wiki.access.permissions import audience
+from wiki.access.reach import note_generation
 from wiki.content.view_state import ViewState, view_state
 from wiki.db import get_database
 
@@ -135,6 +136,7 @@ def serve(slug: str) -> Response | None:
     if not usable:
         return None
     state = view_state(get_database(), slug, token)
+    note_generation(state.access_generation)  # the rest of the request needs no query for it
     viewer = state.viewer
     if state.revision_id is None or (token is not None and viewer is None):
         return None  # no such page (an old address?), or the login has ended

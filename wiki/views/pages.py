@@ -73,7 +73,7 @@ def view(slug: str):
     if kept is not None:
         return kept
     require(Action.READ)
-    shown = page_view(get_session(), slug, get_database())
+    shown = page_view(get_session(), slug, current_user._get_current_object(), get_database())
     if shown is not None and not can(current_user, Action.READ, shown.page):
         shown = None  # a page the viewer may not read answers exactly like a missing one
     if shown is None:
@@ -119,7 +119,10 @@ def _render_edit(
 def _preview(body: str, conflicts: bool = False):
     try:
         return preview_text(
-            get_session(), service.clean_body(body, limits()), conflicts=conflicts
+            get_session(),
+            current_user._get_current_object(),
+            service.clean_body(body, limits()),
+            conflicts=conflicts,
         ), {}
     except InvalidInput as exc:
         return None, exc.errors
