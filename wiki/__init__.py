@@ -24,7 +24,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wiki import db, textsafety, views
     from wiki.access import login, security
     from wiki.access.cookies import WikiSessionInterface
-    from wiki.access.permissions import can
+    from wiki.access.grants import LEVEL_LABELS
+    from wiki.access.permissions import can, can_in_space
     from wiki.ops import cli
     from wiki.resources import shipped_folder
     from wiki.search import runtime as search_runtime
@@ -55,6 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     search_runtime.init_app(app)
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["can_in_space"] = can_in_space
+    app.jinja_env.globals["level_labels"] = LEVEL_LABELS
     app.jinja_env.globals["site_url"] = views.site_url
     # Every tag link goes through tag_query, so that any tag finds its pages.
     app.jinja_env.globals["tag_query"] = tag_query

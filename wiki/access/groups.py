@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,21 @@ from wiki.access.permissions import (
     Action,
     Viewer,
     can,
+    can_in_space,
     can_leave_group_without_managers,
     can_manage_group,
 )
 from wiki.errors import Forbidden, InvalidInput, NotFound
-from wiki.models import Group, GroupMember, User, utcnow
+from wiki.models import (
+    AccessLevel,
+    Group,
+    GroupMember,
+    PageRestriction,
+    Space,
+    SpaceGrant,
+    User,
+    utcnow,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_NAME_CHARS = 100
@@ -159,11 +169,16 @@ def may_manage(session: Session, user: Viewer, group: Group) -> bool:
     return can_manage_group(user, membership(session, group, user_id))
 
 
-def grants_of_group(session: Session, group: Group) -> list[str]:
-    """What ``group`` can access, one line each, for its page ("What this group can
-    access"). Groups have no grants yet: spaces will list their grants to the group here.
-    Raises nothing."""
-    return []
+def grants_of_group(session: Session, group: Group) -> list[tuple[Space, AccessLevel]]:
+    """What ``group`` can access, for its page ("What this group can access"): the spaces
+    granting it something, by name, with the level. Raises nothing but database errors."""
+    rows = session.execute(
+        select(Space, SpaceGrant.level)
+        .join(SpaceGrant, SpaceGrant.space_id == Space.id)
+        .where(SpaceGrant.group_id == group.id)
+        .order_by(func.lower(Space.name))
+    ).all()
+    return [(space, AccessLevel(level)) for space, level in rows]
 
 
 @dataclass(frozen=True)
@@ -173,7 +188,7 @@ class GroupPage:
     group: Group
     members: list[Member]
     may_manage: bool  # the viewer may add and remove members and name managers
-    grants: list[str]  # see grants_of_group
+    grants: list[tuple[Space, AccessLevel]]  # see grants_of_group
 
     @property
     def managers(self) -> int:
@@ -188,7 +203,11 @@ def group_page(session: Session, viewer: Viewer, key: str) -> GroupPage:
         group=group,
         members=members(session, group),
         may_manage=may_manage(session, viewer, group),
-        grants=grants_of_group(session, group),
+        grants=[
+            (space, level)
+            for space, level in grants_of_group(session, group)
+            if can_in_space(viewer, Action.READ, space.id)  # a hidden space stays hidden
+        ],
     )
 
 
@@ -345,6 +364,14 @@ def delete_group(session: Session, actor: User, group: Group) -> list[str]:
     lost = [member.username for member in members(session, group)]
     audit.record(session, actor, AuditAction.GROUP_DELETE, group, {"members": lost})
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+    # Its grants go (that only narrows access); the restrictions naming it stay, naming a
+    # deleted group that nobody passes: lifting them would widen access.
+    session.execute(delete(SpaceGrant).where(SpaceGrant.group_id == group.id))
+    session.execute(
+        update(PageRestriction)
+        .where(PageRestriction.group_id == group.id)
+        .values(group_id=None, subject=f"deleted-group:{group.id}")
+    )
     session.delete(group)
     session.flush()
     return lost

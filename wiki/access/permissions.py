@@ -25,7 +25,7 @@ and the property tests prove they agree.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -37,6 +37,7 @@ from wiki.access.reach import (
     EVERYTHING,
     NOTHING,
     Reach,
+    Rules,
     load_rules,
     reach_for,
     subjects_of,
@@ -209,6 +210,18 @@ def reach_of(user: Viewer, session: Session | None = None) -> Reach:
         _CEILINGS[who],
         anonymous_read=anonymous_read,
     )
+
+
+def reach_in(
+    rules: Rules, role: Role, user_id: int, group_ids: Iterable[int], *, anonymous_read: bool
+) -> Reach:
+    """The reach an active account would have under ``rules`` (given, not loaded: for
+    previews of a change and for explanations). Pure; raises nothing."""
+    who = _MEMBERS[role]
+    if who is Audience.ADMIN:
+        return EVERYTHING
+    subjects = subjects_of(user_id, group_ids, anonymous_read=anonymous_read)
+    return work_out(rules, subjects, _CEILINGS[who])
 
 
 def _state_of(page: PageLike) -> PageState:
