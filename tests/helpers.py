@@ -11,7 +11,18 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
-from wiki.models import Group, GroupMember, Invite, Page, Revision, SearchSynonyms, Space, User
+from wiki.models import (
+    Group,
+    GroupMember,
+    Invite,
+    Page,
+    PageRestriction,
+    Revision,
+    SearchSynonyms,
+    Space,
+    SpaceGrant,
+    User,
+)
 
 
 def make_page(session, author, title="Office move", body="First text.\n", summary=""):
@@ -37,8 +48,9 @@ def edit(session, author, page, body, base=None, summary=""):
 
 
 def snapshot(app):
-    """Everything a request could change: revisions, pages, accounts (with passwords and
-    profiles), the search synonyms, the spaces, groups and their members, the invites."""
+    """Everything a request could change: revisions, pages (and where they sit), accounts
+    (with passwords and profiles), the search synonyms, the spaces, groups and their
+    members, the invites, the grants and restrictions."""
     session = get_database(app).session()
     try:
         return (
@@ -66,6 +78,17 @@ def snapshot(app):
                 ).all()
             ),
             session.scalar(select(func.count(Invite.id))),
+            sorted(
+                session.execute(
+                    select(SpaceGrant.space_id, SpaceGrant.subject, SpaceGrant.level)
+                ).all()
+            ),
+            sorted(
+                session.execute(
+                    select(PageRestriction.page_id, PageRestriction.kind, PageRestriction.subject)
+                ).all()
+            ),
+            sorted(session.execute(select(Page.id, Page.parent_id, Page.space_id)).all()),
         )
     finally:
         session.close()

@@ -85,6 +85,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("pages.edit", "GET"): Route(WRITE, "/wiki/policy/edit"),
     ("pages.edit", "POST"): Route(WRITE, "/wiki/policy/edit", {"body": "Walk.\n", "base": "2"}),
     ("spaces.directory", "GET"): Route(READ, "/-/spaces"),
+    ("access.space", "GET"): Route(SIGNED_IN, "/-/spaces/main/access"),
+    ("access.grant", "POST"): Route(
+        ADMIN, "/-/spaces/main/access/grant", {"who": "group", "name": "sample", "level": "read"}
+    ),
+    ("access.page", "GET"): Route(SIGNED_IN, "/wiki/policy/access"),
+    ("access.restrict", "POST"): Route(
+        ADMIN, "/wiki/policy/access/restrict", {"kind": "read", "groups": "sample", "people": ""}
+    ),
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),
     ("spaces.new", "POST"): Route(ADMIN, "/-/spaces/new", {"key": "hr", "name": "People team"}),
@@ -172,6 +180,20 @@ VARIANTS = {
         Route(ADMIN, "/-/groups/sample/members/remove", {"usernames": "subject", "confirm": "yes"}),
     ],
     ("groups.manager", "POST"): [Route(ADMIN, "/-/groups/sample/managers/subject/revoke")],
+    ("access.grant", "POST"): [
+        Route(
+            ADMIN,
+            "/-/spaces/main/access/grant",
+            {"who": "group", "name": "sample", "level": "edit", "confirm": "yes"},
+        )
+    ],
+    ("access.restrict", "POST"): [
+        Route(
+            ADMIN,
+            "/wiki/policy/access/restrict",
+            {"kind": "edit", "groups": "sample", "people": "", "confirm": "yes"},
+        )
+    ],
 }
 
 

@@ -113,12 +113,42 @@ ACTIONS = {
         302,
     ),
     "make a group manager": ("POST", "/-/groups/sample/managers/editor/grant", {}, True, 302),
+    "open a page's access": ("GET", "/wiki/policy/access", None, False, 200),
+    "open a space's access": ("GET", "/-/spaces/main/access", None, False, 200),
+    "preview a restriction": (
+        "POST",
+        "/wiki/policy/access/restrict",
+        {"kind": "read", "groups": "sample", "people": ""},
+        False,
+        200,
+    ),
+    "restrict a page": (
+        "POST",
+        "/wiki/policy/access/restrict",
+        {"kind": "read", "groups": "sample", "people": "", "confirm": "yes"},
+        True,
+        302,
+    ),
+    "preview a grant": (
+        "POST",
+        "/-/spaces/main/access/grant",
+        {"who": "group", "name": "sample", "level": "admin"},
+        False,
+        200,
+    ),
+    "grant in a space": (
+        "POST",
+        "/-/spaces/main/access/grant",
+        {"who": "group", "name": "sample", "level": "admin", "confirm": "yes"},
+        True,
+        302,
+    ),
 }
 
 READS = {"read a page"}
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
-SEES_GROUPS = {"open the groups", "open a group"}
+SEES_GROUPS = {"open the groups", "open a group", "open a page's access", "open a space's access"}
 WRITES = {"create a page", "edit a page", "preview an edit", "rename a page"}
 OWN = {"change own settings", "change own password"}
 

@@ -71,6 +71,8 @@ FORMS = {
     "groups.new": {"key": "forged", "name": "Forged"},
     "groups.edit": {"name": "Forged"},
     "groups.members": {"usernames": "reader", "confirm": "yes"},
+    "access.grant": {"who": "group", "name": "sample", "level": "admin", "confirm": "yes"},
+    "access.restrict": {"kind": "read", "groups": "sample", "people": "", "confirm": "yes"},
     "admin.invites_page": {"email": "forged@example.com", "role": "admin"},
     "people.account": {"display_name": "Forged", "email": "", "time_zone": "Asia/Tokyo"},
     "people.change_password": {

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
-from wiki.access.permissions import Action, can, visible_pages
+from wiki.access.permissions import Action, can, can_in_space, visible_pages
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.content.spaces import page_slug
@@ -386,9 +386,14 @@ def create_page(
 ) -> SaveResult:
     """Create a page with its first revision, in ``space`` (None: the default space).
 
-    Raises InvalidInput for bad input or when a page with this title (slug) exists in the
-    space, and EditConflict when another user created the same page a moment earlier.
+    Raises InvalidInput for bad input, a space ``author`` may not create pages in, or when
+    a page with this title (slug) exists in the space, and EditConflict when another user
+    created the same page a moment earlier.
     """
+    space_id = space.id if space is not None else DEFAULT_SPACE_ID
+    if not can_in_space(author, Action.CREATE, space_id):
+        name = space.name if space is not None else "the default space"
+        raise InvalidInput({"space": f"You may not create pages in {name}; choose another space."})
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     summary = clean_summary(summary)

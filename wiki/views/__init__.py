@@ -12,6 +12,7 @@ __all__ = ["WikiRequest", "bdi", "init_app", "site_url"]
 
 def init_app(app: Flask) -> None:
     from wiki.views import (
+        access,
         admin,
         auth,
         errors,
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(search.bp)
     app.register_blueprint(spaces.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(access.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

@@ -97,9 +97,10 @@ def acting_user():
 def require_visible(page: PageLike, action: Action = Action.READ) -> None:
     """Stop the request unless the user may do ``action`` on ``page``.
 
-    A deleted page the user may not see answers 404, as if it did not exist.
+    A page the user may not read (deleted, in a space not granted to them, or under a
+    restriction) answers 404, as if it did not exist.
     """
-    if page.deleted and not can(current_user, Action.READ, page):
+    if not can(current_user, Action.READ, page):
         require(Action.READ)
         abort(404)
     require(action, page)

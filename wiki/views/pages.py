@@ -15,13 +15,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action, can, can_in_space
 from wiki.content import catalog, spaces
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
+from wiki.models import DEFAULT_SPACE_ID
 from wiki.slugs import slugify
 from wiki.views import page_cache
 from wiki.views.common import (
@@ -202,6 +203,8 @@ def new():
     space_key = request.values.get("space", "")[:100]
     errors, preview = {}, None
     space = spaces.get_space(get_session(), space_key) if space_key else None
+    if space is not None and not can_in_space(current_user, Action.READ, space.id):
+        space = None  # a space the viewer may not see is as good as missing
     if space_key and space is None:
         errors = {"space": f"No space has the key {space_key}; choose one from the list."}
     if request.method == "POST" and not errors:
@@ -228,10 +231,18 @@ def new():
             else:
                 return redirect(url_for("pages.view", slug=result.page.slug))
     status = 400 if errors and request.method == "POST" else 200
+    writable = [
+        listed
+        for listed in spaces.list_spaces(get_session(), current_user._get_current_object())
+        if can_in_space(current_user, Action.CREATE, listed.space.id)
+    ]
+    chosen = space.key if space is not None else (writable[0].space.key if writable else "")
+    if space is None and any(listed.space.id == DEFAULT_SPACE_ID for listed in writable):
+        chosen = spaces.default_space(get_session()).key
     return render_template(
         "new.html",
-        spaces=spaces.list_spaces(get_session(), current_user._get_current_object()),
-        space_key=space.key if space is not None else spaces.default_space(get_session()).key,
+        spaces=writable,
+        space_key=chosen,
         title=title,
         body=body,
         summary=summary,
