@@ -39,7 +39,9 @@ __all__ = [
     "default_space",
     "get_space",
     "list_spaces",
+    "canonical_slug",
     "page_slug",
+    "split_slug",
     "pages_of_space",
 ]
 
@@ -48,6 +50,7 @@ KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 letter ("hr", "platform-team")."""
 
 MAX_KEY_CHARS = 32
+DEFAULT_SPACE_KEY = "main"  # the default space's key (migration 0008): never in an address
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
 
@@ -68,6 +71,25 @@ def page_slug(space: Space | None, title: str) -> str:
     if not slug or space is None or space.id == DEFAULT_SPACE_ID:
         return slug
     return f"{space.key}:{slug}"
+
+
+def canonical_slug(slug: str) -> str:
+    """The address ``slug`` is a way of writing (``HR:Office_Move`` → ``hr:office-move``,
+    ``main:Policy`` → ``policy``), or "" when it names no title. Raises nothing."""
+    key, colon, rest = slug.partition(":")
+    if not colon:
+        return slugify(slug)
+    key, title = key.strip().lower(), slugify(rest)
+    if not title or not KEY_PATTERN.match(key):
+        return slugify(slug)
+    return title if key == DEFAULT_SPACE_KEY else f"{key}:{title}"
+
+
+def split_slug(slug: str) -> tuple[str, str]:
+    """(space key, the rest) of a page address; the default space's key for an address
+    without one. Raises nothing."""
+    key, colon, rest = slug.partition(":")
+    return (key, rest) if colon else (DEFAULT_SPACE_KEY, slug)
 
 
 def default_space(session: Session) -> Space:

@@ -65,7 +65,7 @@ def all_pages():
 
 @bp.route("/wiki/<slug>")
 def view(slug: str):
-    canonical = slugify(slug)
+    canonical = spaces.canonical_slug(slug)
     # A hand-typed /wiki/Office_Move finds office-move; a page whose address is not made
     # from a title (a deleted page moved aside) keeps its own.
     if canonical and canonical != slug and readable_page_or_none(slug) is None:
@@ -83,8 +83,11 @@ def view(slug: str):
             # 302, not 301: a new page may take this title later, browsers must ask again.
             flash("Redirected from an old title of this page.", "info")
             return redirect(url_for("pages.view", slug=page.slug))
-        guess = slug.replace("-", " ").strip().capitalize()
-        return render_template("missing.html", slug=slug, title_guess=guess), 404
+        space_key, rest = spaces.split_slug(slug)
+        guess = rest.replace("-", " ").strip().capitalize()
+        return render_template(
+            "missing.html", slug=slug, title_guess=guess, space_key=space_key
+        ), 404
     html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
     return page_cache.keep(make_response(html))
 
