@@ -21,7 +21,9 @@ from .conftest import PASSWORD
 
 
 def _space(session, admin, key, *, open_to_signed_in=False):
-    return spaces.create_space(session, admin, key, key.upper(), open_to_signed_in=open_to_signed_in)
+    return spaces.create_space(
+        session, admin, key, key.upper(), open_to_signed_in=open_to_signed_in
+    )
 
 
 def _page(session, author, title, space=None, parent=None):
@@ -139,7 +141,9 @@ def test_a_deleted_group_keeps_its_restrictions_closed(db_session, users, hr):
     db_session.commit()
     assert "Payroll" not in _readable(db_session, users["editor"])
     shown = restrictions.restrictions_of(db_session, payroll).own
-    assert [s.label for s in shown[restrictions.RestrictionKind.READ].subjects] == ["a deleted group"]
+    assert [s.label for s in shown[restrictions.RestrictionKind.READ].subjects] == [
+        "a deleted group"
+    ]
 
 
 def test_a_preview_names_who_gains_and_loses_and_changes_nothing(db_session, users, hr):
@@ -217,7 +221,9 @@ def test_the_next_request_sees_a_grant_taken_away(app, client, auth, db_session,
     assert client.get("/-/spaces/hr").status_code == 404
 
 
-def test_grants_and_restrictions_through_the_browser_forms(app, client, auth, db_session, users, hr):
+def test_grants_and_restrictions_through_the_browser_forms(
+    app, client, auth, db_session, users, hr
+):
     auth.login("admin")
     preview = client.post(
         "/-/spaces/hr/access/grant", data={"who": "group", "name": "people", "level": "read"}
@@ -266,7 +272,9 @@ def _random_world(session, users, seed: int):
             grants.set_grant(session, admin, space, "group", team.key, level)
         if rng.random() < 0.5:
             person = rng.choice(people)
-            grants.set_grant(session, admin, space, "user", person.username, rng.choice(["read", "edit"]))
+            grants.set_grant(
+                session, admin, space, "user", person.username, rng.choice(["read", "edit"])
+            )
         if rng.random() < 0.5:
             grants.set_grant(session, admin, space, "anonymous", "", "read")
         in_space = []

@@ -11,12 +11,17 @@ names and search queries filled in, and asserts:
   body once the two addresses are swapped);
 - every page the visitor may read is reachable, and found by its canary.
 
-Today the pages a reader may not read are the deleted ones (admins see them, to undelete
-them), and every page when anonymous reading is off; spaces and grants add more.
+Two worlds: a plain one (the pages a reader may not read are the deleted ones, and every
+page when anonymous reading is off), and random ones of spaces, groups, memberships,
+grants, page trees, restrictions and deleted pages, where who may read what is worked out
+here by a small oracle of its own (not by the permission module under test). The random
+worlds are crawled again right after an access change, with every cache warm: no kept
+answer may serve the old access.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from dataclasses import dataclass
@@ -44,18 +49,25 @@ class CanaryPage:
     title_canary: str
     body_canary: str
     deleted: bool
+    readers: frozenset[str] = frozenset()  # who may read it (the plain world: by rule)
 
 
 def _canary() -> str:
     return "cnry" + secrets.token_hex(5)
 
 
-@pytest.fixture
-def world(database_url, tmp_path):
-    """Users, live and deleted pages with canaries (two revisions each), and the index."""
-    app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
-    database = get_database(app)
-    made: list[CanaryPage] = []
+class Made(list):
+    """The pages of a world, with its spaces (key, name canary, who may see it) and, for
+    the random worlds, the oracle that says who may read what."""
+
+    def __init__(self, pages=(), spaces=(), oracle=None):
+        super().__init__(pages)
+        self.spaces: list[tuple[str, str, frozenset[str]]] = list(spaces)
+        self.oracle: Oracle | None = oracle
+
+
+def _plain_world(app, database) -> Made:
+    made = Made()
     with database.session() as session:
         people = {
             role.value: accounts.create_user(session, role.value, PASSWORD, role) for role in Role
@@ -78,7 +90,176 @@ def world(database_url, tmp_path):
             if deleted:
                 delete_page(session, people["admin"], page, "gone")
             session.commit()
-            made.append(CanaryPage(title, page.slug, title_canary, body_canary, deleted))
+            readers = frozenset({"admin"} if deleted else VISITORS)
+            made.append(CanaryPage(title, page.slug, title_canary, body_canary, deleted, readers))
+    return made
+
+
+# --- the random worlds, and an oracle of their own ------------------------------------------
+
+LEVELS = {"read": 1, "edit": 2, "admin": 3}
+CEILING = {"anonymous": 1, "reader": 1, "editor": 3}
+
+
+@dataclass
+class Oracle:
+    """Who may read what in a random world, from the world's own record of what it made:
+    the rules as the README states them, worked out independently of the wiki's code."""
+
+    members: dict[str, set[str]]  # visitor -> groups
+    grants: dict[str, dict[str, str]]  # space key -> subject -> level
+    parents: dict[str, str | None]  # page slug -> parent slug
+    spaces_of: dict[str, str]  # page slug -> space key
+    restricted: dict[str, set[str]]  # page slug -> subjects that keep reading
+    deleted: set[str]
+
+    def subjects(self, visitor: str) -> set[str]:
+        if visitor == "anonymous":
+            return {"anonymous"}
+        groups = {f"group:{name}" for name in self.members.get(visitor, set())}
+        return {"anonymous", "signed_in", f"user:{visitor}"} | groups
+
+    def level(self, visitor: str, space: str) -> int:
+        if visitor == "admin":
+            return 3
+        held = [
+            LEVELS[level] if subject != "anonymous" else 1
+            for subject, level in self.grants.get(space, {}).items()
+            if subject in self.subjects(visitor)
+        ]
+        return min(max(held), CEILING[visitor]) if held else 0
+
+    def may_read(self, visitor: str, slug: str) -> bool:
+        if visitor == "admin":
+            return True
+        level = self.level(visitor, self.spaces_of[slug])
+        if level == 3:
+            return True  # a space's admins pass its restrictions and see its deleted pages
+        if level == 0 or slug in self.deleted:
+            return False
+        mine = self.subjects(visitor)
+        current: str | None = slug
+        while current is not None:
+            if current in self.restricted and not self.restricted[current] & mine:
+                return False
+            current = self.parents[current]
+        return True
+
+    def readers(self, slug: str) -> frozenset[str]:
+        return frozenset(v for v in VISITORS if self.may_read(v, slug))
+
+    def sees_space(self, visitor: str, space: str) -> bool:
+        return self.level(visitor, space) > 0
+
+
+def _random_world(app, database, seed: int) -> Made:
+    from wiki.access import grants, groups, restrictions
+    from wiki.access.restrictions import refresh_scopes
+    from wiki.content import spaces
+    from wiki.content.pages import create_page
+
+    rng = random.Random(seed)
+    subjects = ["signed_in", "anonymous", "group:alpha", "group:beta", "user:reader", "user:editor"]
+    with database.session() as session:
+        people = {
+            role.value: accounts.create_user(session, role.value, PASSWORD, role) for role in Role
+        }
+        admin = people["admin"]
+        members: dict[str, set[str]] = {"reader": set(), "editor": set()}
+        for team in ("alpha", "beta"):
+            group = groups.create_group(session, admin, team, team.title())
+            joining = [v for v in ("reader", "editor") if rng.random() < 0.6]
+            if joining:
+                groups.change_members(session, admin, group, "add", " ".join(joining))
+            for visitor in joining:
+                members[visitor].add(team)
+        oracle = Oracle(
+            members, {"main": {"signed_in": "edit", "anonymous": "read"}}, {}, {}, {}, set()
+        )
+        made = Made(oracle=oracle)
+        for number in range(3):
+            name_canary = _canary()
+            key = f"s{number}{secrets.token_hex(2)}"
+            space = spaces.create_space(
+                session, admin, key, f"Space {name_canary}", open_to_signed_in=False
+            )
+            oracle.grants[key] = {}
+            for subject in rng.sample(subjects, rng.randint(0, 3)):
+                level = "read" if subject == "anonymous" else rng.choice(list(LEVELS))
+                kind, _, name = subject.partition(":")
+                who = {
+                    "signed_in": "signed_in",
+                    "anonymous": "anonymous",
+                    "group": "group",
+                    "user": "user",
+                }[kind]
+                grants.set_grant(session, admin, space, who, name, level)
+                oracle.grants[key][subject] = level
+            made.spaces.append((key, name_canary, frozenset()))
+            in_space: list = []
+            for _ in range(4):
+                title_canary, body_canary = _canary(), _canary()
+                title = f"Notes {title_canary}"
+                page = create_page(
+                    session, admin, title, f"First {body_canary}.\n", "", Limits(), space=space
+                ).page
+                parent = rng.choice(in_space) if in_space and rng.random() < 0.6 else None
+                if parent is not None:
+                    page.parent_id = parent.id
+                    refresh_scopes(session, [page.id])
+                oracle.parents[page.slug] = parent.slug if parent is not None else None
+                oracle.spaces_of[page.slug] = key
+                in_space.append(page)
+                made.append(CanaryPage(title, page.slug, title_canary, body_canary, False))
+            for page in rng.sample(in_space, 2):
+                named = rng.sample(["alpha", "beta"], rng.randint(0, 2))
+                people_named = rng.sample(["reader", "editor"], rng.randint(0, 1))
+                if not named and not people_named:
+                    continue
+                restrictions.set_restriction(
+                    session, admin, page, "read", " ".join(named), " ".join(people_named)
+                )
+                oracle.restricted[page.slug] = {f"group:{n}" for n in named} | {
+                    f"user:{n}" for n in people_named
+                }
+            if rng.random() < 0.5:
+                gone = rng.choice(in_space)
+                delete_page(session, admin, gone, "gone")
+                oracle.deleted.add(gone.slug)
+            session.commit()
+    _settle(made)
+    return made
+
+
+def _settle(made: Made) -> None:
+    """Write the oracle's answers into the world's pages and spaces."""
+    oracle = made.oracle
+    assert oracle is not None
+    for position, page in enumerate(made):
+        made[position] = CanaryPage(
+            page.title,
+            page.slug,
+            page.title_canary,
+            page.body_canary,
+            page.slug in oracle.deleted,
+            oracle.readers(page.slug),
+        )
+    made.spaces = [
+        (key, canary, frozenset(v for v in VISITORS if oracle.sees_space(v, key)))
+        for key, canary, _seen in made.spaces
+    ]
+
+
+@pytest.fixture(params=["plain", "spaces-1", "spaces-2"])
+def world(request, database_url, tmp_path):
+    """Users, pages with canaries (live and deleted; in random worlds, in spaces with
+    grants, trees and restrictions), and the index."""
+    app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
+    database = get_database(app)
+    if request.param == "plain":
+        made = _plain_world(app, database)
+    else:
+        made = _random_world(app, database, seed=int(request.param.rpartition("-")[2]))
     with app.app_context():
         get_search().indexer.run_once()
     yield app, made
@@ -94,10 +275,12 @@ def _client(app, visitor: str):
 
 
 def _may_read(visitor: str, page: CanaryPage) -> bool:
-    return not page.deleted or visitor == "admin"
+    return visitor in page.readers
 
 
-def _fill(app, rule, page_slugs: list[str], usernames: list[str]) -> list[str]:
+def _fill(
+    app, rule, page_slugs: list[str], usernames: list[str], space_keys: list[str] = ()
+) -> list[str]:
     """Every address of ``rule`` with its variables taken from the world."""
     choices = {
         "slug": page_slugs,
@@ -106,7 +289,7 @@ def _fill(app, rule, page_slugs: list[str], usernames: list[str]) -> list[str]:
         "new": [REVISION_NUMBERS[-1]],
         "number": list(REVISION_NUMBERS),
         "filename": ["css/wiki.css"],
-        "key": ["main", "no-such-space"],
+        "key": ["main", "no-such-space", *space_keys],
         "token": ["no-such-invite"],
         "invite_id": [1],
     }
@@ -127,7 +310,7 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
-        addresses += _fill(app, rule, slugs, usernames)
+        addresses += _fill(app, rule, slugs, usernames, [key for key, *_ in made.spaces])
     # Every search and suggestion form, with every canary and title prefix.
     for page in made:
         for word in (page.body_canary, page.title_canary, page.title_canary[:7]):
@@ -148,18 +331,27 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
 def test_no_response_holds_a_canary_of_a_page_the_visitor_may_not_read(world, visitor):
     app, made = world
     client = _client(app, visitor)
-    hidden = [page for page in made if not _may_read(visitor, page)]
+    assert not _leaks(app, made, client, visitor)
+
+
+def _leaks(app, made: Made, client, visitor: str) -> list[tuple[str, str]]:
+    """Every (address, canary) where a response shows a canary of a page or space hidden
+    from ``visitor``."""
+    hidden = [
+        canary
+        for page in made
+        if not _may_read(visitor, page)
+        for canary in (page.body_canary, page.title_canary)
+    ] + [canary for _key, canary, seen in made.spaces if visitor not in seen]
     leaks = []
     for address in _crawl_addresses(app, made):
-        body = client.get(address).get_data()
-        lowered = body.lower()
-        for page in hidden:
+        lowered = client.get(address).get_data().lower()
+        for canary in hidden:
             # A canary may come back only in an answer to an address typed with it (the
             # search box and the login redirect echo what was asked).
-            for canary in (page.body_canary, page.title_canary):
-                if canary.encode() in lowered and canary not in address:
-                    leaks.append((address, canary))
-    assert not leaks
+            if canary.encode() in lowered and canary not in address:
+                leaks.append((address, canary))
+    return leaks
 
 
 def _swap(text: str, page: CanaryPage, missing_canary: str) -> str:
@@ -225,3 +417,42 @@ def test_with_anonymous_reading_off_a_visitor_reads_nothing(database_url, tmp_pa
                     assert canary.encode() not in body or canary in address, address
     finally:
         get_database(closed).dispose()
+
+
+@pytest.mark.parametrize("visitor", ["reader", "editor"])
+def test_right_after_an_access_change_no_kept_answer_serves_the_old_access(world, visitor):
+    """Open every space to the visitor by name and crawl (every cache warm), then take
+    away every grant that names them, their groups or everyone, and crawl again."""
+    from wiki.access import grants
+    from wiki.content import spaces
+
+    app, made = world
+    oracle = made.oracle
+    if oracle is None:
+        pytest.skip("the plain world has no grants to change")
+    database = get_database(app)
+    client = _client(app, visitor)
+
+    def change(levels: dict[str, str]) -> None:
+        with database.session() as session:
+            admin = accounts.get_user(session, "admin")
+            for key, *_ in made.spaces:
+                space = spaces.get_space(session, key)
+                for subject, level in levels.items():
+                    kind, _, name = subject.partition(":")
+                    grants.set_grant(session, admin, space, kind, name, level)
+                    if level == "none":
+                        oracle.grants[key].pop(subject, None)
+                    else:
+                        oracle.grants[key][subject] = level
+            session.commit()
+        _settle(made)
+
+    change({f"user:{visitor}": "read"})
+    opened = {page.slug for page in made if _may_read(visitor, page)}
+    assert opened, "the visitor can read nothing: the test would prove nothing"
+    assert not _leaks(app, made, client, visitor)
+    mine = oracle.subjects(visitor) - {"anonymous"}
+    change({subject: "none" for subject in sorted(mine | {"anonymous"})})
+    assert not any(_may_read(visitor, page) for page in made)  # every page is in those spaces
+    assert not _leaks(app, made, client, visitor)
