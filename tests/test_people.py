@@ -330,7 +330,29 @@ def test_invites_refuse_bad_input_and_taken_addresses(db_session, users):
     assert "Unknown role 'boss'" in caught.value.errors["role"]
     with pytest.raises(InvalidInput) as caught:
         invites.create_invite(db_session, users["admin"], "x@example.com", "reader", ["Sales"])
-    assert caught.value.errors == {"groups": "There is no group called Sales."}
+    assert caught.value.errors == {"groups": "There is no group called “Sales”."}
+
+
+def test_an_invite_brings_its_groups_and_their_access(app, client, db_session, users):
+    from wiki.access import grants, groups
+    from wiki.content import spaces
+    from wiki.content.pages import Limits, create_page
+
+    admin = users["admin"]
+    sales = groups.create_group(db_session, admin, "sales", "Sales")
+    space = spaces.create_space(db_session, admin, "deals", "Deals", open_to_signed_in=False)
+    create_page(db_session, admin, "Pipeline", "Q4 deals.\n", "", Limits(), space=space)
+    grants.set_grant(db_session, admin, space, "group", "sales", "read")
+    made = invites.create_invite(db_session, admin, "sam@example.com", "reader", ["Sales"])
+    db_session.commit()
+    assert made.invite.groups == ["sales"]
+    invites.accept_invite(db_session, made.token, "sam", PASSWORD, PASSWORD)
+    db_session.commit()
+    assert [m.username for m in groups.members(db_session, sales)] == ["sam"]
+    event = _actions(db_session)[-2]
+    assert event == "group.members_add"
+    client.post("/-/login", data={"username": "sam", "password": PASSWORD})
+    assert "Q4 deals." in client.get("/wiki/deals:pipeline").get_data(as_text=True)
 
 
 def test_expired_and_revoked_invites_cannot_be_used(db_session, users):

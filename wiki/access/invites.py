@@ -1,5 +1,5 @@
 """Invites: one-time, expiring sign-up links that admins make for an e-mail address, a
-role (and, once groups exist, groups).
+role and groups.
 
 The link carries a random token; only its SHA-256 is stored, so the link is shown once,
 to the admin who made it, and a copy of the database opens no account. Using the link
@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import accounts, audit, people
 from wiki.access.audit import AuditAction
+from wiki.access.subjects import parse_groups
 from wiki.errors import InvalidInput, NotFound
-from wiki.models import Invite, Role, User, utcnow
+from wiki.models import Group, GroupMember, Invite, Role, User, utcnow
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
@@ -68,17 +69,36 @@ def _hash(token: str) -> str:
 
 
 def _check_groups(session: Session, groups: Sequence[str]) -> list[str]:
-    """The group names an invite gives, checked. A hook: no groups exist yet, so any
-    name is unknown (raises InvalidInput keyed ``groups``)."""
-    names = [name.strip() for name in groups if name.strip()]
-    if names:
-        raise InvalidInput({"groups": f"There is no group called {names[0]}."})
-    return names
+    """The keys of the groups an invite gives (named by key or name), each once. Raises
+    InvalidInput keyed ``groups`` naming each unknown group."""
+    found = parse_groups(session, " ".join(name.strip() for name in groups), field="groups")
+    return list(dict.fromkeys(group.key for group in found))
 
 
 def _join_groups(session: Session, user: User, invite: Invite) -> None:
-    """Make ``user`` a member of the invite's groups. A hook for the group model: invites
-    carry no groups until it exists (see :func:`_check_groups`)."""
+    """Make ``user`` a member of the invite's groups that still exist, each membership in
+    the audit log (an access change) as given by the invite's maker."""
+    keys = [key for key in invite.groups if isinstance(key, str)]
+    if not keys:
+        return
+    maker = session.get(User, invite.created_by_id) if invite.created_by_id else None
+    for group in session.scalars(select(Group).where(Group.key.in_(keys)).order_by(Group.key)):
+        session.add(
+            GroupMember(
+                group_id=group.id,
+                user_id=user.id,
+                added_at=utcnow(),
+                added_by=maker.id if maker else None,
+            )
+        )
+        audit.record(
+            session,
+            maker,
+            AuditAction.GROUP_MEMBERS_ADD,
+            group,
+            {"added": [user.username], "invite": invite.id},
+        )
+    session.flush()
 
 
 @dataclass(frozen=True)

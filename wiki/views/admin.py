@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from wiki.access import accounts, audit, invites
+from wiki.access import accounts, audit, groups, invites
 from wiki.access.permissions import Action
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -51,6 +53,7 @@ def users():
         "admin_users.html",
         users=accounts.list_users(get_session()),
         roles=list(Role),
+        groups=groups.list_groups(get_session()),
         form=form,
         errors=errors,
     ), 400 if errors else 200
@@ -84,12 +87,13 @@ def change_user(username: str, change: str):
     return redirect(url_for("admin.users"))
 
 
-def _invites_page(form: dict[str, str], errors: dict[str, str], made=None, status=None):
+def _invites_page(form: dict[str, Any], errors: dict[str, str], made=None, status=None):
     return render_template(
         "admin_invites.html",
         invites=invites.list_invites(get_session()),
         state_of=invites.state_of,
         roles=list(Role),
+        groups=groups.list_groups(get_session()),
         form=form,
         errors=errors,
         made=made,
@@ -100,7 +104,12 @@ def _invites_page(form: dict[str, str], errors: dict[str, str], made=None, statu
 @bp.route("/invites", methods=["GET", "POST"])
 def invites_page():
     """Invites: the form makes one and shows its link, once, on the page it answers with."""
-    form = {"email": form_text("email"), "role": form_text("role") or Role.EDITOR.value}
+    chosen = request.form.getlist("groups")
+    form: dict[str, Any] = {
+        "email": form_text("email"),
+        "role": form_text("role") or Role.EDITOR.value,
+        "groups": chosen,
+    }
     if request.method == "GET":
         return _invites_page(form, {})
     try:
@@ -110,7 +119,7 @@ def invites_page():
                 acting_user(),
                 form["email"],
                 form["role"],
-                request.form.getlist("groups"),
+                chosen,
                 days=current_app.config["INVITE_DAYS"],
             )
             link = url_for("auth.accept_invite", token=made.token, _external=True)
@@ -119,7 +128,7 @@ def invites_page():
         return _invites_page(form, exc.errors)
     # Not a redirect: the link is in this answer only, never in a cookie or the database.
     return _invites_page(
-        {"email": "", "role": form["role"]}, {}, made={"email": email, "link": link}
+        {"email": "", "role": form["role"], "groups": []}, {}, made={"email": email, "link": link}
     )
 
 

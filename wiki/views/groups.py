@@ -132,8 +132,9 @@ def members(key: str, change: str):
         check_form_encoding()
         if request.form.get("confirm") != "yes":
             preview = groups.preview_members(session, acting_user(), group, change, text)
+            access = groups.group_page(session, current_user, key).grants
             return render_template(
-                "group_preview.html", group=group, preview=preview, usernames=text
+                "group_preview.html", group=group, preview=preview, usernames=text, access=access
             )
         with write_transaction() as session:
             done = groups.change_members(session, acting_user(), group, change, text)
