@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from wiki.access import groups
+from wiki.access import grants, groups, restrictions
 from wiki.access.accounts import create_user, set_disabled
 from wiki.access.invites import create_invite
 from wiki.access.people import update_profile
+from wiki.content import spaces
 from wiki.content.pages import (
     Limits,
     create_page,
@@ -154,6 +155,13 @@ def seed_groups(app) -> None:
         team = groups.create_group(session, admin, "finance", "Finance", "Money matters.")
         groups.change_members(session, admin, team, "add", "Editor, reader")
         groups.set_manager(session, admin, team, "editor", True)
+        # Access: a private space granting the group, a page tree, a restricted subtree.
+        vault = spaces.create_space(session, admin, "vault", "Vault", open_to_signed_in=False)
+        grants.set_grant(session, admin, vault, "group", "finance", "edit")
+        top = create_page(session, admin, "Ledger", "Sums.\n", "", Limits(), space=vault).page
+        child = create_page(session, admin, "Payroll", "Pay.\n", "", Limits(), space=vault).page
+        child.parent_id = top.id
+        restrictions.set_restriction(session, admin, top, "read", "", "editor")
         session.commit()
     finally:
         session.close()
@@ -240,7 +248,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     restored = run(target, "restore", archive)
 
     assert restored.exit_code == 0, restored.output
-    assert "Rebuilt the search index: 3 pages" in restored.output  # the live ones
+    assert "Rebuilt the search index: 5 pages" in restored.output  # the live ones
     after = dump(target_url)
     assert after == before  # every column of every row, primary keys included
     # The data really had what the test claims to compare.
@@ -251,6 +259,11 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert max(len(row[columns.index("body")]) for row in revisions) == len(BIG_BODY)
     assert before["page_aliases"] and before["audit_events"] and before["invites"]
     assert len(before["groups"]) == 1 and len(before["group_members"]) == 2
+    assert len(before["space_grants"]) == 3 and len(before["page_restrictions"]) == 1
+    pages = before["pages"]
+    page_columns = [column.name for column in Base.metadata.tables["pages"].columns]
+    assert any(row[page_columns.index("parent_id")] for row in pages)
+    assert any(row[page_columns.index("read_scope_id")] for row in pages)
     assert any(row[columns.index("restored_from")] == 1 for row in revisions)
     # Skipped tables come back empty (and were not empty).
     engine = _engine(target_url)
