@@ -313,3 +313,22 @@ def test_can_and_the_list_condition_agree_in_random_worlds(
             assert ids - base == one_by_one, getattr(person, "username", "visitor")
             allowed = readable_pages(db_session, person)
             assert {page.id for page in made if allowed(page.id)} == one_by_one
+
+
+def test_the_audit_log_says_what_an_access_change_did(db_session, users, hr):
+    space, _handbook, payroll, _salaries = hr
+    admin = users["admin"]
+    grants.set_grant(db_session, admin, space, "signed_in", "", "read")
+    restrictions.set_restriction(db_session, admin, payroll, "read", "people", "")
+    db_session.commit()
+    events = {
+        event.action: audit.describe(event)
+        for event in db_session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    }
+    assert events["space.grant"] == (
+        "\u2068every signed-in user\u2069 in hr: none → read; read: 2 gained, 0 lost"
+    )
+    assert (
+        "reading limited to: nobody named → \u2068group People team\u2069; read: 0 gained, 1 lost"
+        in (events["page.restrict"])
+    )

@@ -184,6 +184,19 @@ def _describe_synonyms(details: dict) -> str:
     return "; ".join(parts)
 
 
+def _describe_shift(details: dict) -> str:
+    """ "; read: 2 gained, 5 lost" from an access change's counts."""
+    gained, lost = details.get("gained"), details.get("lost")
+    if not isinstance(gained, dict) or not isinstance(lost, dict):
+        return ""
+    parts = [
+        f"{what}: {gained.get(what, 0)} gained, {lost.get(what, 0)} lost"
+        for what in dict.fromkeys([*gained, *lost])
+        if gained.get(what) or lost.get(what)
+    ]
+    return "; " + "; ".join(parts) if parts else ""
+
+
 def _describe_names(label: str, names: object) -> str:
     if not isinstance(names, list):
         return label
@@ -388,6 +401,18 @@ def describe(event: AuditEvent) -> str:
             return f"{text}; members {get('before', '?')} → {get('after', '?')}"
         case AuditAction.GROUP_MANAGER:
             return f"{get('user', '?')}: {get('from', '?')} → {get('to', '?')}"
+        case AuditAction.SPACE_GRANT:
+            return (
+                f"{isolate(str(get('subject', '?')))} in {get('space', '?')}: "
+                f"{get('before', '?')} → {get('after', '?')}{_describe_shift(details)}"
+            )
+        case AuditAction.PAGE_RESTRICT:
+            before = ", ".join(map(str, get("before") or [])) or "nobody named"
+            after = ", ".join(map(str, get("after") or [])) or "lifted"
+            return (
+                f"{get('kind', '?')}ing limited to: {isolate(before)} → {isolate(after)}"
+                f"{_describe_shift(details)}"
+            )
         case _:
             return ", ".join(f"{key}: {value}" for key, value in details.items())
     if get("revision") is not None:

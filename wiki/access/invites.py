@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import accounts, audit, people
@@ -83,6 +83,9 @@ def _join_groups(session: Session, user: User, invite: Invite) -> None:
         return
     maker = session.get(User, invite.created_by_id) if invite.created_by_id else None
     for group in session.scalars(select(Group).where(Group.key.in_(keys)).order_by(Group.key)):
+        before = session.scalar(
+            select(func.count()).select_from(GroupMember).where(GroupMember.group_id == group.id)
+        )
         session.add(
             GroupMember(
                 group_id=group.id,
@@ -96,7 +99,12 @@ def _join_groups(session: Session, user: User, invite: Invite) -> None:
             maker,
             AuditAction.GROUP_MEMBERS_ADD,
             group,
-            {"added": [user.username], "invite": invite.id},
+            {
+                "users": [user.username],
+                "before": before,
+                "after": (before or 0) + 1,
+                "invite": invite.id,
+            },
         )
     session.flush()
 
