@@ -407,10 +407,12 @@ def describe(event: AuditEvent) -> str:
                 f"{get('before', '?')} → {get('after', '?')}{_describe_shift(details)}"
             )
         case AuditAction.PAGE_RESTRICT:
-            before = ", ".join(map(str, get("before") or [])) or "nobody named"
-            after = ", ".join(map(str, get("after") or [])) or "lifted"
+            before = ", ".join(map(str, get("before") or []))
+            after = ", ".join(map(str, get("after") or []))
             return (
-                f"{get('kind', '?')}ing limited to: {isolate(before)} → {isolate(after)}"
+                f"{get('kind', '?')}ing limited to: "
+                f"{isolate(before) if before else 'nobody named'} → "
+                f"{isolate(after) if after else 'lifted'}"
                 f"{_describe_shift(details)}"
             )
         case _:
