@@ -266,6 +266,22 @@ def test_a_profile_shows_the_person_and_their_recent_contributions(
     assert 'href="/-/people/reader">My profile' in html and 'href="/-/account"' in html
 
 
+def test_a_profile_lists_the_persons_groups_to_signed_in_people_only(
+    more_apps, client, auth, db_session, users
+):
+    from wiki.access import groups
+
+    team = groups.create_group(db_session, users["admin"], "finance", "Finance")
+    groups.change_members(db_session, users["admin"], team, "add", "editor")
+    db_session.commit()
+    auth.login("reader")
+    html = client.get("/-/people/editor").get_data(as_text=True)
+    assert 'href="/-/groups/finance"' in html and ">Finance</a>" in html
+    open_wiki = more_apps(ANONYMOUS_READ=True).test_client()
+    anonymous = open_wiki.get("/-/people/editor").get_data(as_text=True)
+    assert "Finance" not in anonymous and 'id="groups-heading"' not in anonymous
+
+
 def test_a_disabled_persons_profile_is_not_found(app, client, auth, db_session, users):
     accounts.set_disabled(db_session, users["editor"], True)
     db_session.commit()

@@ -13,13 +13,13 @@ import unicodedata
 import zoneinfo
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.access import accounts, audit
 from wiki.access.audit import AuditAction
 from wiki.errors import InvalidInput, NotFound
-from wiki.models import User
+from wiki.models import Group, GroupMember, User
 
 MAX_DISPLAY_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -104,13 +104,17 @@ def get_person(session: Session, username: str) -> User:
     return user
 
 
-def groups_of(session: Session, user: User) -> list[str]:
-    """The names of the groups ``user`` belongs to, sorted: the profile's "Groups" section.
-
-    A hook: the wiki has no groups yet, so this is empty until the group model answers
-    it. Raises nothing.
-    """
-    return []
+def groups_of(session: Session, user: User) -> list[Group]:
+    """The groups ``user`` belongs to, by name: the profile's "Groups" section. Raises
+    nothing but database errors."""
+    return list(
+        session.scalars(
+            select(Group)
+            .join(GroupMember, GroupMember.group_id == Group.id)
+            .where(GroupMember.user_id == user.id)
+            .order_by(func.lower(Group.name), Group.key)
+        )
+    )
 
 
 def clean_display_name(text: str) -> str | None:

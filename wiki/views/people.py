@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from wiki.access import accounts, people
 from wiki.access.attempts import TooManyAttempts
-from wiki.access.permissions import Action
+from wiki.access.permissions import Action, can
 from wiki.content import history
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -26,9 +26,11 @@ def profile(username: str):
     recent = history.contributions(
         session, person, current_user._get_current_object(), limit=RECENT_CONTRIBUTIONS
     )
-    return render_template(
-        "profile.html", person=person, groups=people.groups_of(session, person), recent=recent
+    # Who is in which group is for signed-in people only (like the group pages).
+    shown_groups = (
+        people.groups_of(session, person) if can(current_user, Action.VIEW_GROUPS) else None
     )
+    return render_template("profile.html", person=person, groups=shown_groups, recent=recent)
 
 
 def _settings_page(form: dict[str, str], errors: dict[str, str]):
