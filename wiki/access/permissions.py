@@ -186,9 +186,12 @@ def reach_of(user: Viewer, session: Session | None = None) -> Reach:
         # uncommitted changes).
         state = inspect(user, raiseerr=False)
         session = state.session if state is not None else None
-    who = audience(user) if in_app else _MEMBERS[cast(_Member, user).role]
-    if user.is_authenticated and not user.is_active:
-        who = Audience.NOBODY if not in_app else who
+    if in_app:
+        who = audience(user)
+    elif user.is_authenticated and user.is_active:
+        who = _MEMBERS[cast(_Member, user).role]
+    else:  # outside an app there is no anonymous reading to fall back on
+        who = Audience.NOBODY
     if who is Audience.ADMIN:
         return EVERYTHING
     if who is Audience.NOBODY:
