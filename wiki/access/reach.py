@@ -8,7 +8,7 @@ Loading is cheap and safe across workers and hosts because the rules are version
 *access generation* (the newest audit event of every access-changing action, see
 :data:`wiki.access.audit.ACCESS_ACTIONS`): every request reads it once (one statement of
 index lookups), and the rules and each viewer's reach are kept, in this process, only for
-the generation they were read at. A change to a grant, a restriction, a membership, a role
+the generation they were read at (per app: each app has its own database). A change to a grant, a restriction, a membership, a role
 or the tree is therefore seen by the next request everywhere, and by the rest of the
 request that made it (a flushed access event drops what the request kept).
 """
@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -237,8 +237,14 @@ class _Kept:
                 self.reaches.popitem(last=False)
 
 
-_kept = _Kept()
+_APP_KEY = "wiki.access_rules"
 _REQUEST_KEY = "access_reach"
+
+
+def _kept_by_app() -> _Kept:
+    # One per app (each app has its own database: generations of two databases say
+    # nothing of each other). setdefault is atomic, so two first requests agree.
+    return current_app.extensions.setdefault(_APP_KEY, _Kept())
 
 
 def generation_of(session: Session) -> Generation:
@@ -271,9 +277,10 @@ def reach_for(
     generation = request_kept.get("generation")
     if generation is None:
         generation = request_kept["generation"] = generation_of(session)
-    found = _kept.reach(key, generation)
+    kept = _kept_by_app()
+    found = kept.reach(key, generation)
     if found is None:
-        rules = _kept.rules_at(session, generation)
+        rules = kept.rules_at(session, generation)
         group_ids: list[int] = []
         if user_id is not None:
             group_ids = list(
@@ -282,7 +289,7 @@ def reach_for(
         found = work_out(
             rules, subjects_of(user_id, group_ids, anonymous_read=anonymous_read), ceiling
         )
-        _kept.keep(key, generation, found)
+        kept.keep(key, generation, found)
     request_kept[key] = found
     return found
 
