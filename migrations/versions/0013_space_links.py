@@ -1,0 +1,40 @@
+"""links across spaces, space home pages
+
+Cached renderings record the space they were rendered in (``[[Title]]`` resolves in the
+page's space, so a page moved to another space is rendered again). Every existing one was
+rendered as the default space renders, before links knew about spaces: it gets space 1.
+
+A space may have a home page (``spaces.home_page_id``, a page of the space); none has yet.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-17
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A plain ADD COLUMN with a constant default: SQLite adds it without rebuilding the table.
+    op.add_column(
+        'rendered_revisions',
+        sa.Column('space_id', sa.Integer(), server_default='1', nullable=False),
+    )
+    with op.batch_alter_table('spaces', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('home_page_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(op.f('fk_spaces_home_page_id_pages'), 'pages', ['home_page_id'], ['id'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('spaces', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('fk_spaces_home_page_id_pages'), type_='foreignkey')
+        batch_op.drop_column('home_page_id')
+    with op.batch_alter_table('rendered_revisions', schema=None) as batch_op:
+        batch_op.drop_column('space_id')
