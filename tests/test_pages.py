@@ -335,7 +335,7 @@ def test_a_page_view_uses_the_cached_rendering(client, auth, db_session, users, 
     make_page(db_session, users["editor"], "Cached", "**bold**\n")
     import wiki.content.reading
 
-    def no_render(_text):
+    def no_render(_text, _space=None):
         raise AssertionError("page views must not re-render")
 
     monkeypatch.setattr(wiki.content.reading, "render_markdown", no_render)
@@ -438,7 +438,7 @@ def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(
     import wiki.content.reading
     from wiki.content.render import RenderError
 
-    def refuse(_text):
+    def refuse(_text, _space=None):
         raise RenderError("This page nests too deeply.")
 
     monkeypatch.setattr(

@@ -9,7 +9,6 @@ addresses they had before spaces existed. A colon never occurs in a slug made fr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -28,26 +27,35 @@ from wiki.models import (
     User,
     utcnow,
 )
-from wiki.slugs import slugify
+from wiki.slugs import (
+    DEFAULT_SPACE_KEY,
+    MAX_SPACE_KEY_CHARS,
+    SPACE_KEY_PATTERN,
+    in_space,
+    slugify,
+    split_space_key,
+)
 
 __all__ = [
     "KEY_PATTERN",
     "MAX_DESCRIPTION_CHARS",
     "MAX_NAME_CHARS",
     "SpaceSummary",
+    "canonical_slug",
     "create_space",
     "default_space",
     "get_space",
     "list_spaces",
     "page_slug",
     "pages_of_space",
+    "space_key",
 ]
 
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+KEY_PATTERN = SPACE_KEY_PATTERN
 """A space key: lower-case letters and digits, single dashes between them, starting with a
 letter ("hr", "platform-team")."""
 
-MAX_KEY_CHARS = 32
+MAX_KEY_CHARS = MAX_SPACE_KEY_CHARS
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
 
@@ -64,10 +72,27 @@ class SpaceSummary:
 def page_slug(space: Space | None, title: str) -> str:
     """The slug of a page titled ``title`` in ``space`` (None: the default space). Raises
     nothing; an empty string for a title without letters or digits, which callers refuse."""
-    slug = slugify(title)
-    if not slug or space is None or space.id == DEFAULT_SPACE_ID:
-        return slug
-    return f"{space.key}:{slug}"
+    return in_space(space.key if space is not None else DEFAULT_SPACE_KEY, slugify(title))
+
+
+def canonical_slug(address: str) -> str:
+    """The slug a typed page address stands for: ``HR:Onboarding`` -> ``hr:onboarding``,
+    ``main:Onboarding`` -> ``onboarding`` (the default space's pages carry no key),
+    ``Office_Move`` -> ``office-move``. '' when it has no letter or digit. Whether a space
+    has the key is not checked. Raises nothing."""
+    key, rest = split_space_key(address)
+    return in_space(key, slugify(rest)) if key is not None else slugify(address)
+
+
+def space_key(session: Session, space_id: int) -> str:
+    """The key of the space ``space_id`` (the default space's without a query). Raises
+    LookupError for a space that does not exist; database errors propagate."""
+    if space_id == DEFAULT_SPACE_ID:
+        return DEFAULT_SPACE_KEY
+    space = session.get(Space, space_id)
+    if space is None:
+        raise LookupError(f"no space has the id {space_id}")
+    return space.key
 
 
 def default_space(session: Session) -> Space:

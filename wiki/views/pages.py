@@ -22,7 +22,13 @@ from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
-from wiki.slugs import slugify
+from wiki.slugs import (
+    DEFAULT_SPACE_KEY,
+    MAX_SPACE_KEY_CHARS,
+    SPACE_KEY_PATTERN,
+    slugify,
+    split_space_key,
+)
 from wiki.views import page_cache
 from wiki.views.common import (
     acting_user,
@@ -64,9 +70,10 @@ def all_pages():
 
 @bp.route("/wiki/<slug>")
 def view(slug: str):
-    canonical = slugify(slug)
-    # A hand-typed /wiki/Office_Move finds office-move; a page whose address is not made
-    # from a title (a deleted page moved aside) keeps its own.
+    canonical = spaces.canonical_slug(slug)
+    # A hand-typed /wiki/Office_Move finds office-move (/wiki/HR:Onboarding hr:onboarding);
+    # a page whose address is not made from a title (a deleted page moved aside) keeps its
+    # own.
     if canonical and canonical != slug and readable_page_or_none(slug) is None:
         return redirect(url_for("pages.view", slug=canonical), 301)
     kept = page_cache.serve(slug)
@@ -82,8 +89,11 @@ def view(slug: str):
             # 302, not 301: a new page may take this title later, browsers must ask again.
             flash("Redirected from an old title of this page.", "info")
             return redirect(url_for("pages.view", slug=page.slug))
-        guess = slug.replace("-", " ").strip().capitalize()
-        return render_template("missing.html", slug=slug, title_guess=guess), 404
+        # The link to write it goes to the space its address names (not looked up: the
+        # answer is the same whether such a space exists or not).
+        key, rest = split_space_key(slug)
+        guess = rest.replace("-", " ").strip().capitalize()
+        return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
     html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
     return page_cache.keep(make_response(html))
 
@@ -116,16 +126,24 @@ def _render_edit(
     )
 
 
-def _preview(body: str, conflicts: bool = False):
+def _preview(body: str, space: str, conflicts: bool = False):
+    """The preview of ``body`` as a page of the space with the key ``space`` shows it."""
     try:
         return preview_text(
             get_session(),
             current_user._get_current_object(),
             service.clean_body(body, limits()),
             conflicts=conflicts,
+            space=space,
         ), {}
     except InvalidInput as exc:
         return None, exc.errors
+
+
+def _conflict_screen(conflict: EditConflict):
+    """The edit conflict screen (409), its preview in the space the page's slug names."""
+    space = split_space_key(conflict.slug)[0] or DEFAULT_SPACE_KEY
+    return render_template("conflict.html", conflict=conflict, space_key=space), 409
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -144,7 +162,8 @@ def edit(slug: str):
     base_number = int_field("base") or 0
     resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
-        rendered, errors = _preview(body, conflicts=resolving)
+        space = spaces.space_key(get_session(), page.space_id)
+        rendered, errors = _preview(body, space, conflicts=resolving)
         return _render_edit(
             page,
             body=body,
@@ -182,7 +201,7 @@ def edit(slug: str):
             status=400,
         )
     except EditConflict as conflict:
-        return render_template("conflict.html", conflict=conflict), 409
+        return _conflict_screen(conflict)
     if result.revision is None:
         flash("No changes to save.", "info")
     elif result.merged_with:
@@ -206,7 +225,7 @@ def new():
         errors = {"space": f"No space has the key {space_key}; choose one from the list."}
     if request.method == "POST" and not errors:
         if request.form.get("action") == "preview":
-            preview, errors = _preview(body)
+            preview, errors = _preview(body, space.key if space is not None else DEFAULT_SPACE_KEY)
         else:
             try:
                 with write_transaction() as session:
@@ -224,7 +243,7 @@ def new():
             except InvalidInput as exc:
                 errors = exc.errors
             except EditConflict as conflict:
-                return render_template("conflict.html", conflict=conflict), 409
+                return _conflict_screen(conflict)
             else:
                 return redirect(url_for("pages.view", slug=result.page.slug))
     status = 400 if errors and request.method == "POST" else 200
@@ -243,9 +262,19 @@ def new():
 
 @bp.route("/-/preview", methods=["POST"])
 def preview():
-    """Live preview for the editor: the server's one rendering pipeline, as JSON."""
+    """Live preview for the editor: the server's one rendering pipeline, as JSON.
+
+    The form's ``space`` is the key of the space of the page being written (default: the
+    default space). It is not looked up: the rendering depends on the key alone, so it
+    tells nothing about which spaces exist.
+    """
     require(Action.EDIT)
-    rendered, errors = _preview(form_text("body"), conflicts=request.args.get("conflicts") == "1")
+    space = form_text("space").strip().lower()
+    if not SPACE_KEY_PATTERN.match(space) or len(space) > MAX_SPACE_KEY_CHARS:
+        space = DEFAULT_SPACE_KEY
+    rendered, errors = _preview(
+        form_text("body"), space, conflicts=request.args.get("conflicts") == "1"
+    )
     if rendered is None:
         return jsonify(error=next(iter(errors.values()))), 400
     return jsonify(html=rendered.html, toc_html=rendered.toc_html)
