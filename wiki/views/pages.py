@@ -15,13 +15,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from wiki.access.permissions import Action, can
+from wiki.access.permissions import Action, can, can_in_space
 from wiki.content import catalog, spaces
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
+from wiki.models import DEFAULT_SPACE_ID, Space
 from wiki.slugs import (
     DEFAULT_SPACE_KEY,
     MAX_SPACE_KEY_CHARS,
@@ -219,13 +220,35 @@ def new():
     title = request.values.get("title", "")
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     space_key = request.values.get("space", "")[:100]
-    errors, preview = {}, None
-    space = spaces.get_space(get_session(), space_key) if space_key else None
-    if space_key and space is None:
-        errors = {"space": f"No space has the key {space_key}; choose one from the list."}
-    if request.method == "POST" and not errors:
+    errors: dict[str, str] = {}
+    preview = None
+    session, viewer = get_session(), current_user._get_current_object()
+    # The spaces the viewer may add pages to (the permission module's reach is cached for
+    # the request: no query per space).
+    choices = [
+        listed
+        for listed in spaces.list_spaces(session, viewer)
+        if can_in_space(viewer, Action.CREATE, listed.space.id)
+    ]
+    space: Space | None
+    if space_key:
+        space = spaces.get_space(session, space_key)
+        if space is None or not can_in_space(viewer, Action.READ, space.id):
+            # A space the viewer may not see is as good as missing.
+            errors = {"space": f"No space has the key {space_key}; choose one from the list."}
+            space = None
+        elif not can_in_space(viewer, Action.CREATE, space.id):
+            errors = {"space": f"You may not add pages to {space.name}; choose another space."}
+    else:  # the default space, or else the first one the viewer may write in
+        fallback = choices[0].space if choices else None
+        space = next(
+            (listed.space for listed in choices if listed.space.id == DEFAULT_SPACE_ID), fallback
+        )
+        if space is None:
+            errors = {"space": "You may not add pages to any space."}
+    if request.method == "POST" and not errors and space is not None:
         if request.form.get("action") == "preview":
-            preview, errors = _preview(body, space.key if space is not None else DEFAULT_SPACE_KEY)
+            preview, errors = _preview(body, space.key)
         else:
             try:
                 with write_transaction() as session:
@@ -249,8 +272,8 @@ def new():
     status = 400 if errors and request.method == "POST" else 200
     return render_template(
         "new.html",
-        spaces=spaces.list_spaces(get_session(), current_user._get_current_object()),
-        space_key=space.key if space is not None else spaces.default_space(get_session()).key,
+        spaces=choices,
+        space_key=space.key if space is not None else DEFAULT_SPACE_KEY,
         title=title,
         body=body,
         summary=summary,
