@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from wiki import create_app
-from wiki.access import accounts
+from wiki.access import accounts, reach
 from wiki.content.pages import Limits, create_page, delete_page, edit_page
 from wiki.db import get_database
 from wiki.models import DEFAULT_SPACE_ID, Base, Role
@@ -31,6 +31,14 @@ PASSWORD = "correct horse battery"
 def cheap_password_hashing(monkeypatch):
     # scrypt costs ~50 ms per hash by design; tests create and log in many users.
     monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def fresh_access_cache(monkeypatch):
+    # The access rules and reaches this process keeps are keyed by the access generation
+    # (the newest access event's id), which says nothing of the database: every test has a
+    # database of its own, whose first events have the same ids as the previous test's.
+    monkeypatch.setattr(reach, "_kept", reach._Kept())
 
 
 @pytest.fixture(scope="session")
