@@ -99,12 +99,12 @@ def database_url(request, tmp_path):
             text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
         )
         connection.execute(text("UPDATE pages SET current_revision_id = NULL"))
-        # The default space is kept: as the migrations made it (a test may change it).
+        # Spaces let go of their home pages; the default space is kept, as the migrations
+        # made it (a test may change it).
+        spaces = Base.metadata.tables["spaces"]
+        connection.execute(spaces.update().values(home_page_id=None))
         connection.execute(
-            Base.metadata.tables["spaces"]
-            .update()
-            .where(Base.metadata.tables["spaces"].c.id == DEFAULT_SPACE_ID)
-            .values(_default_space(url))
+            spaces.update().where(spaces.c.id == DEFAULT_SPACE_ID).values(_default_space(url))
         )
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "spaces":  # the default space is the migrations' own row
@@ -128,7 +128,7 @@ _DEFAULT_SPACES: dict[str, dict] = {}
 
 def _default_space(url: str) -> dict:
     """The default space's settings as the migrations of the database at ``url`` made them
-    (read once, before any test changed them), with no home page."""
+    (read once, before any test changed them)."""
     if url not in _DEFAULT_SPACES:
         engine = create_engine(url, poolclass=NullPool)
         spaces = Base.metadata.tables["spaces"]
@@ -138,7 +138,7 @@ def _default_space(url: str) -> dict:
             ).one()
         engine.dispose()
         _DEFAULT_SPACES[url] = {"name": row.name, "description": row.description}
-    return {**_DEFAULT_SPACES[url], "home_page_id": None}
+    return _DEFAULT_SPACES[url]
 
 
 def open_engine(url: str):

@@ -38,7 +38,7 @@ def edit(session, author, page, body, base=None, summary=""):
 
 def snapshot(app):
     """Everything a request could change: revisions, pages, accounts (with passwords and
-    profiles), the search synonyms, the spaces, groups and their members, the invites."""
+    profiles), the search synonyms, the spaces (with their settings), groups and their members, the invites."""
     session = get_database(app).session()
     try:
         return (
@@ -58,7 +58,11 @@ def snapshot(app):
                 ).all()
             ),
             session.scalar(select(SearchSynonyms.text)),
-            sorted(session.scalars(select(Space.key))),
+            sorted(
+                session.execute(
+                    select(Space.key, Space.name, Space.description, Space.home_page_id)
+                ).all()
+            ),
             sorted(session.execute(select(Group.key, Group.name, Group.description)).all()),
             sorted(
                 session.execute(

@@ -9,19 +9,21 @@ addresses they had before spaces existed. A colon never occurs in a slug made fr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.access import audit
-from wiki.access.permissions import Viewer, visible_pages, visible_spaces
+from wiki.access.permissions import Action, Viewer, can, visible_pages, visible_spaces
 from wiki.errors import InvalidInput
 from wiki.models import (
     DEFAULT_SPACE_ID,
     SIGNED_IN,
     AccessLevel,
     Page,
+    PageAlias,
     Space,
     SpaceGrant,
     User,
@@ -45,10 +47,12 @@ __all__ = [
     "create_space",
     "default_space",
     "get_space",
+    "home_page",
     "list_spaces",
     "page_slug",
     "pages_of_space",
     "space_key",
+    "update_space",
 ]
 
 KEY_PATTERN = SPACE_KEY_PATTERN
@@ -165,12 +169,7 @@ def create_space(
         )
     elif get_space(session, key) is not None:
         errors["key"] = f"The key {key} is taken by another space."
-    if not name:
-        errors["name"] = "Give the space a name."
-    elif len(name) > MAX_NAME_CHARS:
-        errors["name"] = f"A name has at most {MAX_NAME_CHARS} characters."
-    if len(description) > MAX_DESCRIPTION_CHARS:
-        errors["description"] = f"A description has at most {MAX_DESCRIPTION_CHARS} characters."
+    errors.update(_name_and_description_errors(name, description))
     if errors:
         raise InvalidInput(errors)
     space = Space(key=key, name=name, description=description, created_at=utcnow())
@@ -188,3 +187,97 @@ def create_space(
     )
     session.flush()
     return space
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _name_and_description_errors(name: str, description: str) -> dict[str, str]:
+    """What is wrong with a cleaned name and description, by field (nothing: {})."""
+    errors = {}
+    if not name:
+        errors["name"] = "Give the space a name."
+    elif len(name) > MAX_NAME_CHARS:
+        errors["name"] = f"A name has at most {MAX_NAME_CHARS} characters."
+    elif _NOT_TEXT.search(name):
+        errors["name"] = "The name contains control characters."
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        errors["description"] = f"A description has at most {MAX_DESCRIPTION_CHARS} characters."
+    elif _NOT_TEXT.search(description):
+        errors["description"] = "The description contains control characters."
+    return errors
+
+
+def home_page(session: Session, space: Space, viewer: Viewer) -> Page | None:
+    """The home page of ``space`` if it has one that ``viewer`` may read, is not deleted and
+    is still in the space; else None (a page the viewer may not read is as good as none).
+    Database errors propagate."""
+    if space.home_page_id is None:
+        return None
+    page = session.get(Page, space.home_page_id)
+    if page is None or page.deleted or page.space_id != space.id:
+        return None
+    return page if can(viewer, Action.READ, page) else None
+
+
+def _page_titled(session: Session, space: Space, title: str) -> Page | None:
+    """The page of ``space`` that ``title`` (or an old title of it) names, if any."""
+    slug = page_slug(space, title)
+    if not slug:
+        return None
+    page = session.scalar(select(Page).where(Page.slug == slug))
+    if page is None:
+        page = session.scalar(
+            select(Page).join(PageAlias, PageAlias.page_id == Page.id).where(PageAlias.slug == slug)
+        )
+    return page if page is not None and page.space_id == space.id else None
+
+
+def update_space(
+    session: Session, actor: User, space: Space, name: str, description: str, home_title: str
+) -> bool:
+    """Change the name, description and home page of ``space`` (the caller checks that
+    ``actor`` administers it). The home page is given by its title ('' for none) and must
+    be a page of the space that ``actor`` may read, not deleted. Audited with what changed,
+    before and after; returns whether anything did (nothing changed: no event).
+
+    Raises InvalidInput, keyed ``name``, ``description`` or ``home``, for an empty or long
+    name, a long description, or a title naming no such page.
+    """
+    name, description = " ".join(name.split()), description.strip()
+    home_title = " ".join(home_title.split())
+    errors = _name_and_description_errors(name, description)
+    home: Page | None = None
+    if home_title:
+        home = _page_titled(session, space, home_title)
+        if home is None or home.deleted or not can(actor, Action.READ, home):
+            errors["home"] = (
+                f"{space.name} has no page called {home_title}; give the title of one of its pages."
+            )
+    if errors:
+        raise InvalidInput(errors)
+    before_home = home_page(session, space, actor)
+    changes: dict[str, dict] = {}
+    if name != space.name:
+        changes["name"] = {"from": space.name, "to": name}
+    if description != space.description:
+        changes["description"] = {"from": space.description, "to": description}
+    if (home.id if home else None) != space.home_page_id:
+        changes["home_page"] = {
+            "from": before_home.title if before_home is not None else None,
+            "to": home.title if home is not None else None,
+        }
+    if not changes:
+        return False
+    space.name, space.description = name, description
+    space.home_page_id = home.id if home is not None else None
+    audit.record(
+        session,
+        actor,
+        audit.AuditAction.SPACE_UPDATE,
+        None,
+        {"key": space.key, **changes},
+        target=f"space {space.key}",
+    )
+    session.flush()
+    return True
