@@ -191,6 +191,8 @@ class Page(Base):
         Index("ix_pages_space_id_sort_key", "space_id", "sort_key"),
         Index("ix_pages_lookalike_key", "lookalike_key"),
         Index("ix_pages_parent_id", "parent_id"),
+        # The landing page: the pages changed last, newest first.
+        Index("ix_pages_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

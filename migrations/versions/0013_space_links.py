@@ -6,6 +6,8 @@ rendered as the default space renders, before links knew about spaces: it gets s
 
 A space may have a home page (``spaces.home_page_id``, a page of the space); none has yet.
 
+The landing page lists the pages changed last: ``pages`` gets an index on (updated_at, id).
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-17
@@ -50,6 +52,7 @@ def upgrade() -> None:
         'rendered_revisions',
         sa.Column('space_id', sa.Integer(), server_default='1', nullable=False),
     )
+    op.create_index('ix_pages_updated_at_id', 'pages', ['updated_at', 'id'], unique=False)
     with _rebuilding_spaces(), op.batch_alter_table('spaces', schema=None) as batch_op:
         batch_op.add_column(sa.Column('home_page_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f('fk_spaces_home_page_id_pages'), 'pages', ['home_page_id'], ['id'])
@@ -59,5 +62,6 @@ def downgrade() -> None:
     with _rebuilding_spaces(), op.batch_alter_table('spaces', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('fk_spaces_home_page_id_pages'), type_='foreignkey')
         batch_op.drop_column('home_page_id')
+    op.drop_index('ix_pages_updated_at_id', table_name='pages')
     with op.batch_alter_table('rendered_revisions', schema=None) as batch_op:
         batch_op.drop_column('space_id')

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, spaces
+from wiki.content import catalog, landing, spaces
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -27,7 +27,6 @@ from wiki.slugs import (
     DEFAULT_SPACE_KEY,
     MAX_SPACE_KEY_CHARS,
     SPACE_KEY_PATTERN,
-    slugify,
     split_space_key,
 )
 from wiki.views import page_cache
@@ -48,8 +47,12 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
+    """The landing page: the viewer's spaces, recently changed pages, the home page."""
     require(Action.READ)
-    return redirect(url_for("pages.view", slug=slugify(current_app.config["HOME_PAGE"])))
+    shown = landing.landing(
+        get_session(), current_user._get_current_object(), current_app.config["HOME_PAGE"]
+    )
+    return render_template("landing.html", landing=shown)
 
 
 @bp.route("/-/pages")
