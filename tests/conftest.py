@@ -12,7 +12,7 @@ import shutil
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -91,6 +91,13 @@ def database_url(request, tmp_path):
             text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
         )
         connection.execute(text("UPDATE pages SET current_revision_id = NULL"))
+        # Spaces let go of their home pages; the default space is kept, as the migrations
+        # made it (a test may change it).
+        spaces = Base.metadata.tables["spaces"]
+        connection.execute(spaces.update().values(home_page_id=None))
+        connection.execute(
+            spaces.update().where(spaces.c.id == DEFAULT_SPACE_ID).values(_default_space(url))
+        )
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "spaces":  # the default space is the migrations' own row
                 connection.execute(table.delete().where(table.c.id != DEFAULT_SPACE_ID))
@@ -106,6 +113,24 @@ def database_url(request, tmp_path):
         )
         connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
     return url
+
+
+_DEFAULT_SPACES: dict[str, dict] = {}
+
+
+def _default_space(url: str) -> dict:
+    """The default space's settings as the migrations of the database at ``url`` made them
+    (read once, before any test changed them)."""
+    if url not in _DEFAULT_SPACES:
+        engine = create_engine(url, poolclass=NullPool)
+        spaces = Base.metadata.tables["spaces"]
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(spaces.c.name, spaces.c.description).where(spaces.c.id == DEFAULT_SPACE_ID)
+            ).one()
+        engine.dispose()
+        _DEFAULT_SPACES[url] = {"name": row.name, "description": row.description}
+    return _DEFAULT_SPACES[url]
 
 
 def open_engine(url: str):

@@ -49,8 +49,8 @@ def edit(session, author, page, body, base=None, summary=""):
 
 def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
-    (with passwords and profiles), the search synonyms, the spaces, groups and their
-    members, the invites, the grants and restrictions."""
+    (with passwords and profiles), the search synonyms, the spaces (with their settings),
+    groups and their members, the invites, the grants and restrictions."""
     session = get_database(app).session()
     try:
         return (
@@ -70,7 +70,11 @@ def snapshot(app):
                 ).all()
             ),
             session.scalar(select(SearchSynonyms.text)),
-            sorted(session.scalars(select(Space.key))),
+            sorted(
+                session.execute(
+                    select(Space.key, Space.name, Space.description, Space.home_page_id)
+                ).all()
+            ),
             sorted(session.execute(select(Group.key, Group.name, Group.description)).all()),
             sorted(
                 session.execute(

@@ -96,6 +96,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),
     ("spaces.new", "POST"): Route(ADMIN, "/-/spaces/new", {"key": "hr", "name": "People team"}),
+    # Site admins and the space's own admins (nobody in the cast administers "main").
+    ("spaces.edit", "GET"): Route(ADMIN, "/-/spaces/main/edit"),
+    ("spaces.edit", "POST"): Route(
+        ADMIN, "/-/spaces/main/edit", {"name": "Main", "description": "All of us.", "home": ""}
+    ),
     ("pages.new", "GET"): Route(WRITE, "/-/new"),
     ("pages.new", "POST"): Route(WRITE, "/-/new", {"title": "Fresh page", "body": "New."}),
     ("pages.preview", "POST"): Route(WRITE, "/-/preview", {"body": "*hi*"}),

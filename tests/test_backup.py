@@ -167,6 +167,20 @@ def seed_groups(app) -> None:
         session.close()
 
 
+def seed_spaces(app) -> None:
+    """A second space, and a home page for the default one (after :func:`seed`): the
+    default space is a row the migrations make, restored with a page loaded after it."""
+    session = get_database(app).session()
+    try:
+        admin = session.scalar(select(User).where(User.username_key == "admin"))
+        spaces.create_space(session, admin, "hr", "People team", "Hiring and leave.")
+        main = spaces.default_space(session)
+        spaces.update_space(session, admin, main, "Everyone", main.description, "Travel policy")
+        session.commit()
+    finally:
+        session.close()
+
+
 def rewrite(
     source: Path, target: Path, *, revision=None, keep=None, manifest_change=None, members=None
 ) -> None:
@@ -231,6 +245,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
 ):
     seed(app)
     seed_groups(app)
+    seed_spaces(app)
     source_url = app.config["DATABASE_URL"]
     before = dump(source_url)
     archive = tmp_path / "wiki-backup.zip"
@@ -259,11 +274,14 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert max(len(row[columns.index("body")]) for row in revisions) == len(BIG_BODY)
     assert before["page_aliases"] and before["audit_events"] and before["invites"]
     assert len(before["groups"]) == 1 and len(before["group_members"]) == 2
-    assert len(before["space_grants"]) == 3 and len(before["page_restrictions"]) == 1
+    assert len(before["space_grants"]) == 4 and len(before["page_restrictions"]) == 1
     pages = before["pages"]
     page_columns = [column.name for column in Base.metadata.tables["pages"].columns]
     assert any(row[page_columns.index("parent_id")] for row in pages)
     assert any(row[page_columns.index("read_scope_id")] for row in pages)
+    space_columns = [column.name for column in Base.metadata.tables["spaces"].columns]
+    homes = [row[space_columns.index("home_page_id")] for row in before["spaces"]]
+    assert homes[0] is not None and set(homes[1:]) == {None}  # main's home page; no others
     assert any(row[columns.index("restored_from")] == 1 for row in revisions)
     # Skipped tables come back empty (and were not empty).
     engine = _engine(target_url)
@@ -281,6 +299,11 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert (logged_in.status_code, logged_in.location) == (302, "/")
     page = browser.get("/wiki/travel-policy")
     assert page.status_code == 200 and "Book trains." in page.get_data(as_text=True)
+    space = browser.get("/-/spaces/main").get_data(as_text=True)
+    assert (
+        "Everyone" in space
+        and 'Home page: <a class="page-title" href="/wiki/travel-policy"' in space
+    )
     assert browser.get("/wiki/policy").status_code in (301, 302)  # the old title still leads there
     history = browser.get("/wiki/travel-policy/history").get_data(as_text=True)
     assert "flights" in history and "clearer" in history

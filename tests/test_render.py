@@ -109,8 +109,8 @@ def assert_safe(markup: str) -> None:
     assert sanitize_html(markup) == markup
 
 
-def render(text: str) -> Rendered:
-    result = render_markdown(text)
+def render(text: str, space: str = "main") -> Rendered:
+    result = render_markdown(text, space)
     assert_safe(result.html)
     assert_safe(result.toc_html)
     return result
@@ -355,6 +355,57 @@ def test_wiki_link_inside_heading_and_footnote_counts() -> None:
     result = render("# About [[Alpha]]\n\nx[^1]\n\n[^1]: see [[Beta]]\n\n[^unused]: [[Gamma]]\n")
     assert result.wikilinks == frozenset({"alpha", "beta"})
     assert find(result.html, "h1", id=f"{PREFIX}about-alpha")
+
+
+def test_a_wiki_link_resolves_in_the_space_of_the_page() -> None:
+    result = render("See [[Leave policy]] and [[Leave policy|the rules]].", space="hr")
+    links = find(result.html, "a", href="/wiki/hr%3Aleave-policy")
+    assert len(links) == 2 and all(classes(a) == {"wikilink"} for a in links)
+    assert text_of(result.html) == "See Leave policy and the rules."
+    assert result.wikilinks == frozenset({"hr:leave-policy"})
+    # The default space's pages carry no key, from the default space itself too.
+    assert render("[[Leave policy]]").wikilinks == frozenset({"leave-policy"})
+    assert render("[[Leave policy]]", space="main").wikilinks == frozenset({"leave-policy"})
+
+
+def test_a_space_key_before_a_colon_reaches_another_space() -> None:
+    result = render(
+        "[[ops:Runbook]], [[OPS:Runbook|the runbook]], [[main:Home]], [[hr:Leave]]", space="hr"
+    )
+    hrefs = [a["href"] for a in find(result.html, "a")]
+    assert hrefs == ["/wiki/ops%3Arunbook", "/wiki/ops%3Arunbook", "/wiki/home", "/wiki/hr%3Aleave"]
+    assert text_of(result.html) == "ops:Runbook, the runbook, main:Home, hr:Leave"
+    assert result.wikilinks == frozenset({"ops:runbook", "home", "hr:leave"})
+
+
+def test_an_unknown_space_key_is_just_a_link_to_a_missing_page() -> None:
+    result = render("[[no-such-space:Plan]]", space="hr")
+    assert result.wikilinks == frozenset({"no-such-space:plan"})
+    marked = mark_missing_links(result.html, result.wikilinks)
+    assert classes(find(marked, "a")[0]) == {"wikilink", "missing"}
+
+
+@pytest.mark.parametrize(
+    ("source", "slug"),
+    [
+        ("[[FAQ: payroll]]", "hr:faq-payroll"),  # a space after the colon: part of the title
+        ("[[C++:tips]]", "hr:c-plus-plus-tips"),  # not a key
+        ("[[9lives:Cats]]", "hr:9lives-cats"),  # keys start with a letter
+        ("[[a--b:Cats]]", "hr:a-b-cats"),  # single dashes only
+        (f"[[{'k' * 33}:Cats]]", f"hr:{'k' * 33}-cats"),  # keys have at most 32 characters
+        ("[[ops:]]", "hr:ops"),  # nothing after the key
+        ("[[ops:a:b]]", "ops:a-b"),  # the first colon only
+    ],
+)
+def test_only_a_key_directly_followed_by_a_title_names_a_space(source: str, slug: str) -> None:
+    assert render(source, space="hr").wikilinks == frozenset({slug})
+
+
+def test_a_space_key_without_a_title_stays_literal() -> None:
+    result = render("[[ops:!!!]] [[main:--]]", space="hr")
+    assert not find(result.html, "a")
+    assert text_of(result.html) == "[[ops:!!!]] [[main:--]]"
+    assert result.wikilinks == frozenset()
 
 
 # --------------------------------------------------------------------------- missing links

@@ -57,6 +57,13 @@ ACTIONS = {
         True,
         302,
     ),
+    "change a space's settings": (
+        "POST",
+        "/-/spaces/main/edit",
+        {"name": "Everyone", "description": "For all of us.", "home": "Policy"},
+        True,
+        302,
+    ),
     "open the search synonyms": ("GET", "/-/admin/search", None, False, 200),
     "change own settings": (
         "POST",

@@ -63,6 +63,7 @@ FORMS = {
     "pages.edit": {"body": "forged\n", "base": "2", "summary": ""},
     "pages.preview": {"body": "*forged*"},
     "spaces.new": {"key": "forged", "name": "Forged space", "description": ""},
+    "spaces.edit": {"name": "Forged space", "description": "", "home": ""},
     "pages.rename": {"title": "Forged title", "summary": ""},
     "pages.delete": {"summary": "forged"},
     "pages.undelete": {"summary": "forged"},

@@ -102,3 +102,32 @@ def test_an_unknown_space_is_not_found_and_a_new_page_form_says_so(client, auth,
     response = client.post("/-/new", data={"space": "nope", "title": "X", "body": "Y"})
     assert response.status_code == 400
     assert "No space has the key nope" in response.get_data(as_text=True)
+
+
+def test_pages_are_added_only_to_spaces_the_writer_may_write_in(client, auth, db_session, users):
+    from wiki.access import grants
+
+    admin = users["admin"]
+    spaces.create_space(db_session, admin, "ops", "Operations", open_to_signed_in=False)
+    handbook = spaces.create_space(
+        db_session, admin, "handbook", "Handbook", open_to_signed_in=False
+    )
+    grants.set_grant(db_session, admin, handbook, "signed_in", "", "read")
+    db_session.commit()
+    auth.login("editor")
+    form = client.get("/-/new").get_data(as_text=True)
+    assert '<option value="main" selected>' in form
+    assert 'value="ops"' not in form and 'value="handbook"' not in form
+    # A space the editor may not see is as good as missing; one they only read says so.
+    hidden = client.post("/-/new", data={"space": "ops", "title": "Sneaky", "body": "x"})
+    assert hidden.status_code == 400
+    assert "No space has the key ops" in hidden.get_data(as_text=True)
+    read_only = client.post("/-/new", data={"space": "handbook", "title": "Sneaky", "body": "x"})
+    assert read_only.status_code == 400
+    assert "You may not add pages to Handbook" in read_only.get_data(as_text=True)
+    db_session.rollback()
+    assert db_session.scalar(select(Page).where(Page.title == "Sneaky")) is None
+    auth.logout()
+    auth.login("admin")
+    made = client.post("/-/new", data={"space": "ops", "title": "Runbook", "body": "x"})
+    assert made.status_code == 302 and made.location == "/wiki/ops:runbook"

@@ -157,7 +157,7 @@ class LoginSession(Base):
 
 DEFAULT_SPACE_ID = 1
 """The space every page of a wiki made before spaces existed is in (migration 0008); its
-pages' addresses carry no space key."""
+pages' addresses carry no space key. Its key is :data:`wiki.slugs.DEFAULT_SPACE_KEY`."""
 
 
 class Space(Base):
@@ -177,6 +177,11 @@ class Space(Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The page the space's own page leads to first (None: no home page). A page of the
+    # space, chosen by its admins (wiki.content.spaces.update_space).
+    home_page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", use_alter=True), nullable=True
+    )
 
 
 class Page(Base):
@@ -186,6 +191,8 @@ class Page(Base):
         Index("ix_pages_space_id_sort_key", "space_id", "sort_key"),
         Index("ix_pages_lookalike_key", "lookalike_key"),
         Index("ix_pages_parent_id", "parent_id"),
+        # The landing page: the pages changed last, newest first.
+        Index("ix_pages_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,7 +229,7 @@ class Page(Base):
     current_revision: Mapped[Revision | None] = relationship(
         foreign_keys=[current_revision_id], post_update=True
     )
-    space: Mapped[Space] = relationship()
+    space: Mapped[Space] = relationship(foreign_keys=[space_id])
 
     @property
     def current(self) -> Revision:
@@ -303,6 +310,9 @@ class RenderedRevision(Base):
 
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), primary_key=True)
     renderer_version: Mapped[int] = mapped_column(Integer)
+    # The space the text was rendered in: ``[[Title]]`` links resolve in the page's space,
+    # so a rendering made in another space than the page's current one is made again.
+    space_id: Mapped[int] = mapped_column(Integer, server_default=str(DEFAULT_SPACE_ID))
     html: Mapped[str] = mapped_column(Text)
     toc_html: Mapped[str] = mapped_column(Text)
     # Slugs of the [[wiki links]] in the text, one per line: missing targets are styled

@@ -85,6 +85,41 @@ def slugify(title: str) -> str:
     return slug[:MAX_SLUG_CHARS].rstrip("-")
 
 
+SPACE_KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+"""A space key: lower-case letters and digits, single dashes between them, starting with a
+letter ("hr", "platform-team")."""
+MAX_SPACE_KEY_CHARS = 32
+DEFAULT_SPACE_KEY = "main"
+"""The key of the default space (made by migration 0008; keys never change), whose pages'
+slugs carry no key."""
+_KEYED = re.compile(r"([A-Za-z][A-Za-z0-9-]*):(?=\S)")
+
+
+def in_space(space_key: str, slug: str) -> str:
+    """The slug of a page with ``slug`` in the space ``space_key``: ``key:slug``, or just
+    ``slug`` in the default space (and '' for an empty ``slug``). Raises nothing."""
+    if not slug or space_key == DEFAULT_SPACE_KEY:
+        return slug
+    return f"{space_key}:{slug}"
+
+
+def split_space_key(text: str) -> tuple[str | None, str]:
+    """A leading space key and the rest: ``"hr:Onboarding"`` -> ``("hr", "Onboarding")``.
+
+    The key is a :data:`SPACE_KEY_PATTERN` (read case-insensitively, returned lower case)
+    directly followed by a colon and a character other than white space, so that a title
+    like "FAQ: payroll" keeps its colon. Anything else is ``(None, text)``. Whether a space
+    has the key is not checked. Raises nothing.
+    """
+    found = _KEYED.match(text)
+    if found is None:
+        return None, text
+    key = found.group(1).lower()
+    if len(key) > MAX_SPACE_KEY_CHARS or not SPACE_KEY_PATTERN.match(key):
+        return None, text
+    return key, text[found.end() :]
+
+
 def legacy_slugify(title: str) -> str:
     """The slug ``title`` had before symbols were spelled out (``C++`` -> ``c``): the
     address of pages made then. Raises nothing."""

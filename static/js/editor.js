@@ -5,6 +5,8 @@
 // Relies on: form[data-editor][data-preview-url] holding textarea[name=body], the hidden
 // csrf_token input and button[name=action][value=save]; an optional .editor-pane around the
 // text area; an optional section#editor-preview (the server's no-JS preview) to take over.
+// The space the page is in (wiki links resolve there) is the form's "space" field (the new
+// page form's select) or else its data-space attribute.
 (function () {
   "use strict";
 
@@ -348,6 +350,7 @@
 
   var previewUrl = form.getAttribute("data-preview-url");
   var tokenField = form.querySelector("input[name=csrf_token]");
+  var spaceField = form.elements.namedItem("space");
   if (!previewUrl || !window.fetch) return;
 
   var pane = form.querySelector(".editor-pane");
@@ -422,13 +425,21 @@
     output.appendChild(fragment);
   }
 
+  function currentSpace() {
+    if (spaceField && typeof spaceField.value === "string") return spaceField.value;
+    return form.getAttribute("data-space") || "";
+  }
+
   function render() {
     var body = textarea.value;
-    if (body === lastSent) return;
-    lastSent = body;
+    var space = currentSpace();
+    var sending = space + "\n" + body;
+    if (sending === lastSent) return;
+    lastSent = sending;
     var ticket = ++latest;
     var data = new URLSearchParams();
     data.append("body", body);
+    data.append("space", space);
     var headers = { "Accept": "application/json" };
     if (tokenField) {
       data.append("csrf_token", tokenField.value);
@@ -471,5 +482,11 @@
     clearTimeout(timer);
     timer = setTimeout(render, 300);
   });
+  if (spaceField && spaceField.addEventListener) {
+    spaceField.addEventListener("change", function () {
+      clearTimeout(timer);
+      render(); // the same text links elsewhere in another space
+    });
+  }
   render();
 })();

@@ -26,12 +26,13 @@ def test_the_first_visitor_sets_up_the_admin_account(live, page):
     page.get_by_label("Password again").fill(NEW_ADMIN_PASSWORD)
     page.get_by_role("button", name="Create admin account").click()
 
-    # Signed in as the new admin, on the (not yet written) home page, with admin powers.
-    expect(page.get_by_role("heading", level=1)).to_have_text("There is no page here yet")
-    page.get_by_role("link", name="Create this page").click()
+    # Signed in as the new admin, on the landing page, invited to write the home page.
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", name="Your spaces")).to_be_visible()
+    page.get_by_role("link", name="Write the home page").click()
     expect(page.get_by_label("Title")).to_have_value("Home")
     page.goto("/-/setup")
-    expect(page).to_have_url(re.compile(r"/-/login$|/wiki/home$"))
+    expect(page).to_have_url(re.compile(r"/-/login$|/$"))
 
 
 def test_setup_refuses_mismatched_passwords_and_keeps_the_username(live, page):

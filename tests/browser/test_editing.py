@@ -21,7 +21,7 @@ def arrange_page(live, title: str, body: str, author: str = "editor"):
 
 def test_an_editor_creates_a_page_with_a_wiki_link_and_a_table(staff, page):
     log_in(page, "editor")
-    page.get_by_role("link", name="New page").click()
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="New page").click()
     page.get_by_label("Title").fill("Meeting rooms")
     page.get_by_label("Text (Markdown)").fill(
         "Book rooms through [[Facilities desk]], or see [[Meeting rooms]].\n\n" + TABLE

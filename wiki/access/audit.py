@@ -48,6 +48,7 @@ class AuditAction(enum.StrEnum):
     PAGE_RESTORE = "page.restore"
     SEARCH_SYNONYMS = "search.synonyms"
     SPACE_CREATE = "space.create"
+    SPACE_UPDATE = "space.update"
     GROUP_CREATE = "group.create"
     GROUP_RENAME = "group.rename"
     GROUP_DESCRIBE = "group.describe"
@@ -80,6 +81,7 @@ _LABELS = {
     AuditAction.PAGE_RESTORE: "revision restored",
     AuditAction.SEARCH_SYNONYMS: "search synonyms changed",
     AuditAction.SPACE_CREATE: "space created",
+    AuditAction.SPACE_UPDATE: "space settings changed",
     AuditAction.GROUP_CREATE: "group created",
     AuditAction.GROUP_RENAME: "group renamed",
     AuditAction.GROUP_DESCRIBE: "group description changed",
@@ -360,6 +362,13 @@ def describe(event: AuditEvent) -> str:
         case AuditAction.USER_PROFILE:
             return "; ".join(
                 f"{field.replace('_', ' ')} “{change.get('from') or ''}” → “{change.get('to') or ''}”"
+                for field, change in details.items()
+                if isinstance(change, dict)
+            )
+        case AuditAction.SPACE_UPDATE:
+            return "; ".join(
+                f"{field.replace('_', ' ')} “{isolate(change.get('from') or '')}” → "
+                f"“{isolate(change.get('to') or '')}”"
                 for field, change in details.items()
                 if isinstance(change, dict)
             )

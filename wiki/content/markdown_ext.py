@@ -35,7 +35,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-from wiki.slugs import legacy_slugify, slugify
+from wiki.slugs import DEFAULT_SPACE_KEY, in_space, legacy_slugify, slugify, split_space_key
 
 ID_PREFIX = "user-content-"
 
@@ -352,6 +352,12 @@ _LABEL_SEPARATOR = re.compile(r"\\?\|")
 def wikilinks_plugin(md: MarkdownIt) -> None:
     """Add ``[[Page title]]`` / ``[[Page title|label]]`` as an inline rule.
 
+    A title links to the page of that title in the space of the page being rendered, whose
+    key the caller puts in ``env["space"]`` (default: the default space);
+    ``[[key:Page title]]`` links to the page in the space ``key`` instead (see
+    :func:`wiki.slugs.split_space_key`; an unknown key makes a link to a missing page).
+    Without a label the link shows what was typed, key included.
+
     Being an inline rule, it never fires inside code spans or code blocks. Inside tables the
     separator may be written ``\\|`` (as GitHub requires). A title without any letter or
     digit (empty slug) is not a link; the text then stays literal.
@@ -371,15 +377,18 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if "[" in body or "]" in body or "\n" in body:
         return False
     parts = _LABEL_SEPARATOR.split(body, maxsplit=1)
-    title = unescapeAll(parts[0]).strip()
+    target = unescapeAll(parts[0]).strip()
     label = unescapeAll(parts[1]).strip() if len(parts) == 2 else ""
+    space_key, title = split_space_key(target)
     slug = slugify(title)
     if not slug:
         return False
     if not silent:
         token = state.push("wikilink", "a", 0)
-        token.meta = {"slug": slug}
-        token.content = label or title
+        token.meta = {
+            "slug": in_space(space_key or state.env.get("space", DEFAULT_SPACE_KEY), slug)
+        }
+        token.content = label or target
     state.pos = end + 2
     return True
 

@@ -22,7 +22,7 @@ from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
-from wiki.content.spaces import page_slug
+from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import (
     DEFAULT_SPACE_ID,
@@ -35,7 +35,7 @@ from wiki.models import (
     User,
     utcnow,
 )
-from wiki.slugs import slugify
+from wiki.slugs import DEFAULT_SPACE_KEY, slugify
 from wiki.textsafety import (
     char_label,
     first_hidden_char,
@@ -229,10 +229,11 @@ def clean_summary(summary: str) -> str:
     return summary
 
 
-def render_checked(body: str):
-    """Render ``body``; raises InvalidInput when the renderer refuses it."""
+def render_checked(body: str, space: str = DEFAULT_SPACE_KEY):
+    """Render ``body`` as a page of the space with the key ``space`` shows it; raises
+    InvalidInput when the renderer refuses it."""
     try:
-        return render_markdown(body)
+        return render_markdown(body, space)
     except RenderError as exc:
         raise InvalidInput({"body": str(exc)}) from None
 
@@ -310,7 +311,7 @@ def _append_revision(
     """Add the next revision to a locked ``page`` and make it current."""
     previous = page.current_revision
     if rendered is None:
-        rendered = render_checked(body)
+        rendered = render_checked(body, space_key(session, page.space_id))
     size = len(body.encode("utf-8"))
     revision = Revision(
         page=page,
@@ -333,6 +334,7 @@ def _append_revision(
         RenderedRevision(
             revision_id=revision.id,
             renderer_version=RENDERER_VERSION,
+            space_id=page.space_id,
             html=rendered.html,
             toc_html=rendered.toc_html,
             wikilinks=_joined_links(rendered.wikilinks),
@@ -398,7 +400,7 @@ def create_page(
     body = clean_body(body, limits)
     summary = clean_summary(summary)
     tags = clean_tags(tags)
-    rendered = render_checked(body)
+    rendered = render_checked(body, space.key if space is not None else DEFAULT_SPACE_KEY)
     slug = page_slug(space, title)
     check_title_is_free(session, author, title, space)
     page = Page(
@@ -538,7 +540,7 @@ def rename_page(
         body=current.body,
         summary=summary or f"Renamed from {old_title}",
         tags=current.tags,
-        rendered=_cached_rendering(session, current),
+        rendered=_cached_rendering(session, page, current),
     )
     audit.record(
         session,
@@ -603,7 +605,7 @@ def restore_revision(
         summary=f"Restored revision {number} by {old.author.username}",
         tags=old.tags,
         restored_from=number,
-        rendered=_cached_rendering(session, old),
+        rendered=_cached_rendering(session, page, old),
     )
     audit.record(
         session,
@@ -628,7 +630,7 @@ def _append_same_text(
         body=current.body,
         summary=summary,
         tags=current.tags,
-        rendered=_cached_rendering(session, current),
+        rendered=_cached_rendering(session, page, current),
     )
     return SaveResult(page=page, revision=revision)
 
@@ -645,9 +647,14 @@ def _joined_links(wikilinks) -> str:
     return wikilinks if isinstance(wikilinks, str) else "\n".join(sorted(wikilinks))
 
 
-def _cached_rendering(session: Session, revision: Revision):
-    """The stored rendering of ``revision`` if current, else None (rendered afresh)."""
+def _cached_rendering(session: Session, page: Page, revision: Revision):
+    """The stored rendering of ``revision`` if it is current and was made in the space
+    ``page`` is in now, else None (rendered afresh)."""
     cached = session.get(RenderedRevision, revision.id)
-    if cached is not None and cached.renderer_version == RENDERER_VERSION:
+    if (
+        cached is not None
+        and cached.renderer_version == RENDERER_VERSION
+        and cached.space_id == page.space_id
+    ):
         return cached
     return None

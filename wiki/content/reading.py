@@ -14,7 +14,9 @@ from wiki.access.permissions import Action, Viewer, can
 from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
+from wiki.content.spaces import space_key
 from wiki.models import Page, RenderedRevision, Revision, User, split_tags
+from wiki.slugs import DEFAULT_SPACE_KEY
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ _PAGE_VIEW = (
         User.display_name,
         User.disabled,
         RenderedRevision.renderer_version,
+        RenderedRevision.space_id,
         RenderedRevision.html,
         RenderedRevision.toc_html,
         RenderedRevision.wikilinks,
@@ -131,12 +134,17 @@ def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> Pag
         author_display_name,
         author_disabled,
         version,
+        rendered_in,
         html,
         toc_html,
         wikilinks,
     ) = row
-    if version != RENDERER_VERSION:
-        cached = _render_and_cache(database, session.get_one(Revision, revision_id))
+    if version != RENDERER_VERSION or rendered_in != space_id:
+        # Never rendered, by an older renderer, or in another space (the page was moved):
+        # its links would lead elsewhere.
+        cached = _render_and_cache(
+            database, session.get_one(Revision, revision_id), space_id, space_key(session, space_id)
+        )
         html, toc_html, wikilinks = cached.html, cached.toc_html, cached.wikilinks
     return PageView(
         page=PageSummary(page_id, slug, title, deleted, latest, space_id, read_scope, edit_scope),
@@ -165,9 +173,15 @@ def _shown(
 
 
 def preview(
-    session: Session, viewer: Viewer, body: str, *, conflicts: bool = False
+    session: Session,
+    viewer: Viewer,
+    body: str,
+    *,
+    conflicts: bool = False,
+    space: str = DEFAULT_SPACE_KEY,
 ) -> ShownRevision:
-    """A text being edited, as its page would show it (missing wiki links marked).
+    """A text being edited, as its page in the space with the key ``space`` would show it
+    (missing wiki links marked).
 
     With ``conflicts`` (the conflict screen), each block between conflict markers is shown
     as its two versions side by side, each rendered on its own, instead of the markers
@@ -179,7 +193,7 @@ def preview(
     html, tocs, wikilinks = [], [], set()
 
     def rendered(text: str) -> str:
-        result = render_checked(text)
+        result = render_checked(text, space)
         wikilinks.update(result.wikilinks)
         tocs.append(result.toc_html)
         return result.html
@@ -200,30 +214,33 @@ def preview(
     return _shown(session, viewer, "".join(html), toc_html, "\n".join(sorted(wikilinks)))
 
 
-def fresh_rendering(body: str) -> tuple[str, str, str]:
-    """Render a stored text again: ``(html, toc_html, wikilinks)``.
+def fresh_rendering(body: str, space: str = DEFAULT_SPACE_KEY) -> tuple[str, str, str]:
+    """Render a stored text again, as a page of the space with the key ``space``:
+    ``(html, toc_html, wikilinks)``.
 
     A text saved before a renderer change made it unrenderable is shown escaped, with the
     reason, so it is never lost from view (or from search).
     """
     try:
-        rendered = render_markdown(body)
+        rendered = render_markdown(body, space)
     except RenderError as exc:
         return f'<p class="render-error">{escape(str(exc))}</p><pre>{escape(body)}</pre>', "", ""
     return rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks))
 
 
-def _render_and_cache(database, revision: Revision) -> RenderedRevision:
-    """Render a revision whose cache entry is missing or stale, and store it.
+def _render_and_cache(database, revision: Revision, space_id: int, space: str) -> RenderedRevision:
+    """Render a revision whose cache entry is missing or stale in the space ``space_id``
+    (whose key is ``space``), and store it.
 
     The cache write uses its own short write transaction: the request's read transaction
     must not turn into a write (on SQLite that fails instead of waiting), and losing a
     race with another worker storing the same rendering is harmless.
     """
-    html, toc, links = fresh_rendering(revision.body)
+    html, toc, links = fresh_rendering(revision.body, space)
     entry = RenderedRevision(
         revision_id=revision.id,
         renderer_version=RENDERER_VERSION,
+        space_id=space_id,
         html=html,
         toc_html=toc,
         wikilinks=links,
@@ -241,8 +258,10 @@ def _render_and_cache(database, revision: Revision) -> RenderedRevision:
 def show_revision(
     session: Session, viewer: Viewer, revision: Revision, database=None
 ) -> ShownRevision:
-    """The safe HTML of ``revision`` with links to missing or deleted pages marked."""
+    """The safe HTML of ``revision`` with links to missing or deleted pages marked, its
+    wiki links read in the space its page is in now."""
+    space_id = revision.page.space_id
     cached = session.get(RenderedRevision, revision.id)
-    if cached is None or cached.renderer_version != RENDERER_VERSION:
-        cached = _render_and_cache(database, revision)
+    if cached is None or cached.renderer_version != RENDERER_VERSION or cached.space_id != space_id:
+        cached = _render_and_cache(database, revision, space_id, space_key(session, space_id))
     return _shown(session, viewer, cached.html, cached.toc_html, cached.wikilinks)

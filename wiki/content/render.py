@@ -4,8 +4,9 @@ Pipeline: bounds checks -> markdown-it (``js-default`` preset: raw HTML is escap
 passed through) with tables, strikethrough, autolinks, task lists, footnotes, heading
 anchors, Pygments highlighting and ``[[wiki links]]`` -> nh3 with an explicit allowlist.
 
-The HTML is cached per revision together with :data:`RENDERER_VERSION`; bump it whenever
-the output for the same input changes, so older cached HTML is rendered afresh.
+The HTML is cached per revision together with :data:`RENDERER_VERSION` and the space it was
+rendered in (wiki links resolve in the page's space); bump the version whenever the output
+for the same input changes, so older cached HTML is rendered afresh.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from wiki.content.markdown_ext import (
     toc_html,
     wikilinks_plugin,
 )
+from wiki.slugs import DEFAULT_SPACE_KEY
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -55,7 +57,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -244,8 +246,12 @@ def _parser() -> MarkdownIt:
 # --------------------------------------------------------------------------- public API
 
 
-def render_markdown(text: str) -> Rendered:
+def render_markdown(text: str, space: str = DEFAULT_SPACE_KEY) -> Rendered:
     """Render Markdown ``text`` to sanitised HTML, a table of contents and its wiki links.
+
+    ``space`` is the key of the space of the page the text belongs to: ``[[Title]]`` links
+    to the page of that title there, ``[[key:Title]]`` to one in another space (see
+    :func:`wiki.content.markdown_ext.wikilinks_plugin`). The output depends on nothing else.
 
     Raises :class:`RenderError`, with a message for the user, when the text exceeds a limit:
     more than :data:`MAX_SOURCE_CHARS` characters or :data:`MAX_LINES` lines, lists or
@@ -269,7 +275,7 @@ def render_markdown(text: str) -> Rendered:
         raise RenderError("The text is not valid Unicode.")
     md = _parser()
     md.validateLink.count = 0  # type: ignore[attr-defined]  # our _LinkValidator, set above
-    env: dict = {}
+    env: dict = {"space": space}
     try:
         body = md.render(text, env)
     except LimitExceeded as exc:

@@ -16,19 +16,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.access import audit
-from wiki.access.permissions import Viewer, visible_pages, visible_spaces
+from wiki.access.permissions import Action, Viewer, can, visible_pages, visible_spaces
 from wiki.errors import InvalidInput
 from wiki.models import (
     DEFAULT_SPACE_ID,
     SIGNED_IN,
     AccessLevel,
     Page,
+    PageAlias,
     Space,
     SpaceGrant,
     User,
     utcnow,
 )
-from wiki.slugs import slugify
+from wiki.slugs import (
+    DEFAULT_SPACE_KEY,
+    MAX_SPACE_KEY_CHARS,
+    SPACE_KEY_PATTERN,
+    in_space,
+    slugify,
+    split_space_key,
+)
 
 __all__ = [
     "KEY_PATTERN",
@@ -38,19 +46,20 @@ __all__ = [
     "create_space",
     "default_space",
     "get_space",
+    "home_page",
     "list_spaces",
     "canonical_slug",
     "page_slug",
-    "split_slug",
     "pages_of_space",
+    "space_key",
+    "update_space",
 ]
 
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+KEY_PATTERN = SPACE_KEY_PATTERN
 """A space key: lower-case letters and digits, single dashes between them, starting with a
 letter ("hr", "platform-team")."""
 
-MAX_KEY_CHARS = 32
-DEFAULT_SPACE_KEY = "main"  # the default space's key (migration 0008): never in an address
+MAX_KEY_CHARS = MAX_SPACE_KEY_CHARS
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
 
@@ -67,29 +76,27 @@ class SpaceSummary:
 def page_slug(space: Space | None, title: str) -> str:
     """The slug of a page titled ``title`` in ``space`` (None: the default space). Raises
     nothing; an empty string for a title without letters or digits, which callers refuse."""
-    slug = slugify(title)
-    if not slug or space is None or space.id == DEFAULT_SPACE_ID:
-        return slug
-    return f"{space.key}:{slug}"
+    return in_space(space.key if space is not None else DEFAULT_SPACE_KEY, slugify(title))
 
 
-def canonical_slug(slug: str) -> str:
-    """The address ``slug`` is a way of writing (``HR:Office_Move`` → ``hr:office-move``,
-    ``main:Policy`` → ``policy``), or "" when it names no title. Raises nothing."""
-    key, colon, rest = slug.partition(":")
-    if not colon:
-        return slugify(slug)
-    key, title = key.strip().lower(), slugify(rest)
-    if not title or not KEY_PATTERN.match(key):
-        return slugify(slug)
-    return title if key == DEFAULT_SPACE_KEY else f"{key}:{title}"
+def canonical_slug(address: str) -> str:
+    """The slug a typed page address stands for: ``HR:Onboarding`` -> ``hr:onboarding``,
+    ``main:Onboarding`` -> ``onboarding`` (the default space's pages carry no key),
+    ``Office_Move`` -> ``office-move``. '' when it has no letter or digit. Whether a space
+    has the key is not checked. Raises nothing."""
+    key, rest = split_space_key(address)
+    return in_space(key, slugify(rest)) if key is not None else slugify(address)
 
 
-def split_slug(slug: str) -> tuple[str, str]:
-    """(space key, the rest) of a page address; the default space's key for an address
-    without one. Raises nothing."""
-    key, colon, rest = slug.partition(":")
-    return (key, rest) if colon else (DEFAULT_SPACE_KEY, slug)
+def space_key(session: Session, space_id: int) -> str:
+    """The key of the space ``space_id`` (the default space's without a query). Raises
+    LookupError for a space that does not exist; database errors propagate."""
+    if space_id == DEFAULT_SPACE_ID:
+        return DEFAULT_SPACE_KEY
+    space = session.get(Space, space_id)
+    if space is None:
+        raise LookupError(f"no space has the id {space_id}")
+    return space.key
 
 
 def default_space(session: Session) -> Space:
@@ -162,12 +169,7 @@ def create_space(
         )
     elif get_space(session, key) is not None:
         errors["key"] = f"The key {key} is taken by another space."
-    if not name:
-        errors["name"] = "Give the space a name."
-    elif len(name) > MAX_NAME_CHARS:
-        errors["name"] = f"A name has at most {MAX_NAME_CHARS} characters."
-    if len(description) > MAX_DESCRIPTION_CHARS:
-        errors["description"] = f"A description has at most {MAX_DESCRIPTION_CHARS} characters."
+    errors.update(_name_and_description_errors(name, description))
     if errors:
         raise InvalidInput(errors)
     space = Space(key=key, name=name, description=description, created_at=utcnow())
@@ -185,3 +187,97 @@ def create_space(
     )
     session.flush()
     return space
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _name_and_description_errors(name: str, description: str) -> dict[str, str]:
+    """What is wrong with a cleaned name and description, by field (nothing: {})."""
+    errors = {}
+    if not name:
+        errors["name"] = "Give the space a name."
+    elif len(name) > MAX_NAME_CHARS:
+        errors["name"] = f"A name has at most {MAX_NAME_CHARS} characters."
+    elif _NOT_TEXT.search(name):
+        errors["name"] = "The name contains control characters."
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        errors["description"] = f"A description has at most {MAX_DESCRIPTION_CHARS} characters."
+    elif _NOT_TEXT.search(description):
+        errors["description"] = "The description contains control characters."
+    return errors
+
+
+def home_page(session: Session, space: Space, viewer: Viewer) -> Page | None:
+    """The home page of ``space`` if it has one that ``viewer`` may read, is not deleted and
+    is still in the space; else None (a page the viewer may not read is as good as none).
+    Database errors propagate."""
+    if space.home_page_id is None:
+        return None
+    page = session.get(Page, space.home_page_id)
+    if page is None or page.deleted or page.space_id != space.id:
+        return None
+    return page if can(viewer, Action.READ, page) else None
+
+
+def _page_titled(session: Session, space: Space, title: str) -> Page | None:
+    """The page of ``space`` that ``title`` (or an old title of it) names, if any."""
+    slug = page_slug(space, title)
+    if not slug:
+        return None
+    page = session.scalar(select(Page).where(Page.slug == slug))
+    if page is None:
+        page = session.scalar(
+            select(Page).join(PageAlias, PageAlias.page_id == Page.id).where(PageAlias.slug == slug)
+        )
+    return page if page is not None and page.space_id == space.id else None
+
+
+def update_space(
+    session: Session, actor: User, space: Space, name: str, description: str, home_title: str
+) -> bool:
+    """Change the name, description and home page of ``space`` (the caller checks that
+    ``actor`` administers it). The home page is given by its title ('' for none) and must
+    be a page of the space that ``actor`` may read, not deleted. Audited with what changed,
+    before and after; returns whether anything did (nothing changed: no event).
+
+    Raises InvalidInput, keyed ``name``, ``description`` or ``home``, for an empty or long
+    name, a long description, or a title naming no such page.
+    """
+    name, description = " ".join(name.split()), description.strip()
+    home_title = " ".join(home_title.split())
+    errors = _name_and_description_errors(name, description)
+    home: Page | None = None
+    if home_title:
+        home = _page_titled(session, space, home_title)
+        if home is None or home.deleted or not can(actor, Action.READ, home):
+            errors["home"] = (
+                f"{space.name} has no page called {home_title}; give the title of one of its pages."
+            )
+    if errors:
+        raise InvalidInput(errors)
+    before_home = home_page(session, space, actor)
+    changes: dict[str, dict] = {}
+    if name != space.name:
+        changes["name"] = {"from": space.name, "to": name}
+    if description != space.description:
+        changes["description"] = {"from": space.description, "to": description}
+    if (home.id if home else None) != space.home_page_id:
+        changes["home_page"] = {
+            "from": before_home.title if before_home is not None else None,
+            "to": home.title if home is not None else None,
+        }
+    if not changes:
+        return False
+    space.name, space.description = name, description
+    space.home_page_id = home.id if home is not None else None
+    audit.record(
+        session,
+        actor,
+        audit.AuditAction.SPACE_UPDATE,
+        None,
+        {"key": space.key, **changes},
+        target=f"space {space.key}",
+    )
+    session.flush()
+    return True

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from wiki.content.reading import fresh_rendering
 from wiki.content.render import RENDERER_VERSION
-from wiki.models import Page, RenderedRevision, Revision, User, utcnow
+from wiki.models import Page, RenderedRevision, Revision, Space, User, utcnow
 from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, SearchBackend
 from wiki.search.text import readable_text
 
@@ -37,18 +37,33 @@ LATE_COMMIT_WINDOW = timedelta(seconds=60)
 MAX_RETRY_INTERVAL = 60.0
 
 _CURRENT = (
-    select(Page, Revision, User.username, RenderedRevision.html, RenderedRevision.renderer_version)
+    select(
+        Page,
+        Revision,
+        User.username,
+        Space.key,
+        RenderedRevision.html,
+        RenderedRevision.renderer_version,
+        RenderedRevision.space_id,
+    )
     .join(Revision, Revision.id == Page.current_revision_id)
     .join(User, User.id == Revision.author_id)
+    .join(Space, Space.id == Page.space_id)
     .outerjoin(RenderedRevision, RenderedRevision.revision_id == Revision.id)
 )
 
 
 def _document(
-    page: Page, revision: Revision, author: str, html: str | None, version
+    page: Page,
+    revision: Revision,
+    author: str,
+    space_key: str,
+    html: str | None,
+    version,
+    rendered_in,
 ) -> PageDocument:
-    if html is None or version != RENDERER_VERSION:
-        html = fresh_rendering(revision.body)[0]
+    if html is None or version != RENDERER_VERSION or rendered_in != page.space_id:
+        html = fresh_rendering(revision.body, space_key)[0]
     text = readable_text(html)
     return PageDocument(
         page_id=page.id,
@@ -66,13 +81,11 @@ def _document(
 def documents_for(session: Session, page_ids) -> tuple[list[PageDocument], list[int]]:
     """The documents of the given pages as they are now, and the ids of deleted ones."""
     upserts, removals = [], []
-    for page, revision, author, html, version in session.execute(
-        _CURRENT.where(Page.id.in_(page_ids)).order_by(Revision.id)
-    ):
-        if page.deleted:
-            removals.append(page.id)
+    for row in session.execute(_CURRENT.where(Page.id.in_(page_ids)).order_by(Revision.id)):
+        if row.Page.deleted:
+            removals.append(row.Page.id)
         else:
-            upserts.append(_document(page, revision, author, html, version))
+            upserts.append(_document(*row))
     return upserts, removals
 
 
@@ -81,8 +94,8 @@ def all_documents(session: Session) -> Iterator[PageDocument]:
     query = (
         _CURRENT.where(Page.deleted.is_(False)).order_by(Page.id).execution_options(yield_per=500)
     )
-    for page, revision, author, html, version in session.execute(query):
-        yield _document(page, revision, author, html, version)
+    for row in session.execute(query):
+        yield _document(*row)
 
 
 def latest_revision_id(session: Session) -> int:

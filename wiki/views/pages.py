@@ -16,14 +16,19 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, spaces
+from wiki.content import catalog, landing, spaces
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
-from wiki.models import DEFAULT_SPACE_ID
-from wiki.slugs import slugify
+from wiki.models import DEFAULT_SPACE_ID, Space
+from wiki.slugs import (
+    DEFAULT_SPACE_KEY,
+    MAX_SPACE_KEY_CHARS,
+    SPACE_KEY_PATTERN,
+    split_space_key,
+)
 from wiki.views import page_cache
 from wiki.views.common import (
     acting_user,
@@ -42,8 +47,12 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
+    """The landing page: the viewer's spaces, recently changed pages, the home page."""
     require(Action.READ)
-    return redirect(url_for("pages.view", slug=slugify(current_app.config["HOME_PAGE"])))
+    shown = landing.landing(
+        get_session(), current_user._get_current_object(), current_app.config["HOME_PAGE"]
+    )
+    return render_template("landing.html", landing=shown)
 
 
 @bp.route("/-/pages")
@@ -66,8 +75,9 @@ def all_pages():
 @bp.route("/wiki/<slug>")
 def view(slug: str):
     canonical = spaces.canonical_slug(slug)
-    # A hand-typed /wiki/Office_Move finds office-move; a page whose address is not made
-    # from a title (a deleted page moved aside) keeps its own.
+    # A hand-typed /wiki/Office_Move finds office-move (/wiki/HR:Onboarding hr:onboarding);
+    # a page whose address is not made from a title (a deleted page moved aside) keeps its
+    # own.
     if canonical and canonical != slug and readable_page_or_none(slug) is None:
         return redirect(url_for("pages.view", slug=canonical), 301)
     kept = page_cache.serve(slug)
@@ -83,11 +93,11 @@ def view(slug: str):
             # 302, not 301: a new page may take this title later, browsers must ask again.
             flash("Redirected from an old title of this page.", "info")
             return redirect(url_for("pages.view", slug=page.slug))
-        space_key, rest = spaces.split_slug(slug)
+        # The link to write it goes to the space its address names (not looked up: the
+        # answer is the same whether such a space exists or not).
+        key, rest = split_space_key(slug)
         guess = rest.replace("-", " ").strip().capitalize()
-        return render_template(
-            "missing.html", slug=slug, title_guess=guess, space_key=space_key
-        ), 404
+        return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
     html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
     return page_cache.keep(make_response(html))
 
@@ -120,16 +130,24 @@ def _render_edit(
     )
 
 
-def _preview(body: str, conflicts: bool = False):
+def _preview(body: str, space: str, conflicts: bool = False):
+    """The preview of ``body`` as a page of the space with the key ``space`` shows it."""
     try:
         return preview_text(
             get_session(),
             current_user._get_current_object(),
             service.clean_body(body, limits()),
             conflicts=conflicts,
+            space=space,
         ), {}
     except InvalidInput as exc:
         return None, exc.errors
+
+
+def _conflict_screen(conflict: EditConflict):
+    """The edit conflict screen (409), its preview in the space the page's slug names."""
+    space = split_space_key(conflict.slug)[0] or DEFAULT_SPACE_KEY
+    return render_template("conflict.html", conflict=conflict, space_key=space), 409
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -148,7 +166,8 @@ def edit(slug: str):
     base_number = int_field("base") or 0
     resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
-        rendered, errors = _preview(body, conflicts=resolving)
+        space = spaces.space_key(get_session(), page.space_id)
+        rendered, errors = _preview(body, space, conflicts=resolving)
         return _render_edit(
             page,
             body=body,
@@ -186,7 +205,7 @@ def edit(slug: str):
             status=400,
         )
     except EditConflict as conflict:
-        return render_template("conflict.html", conflict=conflict), 409
+        return _conflict_screen(conflict)
     if result.revision is None:
         flash("No changes to save.", "info")
     elif result.merged_with:
@@ -204,15 +223,35 @@ def new():
     title = request.values.get("title", "")
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     space_key = request.values.get("space", "")[:100]
-    errors, preview = {}, None
-    space = spaces.get_space(get_session(), space_key) if space_key else None
-    if space is not None and not can_in_space(current_user, Action.READ, space.id):
-        space = None  # a space the viewer may not see is as good as missing
-    if space_key and space is None:
-        errors = {"space": f"No space has the key {space_key}; choose one from the list."}
-    if request.method == "POST" and not errors:
+    errors: dict[str, str] = {}
+    preview = None
+    session, viewer = get_session(), current_user._get_current_object()
+    # The spaces the viewer may add pages to (the permission module's reach is cached for
+    # the request: no query per space).
+    choices = [
+        listed
+        for listed in spaces.list_spaces(session, viewer)
+        if can_in_space(viewer, Action.CREATE, listed.space.id)
+    ]
+    space: Space | None
+    if space_key:
+        space = spaces.get_space(session, space_key)
+        if space is None or not can_in_space(viewer, Action.READ, space.id):
+            # A space the viewer may not see is as good as missing.
+            errors = {"space": f"No space has the key {space_key}; choose one from the list."}
+            space = None
+        elif not can_in_space(viewer, Action.CREATE, space.id):
+            errors = {"space": f"You may not add pages to {space.name}; choose another space."}
+    else:  # the default space, or else the first one the viewer may write in
+        fallback = choices[0].space if choices else None
+        space = next(
+            (listed.space for listed in choices if listed.space.id == DEFAULT_SPACE_ID), fallback
+        )
+        if space is None:
+            errors = {"space": "You may not add pages to any space."}
+    if request.method == "POST" and not errors and space is not None:
         if request.form.get("action") == "preview":
-            preview, errors = _preview(body)
+            preview, errors = _preview(body, space.key)
         else:
             try:
                 with write_transaction() as session:
@@ -230,22 +269,14 @@ def new():
             except InvalidInput as exc:
                 errors = exc.errors
             except EditConflict as conflict:
-                return render_template("conflict.html", conflict=conflict), 409
+                return _conflict_screen(conflict)
             else:
                 return redirect(url_for("pages.view", slug=result.page.slug))
     status = 400 if errors and request.method == "POST" else 200
-    writable = [
-        listed
-        for listed in spaces.list_spaces(get_session(), current_user._get_current_object())
-        if can_in_space(current_user, Action.CREATE, listed.space.id)
-    ]
-    chosen = space.key if space is not None else (writable[0].space.key if writable else "")
-    if space is None and any(listed.space.id == DEFAULT_SPACE_ID for listed in writable):
-        chosen = spaces.default_space(get_session()).key
     return render_template(
         "new.html",
-        spaces=writable,
-        space_key=chosen,
+        spaces=choices,
+        space_key=space.key if space is not None else DEFAULT_SPACE_KEY,
         title=title,
         body=body,
         summary=summary,
@@ -257,9 +288,19 @@ def new():
 
 @bp.route("/-/preview", methods=["POST"])
 def preview():
-    """Live preview for the editor: the server's one rendering pipeline, as JSON."""
+    """Live preview for the editor: the server's one rendering pipeline, as JSON.
+
+    The form's ``space`` is the key of the space of the page being written (default: the
+    default space). It is not looked up: the rendering depends on the key alone, so it
+    tells nothing about which spaces exist.
+    """
     require(Action.EDIT)
-    rendered, errors = _preview(form_text("body"), conflicts=request.args.get("conflicts") == "1")
+    space = form_text("space").strip().lower()
+    if not SPACE_KEY_PATTERN.match(space) or len(space) > MAX_SPACE_KEY_CHARS:
+        space = DEFAULT_SPACE_KEY
+    rendered, errors = _preview(
+        form_text("body"), space, conflicts=request.args.get("conflicts") == "1"
+    )
     if rendered is None:
         return jsonify(error=next(iter(errors.values()))), 400
     return jsonify(html=rendered.html, toc_html=rendered.toc_html)

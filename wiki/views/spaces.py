@@ -1,17 +1,26 @@
-"""Spaces: the directory, one space's page, and creating a space."""
+"""Spaces: the directory, one space's page, creating a space and its settings."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wiki.access.login import login_manager
 from wiki.access.permissions import Action, can_in_space
 from wiki.content import spaces as service
 from wiki.db import get_session
 from wiki.errors import InvalidInput
-from wiki.views.common import acting_user, form_text, require, write_transaction
+from wiki.models import Space
+from wiki.views.common import (
+    acting_user,
+    check_form_encoding,
+    form_text,
+    require,
+    write_transaction,
+)
 
 bp = Blueprint("spaces", __name__)
+_LIMITS = {"name": service.MAX_NAME_CHARS, "description": service.MAX_DESCRIPTION_CHARS}
 
 
 @bp.route("/-/spaces")
@@ -55,14 +64,68 @@ def new():
     ), status
 
 
+def _visible_space(key: str) -> Space:
+    """The space with ``key`` if the viewer may see it; 404 otherwise (a space the viewer
+    may not see is as good as missing)."""
+    require(Action.READ)
+    found = service.get_space(get_session(), key)
+    if found is None or not can_in_space(current_user, Action.READ, found.id):
+        abort(404)
+    return found
+
+
 @bp.route("/-/spaces/<key>")
 def space(key: str):
-    require(Action.READ)
-    session = get_session()
-    found = service.get_space(session, key)
-    if found is None or not can_in_space(current_user, Action.READ, found.id):
-        abort(404)  # a space the viewer may not see is as good as missing
+    found = _visible_space(key)
     if found.key != key:
         return redirect(url_for("spaces.space", key=found.key), 301)
-    pages = service.pages_of_space(session, found, current_user._get_current_object())
-    return render_template("space.html", space=found, pages=pages)
+    session, viewer = get_session(), current_user._get_current_object()
+    return render_template(
+        "space.html",
+        space=found,
+        home=service.home_page(session, found, viewer),
+        pages=service.pages_of_space(session, found, viewer),
+    )
+
+
+@bp.route("/-/spaces/<key>/edit", methods=["GET", "POST"])
+def edit(key: str):
+    """The space's settings: name, description, home page (site admins and the space's
+    admins)."""
+    found = _visible_space(key)
+    if not can_in_space(current_user, Action.MANAGE_ACCESS, found.id):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())  # visitors reading the wiki: log in first
+        abort(403)
+    if found.key != key:
+        return redirect(url_for("spaces.edit", key=found.key), 301)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {name: form_text(name) for name in ("name", "description", "home")}
+        try:
+            check_form_encoding()
+            with write_transaction() as session:
+                changed = service.update_space(
+                    session, acting_user(), found, form["name"], form["description"], form["home"]
+                )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash("Saved the space's settings." if changed else "Nothing changed.", "success")
+            return redirect(url_for("spaces.space", key=found.key))
+    else:
+        home = service.home_page(get_session(), found, current_user._get_current_object())
+        form = {
+            "name": found.name,
+            "description": found.description,
+            "home": home.title if home is not None else "",
+        }
+    # Suggestions for the home page field (a space's admins read all of its pages).
+    titles = [
+        page
+        for page in service.pages_of_space(get_session(), found, current_user._get_current_object())
+        if not page.deleted
+    ]
+    return render_template(
+        "space_edit.html", space=found, form=form, errors=errors, limits=_LIMITS, titles=titles
+    ), 400 if errors else 200
