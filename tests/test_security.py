@@ -383,7 +383,7 @@ def test_an_unknown_page_offers_creating_it_to_editors_only(app, users):
         assert response.status_code == 404
         assert "There is no page here yet" in html
         assert ("Create this page" in html) is offered
-        assert ('href="/-/new?title=Onboarding+checklist"' in html) is offered
+        assert ('href="/-/new?title=Onboarding+checklist&amp;space=main"' in html) is offered
 
 
 @pytest.mark.parametrize(
