@@ -221,6 +221,7 @@ def test_every_form_address_is_in_the_matrix(app):
 CONTROLS = {
     "edit tab": ("/wiki/policy", 'href="/wiki/policy/edit"'),
     "rename tab": ("/wiki/policy", 'href="/wiki/policy/rename"'),
+    "new page under link": ("/wiki/policy", 'href="/-/new?space=main&amp;parent=policy"'),
     "delete tab": ("/wiki/policy", 'href="/wiki/policy/delete"'),
     "new page link": ("/wiki/policy", 'href="/-/new"'),
     "admin link": ("/wiki/policy", 'href="/-/admin/users"'),
@@ -231,7 +232,7 @@ CONTROLS = {
 
 SHOWN = {
     "reader": set(),
-    "editor": {"edit tab", "rename tab", "new page link"},
+    "editor": {"edit tab", "rename tab", "new page under link", "new page link"},
     "admin": set(CONTROLS),
 }
 

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, spaces
+from wiki.content import catalog, spaces, tree
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -32,6 +32,7 @@ from wiki.views.common import (
     int_field,
     limits,
     load_page,
+    page_urls,
     readable_page_or_none,
     require,
     write_transaction,
@@ -88,7 +89,15 @@ def view(slug: str):
         return render_template(
             "missing.html", slug=slug, title_guess=guess, space_key=space_key
         ), 404
-    html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
+    around = tree.page_tree(get_session(), current_user._get_current_object(), shown.page.id)
+    html = render_template(
+        "page.html",
+        page=shown.page,
+        revision=shown.revision,
+        shown=shown.shown,
+        tree=around,
+        page_url=page_urls(),
+    )
     return page_cache.keep(make_response(html))
 
 
@@ -204,12 +213,32 @@ def new():
     title = request.values.get("title", "")
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     space_key = request.values.get("space", "")[:100]
-    errors, preview = {}, None
+    # The page to put the new one under: a title or an address (the "New page under this
+    # one" link gives the address).
+    parent_text = request.values.get("parent", "")[: tree.MAX_PARENT_CHARS + 1]
+    errors, preview, parent = {}, None, None
     space = spaces.get_space(get_session(), space_key) if space_key else None
     if space is not None and not can_in_space(current_user, Action.READ, space.id):
         space = None  # a space the viewer may not see is as good as missing
     if space_key and space is None:
         errors = {"space": f"No space has the key {space_key}; choose one from the list."}
+    if not space_key and parent_text.strip():
+        # A link naming only the parent: the new page goes into the parent's space.
+        named = readable_page_or_none(spaces.canonical_slug(parent_text))
+        space = named.space if named is not None else None
+    if parent_text.strip() and not errors:
+        try:
+            parent = tree.find_parent(
+                get_session(),
+                current_user._get_current_object(),
+                space if space is not None else spaces.default_space(get_session()),
+                parent_text,
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            if request.method == "GET" and parent is not None:
+                parent_text = parent.title  # the form shows where the page goes
     if request.method == "POST" and not errors:
         if request.form.get("action") == "preview":
             preview, errors = _preview(body)
@@ -226,6 +255,7 @@ def new():
                         limits(),
                         tags=tags,
                         space=space,
+                        parent=parent,
                     )
             except InvalidInput as exc:
                 errors = exc.errors
@@ -247,6 +277,7 @@ def new():
         spaces=writable,
         space_key=chosen,
         title=title,
+        parent=parent_text,
         body=body,
         summary=summary,
         tags=tags,
