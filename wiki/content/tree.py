@@ -1,11 +1,21 @@
 """The page tree: every page sits under another page of its space (its parent) or at the
-top of the space.
+top of the space, and moves with everything under it.
 
 Reading, for one viewer and through :mod:`wiki.access.permissions` only: the breadcrumbs
 above a page (its readable ancestors), the pages under it, and the part of the space's tree
 shown beside it (the top of the space, the path down to the page with the siblings at each
 level, and the page's children). A page the viewer may not read appears nowhere. A page
 view pays two statements for all of it (:func:`page_tree`), whatever the depth or size.
+
+Moving: :func:`preview_move` says what moving a page (and its subtree) under another
+parent and/or into another space would do, changing nothing: how many pages move, which
+titles clash in the target space and who gains or loses reading and editing of the page;
+:func:`move_page` applies it in the caller's transaction. Pages that change space get a new
+address and keep the old one as an alias (old links and bookmarks redirect); every page
+whose address changes, and a page that only changes parent, gets a revision saying where it
+went (history is kept); the restriction scopes of the subtree are recomputed; the move is
+audited (:data:`~wiki.access.audit.AuditAction.PAGE_MOVE`, an access action: it retires
+every kept page view). The caller commits.
 """
 
 from __future__ import annotations
@@ -14,15 +24,36 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, Select, bindparam, func, literal_column, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from wiki.access.permissions import Action, Viewer, can, visible_pages
+from wiki.access import audit, impact
+from wiki.access.permissions import Action, Viewer, can, can_in_space, visible_pages
+from wiki.access.restrictions import refresh_scopes
 from wiki.content.catalog import order_columns
-from wiki.content.pages import find_page
-from wiki.content.spaces import canonical_slug, page_slug
-from wiki.errors import InvalidInput
-from wiki.models import Page, Space
+from wiki.content.pages import (
+    DELETED_ADDRESS,
+    MAX_SUMMARY_CHARS,
+    _append_same_text,
+    _refuse_taken,
+    check_title_is_free,
+    find_page,
+    lock_tree,
+)
+from wiki.content.spaces import KEY_PATTERN, canonical_slug, get_space, page_slug
+from wiki.errors import Forbidden, InvalidInput
+from wiki.models import Page, PageAlias, RestrictionKind, RevisionKind, Space, User
+from wiki.textsafety import first_mixed_script_word, lookalike_keys
 
 MAX_PER_LEVEL = 200
 """The most pages the list of the pages under a page shows; more are a link to the space's
@@ -285,3 +316,320 @@ def find_parent(session: Session, viewer: Viewer, space: Space, text: str) -> Pa
     if not can(viewer, Action.CREATE, found):
         raise InvalidInput({"parent": f"You may not add pages under {found.title}."})
     return found
+
+
+# --- moving ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    """A move as asked, checked: where the page goes, what moves with it, and what that
+    does to who may read and edit it."""
+
+    page: Page
+    from_space: Space
+    to_space: Space
+    from_parent: Page | None
+    to_parent: Page | None
+    moving: tuple[Page, ...]  # the page, then every page under it
+    impact: impact.Impact  # who gains and loses reading and editing of the page
+    summary: str  # what the moved page's history says
+
+    @property
+    def changes_space(self) -> bool:
+        return self.from_space.id != self.to_space.id
+
+    @property
+    def under(self) -> int:
+        """How many pages move along with the page."""
+        return len(self.moving) - 1
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A page as it would be after the move (for the access preview)."""
+
+    deleted: bool
+    space_id: int
+    read_scope_id: int | None
+    edit_scope_id: int | None
+
+
+def _chunks(values: Sequence, size: int = 500) -> Iterable[Sequence]:
+    """``values`` a few hundred at a time (for IN lists)."""
+    return (values[start : start + size] for start in range(0, len(values), size))
+
+
+def _subtree(session: Session, root: Page) -> list[Page]:
+    """``root`` and every page under it, level by level."""
+    found, seen, frontier = [root], {root.id}, [root.id]
+    while frontier:
+        below: list[Page] = []
+        for part in _chunks(frontier):
+            below += session.scalars(select(Page).where(Page.parent_id.in_(part)).order_by(Page.id))
+        below = [page for page in below if page.id not in seen]  # a loop would be a bug
+        seen.update(page.id for page in below)
+        found += below
+        frontier = [page.id for page in below]
+    return found
+
+
+def _target_space(session: Session, actor: User, page: Page, key: str) -> Space:
+    key = " ".join(key.split())[:100]
+    space = get_space(session, key) if KEY_PATTERN.match(key.lower()) else None
+    if not key:
+        space = page.space
+    if space is None or not can_in_space(actor, Action.READ, space.id):
+        raise InvalidInput({"space": f"No space has the key {key}; choose one from the list."})
+    if not can_in_space(actor, Action.CREATE, space.id):
+        raise InvalidInput({"space": f"You may not add pages to {space.name}."})
+    return space
+
+
+def _new_slugs(
+    session: Session, actor: User, moving: Sequence[Page], space: Space
+) -> dict[int, str]:
+    """The address each of ``moving`` gets in ``space`` (not yet in it). Raises
+    InvalidInput (keyed ``space``) naming every title that clashes there with a page
+    ``actor`` may read, as :func:`~wiki.content.pages.check_title_is_free` would; a page
+    they may not read never stands in the way (it gives up its address on the move)."""
+    slugs: dict[int, str] = {}
+    problems: list[str] = []
+    taken: dict[str, Page] = {}
+    wanted = {page.id: page_slug(space, page.title) for page in moving}
+    holders = {
+        holder.slug: holder
+        for part in _chunks(sorted(set(wanted.values())))
+        for holder in session.scalars(select(Page).where(Page.slug.in_(part)))
+    }
+    keys = {page.id: lookalike_keys(page.title) for page in moving}
+    lookalikes: dict[str, list[Page]] = {}
+    readable = visible_pages(actor)
+    for part in _chunks(sorted({key for found in keys.values() for key in found})):
+        for other in session.scalars(
+            select(Page)
+            .where(Page.space_id == space.id, readable, Page.lookalike_key.in_(part))
+            .order_by(Page.id)
+        ):
+            lookalikes.setdefault(other.lookalike_key, []).append(other)
+    for page in moving:
+        slug = wanted[page.id]
+        holder = holders.get(slug)
+        clash = holder if holder is not None and can(actor, Action.READ, holder) else None
+        if clash is None:
+            clash = next((o for key in keys[page.id] for o in lookalikes.get(key, ())), None)
+        if clash is None and slug in taken:
+            clash = taken[slug]  # two pages of the subtree whose titles now meet
+        if page.deleted:
+            # A deleted page never stands in the way of a move: it goes aside if need be.
+            if clash is not None or holder is not None or slug in taken:
+                slug = DELETED_ADDRESS.format(slug=slug, page_id=page.id)
+            slugs[page.id] = slug
+            taken[slug] = page
+            continue
+        if clash is not None:
+            try:
+                _refuse_taken(page.title, slug, clash)
+            except InvalidInput as refused:
+                problems.append(refused.errors["title"])
+            continue
+        mixed = first_mixed_script_word(page.title)
+        if mixed is not None:
+            word, scripts = mixed
+            problems.append(
+                f"In {page.title}, the word {word} mixes {' and '.join(scripts)} letters; "
+                "rename the page first."
+            )
+            continue
+        slugs[page.id] = slug
+        taken[slug] = page
+    if problems:
+        raise InvalidInput(
+            {"space": f"Titles clash in {space.name}; rename first: " + " ".join(problems)}
+        )
+    return slugs
+
+
+def _summary(plan_from: Space, plan_to: Space, parent: Page | None, root: bool) -> str:
+    if plan_from.id != plan_to.id:
+        text = f"Moved from {plan_from.name} to {plan_to.name}"
+        if root and parent is not None:
+            text += f", under {parent.title}"
+    elif parent is not None:
+        text = f"Moved under {parent.title}"
+    else:
+        text = f"Moved to the top of {plan_to.name}"
+    return text[:MAX_SUMMARY_CHARS]
+
+
+def _after_move(session: Session, page: Page, space: Space, parent: Page | None) -> impact.Impact:
+    """Who gains and who loses reading and editing of ``page`` by moving it."""
+    rules = impact.current_rules(session)
+    changed = rules
+    outer = {
+        RestrictionKind.READ: parent.read_scope_id if parent is not None else None,
+        RestrictionKind.EDIT: parent.edit_scope_id if parent is not None else None,
+    }
+    scopes = dict(outer)
+    for kind in RestrictionKind:
+        own = rules.restricted[kind].get(page.id)
+        if own is not None:  # the page's own restriction moves with it, nested anew
+            changed = impact.with_restriction(
+                changed, kind, page.id, space.id, own.subjects, outer[kind]
+            )
+            scopes[kind] = page.id
+    placed = _Placed(
+        page.deleted, space.id, scopes[RestrictionKind.READ], scopes[RestrictionKind.EDIT]
+    )
+    everyone = impact.people(session)
+    return impact.compare(
+        everyone,
+        impact.page_access(rules, everyone, page),
+        impact.page_access(changed, everyone, placed),
+        impact.PAGE_KINDS,
+    )
+
+
+def _plan(
+    session: Session, actor: User, page: Page, space_key: str, parent_text: str
+) -> tuple[MovePlan, dict[int, str]]:
+    if not can(actor, Action.RENAME, page):
+        raise Forbidden("You may not move this page.")
+    space = _target_space(session, actor, page, space_key)
+    parent = find_parent(session, actor, space, parent_text)
+    moving = _subtree(session, page)
+    if parent is not None and parent.id in {p.id for p in moving}:
+        if parent.id == page.id:
+            raise InvalidInput({"parent": "A page cannot go under itself."})
+        raise InvalidInput(
+            {
+                "parent": f"{page.title} cannot go under {parent.title}: "
+                f"{parent.title} is one of the pages under it."
+            }
+        )
+    if space.id == page.space_id and (parent.id if parent else None) == page.parent_id:
+        raise InvalidInput(
+            {"parent": "The page is there already: choose another page to put it under."}
+        )
+    # Every page that moves along must be the actor's to move: pages they may not edit (or
+    # not even see) are never carried off to where others, or they, could read them.
+    for other in moving[1:]:
+        if not (
+            can(actor, Action.READ, other) if other.deleted else can(actor, Action.RENAME, other)
+        ):
+            raise InvalidInput(
+                {
+                    "page": "Some pages under this one are not yours to move (you may not "
+                    "edit them); an admin of the space can move it."
+                }
+            )
+    slugs = (
+        _new_slugs(session, actor, moving, space)
+        if space.id != page.space_id
+        else {p.id: p.slug for p in moving}
+    )
+    from_parent = session.get(Page, page.parent_id) if page.parent_id is not None else None
+    plan = MovePlan(
+        page=page,
+        from_space=page.space,
+        to_space=space,
+        from_parent=from_parent,
+        to_parent=parent,
+        moving=tuple(moving),
+        impact=_after_move(session, page, space, parent),
+        summary=_summary(page.space, space, parent, root=True),
+    )
+    return plan, slugs
+
+
+def preview_move(
+    session: Session, actor: User, page: Page, space_key: str, parent_text: str
+) -> MovePlan:
+    """What moving ``page`` and every page under it into the space ``space_key`` (empty:
+    its own), under the page named ``parent_text`` (a title or address in that space;
+    empty: at the top) would do. Changes nothing.
+
+    Raises Forbidden unless ``actor`` may rename ``page``; InvalidInput keyed ``space`` (an
+    unknown space, one they may not add pages to, titles that clash there: each named),
+    ``parent`` (no such readable page, one they may not add pages under, the page itself
+    or a page under it, where it is already) or ``page`` (pages under it they may not
+    move).
+    """
+    plan, _slugs = _plan(session, actor, page, space_key, parent_text)
+    return plan
+
+
+def move_page(
+    session: Session, actor: User, page: Page, space_key: str, parent_text: str
+) -> MovePlan:
+    """Apply what :func:`preview_move` previews, checked again as things are now (moves
+    and new pages under a parent take turns). Raises what :func:`preview_move` raises."""
+    lock_tree(session)
+    page = session.scalars(
+        select(Page)
+        .where(Page.id == page.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    plan, slugs = _plan(session, actor, page, space_key, parent_text)
+    for part in _chunks(sorted(p.id for p in plan.moving)):
+        # Edits of these pages wait for the move (and the move for edits under way).
+        session.execute(select(Page.id).where(Page.id.in_(part)).with_for_update())
+    if plan.changes_space:
+        for moved in plan.moving:
+            if not moved.deleted:
+                # Frees addresses held by pages the actor may not see; refuses a clash
+                # that appeared since the check.
+                check_title_is_free(session, actor, moved.title, plan.to_space, moved)
+    old_slugs = {moved.id: moved.slug for moved in plan.moving}
+    new_slugs = {moved.id: slugs[moved.id] for moved in plan.moving}
+    changed = [moved for moved in plan.moving if new_slugs[moved.id] != old_slugs[moved.id]]
+    if changed:
+        # A new address may have been an old name of some page: it now means this one.
+        session.execute(
+            delete(PageAlias).where(PageAlias.slug.in_([new_slugs[p.id] for p in changed]))
+        )
+    for moved in plan.moving:
+        moved.space_id = plan.to_space.id
+        if new_slugs[moved.id] != old_slugs[moved.id]:
+            moved.slug = new_slugs[moved.id]
+            session.add(PageAlias(slug=old_slugs[moved.id], page_id=moved.id))
+    page.parent_id = plan.to_parent.id if plan.to_parent is not None else None
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise InvalidInput(
+            {"space": "Someone gave one of these titles to a new page just now; try again."}
+        ) from None
+    revisions = {}
+    for moved in plan.moving:
+        if moved is page or plan.changes_space:
+            summary = _summary(plan.from_space, plan.to_space, plan.to_parent, moved is page)
+            revisions[moved.id] = _append_same_text(
+                session, moved, actor, RevisionKind.RENAME, summary
+            ).new_revision.number
+    refresh_scopes(session, [page.id])
+    audit.record(
+        session,
+        actor,
+        audit.AuditAction.PAGE_MOVE,
+        page,
+        {
+            "from": {
+                "space": plan.from_space.key,
+                "parent": plan.from_parent.title if plan.from_parent is not None else None,
+            },
+            "to": {
+                "space": plan.to_space.key,
+                "parent": plan.to_parent.title if plan.to_parent is not None else None,
+            },
+            "pages": len(plan.moving),
+            "slugs": {old_slugs[p.id]: new_slugs[p.id] for p in changed[:50]},
+            "revision": revisions[page.id],
+            "gained": {s.what: s.gained_count for s in plan.impact.shifts},
+            "lost": {s.what: s.lost_count for s in plan.impact.shifts},
+        },
+    )
+    session.flush()
+    return plan
