@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from wiki.access import accounts, groups
+from wiki.content.pages import Limits, create_page
 from wiki.models import Invite, Role, utcnow
 
 from .conftest import PASSWORD, make_app
@@ -106,6 +107,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("pages.preview", "POST"): Route(WRITE, "/-/preview", {"body": "*hi*"}),
     ("pages.rename", "GET"): Route(WRITE, "/wiki/policy/rename"),
     ("pages.rename", "POST"): Route(WRITE, "/wiki/policy/rename", {"title": "Travel policy"}),
+    # The preview of a move; its confirmation is among the VARIANTS.
+    ("tree.move", "GET"): Route(WRITE, "/wiki/policy/move"),
+    ("tree.move", "POST"): Route(
+        WRITE, "/wiki/policy/move", {"space": "main", "parent": "Handbook"}
+    ),
     ("pages.delete", "GET"): Route(ADMIN, "/wiki/policy/delete"),
     ("pages.delete", "POST"): Route(ADMIN, "/wiki/policy/delete", {"summary": "gone"}),
     ("pages.undelete", "GET"): Route(ADMIN, "/wiki/old-plan/undelete", refused=404),
@@ -185,6 +191,10 @@ VARIANTS = {
         Route(ADMIN, "/-/groups/sample/members/remove", {"usernames": "subject", "confirm": "yes"}),
     ],
     ("groups.manager", "POST"): [Route(ADMIN, "/-/groups/sample/managers/subject/revoke")],
+    # The editor moves the page; the admin is then told it is there already (a form answer).
+    ("tree.move", "POST"): [
+        Route(WRITE, "/wiki/policy/move", {"space": "main", "parent": "Handbook", "confirm": "yes"})
+    ],
     ("access.grant", "POST"): [
         Route(
             ADMIN,
@@ -250,8 +260,9 @@ def cast(app, db_session, users, pages):
     """Every kind of visitor; "former" is an admin who was signed in, then disabled.
 
     Account changes are tried on "subject", so they end nobody's session in the cast; it is
-    also the one member of the group "sample".
+    also the one member of the group "sample". Moves put "Policy" under "Handbook".
     """
+    create_page(db_session, users["editor"], "Handbook", "Read this.\n", "", Limits())
     accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
     sample = groups.create_group(db_session, users["admin"], "sample", "Sample")

@@ -321,6 +321,8 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
                 f"/search?q={word}",
                 f"/-/pages?q={word}",
             ]
+        # The new-page form naming the page as the parent of the new one.
+        addresses += [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
         # A typo of the canary: did-you-mean and corrections must not offer it.
         typo = page.body_canary[:-1] + ("x" if page.body_canary[-1] != "x" else "y")
         addresses += [f"/-/search?q={typo}", f"/-/search?q={typo}&exactly=1"]
@@ -376,19 +378,21 @@ def test_an_unreadable_page_answers_exactly_like_a_missing_one(world, visitor):
     for page in (p for p in made if not _may_read(visitor, p)):
         missing_canary = "cnry" + "0" * 10
         missing_slug = page.slug.replace(page.title_canary, missing_canary)
+        # Every address naming the page: in the path, or as the parent of a new page.
+        addresses = [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
         for rule in app.url_map.iter_rules():
-            if "GET" not in rule.methods or "slug" not in rule.arguments:
-                continue
-            for address in _fill(app, rule, [page.slug], ["editor"]):
-                hidden = _fresh_get(client, address)
-                missing = _fresh_get(client, address.replace(page.slug, missing_slug))
-                hidden_body = _swap(hidden.get_data(as_text=True), page, missing_canary)
-                # Tokens that differ per response (CSRF, nonces) are not information.
-                normalise = re.compile(r'(nonce|csrf_token|value)="[^"]*"')
-                if hidden.status_code != missing.status_code or normalise.sub(
-                    "", hidden_body
-                ) != normalise.sub("", missing.get_data(as_text=True)):
-                    differences.append((address, hidden.status_code, missing.status_code))
+            if "GET" in rule.methods and "slug" in rule.arguments:
+                addresses += _fill(app, rule, [page.slug], ["editor"])
+        for address in addresses:
+            hidden = _fresh_get(client, address)
+            missing = _fresh_get(client, address.replace(page.slug, missing_slug))
+            hidden_body = _swap(hidden.get_data(as_text=True), page, missing_canary)
+            # Tokens that differ per response (CSRF, nonces) are not information.
+            normalise = re.compile(r'(nonce|csrf_token|value)="[^"]*"')
+            if hidden.status_code != missing.status_code or normalise.sub(
+                "", hidden_body
+            ) != normalise.sub("", missing.get_data(as_text=True)):
+                differences.append((address, hidden.status_code, missing.status_code))
     assert not differences
 
 

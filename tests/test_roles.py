@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from wiki.access import groups
+from wiki.content.pages import Limits, create_page
 from wiki.models import Role, User
 
 from .conftest import PASSWORD
@@ -35,6 +36,20 @@ ACTIONS = {
         "POST",
         "/wiki/policy/rename",
         {"title": "Travel policy", "summary": ""},
+        True,
+        302,
+    ),
+    "preview a move": (
+        "POST",
+        "/wiki/policy/move",
+        {"space": "main", "parent": "Handbook"},
+        False,
+        200,
+    ),
+    "move a page": (
+        "POST",
+        "/wiki/policy/move",
+        {"space": "main", "parent": "Handbook", "confirm": "yes"},
         True,
         302,
     ),
@@ -156,7 +171,14 @@ READS = {"read a page"}
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
 SEES_GROUPS = {"open the groups", "open a group", "open a page's access", "open a space's access"}
-WRITES = {"create a page", "edit a page", "preview an edit", "rename a page"}
+WRITES = {
+    "create a page",
+    "edit a page",
+    "preview an edit",
+    "rename a page",
+    "preview a move",
+    "move a page",
+}
 OWN = {"change own settings", "change own password"}
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but
@@ -187,9 +209,16 @@ def sample_group(users, db_session):
     db_session.commit()
 
 
+@pytest.fixture
+def handbook(users, db_session):
+    """A second page, "Handbook", to move "Policy" under."""
+    create_page(db_session, users["editor"], "Handbook", "Read this.\n", "", Limits())
+    db_session.commit()
+
+
 @pytest.mark.parametrize(("role", "action"), list(matrix()))
 def test_each_role_may_do_exactly_what_it_is_allowed_to(
-    app, client, auth, pages, sample_group, role, action
+    app, client, auth, pages, sample_group, handbook, role, action
 ):
     method, url, data, changes, allowed_status = ACTIONS[action]
     if role != "anonymous":
@@ -228,6 +257,8 @@ def test_every_form_address_is_in_the_matrix(app):
 CONTROLS = {
     "edit tab": ("/wiki/policy", 'href="/wiki/policy/edit"'),
     "rename tab": ("/wiki/policy", 'href="/wiki/policy/rename"'),
+    "move tab": ("/wiki/policy", 'href="/wiki/policy/move"'),
+    "new page under link": ("/wiki/policy", 'href="/-/new?space=main&amp;parent=policy"'),
     "delete tab": ("/wiki/policy", 'href="/wiki/policy/delete"'),
     "new page link": ("/wiki/policy", 'href="/-/new"'),
     "admin link": ("/wiki/policy", 'href="/-/admin/users"'),
@@ -238,7 +269,7 @@ CONTROLS = {
 
 SHOWN = {
     "reader": set(),
-    "editor": {"edit tab", "rename tab", "new page link"},
+    "editor": {"edit tab", "rename tab", "move tab", "new page under link", "new page link"},
     "admin": set(CONTROLS),
 }
 

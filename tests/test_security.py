@@ -65,6 +65,7 @@ FORMS = {
     "spaces.new": {"key": "forged", "name": "Forged space", "description": ""},
     "spaces.edit": {"name": "Forged space", "description": "", "home": ""},
     "pages.rename": {"title": "Forged title", "summary": ""},
+    "tree.move": {"space": "main", "parent": "Handbook", "confirm": "yes"},
     "pages.delete": {"summary": "forged"},
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},
@@ -94,6 +95,7 @@ def csrf_client(database_url, tmp_path, pages):
         admin = accounts.get_user(session, "admin")
         sample = groups.create_group(session, admin, "sample", "Sample")  # "editor" a member
         groups.change_members(session, admin, sample, "add", "editor")
+        create_page(session, admin, "Handbook", "Read this.\n", "", Limits())  # moves go here
         session.commit()
     finally:
         session.close()
@@ -312,6 +314,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}/rev/1",
         f"/wiki/{slug}/edit",
         f"/wiki/{slug}/rename",
+        f"/wiki/{slug}/move",
         f"/wiki/{slug}/delete",
         "/-/recent",
         "/-/users/editor/contributions",

@@ -207,6 +207,16 @@ def _describe_names(label: str, names: object) -> str:
     return f"{label} {len(names)}: {shown}" + (f" … and {more} more" if more > 0 else "")
 
 
+def _describe_place(place: object) -> str:
+    """Where a moved page was or went: "under “Parent” in key", "at the top of key"."""
+    if not isinstance(place, dict):
+        return "?"
+    space, parent = place.get("space", "?"), place.get("parent")
+    if parent:
+        return f"under “{isolate(str(parent))}” in {space}"
+    return f"at the top of {space}"
+
+
 # --- reading ----------------------------------------------------------------------------
 
 
@@ -394,6 +404,11 @@ def describe(event: AuditEvent) -> str:
             text = "undeleted"
         case AuditAction.PAGE_RESTORE:
             text = f"restored revision {get('restored', '?')}"
+        case AuditAction.PAGE_MOVE:
+            pages = get("pages", 1)
+            text = f"from {_describe_place(get('from'))} to {_describe_place(get('to'))}, "
+            text += f"{pages} page{'' if pages == 1 else 's'}"
+            return text + _describe_shift(details)
         case AuditAction.SEARCH_SYNONYMS:
             return _describe_synonyms(details)
         case AuditAction.GROUP_CREATE:

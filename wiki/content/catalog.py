@@ -116,7 +116,7 @@ _ORDER_PROBE = [
 _code_point_order: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _order_columns(session: Session):
+def order_columns(session: Session):
     """The sort key and the slug, compared by code point.
 
     SQLite's BINARY collation does that already. On PostgreSQL an explicit ``COLLATE "C"``
@@ -174,7 +174,7 @@ def all_pages(
     ``before``: the window preceding it. ``title_filter`` keeps pages whose title
     contains it (case-insensitive). Raises nothing of its own; database errors propagate.
     """
-    order = _order_columns(session)
+    order = order_columns(session)
     query = (
         select(
             Page.id,

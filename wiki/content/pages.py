@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import NoReturn
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -282,6 +282,34 @@ def get_revision(session: Session, page: Page, number: int) -> Revision:
     return revision
 
 
+TREE_LOCK = 7_240_020
+"""PostgreSQL advisory lock taken by moves and by new pages under a parent: they take turns,
+so a page is never created under a parent that is moving away (SQLite's write transactions
+take turns already)."""
+
+
+def lock_tree(session: Session) -> None:
+    """Wait for moves and new child pages of other transactions to end, and hold them off
+    until this one ends. Raises nothing but database errors."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(TREE_LOCK)))
+
+
+def _check_parent(author: User, parent: Page, space_id: int) -> None:
+    if not can(author, Action.READ, parent):  # as good as missing
+        raise InvalidInput({"parent": "There is no such page to put the new page under."})
+    if parent.space_id != space_id:
+        raise InvalidInput(
+            {"parent": f"{parent.title} is in another space: choose a page of the same space."}
+        )
+    if parent.deleted:
+        raise InvalidInput(
+            {"parent": f"{parent.title} is deleted: choose another page to put it under."}
+        )
+    if not can(author, Action.CREATE, parent):
+        raise InvalidInput({"parent": f"You may not add pages under {parent.title}."})
+
+
 def _lock_page(session: Session, page: Page) -> Page:
     """Reload ``page`` holding its row lock until the transaction ends."""
     return session.scalars(
@@ -385,17 +413,25 @@ def create_page(
     limits: Limits,
     tags: str = "",
     space: Space | None = None,
+    parent: Page | None = None,
 ) -> SaveResult:
-    """Create a page with its first revision, in ``space`` (None: the default space).
+    """Create a page with its first revision, in ``space`` (None: the default space), under
+    ``parent`` (a page of that space; None: at the top of the space). A page under another
+    inherits its restrictions.
 
-    Raises InvalidInput for bad input, a space ``author`` may not create pages in, or when
-    a page with this title (slug) exists in the space, and EditConflict when another user
-    created the same page a moment earlier.
+    Raises InvalidInput for bad input, a space ``author`` may not create pages in, a parent
+    in another space or one they may not add pages under (keyed ``parent``), or when a page
+    with this title (slug) exists in the space, and EditConflict when another user created
+    the same page a moment earlier.
     """
     space_id = space.id if space is not None else DEFAULT_SPACE_ID
     if not can_in_space(author, Action.CREATE, space_id):
         name = space.name if space is not None else "the default space"
         raise InvalidInput({"space": f"You may not create pages in {name}; choose another space."})
+    if parent is not None:
+        lock_tree(session)  # the parent cannot move away meanwhile
+        parent = _lock_page(session, parent)
+        _check_parent(author, parent, space_id)
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     summary = clean_summary(summary)
@@ -410,6 +446,10 @@ def create_page(
         latest_number=0,
         deleted=False,
         created_at=utcnow(),
+        parent_id=parent.id if parent is not None else None,
+        # The restrictions above it hold for it too (wiki.access.restrictions).
+        read_scope_id=parent.read_scope_id if parent is not None else None,
+        edit_scope_id=parent.edit_scope_id if parent is not None else None,
     )
     try:
         with session.begin_nested():

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         people,
         search,
         spaces,
+        tree,
     )
 
     page_cache.init_app(app, app.config["PAGE_CACHE_MB"] * 1024 * 1024)
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(spaces.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(access.bp)
+    app.register_blueprint(tree.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
 from flask_login import current_user
@@ -43,6 +43,18 @@ def site_url(endpoint: str, **values) -> str:
     """``url_for`` for addresses that depend only on their arguments (menu links, static
     files), remembered: every page's header needs a dozen of them."""
     return _cached_url(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+# What werkzeug leaves unquoted in a path part (its converters' to_url).
+_PATH_SAFE = "!$&'()*+,/:;=@"
+
+
+def page_urls() -> Callable[[str], str]:
+    """A function giving the address of the page at a slug, as ``url_for("pages.view",
+    slug=...)`` does, for lists of many pages (the page tree): the routing is asked once.
+    Needs a request context."""
+    prefix = url_for("pages.view", slug="-")[:-1]
+    return lambda slug: prefix + quote(slug, safe=_PATH_SAFE)
 
 
 def viewer_zone() -> str:

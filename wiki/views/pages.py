@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, landing, spaces
+from wiki.content import catalog, landing, spaces, tree
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -37,6 +37,7 @@ from wiki.views.common import (
     int_field,
     limits,
     load_page,
+    page_urls,
     readable_page_or_none,
     require,
     write_transaction,
@@ -98,7 +99,15 @@ def view(slug: str):
         key, rest = split_space_key(slug)
         guess = rest.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
-    html = render_template("page.html", page=shown.page, revision=shown.revision, shown=shown.shown)
+    around = tree.page_tree(get_session(), current_user._get_current_object(), shown.page.id)
+    html = render_template(
+        "page.html",
+        page=shown.page,
+        revision=shown.revision,
+        shown=shown.shown,
+        tree=around,
+        page_url=page_urls(),
+    )
     return page_cache.keep(make_response(html))
 
 
@@ -223,8 +232,12 @@ def new():
     title = request.values.get("title", "")
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
     space_key = request.values.get("space", "")[:100]
+    # The page to put the new one under: a title or an address (the "New page under this
+    # one" link gives the address).
+    parent_text = request.values.get("parent", "")[: tree.MAX_PARENT_CHARS + 1]
     errors: dict[str, str] = {}
     preview = None
+    parent = None
     session, viewer = get_session(), current_user._get_current_object()
     # The spaces the viewer may add pages to (the permission module's reach is cached for
     # the request: no query per space).
@@ -242,6 +255,10 @@ def new():
             space = None
         elif not can_in_space(viewer, Action.CREATE, space.id):
             errors = {"space": f"You may not add pages to {space.name}; choose another space."}
+    elif parent_text.strip():
+        # A link naming only the parent: the new page goes into the parent's space.
+        named = readable_page_or_none(spaces.canonical_slug(parent_text))
+        space = named.space if named is not None else None
     else:  # the default space, or else the first one the viewer may write in
         fallback = choices[0].space if choices else None
         space = next(
@@ -249,6 +266,21 @@ def new():
         )
         if space is None:
             errors = {"space": "You may not add pages to any space."}
+    if parent_text.strip() and not errors:
+        try:
+            parent = tree.find_parent(
+                session,
+                viewer,
+                space if space is not None else spaces.default_space(session),
+                parent_text,
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            if request.method == "GET" and parent is not None:
+                parent_text = parent.title  # the form shows where the page goes
+            if space is None and parent is not None:
+                space = parent.space
     if request.method == "POST" and not errors and space is not None:
         if request.form.get("action") == "preview":
             preview, errors = _preview(body, space.key)
@@ -265,6 +297,7 @@ def new():
                         limits(),
                         tags=tags,
                         space=space,
+                        parent=parent,
                     )
             except InvalidInput as exc:
                 errors = exc.errors
@@ -278,6 +311,7 @@ def new():
         spaces=choices,
         space_key=space.key if space is not None else DEFAULT_SPACE_KEY,
         title=title,
+        parent=parent_text,
         body=body,
         summary=summary,
         tags=tags,
