@@ -46,7 +46,8 @@ is brought to the newest schema first. What it makes, deterministically for ``--
 
 ``--big-space N`` makes the first space hold N pages (all of them when the database has no
 more), in one tree under a single top page, for the access preview of a space of that
-size; the other pages are spread over the other spaces as usual.
+size; that space has 6 group grants, and the other pages are spread over the other spaces
+as usual.
 
 Passwords: every account gets the same valid scrypt hash of the seed's password, computed
 once (``create_user`` hashes each password with scrypt, ~0.3 s; 2,000 of them would take
@@ -304,6 +305,8 @@ def build_world(
                     chosen = [(rng.choice(keys), "admin")]
                 else:
                     count = rng.randint(1, 6)
+                    if big_space and index == 0:
+                        count = 6  # the preview's space: every kind of grant, several groups
                     pool = keys if index in reader_spaces else others_of_reader
                     picked = rng.sample(pool, count)
                     if index in reader_spaces and not set(picked) & set(reader_groups):
