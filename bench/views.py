@@ -904,7 +904,13 @@ def build_search_index(env: dict[str, str], pages: int) -> float:
     out = subprocess.run(
         wiki_command("reindex"),
         cwd=ROOT,
-        env={**os.environ, **env},
+        # This checkout's code, also when the environment's ``wiki`` is installed in
+        # editable mode from another checkout (the script would import that one).
+        env={
+            **os.environ,
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        },
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
