@@ -149,13 +149,25 @@ def main() -> None:
     )
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--tool", choices=["auto", "pyinstrument", "cprofile"], default="auto")
+    parser.add_argument("--user", help="who makes the requests (default: reader; editor for saves)")
+    parser.add_argument(
+        "--readable-only",
+        action="store_true",
+        help="only pages the user may read (edit, for saves): for organisations made by "
+        "access_world.py, where some pages are hidden from them",
+    )
     args = parser.parse_args()
 
+    username = args.user or ("editor" if args.what == "save" else "reader")
     slugs, revisions = page_slugs(args.database_url)
+    if args.readable_only:
+        from views import user_pages
+
+        action = "edit" if args.what == "save" else "read"
+        slugs = sorted(slug for slug, _title in user_pages(args.database_url, username, action))
+        print(f"{username} may {action} {len(slugs):,} pages: the requests go to those")
     with tempfile.TemporaryDirectory() as instance:
-        _app, client = make_client(
-            args.database_url, "editor" if args.what == "save" else "reader", instance
-        )
+        _app, client = make_client(args.database_url, username, instance)
         one, counts = requests_for(args.what, client, slugs, revisions, random.Random(3))
         for _ in range(min(20, args.n)):  # warm-up: templates compiled, caches filled
             one()

@@ -31,6 +31,13 @@ For each corpus size it:
    page), diffs of neighbouring and of distant revisions, and blame, all on "Office move
    lessons learned" (1,000 revisions); every reply must be 200.
 
+With ``--access-world`` each seeded database is first turned into an organisation by
+``bench/access_world.py`` (2,000 people, 200 groups, 50 spaces with grants, page trees and
+restricted subtrees; kept as ``access-<N>-s<seed>.db`` beside the seeded file and reused):
+the viewer is still ``reader``, now in 20 groups, and the rotated URLs are pages the reader
+may read (:func:`wiki.access.permissions.visible_pages`); the saves go to pages ``editor``
+may edit, and the search check looks for the first and last page the reader may read.
+
 Any reply that breaks these rules makes the run fail: the figures are still printed, then
 what failed, and the exit status is 1.
 
@@ -743,6 +750,35 @@ def probe_pages(database_url: str) -> list[tuple[str, str]]:
     return [tuple(first), tuple(last)]
 
 
+def user_pages(database_url: str, username: str, action: str) -> list[tuple[str, str]]:
+    """(slug, title) of the live pages ``username`` may do ``action`` ("read", "edit") on,
+    by page id, as the access rules decide (``can`` and ``visible_pages`` agree on them)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from wiki.access.permissions import page_actions, reach_of
+    from wiki.models import Page, User
+
+    engine = _database_engine(database_url)
+    try:
+        with Session(engine) as session:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            reach = reach_of(user, session)
+            rows = session.execute(
+                select(
+                    Page.slug,
+                    Page.title,
+                    Page.deleted,
+                    Page.space_id,
+                    Page.read_scope_id,
+                    Page.edit_scope_id,
+                ).order_by(Page.id)
+            )
+            return [(row.slug, row.title) for row in rows if action in page_actions(reach, row)]
+    finally:
+        engine.dispose()
+
+
 def revision_count(database_url: str) -> int:
     from sqlalchemy import func, select
 
@@ -868,7 +904,13 @@ def build_search_index(env: dict[str, str], pages: int) -> float:
     out = subprocess.run(
         wiki_command("reindex"),
         cwd=ROOT,
-        env={**os.environ, **env},
+        # This checkout's code, also when the environment's ``wiki`` is installed in
+        # editable mode from another checkout (the script would import that one).
+        env={
+            **os.environ,
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        },
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -931,13 +973,25 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
     engine.dispose()
     slugs, history_revisions = page_slugs(database_url)
     rng = random.Random(args.seed)
-    url_slugs = [rng.choice(slugs) for _ in range(args.urls)]
+    viewed, saved, probes = slugs, slugs, None
+    if args.access_world:
+        readable = user_pages(database_url, "reader", "read")
+        viewed = [slug for slug, _title in readable]
+        saved = [slug for slug, _title in user_pages(database_url, "editor", "edit")]
+        probes = [readable[0], readable[-1]]
+    url_slugs = [rng.choice(viewed) for _ in range(args.urls)]
+    save_slugs = [rng.choice(saved) for _ in range(args.urls)]
     paths = [f"/wiki/{slug}" for slug in url_slugs]
     result = Result(label, len(slugs))
     problems = Problems()
     print(
         f"\n=== {label}: {len(slugs):,} pages; '{HISTORY_SLUG}' has {history_revisions:,} revisions"
     )
+    if args.access_world:
+        print(
+            f"Access rules on: reader may read {len(viewed):,} pages (the rotation is drawn from "
+            f"them), editor may edit {len(saved):,} (the saves are)"
+        )
 
     instance = work / "instance"
     instance.mkdir(exist_ok=True)
@@ -969,7 +1023,7 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
                 f"WARNING: the reader's cookie never settled: each of {changed} page views set a "
                 "new one (the load rounds measure that cost; a browser would pay it too)"
             )
-        check_search(reader, probe_pages(database_url))
+        check_search(reader, probes or probe_pages(database_url))
         idle = idle_cpu(server)
         if idle is not None:
             flag = "  WARNING: background work is counted as page views" if idle > 200 else ""
@@ -1030,11 +1084,11 @@ def run_one(label: str, database_url: str, args, load: LoadGenerator, work: Path
         print(views.line())
 
         editor = login(server.port, "editor", PASSWORD)
-        editor.settle(paths[0])
+        editor.settle(f"/wiki/{save_slugs[0]}")
         revisions_before = revision_count(database_url)
         cpu_before = server.cpu_seconds()
         saves, acknowledged = timed_saves(
-            editor, url_slugs, args.saves, problems, random.Random(args.seed + 1)
+            editor, save_slugs, args.saves, problems, random.Random(args.seed + 1)
         )
         settled = settle_cpu(server)
         cpu_after = server.cpu_seconds()
@@ -1247,7 +1301,15 @@ def main() -> int:
     parser.add_argument("--blame-samples", type=int, default=10)
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--access-world",
+        action="store_true",
+        help="turn each seeded database into an organisation first (bench/access_world.py)",
+    )
+    parser.add_argument("--world-seed", type=int, default=1, help="the organisation's seed")
     args = parser.parse_args()
+    if args.access_world and args.database_url:
+        parser.error("--access-world makes its databases: give --pages, not --database-url")
 
     kind = args.load
     if kind in ("auto", "wrk") and shutil.which("wrk") is None:
@@ -1282,14 +1344,26 @@ def main() -> int:
         else:
             args.workdir.mkdir(parents=True, exist_ok=True)
             for pages in args.pages:
-                seeded = seeded_sqlite(args.workdir, pages, args.revisions_page, args.reseed)
+                label = f"SQLite, {pages:,} pages"
+                if args.access_world:
+                    from access_world import describe_summary, kept_world
+
+                    if args.revisions_page != 1000:
+                        parser.error(
+                            "--access-world uses the databases seeded with 1,000 revisions"
+                        )
+                    seeded, summary = kept_world(
+                        args.workdir, pages, seed_value=args.world_seed, reseed=args.reseed
+                    )
+                    print(describe_summary(summary))
+                    label += ", organisation"
+                else:
+                    seeded = seeded_sqlite(args.workdir, pages, args.revisions_page, args.reseed)
                 run_dir = work / f"run-{pages}"
                 run_dir.mkdir()
                 copy = run_dir / "wiki.db"
                 copy_sqlite(seeded, copy)
-                results.append(
-                    run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, load, run_dir)
-                )
+                results.append(run_one(label, f"sqlite:///{copy}", args, load, run_dir))
     print("\n" + summary_table(results))
     failures = [f"{r.label}: {failure}" for r in results for failure in r.failures]
     if failures:
