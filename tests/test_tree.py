@@ -318,6 +318,21 @@ def test_a_new_child_shows_in_a_kept_page_view_at_once(client, auth, db_session,
     assert _subpages(client.get("/wiki/travel").get_data(as_text=True)) == ["Visas"]
 
 
+def test_a_renamed_space_shows_its_new_name_in_kept_page_views_at_once(
+    client, auth, db_session, users, handbook
+):
+    auth.login("reader")
+    for _ in range(2):  # the second is served from the kept views
+        html = client.get("/wiki/pension").get_data(as_text=True)
+        assert _breadcrumbs(html)[0] == "Main"
+    main = spaces.default_space(db_session)
+    spaces.update_space(db_session, users["admin"], main, "Everyone", main.description, "")
+    db_session.commit()
+    html = client.get("/wiki/pension").get_data(as_text=True)
+    assert _breadcrumbs(html) == ["Everyone", "Handbook", "Benefits", "Pension"]
+    assert "<summary>Pages of <bdi>Everyone</bdi></summary>" in html
+
+
 # --- moving: the service ----------------------------------------------------------------------
 
 
