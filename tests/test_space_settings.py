@@ -54,7 +54,7 @@ def test_the_settings_change_and_the_change_is_audited(db_session, users, hr):
         "home_page": {"from": None, "to": "Welcome"},
     }
     assert "home page “\u2068\u2069” → “\u2068Welcome\u2069”" in audit.describe(event)
-    # Not an access change: cached page views stay valid.
+    # Not an access change (kept page views follow it all the same: they name the space).
     assert audit.AuditAction.SPACE_UPDATE not in audit.ACCESS_ACTIONS
 
 

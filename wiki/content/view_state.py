@@ -13,9 +13,11 @@ The HTML of a page view depends on:
   in it);
 - the display name of the current revision's author (the byline names them).
 - the access rules: the newest audit event of an access-changing action, the *access
-  generation* (see :data:`wiki.access.audit.ACCESS_ACTIONS` for the contract that keeps it).
+  generation* (see :data:`wiki.access.audit.ACCESS_ACTIONS` for the contract that keeps it);
+- the name of the page's space (the breadcrumbs and the tree name it): the newest change of
+  a space's settings, the *spaces generation* (:data:`SPACE_CHANGING_ACTIONS`).
 
-Both generations are read from append-only tables (revisions, the audit log), so no code
+The generations are read from append-only tables (revisions, the audit log), so no code
 path has to remember to bump a counter, and every worker and host sees a change at once.
 """
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, func, literal, select
 
 from wiki.access.accounts import SIGNED_IN_COLUMNS, SignedInUser
-from wiki.access.audit import ACCESS_ACTIONS
+from wiki.access.audit import ACCESS_ACTIONS, AuditAction
 from wiki.db import Database
 from wiki.models import AuditEvent, LoginSession, Page, Revision, RevisionKind, User
 
@@ -38,6 +40,9 @@ LINK_CHANGING_KINDS = (
 )
 """Revisions that change which pages exist at which address."""
 
+SPACE_CHANGING_ACTIONS = (AuditAction.SPACE_UPDATE,)
+"""Audit actions that change what a page view says of its space (not access changes)."""
+
 
 @dataclass(frozen=True)
 class ViewState:
@@ -47,11 +52,12 @@ class ViewState:
     author_name: str | None  # the display name of that revision's author
     links_generation: tuple[int | None, ...]
     access_generation: tuple[int | None, ...]
+    spaces_generation: tuple[int | None, ...]
     viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
 
     @property
-    def generations(self) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
-        return self.links_generation, self.access_generation
+    def generations(self) -> tuple[tuple[int | None, ...], ...]:
+        return self.links_generation, self.access_generation, self.spaces_generation
 
 
 def _newest(column, condition):
@@ -76,10 +82,12 @@ _STATE = select(
     _AUTHOR_NAME,
     *(_newest(Revision.id, Revision.kind == kind) for kind in LINK_CHANGING_KINDS),
     *(_newest(AuditEvent.id, AuditEvent.action == action.value) for action in _ACCESS),
+    *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in SPACE_CHANGING_ACTIONS),
     *SIGNED_IN_COLUMNS,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
 _LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
 _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
+_SPACES = slice(_RULES.stop, _RULES.stop + len(SPACE_CHANGING_ACTIONS))
 
 
 def view_state(database: Database, slug: str, login_session_id: str | None) -> ViewState:
@@ -88,12 +96,13 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
     propagate."""
     row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
     assert row is not None  # the anchor row is always there
-    signed_in = row[_RULES.stop :]
+    signed_in = row[_SPACES.stop :]
     viewer = SignedInUser(*signed_in) if signed_in[0] is not None else None
     return ViewState(
         revision_id=row[0],
         author_name=row[1],
         links_generation=tuple(row[_LINKS]),
         access_generation=tuple(row[_RULES]),
+        spaces_generation=tuple(row[_SPACES]),
         viewer=viewer,
     )

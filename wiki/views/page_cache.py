@@ -5,13 +5,14 @@ A page view's HTML is kept (in this process's memory, bounded, least recently us
 out) under its address and the viewer: their login, their form-protection secret (the
 logout form carries a token made from it) and their role. Before a kept view is served,
 one SQL statement (:func:`wiki.content.view_state.view_state`) reads what it depends on:
-the page's current revision and its author's display name, the links and access
+the page's current revision and its author's display name, the links, access and spaces
 generations, and whether the login still holds and with which names, role and time zone.
 The view is served only when all of these equal what they were when it was rendered;
 otherwise the page is rendered afresh and kept in its place. So an edit, a new, renamed,
-deleted or undeleted link target, a role change, a logout, a password change, a new
-display name or time zone, or a disabled account shows at the next request, on every
-worker and every host, and no request is served a page its viewer may not read now.
+deleted, undeleted or moved page, a renamed space, a role change, a logout, a password
+change, a new display name or time zone, or a disabled account shows at the next request,
+on every worker and every host, and no request is served a page its viewer may not read
+now.
 
 Contract for access rules (spaces, groups, restrictions...): a rule change must be
 recorded with an audit action listed in :data:`wiki.access.audit.ACCESS_ACTIONS`, in the
