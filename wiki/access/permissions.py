@@ -324,10 +324,15 @@ def pages_reached(reach: Reach) -> ColumnElement[bool]:
     outside_restrictions: ColumnElement[bool] = Page.read_scope_id.is_(None)
     if reach.read_scopes:
         outside_restrictions = or_(outside_restrictions, _in(Page.read_scope_id, reach.read_scopes))
-    readable = and_(LIVE.clause(), _in(Page.space_id, other_spaces), outside_restrictions)
+    # "space_id + 0": a test the planner cannot answer from the (space, sort key) index, so
+    # that lists keep walking their own order's index and stop after a window, instead of
+    # collecting every readable page of the granted spaces and sorting them all (10x
+    # slower at 10,000 pages). Lists of one space still name their space plainly.
+    space = Page.space_id + 0
+    readable = and_(LIVE.clause(), _in(space, other_spaces), outside_restrictions)
     if not admin_spaces:
         return readable if other_spaces else false()
-    return or_(_in(Page.space_id, admin_spaces), readable)
+    return or_(_in(space, admin_spaces), readable)
 
 
 def readable_pages(session: Session, user: Viewer) -> Callable[[int], bool]:
