@@ -168,14 +168,18 @@ def timed_gets(client, name: str, paths: list[str], warmup: bool = True) -> Meas
 def request_measures(args, world_url: str, work: Path) -> tuple[list[Measure], list[str]]:
     from profile_requests import make_client
     from search import autocomplete_prefixes, build_queries, vocabulary
-    from sqlalchemy import func, select
+    from sqlalchemy import create_engine, func, select
 
     from wiki.access import reach
     from wiki.access.permissions import readable_pages, visible_pages
     from wiki.content.spaces import list_spaces
     from wiki.db import get_database, get_session
     from wiki.models import Page, Revision, User
+    from wiki.ops.migrate import upgrade
 
+    engine = create_engine(world_url)  # a database made by an older version: newest schema
+    upgrade(engine)
+    engine.dispose()
     notes: list[str] = []
     instance = work / "instance"
     instance.mkdir()

@@ -24,8 +24,8 @@ is brought to the newest schema first. What it makes, deterministically for ``--
   editor's groups;
 * **pages moved into the spaces**: every page but "Office move lessons learned" (which
   stays in the default space, for ``views.py``'s history measures), in sizes that fall
-  off from the first space to the last (about 20:1). There is no service that moves a
-  page to another space, so the page rows are changed through the ORM: ``space_id`` and
+  off from the first space to the last (about 20:1). When this was written no service
+  moved a page to another space, so the page rows are changed through the ORM: ``space_id`` and
   the slug the page would have had if it had been created in that space
   (``wiki.content.spaces.page_slug``: ``key:slug``; the model's validator sets the sort
   key). The titles are unchanged and were unique (and not look-alike) across the default
@@ -37,7 +37,7 @@ is brought to the newest schema first. What it makes, deterministically for ``--
   missing links, as they would for pages created in a space with the same text;
 * **trees**: in each space about 20 % of the pages are at the top and the others under a
   random earlier page, at most 4 deep, set through the ORM (``parent_id``) like the tests
-  do (there is no tree service either), then ``refresh_scopes`` over the top pages;
+  do (there was no tree service either), then ``refresh_scopes`` over the top pages;
 * **restrictions**: ``--restricted`` (default 2 %) of the moved pages, most of them pages
   with children (so subtrees), 70 % read and 30 % edit, each naming 1-2 of its space's
   granted groups, sometimes another group or 1-2 people, through

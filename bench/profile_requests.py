@@ -156,6 +156,13 @@ def main() -> None:
         help="only pages the user may read (edit, for saves): for organisations made by "
         "access_world.py, where some pages are hidden from them",
     )
+    parser.add_argument(
+        "--urls",
+        type=int,
+        default=0,
+        help="rotate over this many random pages, each viewed once untimed first (views: the "
+        "figure is then that of kept views, as in views.py's rotation); 0: any page",
+    )
     args = parser.parse_args()
 
     username = args.user or ("editor" if args.what == "save" else "reader")
@@ -168,9 +175,15 @@ def main() -> None:
         print(f"{username} may {action} {len(slugs):,} pages: the requests go to those")
     with tempfile.TemporaryDirectory() as instance:
         _app, client = make_client(args.database_url, username, instance)
-        one, counts = requests_for(args.what, client, slugs, revisions, random.Random(3))
+        rng = random.Random(3)
+        if args.urls:
+            slugs = rng.sample(slugs, min(args.urls, len(slugs)))
+        one, counts = requests_for(args.what, client, slugs, revisions, rng)
         for _ in range(min(20, args.n)):  # warm-up: templates compiled, caches filled
             one()
+        if args.urls and args.what == "view":
+            for slug in slugs:  # each page kept once, as wrk's rounds do
+                client.get(f"/wiki/{slug}")
         counts.update(replies=0, set_cookie=0)
         started = time.perf_counter()
         thread_started, process_started = time.thread_time(), time.process_time()
