@@ -25,7 +25,6 @@ from wiki.models import (
     ANONYMOUS,
     SIGNED_IN,
     AccessLevel,
-    Group,
     GroupMember,
     Space,
     SpaceGrant,
@@ -73,18 +72,6 @@ def grants_of_space(session: Session, space: Space) -> list[Grant]:
     return sorted(
         grants, key=lambda g: (order[g.level], g.subject.kind, g.subject.label.casefold())
     )
-
-
-def spaces_of_group(session: Session, group: Group) -> list[tuple[Space, AccessLevel]]:
-    """The spaces granting something to ``group``, by name, with the level. Raises nothing
-    but database errors."""
-    rows = session.execute(
-        select(Space, SpaceGrant.level)
-        .join(SpaceGrant, SpaceGrant.space_id == Space.id)
-        .where(SpaceGrant.subject == group_subject(group.id))
-        .order_by(func.lower(Space.name))
-    ).all()
-    return [(space, AccessLevel(level)) for space, level in rows]
 
 
 @dataclass(frozen=True)
