@@ -24,20 +24,24 @@ is brought to the newest schema first. What it makes, deterministically for ``--
   editor's groups;
 * **pages moved into the spaces**: every page but "Office move lessons learned" (which
   stays in the default space, for ``views.py``'s history measures), in sizes that fall
-  off from the first space to the last (about 20:1). When this was written no service
-  moved a page to another space, so the page rows are changed through the ORM: ``space_id`` and
-  the slug the page would have had if it had been created in that space
+  off from the first space to the last (about 20:1). The pages are made to be what
+  ``create_page`` with ``space=`` makes, not what a move makes: ``space_id`` and the slug
+  the page would have had if it had been created in that space
   (``wiki.content.spaces.page_slug``: ``key:slug``; the model's validator sets the sort
-  key). The titles are unchanged and were unique (and not look-alike) across the default
-  space, so they are within each space too: every page is exactly what ``create_page``
-  with ``space=`` makes, and no alias or revision is added. Each space's move is recorded
-  as one ``page.move`` audit event (an access change, so kept page views are refused).
-  The pages' wiki links were rendered to default-space addresses (``[[Title]]`` links to
-  ``/wiki/title`` wherever the page is), which no longer exist: page views show them as
-  missing links, as they would for pages created in a space with the same text;
+  key) are written through the ORM, and each current revision is rendered again as a page
+  of its space (``wiki.content.reading.fresh_rendering``), as a save there would have
+  stored it. ``wiki.content.tree.move_page`` would add a move revision and an old address
+  to every page and preview each move for every account (about 20,000 moves at the
+  largest size), which pages written in a space do not have. The titles are unchanged
+  and were unique (and not look-alike) across the default space, so they are within
+  each space too. Each space's move is recorded as one ``page.move`` audit event (an
+  access change, so kept page views are refused). A page's ``[[Title]]`` links now
+  resolve in its own space: those to pages that went to other spaces are missing links,
+  as they would be for the same text written there;
 * **trees**: in each space about 20 % of the pages are at the top and the others under a
-  random earlier page, at most 4 deep, set through the ORM (``parent_id``) like the tests
-  do (there was no tree service either), then ``refresh_scopes`` over the top pages;
+  random earlier page, at most 4 deep, set through the ORM (``parent_id``) with the space
+  (a move under a parent would add a revision each, as above), then ``refresh_scopes``
+  over the top pages;
 * **restrictions**: ``--restricted`` (default 2 %) of the moved pages, most of them pages
   with children (so subtrees), 70 % read and 30 % edit, each naming 1-2 of its space's
   granted groups, sometimes another group or 1-2 people, through
@@ -75,16 +79,27 @@ sys.path.insert(1, str(HERE.parent))
 from corpus import OFFICE_MOVE_TITLE
 from seed import PASSWORD
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from wiki.access import accounts, audit, grants, groups, restrictions
 from wiki.access.permissions import page_actions, reach_of
 from wiki.content import spaces
+from wiki.content.reading import fresh_rendering
+from wiki.content.render import RENDERER_VERSION
 from wiki.db import make_database
-from wiki.models import DEFAULT_SPACE_ID, Page, PageAlias, Role, Space, User
+from wiki.models import (
+    DEFAULT_SPACE_ID,
+    Page,
+    PageAlias,
+    RenderedRevision,
+    Role,
+    Space,
+    User,
+)
 from wiki.ops.migrate import upgrade
 from wiki.slugs import slugify
 
-WORLD_VERSION = 1  # bump when the world changes: kept worlds are then made again
+WORLD_VERSION = 2  # bump when the world changes: kept worlds are then made again
 MEMBERS_PER_CALL = 500  # what change_members accepts at once
 GROUPS_OF_BENCH_USERS = 20
 SHARED_GROUPS = 8  # of the reader's 20 groups, the editor has these too
@@ -388,13 +403,29 @@ def build_world(
             by_index = {i: session.get(Space, space_ids[i]) for i in range(space_count)}
             for first in range(0, len(page_ids), 1000):
                 chunk = page_ids[first : first + 1000]
-                for page in session.scalars(select(Page).where(Page.id.in_(chunk))):
+                for page in session.scalars(
+                    select(Page)
+                    .where(Page.id.in_(chunk))
+                    .options(selectinload(Page.current_revision))
+                ):
                     space = by_index[space_of[page.id]]
                     slug = spaces.page_slug(space, page.title)
                     if slug != f"{space.key}:{page.slug}":
                         raise SystemExit(f"page {page.slug!r} does not have its title's address")
                     page.space_id, page.slug = space.id, slug  # the validator sets sort_key
                     page.parent_id = parents[page.id]
+                    revision = page.current_revision
+                    html, toc, links = fresh_rendering(revision.body, space.key)
+                    session.merge(
+                        RenderedRevision(
+                            revision_id=revision.id,
+                            renderer_version=RENDERER_VERSION,
+                            space_id=space.id,
+                            html=html,
+                            toc_html=toc,
+                            wikilinks=links,
+                        )
+                    )
                 session.flush()
             for index, ids in enumerate(in_space):
                 audit.record(
