@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, Select, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from wiki.instance import create_private_file
 
@@ -180,6 +180,36 @@ def get_session() -> Session:
         write = not has_request_context() or request.method in WRITE_METHODS
         g.db_session = get_database().session(write=write)
     return g.db_session
+
+
+_WROTE = "wiki.wrote"  # in Session.info while the session's transaction has written
+
+
+def has_written(session: Session) -> bool:
+    """Whether ``session``'s transaction has written (flushed, or run an INSERT, UPDATE or
+    DELETE) since it began. What such a transaction reads may never be committed, and on
+    SQLite a rolled-back row's id is given again to the next row, so process-wide caches
+    keyed by newest ids must not keep it. Raises nothing."""
+    return bool(session.info.get(_WROTE))
+
+
+def _wrote(session: Session, *_args: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _wrote(state.session)
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_WROTE, None)
+
+
+event.listen(Session, "after_flush", _wrote)
+event.listen(Session, "do_orm_execute", _executed)
+event.listen(Session, "after_transaction_end", _ended)
 
 
 def _close_session(_exc):

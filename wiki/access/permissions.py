@@ -6,8 +6,9 @@ Two questions, one model:
   the templates and single-page services ask it.
 - :func:`visible_pages` answers "which pages may this viewer read" as a SQL condition on
   :class:`~wiki.models.Page`: every list adds it to its query (All pages, Recent changes,
-  Contributions, spaces, wiki-link colouring, and through :func:`readable_pages` search
-  results and title suggestions), so no list filters rows by a rule of its own.
+  Contributions, spaces, wiki-link colouring), so no list filters rows by a rule of its own.
+- :func:`readable_pages` checks page ids with the rule of :func:`can`, for the lists that
+  hold only ids (search results and title suggestions).
 
 The model. A person's site role (reader, editor, admin) is the ceiling of what they may do
 anywhere; site admins may do everything. Each space grants read, edit or admin to groups,
@@ -30,9 +31,10 @@ from dataclasses import dataclass
 from typing import Protocol, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, and_, false, func, inspect, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, inspect, or_, select, true
 from sqlalchemy.orm import Session
 
+from wiki.access.placements import Placement, current_placements
 from wiki.access.reach import (
     EVERYTHING,
     NOTHING,
@@ -337,24 +339,25 @@ def pages_reached(reach: Reach) -> ColumnElement[bool]:
 
 def readable_pages(session: Session, user: Viewer) -> Callable[[int], bool]:
     """A check of page ids, for lists that hold only ids (search results, title
-    suggestions), built on :func:`visible_pages`.
+    suggestions): the pages ``user`` may read, decided by :func:`page_actions` (the rule of
+    :func:`can`) once per place a page can be in (:mod:`wiki.access.placements`).
 
-    Whichever is smaller is looked up once, the pages ``user`` may read or those they may
-    not, with the newest page id: a page newer than that lookup is refused until the next
-    one, so the check fails closed. Database errors propagate.
+    A page id unknown when the check was made (a page created since) is refused: the check
+    fails closed. Needs an app context for visitors, like :func:`can`; database errors
+    propagate.
     """
-    condition = visible_pages(user)
-    newest, total, readable = session.execute(
-        select(func.max(Page.id), func.count(), func.count().filter(condition))
-    ).one()
-    newest = newest or 0
-    if readable * 2 <= total:
-        shown = frozenset(session.scalars(select(Page.id).where(condition)))
-        return shown.__contains__
-    hidden = frozenset(session.scalars(select(Page.id).where(not_(condition))))
+    reach = reach_of(user, session)
+    placements = current_placements(session)
+    verdicts: dict[Placement, bool] = {}
 
     def allowed(page_id: int) -> bool:
-        return page_id <= newest and page_id not in hidden
+        place = placements.get(page_id)
+        if place is None:
+            return False
+        verdict = verdicts.get(place)
+        if verdict is None:
+            verdict = verdicts[place] = Action.READ in page_actions(reach, place)
+        return verdict
 
     return allowed
 

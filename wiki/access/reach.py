@@ -25,6 +25,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, aliased
 
 from wiki.access.audit import ACCESS_ACTIONS
+from wiki.db import has_written
 from wiki.models import (
     ANONYMOUS,
     SIGNED_IN,
@@ -214,6 +215,8 @@ class _Kept:
             if self.generation == generation and self.rules is not None:
                 return self.rules
         rules = load_rules(session)
+        if has_written(session):
+            return rules  # perhaps never committed: not for other requests
         with self.lock:
             self.generation, self.rules = generation, rules
             self.reaches.clear()
@@ -289,7 +292,8 @@ def reach_for(
         found = work_out(
             rules, subjects_of(user_id, group_ids, anonymous_read=anonymous_read), ceiling
         )
-        kept.keep(key, generation, found)
+        if not has_written(session):
+            kept.keep(key, generation, found)
     request_kept[key] = found
     return found
 
