@@ -1,12 +1,13 @@
 """Profile wiki requests in-process (Flask test client, real database, CSRF on) to see where
-the time of a page view, save, history page, diff or blame goes.
+the time of a page view, save, history page, diff, blame or list goes.
 
     python bench/profile_requests.py --database-url sqlite:///wiki.db --what view -n 300
     python bench/profile_requests.py --database-url sqlite:///wiki.db --what save -n 100 --tool cprofile
 
 ``--what``: view (random pages), save (POST of the edit form on random pages: it CHANGES the
 database, use a copy), history, diff (neighbouring revisions), diff100 (revisions 100 apart),
-diffall (first against last revision), blame. Uses pyinstrument when
+diffall (first against last revision), blame, recent (Recent changes, the first window),
+pages (All pages, the first window). Uses pyinstrument when
 installed (``pip install pyinstrument``; wall-clock samples), else cProfile (CPU time, so
 other processes on the machine do not distort it). Prints the mean time per request
 without the profiler first, then the profile of ``-n`` more requests.
@@ -109,6 +110,10 @@ def requests_for(what: str, client, slugs: list[str], revisions: int, rng: rando
             get(f"/wiki/{HISTORY_SLUG}/diff/1/{revisions}")
         elif what == "blame":
             get(f"/wiki/{HISTORY_SLUG}/blame")
+        elif what == "recent":
+            get("/-/recent")
+        elif what == "pages":
+            get("/-/pages")
         elif what == "save":
             slug = rng.choice(slugs)
             form_reply = client.get(f"/wiki/{slug}/edit")
@@ -144,7 +149,17 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument(
         "--what",
-        choices=["view", "save", "history", "diff", "diff100", "diffall", "blame"],
+        choices=[
+            "view",
+            "save",
+            "history",
+            "diff",
+            "diff100",
+            "diffall",
+            "blame",
+            "recent",
+            "pages",
+        ],
         default="view",
     )
     parser.add_argument("-n", type=int, default=200)
