@@ -315,6 +315,31 @@ def test_can_and_the_list_condition_agree_in_random_worlds(
             assert {page.id for page in made if allowed(page.id)} == one_by_one
 
 
+def test_a_restricted_page_gives_its_title_to_someone_who_cannot_see_it(db_session, users, hr):
+    """Refusing the title would tell an outsider that a page they may not read exists: the
+    hidden page moves aside instead, still live, still restricted, its history saying so."""
+    space, _handbook, payroll, _salaries = hr
+    admin = users["admin"]
+    grants.set_grant(db_session, admin, space, "signed_in", "", "edit")
+    restrictions.set_restriction(db_session, admin, payroll, "read", "people", "")
+    outsider = accounts.create_user(db_session, "outsider", PASSWORD, Role.EDITOR)
+    db_session.commit()
+    hidden_id = payroll.id
+    created = create_page(
+        db_session, outsider, "Payroll", "Our payroll notes.\n", "", Limits(), space=space
+    ).page
+    db_session.commit()
+    assert created.slug == "hr:payroll" and created.id != hidden_id
+    moved = db_session.get(Page, hidden_id)
+    assert moved.slug == f"hr:payroll--{hidden_id}" and not moved.deleted
+    assert moved.read_scope_id == hidden_id  # still restricted
+    assert (
+        moved.current.summary
+        == f"Moved to hr:payroll--{hidden_id}: its address was given to a new page"
+    )
+    assert not can(outsider, Action.READ, moved) and can(users["editor"], Action.READ, moved)
+
+
 def test_the_search_check_follows_new_deleted_and_restricted_pages(app, db_session, users, hr):
     """Search and suggestions check ids against placements kept between requests: each
     later request sees what changed, in whichever order."""

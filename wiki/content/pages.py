@@ -379,21 +379,27 @@ DELETED_ADDRESS = "{slug}--deleted-{page_id}"
 """Where a deleted page moves when its address is given to a new page ("--" never occurs
 in a slug made from a title, so the address is free)."""
 
+HIDDEN_ADDRESS = "{slug}--{page_id}"
+"""Where a live page moves when its address is given to a page by someone who may not see
+it (a restricted page): like :data:`DELETED_ADDRESS`, without calling it deleted."""
+
 
 def _free_address(session: Session, author: User, title: str, slug: str) -> None:
     """Make ``slug`` free for a page ``author`` creates or renames to ``title``.
 
-    A page the author may read keeps it (InvalidInput names the page). A deleted page the
-    author may not see must not tell that it exists: it gives its address up and moves to
-    :data:`DELETED_ADDRESS`, with a revision saying so in its history (admins still find it
-    there, and may undelete it). Raises InvalidInput.
+    A page the author may read keeps it (InvalidInput names the page). A page the author
+    may not see must not tell that it exists: it gives its address up and moves to
+    :data:`DELETED_ADDRESS` when deleted (admins still find it there, and may undelete it),
+    else to :data:`HIDDEN_ADDRESS`, with a revision saying so in its history. Raises
+    InvalidInput.
     """
     holder = session.scalar(select(Page).where(Page.slug == slug).with_for_update())
     if holder is None:
         return
     if can(author, Action.READ, holder):
         _refuse_taken(title, slug, holder)
-    holder.slug = DELETED_ADDRESS.format(slug=slug, page_id=holder.id)
+    aside = DELETED_ADDRESS if holder.deleted else HIDDEN_ADDRESS
+    holder.slug = aside.format(slug=slug, page_id=holder.id)
     _append_same_text(
         session,
         holder,
