@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from wiki.access.permissions import Action, Viewer, can
 from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 from wiki.content.spaces import space_key
-from wiki.models import Page, RenderedRevision, Revision, User, split_tags
+from wiki.models import Page, PageAlias, RenderedRevision, Revision, User, split_tags
 from wiki.slugs import DEFAULT_SPACE_KEY
 
 
@@ -102,9 +103,15 @@ _PAGE_VIEW = (
 
 # Link targets, each checked by the permission module: a page the viewer may not read is
 # marked like a missing one.
-_LINK_TARGETS = select(
-    Page.slug, Page.deleted, Page.space_id, Page.read_scope_id, Page.edit_scope_id
-).where(Page.slug.in_(bindparam("slugs", expanding=True)), Page.deleted.is_(False))
+_LINKED: BindParameter[list[str]] = bindparam("slugs", expanding=True)
+_TARGET_COLUMNS = (Page.deleted, Page.space_id, Page.read_scope_id, Page.edit_scope_id)
+# A link to a page's old address (renamed or moved) leads to it, so it is not missing.
+_LINK_TARGETS = union_all(
+    select(Page.slug, *_TARGET_COLUMNS).where(Page.slug.in_(_LINKED), Page.deleted.is_(False)),
+    select(PageAlias.slug, *_TARGET_COLUMNS)
+    .join(Page, Page.id == PageAlias.page_id)
+    .where(PageAlias.slug.in_(_LINKED), Page.deleted.is_(False)),
+)
 
 
 def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> PageView | None:
