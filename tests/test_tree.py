@@ -436,6 +436,44 @@ def test_links_inside_a_moved_subtree_follow_it_to_the_new_space(
     assert links == [("/wiki/people%3Apension", "wikilink"), ("/wiki/canteen", "wikilink")]
 
 
+def test_a_move_preview_names_the_pages_left_behind_that_moving_pages_link_to(
+    client, auth, db_session, users, handbook, people_space
+):
+    editor, admin = users["editor"], users["admin"]
+    text = (
+        "See [[Pension]], [[Canteen]], [[Travel|trips]], [[main:Handbook]], [[Nowhere]], "
+        "`[[Handbook]]` and [[Secret]].\n"
+    )
+    edit_page(db_session, editor, _get(db_session, "benefits"), 1, text, "", Limits())
+    _page(db_session, admin, "Secret")
+    db_session.commit()
+    restrictions.set_restriction(db_session, admin, _get(db_session, "secret"), "read", "", "admin")
+    db_session.commit()
+    plan = tree.preview_move(db_session, editor, _get(db_session, "benefits"), "people", "")
+    # Pension moves along; main:Handbook names its space; Nowhere does not exist; code is
+    # not a link; Secret is a page the editor may not read: never named.
+    assert plan.links_left is not None
+    assert plan.links_left.titles == ("Canteen", "Travel") and plan.links_left.count == 2
+    assert plan.links_left.pages_linking == 1 and plan.links_left.unchecked == 0
+    db_session.rollback()
+    auth.login("editor")
+    html = client.post("/wiki/benefits/move", data={"space": "people", "parent": ""}).get_data(
+        as_text=True
+    )
+    assert (
+        "1 page links with <code>[[Title]]</code> to 2 pages that stay in <bdi>Main</bdi>" in html
+    )
+    assert "<li><bdi>Canteen</bdi></li><li><bdi>Travel</bdi></li>" in html
+    assert "write them as <code>[[main:Title]]</code>" in html
+    # Within the space, nothing is cut.
+    assert (
+        tree.preview_move(
+            db_session, editor, _get(db_session, "benefits"), "", "Canteen"
+        ).links_left
+        is None
+    )
+
+
 def test_moving_under_a_restricted_page_hides_the_subtree_and_moving_out_shows_it(
     client, auth, db_session, users, handbook
 ):

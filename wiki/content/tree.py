@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import (
     Integer,
@@ -41,6 +41,7 @@ from wiki.access import audit, impact
 from wiki.access.permissions import Action, Viewer, can, can_in_space, visible_pages
 from wiki.access.restrictions import refresh_scopes
 from wiki.content.catalog import order_columns
+from wiki.content.move_links import LinksLeftBehind, links_left_behind
 from wiki.content.pages import (
     DELETED_ADDRESS,
     MAX_SUMMARY_CHARS,
@@ -334,6 +335,7 @@ class MovePlan:
     moving: tuple[Page, ...]  # the page, then every page under it
     impact: impact.Impact  # who gains and loses reading and editing of the page
     summary: str  # what the moved page's history says
+    links_left: LinksLeftBehind | None = None  # previews of a move to another space
 
     @property
     def changes_space(self) -> bool:
@@ -553,10 +555,14 @@ def preview_move(
     unknown space, one they may not add pages to, titles that clash there: each named),
     ``parent`` (no such readable page, one they may not add pages under, the page itself
     or a page under it, where it is already) or ``page`` (pages under it they may not
-    move).
+    move). A move to another space also names the pages left behind that moving pages
+    link to with ``[[Title]]`` (:mod:`wiki.content.move_links`).
     """
     plan, _slugs = _plan(session, actor, page, space_key, parent_text)
-    return plan
+    if not plan.changes_space:
+        return plan
+    left = links_left_behind(session, actor, plan.moving, plan.from_space, plan.to_space)
+    return replace(plan, links_left=left)
 
 
 def move_page(
