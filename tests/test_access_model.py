@@ -9,13 +9,13 @@ import random
 import pytest
 from sqlalchemy import select
 
-from wiki.access import accounts, audit, grants, groups, restrictions
+from wiki.access import accounts, audit, grants, groups, impact, restrictions
 from wiki.access.explain import explain
-from wiki.access.permissions import Action, can, readable_pages, visible_pages
+from wiki.access.permissions import Action, can, page_actions, readable_pages, visible_pages
 from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, delete_page
 from wiki.errors import Forbidden, InvalidInput
-from wiki.models import AuditEvent, Page, Role
+from wiki.models import AccessLevel, AuditEvent, Page, Role
 
 from .conftest import PASSWORD
 
@@ -338,6 +338,26 @@ def test_a_restricted_page_gives_its_title_to_someone_who_cannot_see_it(db_sessi
         == f"Moved to hr:payroll--{hidden_id}: its address was given to a new page"
     )
     assert not can(outsider, Action.READ, moved) and can(users["editor"], Action.READ, moved)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_previews_working_out_one_page_agree_with_whole_reaches(db_session, users, seed):
+    """Previews and the Access tab work out, for each person, only the restrictions above
+    the page asked about; what they find must be what the whole reach says."""
+    everyone_made, made = _random_world(db_session, users, seed)
+    rules = impact.current_rules(db_session)
+    everyone = impact.people(db_session)
+    whole = impact.reaches(rules, everyone)
+    assert len(everyone) == len(everyone_made) and made
+    for page in made:
+        targeted = impact.page_access(rules, everyone, page)
+        assert targeted == {pid: page_actions(reach, page) for pid, reach in whole.items()}
+    for space_id in {page.space_id for page in made}:
+        levels = impact.space_levels(rules, everyone, space_id)
+        assert levels == {
+            pid: AccessLevel.ADMIN if reach.everything else reach.levels.get(space_id)
+            for pid, reach in whole.items()
+        }
 
 
 def test_the_search_check_follows_new_deleted_and_restricted_pages(app, db_session, users, hr):

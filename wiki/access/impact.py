@@ -10,9 +10,9 @@ made after the change cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -63,13 +63,21 @@ def _anonymous_read() -> bool:
     return bool(current_app.config["ANONYMOUS_READ"]) if has_app_context() else False
 
 
-def reaches(rules: Rules, everyone: Iterable[Person]) -> dict[int, Reach]:
-    """Each person's reach under ``rules``. Pure but for the site's anonymous-read
+def reaches(
+    rules: Rules, everyone: Iterable[Person], scopes: Collection[int] | None = None
+) -> dict[int, Reach]:
+    """Each person's reach under ``rules`` (for pages under ``scopes`` only, when given:
+    see :func:`~wiki.access.reach.work_out`). Pure but for the site's anonymous-read
     setting."""
     anonymous_read = _anonymous_read()
     return {
         person.id: reach_in(
-            rules, person.role, person.id, person.group_ids, anonymous_read=anonymous_read
+            rules,
+            person.role,
+            person.id,
+            person.group_ids,
+            anonymous_read=anonymous_read,
+            scopes=scopes,
         )
         for person in everyone
     }
@@ -79,9 +87,10 @@ def page_access(
     rules: Rules, everyone: list[Person], page: PageLike
 ) -> dict[int, frozenset[Action]]:
     """What each person may do on ``page`` under ``rules``."""
+    scopes = {page.read_scope_id, page.edit_scope_id} - {None}
     return {
         person_id: page_actions(reach, page)
-        for person_id, reach in reaches(rules, everyone).items()
+        for person_id, reach in reaches(rules, everyone, cast(set[int], scopes)).items()
     }
 
 
@@ -91,7 +100,7 @@ def space_levels(
     """The level each person holds in ``space_id`` under ``rules`` (None: none; site
     admins hold admin)."""
     levels: dict[int, AccessLevel | None] = {}
-    for person_id, reach in reaches(rules, everyone).items():
+    for person_id, reach in reaches(rules, everyone, scopes=()).items():
         levels[person_id] = AccessLevel.ADMIN if reach.everything else reach.levels.get(space_id)
     return levels
 

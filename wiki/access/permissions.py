@@ -26,7 +26,7 @@ and the property tests prove they agree.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -218,15 +218,22 @@ def reach_of(user: Viewer, session: Session | None = None) -> Reach:
 
 
 def reach_in(
-    rules: Rules, role: Role, user_id: int, group_ids: Iterable[int], *, anonymous_read: bool
+    rules: Rules,
+    role: Role,
+    user_id: int,
+    group_ids: Iterable[int],
+    *,
+    anonymous_read: bool,
+    scopes: Collection[int] | None = None,
 ) -> Reach:
     """The reach an active account would have under ``rules`` (given, not loaded: for
-    previews of a change and for explanations). Pure; raises nothing."""
+    previews of a change and for explanations), for pages under ``scopes`` only when
+    given (see :func:`~wiki.access.reach.work_out`). Pure; raises nothing."""
     who = _MEMBERS[role]
     if who is Audience.ADMIN:
         return EVERYTHING
     subjects = subjects_of(user_id, group_ids, anonymous_read=anonymous_read)
-    return work_out(rules, subjects, _CEILINGS[who])
+    return work_out(rules, subjects, _CEILINGS[who], scopes)
 
 
 def _state_of(page: PageLike) -> PageState:
