@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from wiki.content.diffing import MAX_SHOWN_LINES
 from wiki.content.history import BLAME_LINE_CHARS, BLAME_WINDOW_LINES
+from wiki.content.pages import Limits, create_page
 from wiki.models import Revision, RevisionKind
 
 from .helpers import edit, make_page
@@ -203,6 +204,29 @@ def test_recent_changes_lists_all_pages_newest_first(client, auth, db_session, u
     auth.login("reader")
     html = client.get("/-/recent").get_data(as_text=True)
     assert html.index("alpha edited") < html.index("beta made") < html.index("alpha made")
+
+
+def test_recent_changes_link_to_each_page_revision_and_diff_whatever_the_title(
+    client, auth, db_session, users
+):
+    from wiki.content import spaces
+
+    space = spaces.create_space(
+        db_session, users["admin"], "ops", "Operations", open_to_signed_in=True
+    )
+    made = create_page(
+        db_session, users["editor"], "C++ & Q/A: 100% ?#", "v1\n", "", Limits(), space=space
+    ).page
+    db_session.commit()
+    edit(db_session, users["editor"], made, "v2\n", summary="second")
+    auth.login("reader")
+    html = client.get("/-/recent").get_data(as_text=True)
+    links = re.findall(r'href="(/wiki/ops:[^"]*)"', html)
+    assert links
+    for link in dict.fromkeys(links):
+        assert client.get(link).status_code == 200, link
+    assert any(link.endswith("/rev/2") for link in links)
+    assert any(link.endswith("/diff/1/2") for link in links)
 
 
 def test_recent_changes_are_paginated(app, client, auth, db_session, users):

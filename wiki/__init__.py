@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["can_in_space"] = can_in_space
     app.jinja_env.globals["level_labels"] = LEVEL_LABELS
     app.jinja_env.globals["site_url"] = views.site_url
+    app.jinja_env.globals["page_urls"] = views.page_urls  # for long lists of pages
     # Every tag link goes through tag_query, so that any tag finds its pages.
     app.jinja_env.globals["tag_query"] = tag_query
     app.jinja_env.globals["max_query_chars"] = MAX_QUERY_CHARS

@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask import Flask, abort
 
 from wiki.access import people as people_service
-from wiki.views.common import RowNumberConverter, WikiRequest, bdi, localtime, site_url
+from wiki.views.common import (
+    RowNumberConverter,
+    WikiRequest,
+    bdi,
+    localtime,
+    page_urls,
+    site_url,
+)
 
-__all__ = ["WikiRequest", "bdi", "init_app", "site_url"]
+__all__ = ["WikiRequest", "bdi", "init_app", "page_urls", "site_url"]
 
 
 def init_app(app: Flask) -> None:
