@@ -108,10 +108,13 @@ def test_the_bottom_layer_imports_nothing_above_it():
 
 
 def test_the_permission_module_rests_on_the_models_and_the_rules_it_loads_alone():
-    """One module decides; it reads the grants and restrictions through one loader, which
-    rests on the models and the audit log's list of access changes (its cache key)."""
-    assert GRAPH["wiki.access.permissions"] <= {"wiki.models", "wiki.db", "wiki.access.reach"}
-    assert GRAPH["wiki.access.reach"] <= {"wiki.models", "wiki.access.audit"}
+    """One module decides; it reads the grants and restrictions through one loader, and
+    where pages sit through another, which rest on the models, the database's sessions and
+    the audit log's list of access changes (their cache keys)."""
+    loaders = {"wiki.access.reach", "wiki.access.placements"}
+    assert GRAPH["wiki.access.permissions"] <= {"wiki.models", "wiki.db"} | loaders
+    for loader in loaders:
+        assert GRAPH[loader] <= {"wiki.models", "wiki.db", "wiki.access.audit"}
 
 
 SERVICES = [name for name in MODULES if _part(name) in {"wiki.content", "wiki.search"}] + [
