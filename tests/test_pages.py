@@ -200,7 +200,7 @@ def test_a_leading_byte_order_mark_is_dropped_and_the_first_heading_kept(client,
     response = client.post("/-/new", data={"title": "Move", "body": body, "summary": ""})
     assert response.status_code == 302
     html = client.get(response.location).get_data(as_text=True)
-    assert '<h1 id="user-content-packing-list">Packing list</h1>' in html
+    assert '<h1 id="user-content-packing-list">Packing list <a href=' in html
     [revision] = revisions_of(db_session, db_session.scalar(select(Page.id)))
     assert revision.body == "# Packing list\n\nTape, boxes.\n"
     # The same text pasted again with its mark is no change.

@@ -311,11 +311,52 @@ def test_wiki_link_and_label() -> None:
     assert result.wikilinks == frozenset({"team-handbook"})
 
 
-def test_wiki_link_slug_is_url_quoted() -> None:
-    result = render("[[Café Menü]] [[a/b?c#d]]")
+def test_a_wiki_link_may_name_a_heading_of_its_page() -> None:
+    result = render("[[Office move#Budget and costs]] and [[Plan#Q3|the Q3 plan]].")
+    links = [(a["href"], a.get("class")) for a in find(result.html, "a")]
+    assert links == [
+        (f"/wiki/office-move#{PREFIX}budget-and-costs", "wikilink"),
+        (f"/wiki/plan#{PREFIX}q3", "wikilink"),
+    ]
+    assert "Office move#Budget and costs</a>" in result.html  # shown as typed
+    assert result.wikilinks == {"office-move", "plan"}
+    # The heading's id is the one the page's heading gets.
+    page = render("## Budget and costs\n")
+    assert find(page.html, "h2", id=f"{PREFIX}budget-and-costs")
+
+
+def test_a_link_to_a_heading_of_the_same_page_and_titles_with_hash_signs() -> None:
+    result = render("[[#Next steps]] · [[C#]] · [[F# basics]] · [[C##Setup]] · [[hr:Plan#Risks]]")
     hrefs = [a["href"] for a in find(result.html, "a")]
-    assert hrefs == ["/wiki/caf%C3%A9-men%C3%BC", "/wiki/a-slash-b-c-sharp-d"]
-    assert result.wikilinks == frozenset({"café-menü", "a-slash-b-c-sharp-d"})
+    assert hrefs == [
+        f"#{PREFIX}next-steps",  # a heading of this page
+        "/wiki/c-sharp",  # "#" ending a title, or followed by a space, is the title's
+        "/wiki/f-sharp-basics",
+        f"/wiki/c-sharp#{PREFIX}setup",  # the last "#" starts the heading
+        f"/wiki/hr%3Aplan#{PREFIX}risks",
+    ]
+    assert result.wikilinks == {"c-sharp", "f-sharp-basics", "hr:plan"}
+
+
+def test_a_missing_page_keeps_the_heading_in_its_link() -> None:
+    html = mark_missing_links(render("[[Plan#Risks]]").html, {"plan"})
+    assert f'href="/wiki/plan#{PREFIX}risks" class="wikilink missing"' in html
+
+
+def test_every_heading_carries_a_link_to_itself() -> None:
+    result = render("## Budget\n\ntext\n\n## Budget\n")
+    links = find(result.html, "a", **{"class": "heading-link"})
+    assert [a["href"] for a in links] == [f"#{PREFIX}budget", f"#{PREFIX}budget-1"]
+    assert all(a["title"] == "Link to this section" for a in links)
+    assert text_of(result.toc_html).split() == ["Budget", "Budget"]  # not in the contents
+    assert_safe(result.html)
+
+
+def test_wiki_link_slug_is_url_quoted() -> None:
+    result = render("[[Café Menü]] [[a/b?c#]]")
+    hrefs = [a["href"] for a in find(result.html, "a")]
+    assert hrefs == ["/wiki/caf%C3%A9-men%C3%BC", "/wiki/a-slash-b-c-sharp"]
+    assert result.wikilinks == frozenset({"café-menü", "a-slash-b-c-sharp"})
 
 
 def test_wiki_link_text_is_escaped() -> None:

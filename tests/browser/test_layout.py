@@ -137,3 +137,28 @@ def test_every_screen_has_landmarks_and_labelled_fields(handbook, page):
                  .map((el) => el.name || el.id)"""
         )
         assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
+
+
+def test_a_heading_is_reached_by_its_link_a_wiki_link_and_a_plain_address(staff, page):
+    long_text = "\n\n".join(f"Paragraph {n} of the opening." for n in range(60))
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        make_page(session, editor, "Site guide", f"{long_text}\n\n## Parking spaces\n\nLevel -2.\n")
+        make_page(session, editor, "Arrival", "Park as [[Site guide#Parking spaces]] says.\n")
+    log_in(page, "reader")
+
+    heading = page.get_by_role("heading", name="Parking spaces")
+    # An address shared with the plain heading name, as people type it.
+    page.goto("/wiki/site-guide#parking-spaces")
+    expect(heading).to_be_in_viewport()
+    heading.hover()
+    link = heading.get_by_role("link", name="Link to this section")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", "#user-content-parking-spaces")
+    # The wiki link in another page leads to the heading.
+    page.goto("/wiki/arrival")
+    page.get_by_role("link", name="Site guide#Parking spaces").click()
+    page.wait_for_url("**/wiki/site-guide#user-content-parking-spaces")
+    expect(heading).to_be_in_viewport()
+    page.goto("/wiki/site-guide")
+    expect(heading).not_to_be_in_viewport()  # a long page: the heading is far down

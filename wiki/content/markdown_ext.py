@@ -356,7 +356,9 @@ def wikilinks_plugin(md: MarkdownIt) -> None:
     key the caller puts in ``env["space"]`` (default: the default space);
     ``[[key:Page title]]`` links to the page in the space ``key`` instead (see
     :func:`wiki.slugs.split_space_key`; an unknown key makes a link to a missing page).
-    Without a label the link shows what was typed, key included.
+    ``[[Page title#Heading]]`` links to that heading of the page, ``[[#Heading]]`` to one
+    of the page itself (see :func:`split_fragment`). Without a label the link shows what
+    was typed, key included.
 
     Being an inline rule, it never fires inside code spans or code blocks. Inside tables the
     separator may be written ``\\|`` (as GitHub requires). A title without any letter or
@@ -379,31 +381,57 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     parts = _LABEL_SEPARATOR.split(body, maxsplit=1)
     target = unescapeAll(parts[0]).strip()
     label = unescapeAll(parts[1]).strip() if len(parts) == 2 else ""
-    space_key, title = split_space_key(target)
+    page_part, fragment = split_fragment(target)
+    space_key, title = split_space_key(page_part)
     slug = slugify(title)
-    if not slug:
+    if not slug and not (fragment and not page_part):
         return False
     if not silent:
         token = state.push("wikilink", "a", 0)
         token.meta = {
+            # None: a heading of the page itself
             "slug": in_space(space_key or state.env.get("space", DEFAULT_SPACE_KEY), slug)
+            if page_part
+            else None,
+            "anchor": heading_anchor(fragment) if fragment else None,
         }
         token.content = label or target
     state.pos = end + 2
     return True
 
 
-def wikilink_href(slug: str) -> str:
-    """Return the URL of the wiki page with ``slug``."""
-    return "/wiki/" + quote(slug, safe="")
+def split_fragment(target: str) -> tuple[str, str]:
+    """A wiki-link target's page part and heading: ``"Plan#Budget"`` -> ``("Plan",
+    "Budget")``. The heading follows the last ``#`` that is followed by something other
+    than white space, so titles such as "C#" and "F# basics" stay whole ("C#Tips" is read
+    as the heading "Tips" of "C"). ``("", "Budget")`` for ``"#Budget"``; ``(target, "")``
+    when there is no heading. Raises nothing."""
+    position = target.rfind("#")
+    if position < 0:
+        return target, ""
+    fragment = target[position + 1 :]
+    if not fragment or fragment[0].isspace():
+        return target, ""
+    return target[:position].strip(), fragment.strip()
+
+
+def heading_anchor(text: str) -> str:
+    """The ``id`` a heading reading ``text`` gets (the first one of that text on a page;
+    later ones get ``-1``, ``-2``...). Raises nothing."""
+    return ID_PREFIX + (legacy_slugify(text)[:HEADING_ANCHOR_MAX_CHARS].strip("-") or "section")
+
+
+def wikilink_href(slug: str | None, anchor: str | None = None) -> str:
+    """Return the URL of the wiki page with ``slug`` (None: this page), at the heading with
+    the id ``anchor`` if given."""
+    page = "/wiki/" + quote(slug, safe="") if slug is not None else ""
+    return page + ("#" + quote(anchor, safe="") if anchor else "")
 
 
 def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
-    return (
-        f'<a href="{escapeHtml(wikilink_href(token.meta["slug"]))}" class="wikilink">'
-        f"{escapeHtml(token.content)}</a>"
-    )
+    href = wikilink_href(token.meta["slug"], token.meta.get("anchor"))
+    return f'<a href="{escapeHtml(href)}" class="wikilink">{escapeHtml(token.content)}</a>'
 
 
 # --------------------------------------------------------------------------- headings / TOC
@@ -428,15 +456,18 @@ def _metadata_rule(state: StateCore) -> None:
     counters: dict[str, int] = {}
     toc: list[tuple[int, str, str]] = []
     wikilinks: set[str] = set()
+    anchors: list[tuple[int, str]] = []  # (token index, heading id)
     for idx, token in enumerate(tokens):
         if token.type == "inline":
             wikilinks.update(
-                child.meta["slug"] for child in token.children or () if child.type == "wikilink"
+                child.meta["slug"]
+                for child in token.children or ()
+                if child.type == "wikilink" and child.meta["slug"] is not None
             )
         if token.type != "heading_open":
             continue
         text = _plain_text(tokens[idx + 1].children or ())
-        base = legacy_slugify(text)[:HEADING_ANCHOR_MAX_CHARS].strip("-") or "section"
+        base = heading_anchor(text)
         number = counters.get(base, 0)
         anchor = base if number == 0 else f"{base}-{number}"
         while anchor in taken:
@@ -444,12 +475,31 @@ def _metadata_rule(state: StateCore) -> None:
             anchor = f"{base}-{number}"
         counters[base] = number + 1
         taken.add(anchor)
-        token.attrSet("id", ID_PREFIX + anchor)
+        token.attrSet("id", anchor)
+        anchors.append((idx + 2, anchor))  # before its heading_close
         level = int(token.tag[1])
         if level <= TOC_MAX_LEVEL:
-            toc.append((level, ID_PREFIX + anchor, text))
+            toc.append((level, anchor, text))
+    if anchors:  # one pass (inserting one by one would be quadratic in the headings)
+        links = dict(anchors)
+        rebuilt: list[Token] = []
+        for idx, token in enumerate(tokens):
+            if idx in links:
+                rebuilt.append(_heading_link(links[idx]))
+            rebuilt.append(token)
+        tokens[:] = rebuilt
     state.env["toc"] = toc
     state.env["wikilinks"] = wikilinks
+
+
+def _heading_link(anchor: str) -> Token:
+    """A link to the heading, shown beside it on hover or focus: the address to copy."""
+    token = Token("html_inline", "", 0)
+    token.content = (
+        f' <a href="#{escapeHtml(quote(anchor, safe=""))}" class="heading-link" '
+        'title="Link to this section" aria-label="Link to this section"></a>'
+    )
+    return token
 
 
 def _plain_text(children: Sequence[Token]) -> str:

@@ -57,7 +57,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -130,14 +130,14 @@ _TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _ATTRIBUTES = {
-    "a": {"href", "title", "id"},
+    "a": {"href", "title", "id", "aria-label"},  # aria-label: the links beside headings
     "img": {"src", "alt", "title"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "li": {"id"},
     "ol": {"start"},
 }  # fmt: skip
 _CLASSES = {
-    "a": {"wikilink", "missing", "footnote-backref"},
+    "a": {"wikilink", "missing", "footnote-backref", "heading-link"},
     "pre": {HIGHLIGHT_CLASS},
     "span": set(PYGMENTS_CLASSES) | {FORMATTING_STOPPED_CLASS},
     "sup": {"footnote-ref"},
@@ -289,7 +289,7 @@ def render_markdown(text: str, space: str = DEFAULT_SPACE_KEY) -> Rendered:
     )
 
 
-_WIKILINK_OPEN = re.compile(r'<a href="/wiki/([^"?#]*)" class="wikilink"')
+_WIKILINK_OPEN = re.compile(r'<a href="/wiki/([^"?#]*)(#[^"]*)?" class="wikilink"')
 
 
 def mark_missing_links(html: str, missing_slugs: Collection[str]) -> str:
@@ -305,6 +305,10 @@ def mark_missing_links(html: str, missing_slugs: Collection[str]) -> str:
     def mark(match: re.Match[str]) -> str:
         if unquote(match.group(1)) not in missing:
             return match.group(0)
-        return f'<a href="/wiki/{match.group(1)}" class="wikilink missing" title="{_MISSING_TITLE}"'
+        fragment = match.group(2) or ""
+        return (
+            f'<a href="/wiki/{match.group(1)}{fragment}" class="wikilink missing" '
+            f'title="{_MISSING_TITLE}"'
+        )
 
     return _WIKILINK_OPEN.sub(mark, html)
