@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -87,10 +87,10 @@ def page_access(
     rules: Rules, everyone: list[Person], page: PageLike
 ) -> dict[int, frozenset[Action]]:
     """What each person may do on ``page`` under ``rules``."""
-    scopes = {page.read_scope_id, page.edit_scope_id} - {None}
+    scopes = {scope for scope in (page.read_scope_id, page.edit_scope_id) if scope is not None}
     return {
         person_id: page_actions(reach, page)
-        for person_id, reach in reaches(rules, everyone, cast(set[int], scopes)).items()
+        for person_id, reach in reaches(rules, everyone, scopes).items()
     }
 
 
