@@ -44,6 +44,7 @@ class EditConflict(WikiError):
     current_number: int
     summary: str = ""
     tags: str = ""  # the tags the user's form had
+    values: dict[str, str] | None = None  # the field values it had (None: it had no fields)
     message: str = field(default="Someone else saved this page while you were editing it.")
 
     def __post_init__(self):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -182,6 +183,9 @@ class Space(Base):
     home_page_id: Mapped[int | None] = mapped_column(
         ForeignKey("pages.id", use_alter=True), nullable=True
     )
+    # What a new page of the space starts from unless its writer picks another: a built-in
+    # template's key or ``page:<id>`` (wiki.content.page_templates); None: a blank page.
+    default_template: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class Page(Base):
@@ -285,6 +289,9 @@ class Revision(Base):
     size_delta: Mapped[int] = mapped_column(Integer)
     # For restores: the revision number whose text was brought back.
     restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The page's structured fields as of this revision (wiki.content.fields.Record.as_json:
+    # kind, field specs, values); None for a page without fields.
+    fields: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     page: Mapped[Page] = relationship(foreign_keys=[page_id])
     author: Mapped[User] = relationship()
@@ -292,6 +299,22 @@ class Revision(Base):
     @property
     def tag_list(self) -> list[str]:
         return split_tags(self.tags)
+
+
+class PageField(Base):
+    """One field value of a page's current revision (derived from ``revisions.fields`` by
+    the save path, like the search index: safe to rebuild), so a space's Lessons view
+    filters and sorts its records in SQL."""
+
+    __tablename__ = "page_fields"
+    __table_args__ = (Index("ix_page_fields_name_folded", "name", "folded"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    # Case-folded, for filters and alphabetical order; ``number`` for numeric order.
+    folded: Mapped[str] = mapped_column(String(200))
+    number: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class PageAlias(Base):

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
+from wiki.content.fields import Record
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
+from wiki.content.records import clean_record, write_page_fields
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
 from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
@@ -333,10 +335,12 @@ def _append_revision(
     body: str,
     summary: str,
     tags: str,
+    record: Record,
     restored_from: int | None = None,
     rendered=None,
 ) -> Revision:
-    """Add the next revision to a locked ``page`` and make it current."""
+    """Add the next revision to a locked ``page`` and make it current (with ``record``, its
+    fields as validated)."""
     previous = page.current_revision
     if rendered is None:
         rendered = render_checked(body, space_key(session, page.space_id))
@@ -355,6 +359,7 @@ def _append_revision(
         size=size,
         size_delta=size - (previous.size if previous is not None else 0),
         restored_from=restored_from,
+        fields=record.as_json(),
     )
     session.add(revision)
     session.flush()
@@ -371,6 +376,8 @@ def _append_revision(
     page.latest_number = revision.number
     page.current_revision = revision
     page.updated_at = revision.created_at
+    if previous is None or previous.fields != revision.fields:
+        write_page_fields(session, page, record)
     session.flush()
     return revision
 
@@ -420,12 +427,15 @@ def create_page(
     tags: str = "",
     space: Space | None = None,
     parent: Page | None = None,
+    record: Record | None = None,
 ) -> SaveResult:
     """Create a page with its first revision, in ``space`` (None: the default space), under
-    ``parent`` (a page of that space; None: at the top of the space). A page under another
-    inherits its restrictions.
+    ``parent`` (a page of that space; None: at the top of the space), with the fields of
+    ``record`` (from its template; values as typed). A page under another inherits its
+    restrictions.
 
-    Raises InvalidInput for bad input, a space ``author`` may not create pages in, a parent
+    Raises InvalidInput for bad input (field values keyed ``field-<name>``), a space
+    ``author`` may not create pages in, a parent
     in another space or one they may not add pages under (keyed ``parent``), or when a page
     with this title (slug) exists in the space, and EditConflict when another user created
     the same page a moment earlier.
@@ -442,6 +452,7 @@ def create_page(
     body = clean_body(body, limits)
     summary = clean_summary(summary)
     tags = clean_tags(tags)
+    record = clean_record(session, record or Record())
     rendered = render_checked(body, space.key if space is not None else DEFAULT_SPACE_KEY)
     slug = page_slug(space, title)
     check_title_is_free(session, author, title, space)
@@ -489,6 +500,7 @@ def create_page(
         body=body,
         summary=summary or "Created the page",
         tags=tags,
+        record=record,
         rendered=rendered,
     )
     return SaveResult(page=page, revision=revision)
@@ -503,12 +515,16 @@ def edit_page(
     summary: str,
     limits: Limits,
     tags: str | None = None,
+    values: dict[str, str] | None = None,
 ) -> SaveResult:
-    """Save a new text (and tags; None keeps them) for ``page``, edited from ``base_number``.
+    """Save a new text (and tags, and field ``values`` as typed; None keeps them) for
+    ``page``, edited from ``base_number``.
 
     If others saved since ``base_number``, their changes and the user's are merged when
-    they do not overlap; otherwise EditConflict is raised with both texts. Saving an
-    unchanged text creates no revision. Raises InvalidInput for bad input.
+    they do not overlap; otherwise EditConflict is raised with both texts. Fields and tags
+    the user left as they were keep what others saved meanwhile. Saving an unchanged text
+    creates no revision. Raises InvalidInput for bad input (field values keyed
+    ``field-<name>``).
     """
     body = clean_body(body, limits)
     summary = clean_summary(summary)
@@ -522,10 +538,15 @@ def edit_page(
     merged_with = None
     if tags is None:
         tags = current.tags
+    record = Record.from_json(current.fields)
+    if values is not None:
+        record = clean_record(session, record.with_values(values))
     if base_number != page.latest_number:
         base = get_revision(session, page, base_number)
         if tags == base.tags:  # the user left the tags alone: keep what others set
             tags = current.tags
+        if record.values == Record.from_json(base.fields).values:
+            record = Record.from_json(current.fields)
         merge = merge_texts(base.body, body, current.body)
         if merge.conflicted:
             raise EditConflict(
@@ -539,7 +560,7 @@ def edit_page(
                 tags=tags,
             )
         body, merged_with = merge.text, page.latest_number
-    if body == current.body and tags == current.tags:
+    if body == current.body and tags == current.tags and record.as_json() == current.fields:
         return SaveResult(page=page, revision=None, merged_with=merged_with)
     revision = _append_revision(
         session,
@@ -550,6 +571,7 @@ def edit_page(
         body=body,
         summary=summary,
         tags=tags,
+        record=record,
     )
     return SaveResult(page=page, revision=revision, merged_with=merged_with)
 
@@ -586,6 +608,7 @@ def rename_page(
         body=current.body,
         summary=summary or f"Renamed from {old_title}",
         tags=current.tags,
+        record=Record.from_json(current.fields),
         rendered=_cached_rendering(session, page, current),
     )
     audit.record(
@@ -639,7 +662,8 @@ def restore_revision(
     if page.deleted:
         raise NotFound(f"{page.title} has been deleted; undelete it first.")
     old = get_revision(session, page, number)
-    if old.body == page.current.body and old.tags == page.current.tags:
+    current = page.current
+    if old.body == current.body and old.tags == current.tags and old.fields == current.fields:
         raise InvalidInput({"restore": f"Revision {number} has the same text as the current one."})
     revision = _append_revision(
         session,
@@ -650,6 +674,7 @@ def restore_revision(
         body=old.body,
         summary=f"Restored revision {number} by {old.author.username}",
         tags=old.tags,
+        record=Record.from_json(old.fields),
         restored_from=number,
         rendered=_cached_rendering(session, page, old),
     )
@@ -676,6 +701,7 @@ def _append_same_text(
         body=current.body,
         summary=summary,
         tags=current.tags,
+        record=Record.from_json(current.fields),
         rendered=_cached_rendering(session, page, current),
     )
     return SaveResult(page=page, revision=revision)

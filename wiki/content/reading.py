@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from wiki.access.permissions import Action, Viewer, can
+from wiki.content.fields import Record
 from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
@@ -59,6 +60,7 @@ class RevisionSummary:
     summary: str
     author: AuthorName
     tags: list[str]
+    record: Record = Record()
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ _PAGE_VIEW = (
         Revision.created_at,
         Revision.summary,
         Revision.tags,
+        Revision.fields,
         User.username,
         User.display_name,
         User.disabled,
@@ -137,6 +140,7 @@ def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> Pag
         created_at,
         summary,
         tags,
+        fields,
         author,
         author_display_name,
         author_disabled,
@@ -162,6 +166,7 @@ def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> Pag
             summary,
             AuthorName(author, author_display_name, author_disabled),
             split_tags(tags),
+            Record.from_json(fields),
         ),
         shown=_shown(session, viewer, html, toc_html, wikilinks),
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from wiki.access import audit
 from wiki.access.permissions import Action, Viewer, can, visible_pages, visible_spaces
+from wiki.content import page_templates
 from wiki.errors import InvalidInput
 from wiki.models import (
     DEFAULT_SPACE_ID,
@@ -234,19 +235,36 @@ def _page_titled(session: Session, space: Space, title: str) -> Page | None:
 
 
 def update_space(
-    session: Session, actor: User, space: Space, name: str, description: str, home_title: str
+    session: Session,
+    actor: User,
+    space: Space,
+    name: str,
+    description: str,
+    home_title: str,
+    default_template: str | None = None,
 ) -> bool:
-    """Change the name, description and home page of ``space`` (the caller checks that
-    ``actor`` administers it). The home page is given by its title ('' for none) and must
-    be a page of the space that ``actor`` may read, not deleted. Audited with what changed,
-    before and after; returns whether anything did (nothing changed: no event).
+    """Change the name, description, home page and default template of ``space`` (the
+    caller checks that ``actor`` administers it). The home page is given by its title ('' for
+    none) and must be a page of the space that ``actor`` may read, not deleted; the default
+    template is a choice of :mod:`wiki.content.page_templates` (None keeps it). Audited
+    with what changed, before and after; returns whether anything did (nothing changed: no
+    event).
 
-    Raises InvalidInput, keyed ``name``, ``description`` or ``home``, for an empty or long
-    name, a long description, or a title naming no such page.
+    Raises InvalidInput, keyed ``name``, ``description``, ``home`` or ``default_template``,
+    for an empty or long name, a long description, a title naming no such page, or a
+    template that is not one of the space's.
     """
     name, description = " ".join(name.split()), description.strip()
     home_title = " ".join(home_title.split())
     errors = _name_and_description_errors(name, description)
+    template = space.default_template
+    if default_template is not None:
+        try:
+            chosen = page_templates.check_default_choice(session, actor, space, default_template)
+        except ValueError:
+            errors["default_template"] = "Choose one of the templates listed."
+        else:
+            template = None if chosen == page_templates.BLANK else chosen
     home: Page | None = None
     if home_title:
         home = _page_titled(session, space, home_title)
@@ -267,9 +285,12 @@ def update_space(
             "from": before_home.title if before_home is not None else None,
             "to": home.title if home is not None else None,
         }
+    if template != space.default_template:
+        changes["default_template"] = {"from": space.default_template, "to": template}
     if not changes:
         return False
     space.name, space.description = name, description
+    space.default_template = template
     space.home_page_id = home.id if home is not None else None
     audit.record(
         session,

@@ -7,7 +7,8 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, cast
+from datetime import date, datetime
+from typing import cast
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from flask import Request, abort, current_app, request, url_for
@@ -23,9 +24,6 @@ from wiki.content.pages import Limits, find_page
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import Page
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 
 @functools.lru_cache(maxsize=1024)
@@ -60,6 +58,15 @@ def page_urls() -> Callable[[str], str]:
 def viewer_zone() -> str:
     """The zone the current viewer sees dates in: their own, else the site's default."""
     return getattr(current_user, "time_zone", None) or current_app.config["DEFAULT_TIME_ZONE"]
+
+
+def viewer_today() -> date:
+    """Today's date where the current viewer is (their zone, else the site's)."""
+    try:
+        where = people.zone(viewer_zone())
+    except InvalidInput:  # a zone the system no longer knows
+        where = people.zone(current_app.config["DEFAULT_TIME_ZONE"])
+    return datetime.now(where).date()
 
 
 def localtime(moment: datetime, style: str = "minute") -> str:

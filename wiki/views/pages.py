@@ -16,8 +16,10 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, landing, spaces, tree
+from wiki.content import catalog, landing, page_templates, spaces, tree
 from wiki.content import pages as service
+from wiki.content.fields import Record
+from wiki.content.page_templates import BLANK
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
 from wiki.db import get_database, get_session
@@ -40,6 +42,7 @@ from wiki.views.common import (
     page_urls,
     readable_page_or_none,
     require,
+    viewer_today,
     write_transaction,
 )
 
@@ -111,6 +114,14 @@ def view(slug: str):
     return page_cache.keep(make_response(html))
 
 
+def _field_values(record: Record) -> dict[str, str] | None:
+    """The values the form sent for ``record``'s fields; None when the form had no field
+    inputs (it keeps the values saved)."""
+    if "fields" not in request.form:
+        return None
+    return {spec.name: form_text(f"field-{spec.name}") for spec in record.fields}
+
+
 def _render_edit(
     page,
     *,
@@ -118,11 +129,13 @@ def _render_edit(
     summary,
     tags,
     base_number,
+    values=None,
     errors=None,
     preview=None,
     resolving=False,
     status=200,
 ):
+    record = Record.from_json(page.current.fields)
     return (
         render_template(
             "edit.html",
@@ -130,6 +143,8 @@ def _render_edit(
             body=body,
             summary=summary,
             tags=tags,
+            record=record,
+            values=record.values if values is None else values,
             base_number=base_number,
             errors=errors or {},
             preview=preview,
@@ -170,6 +185,7 @@ def edit(slug: str):
             page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
         )
     body, summary, tags = form_text("body"), form_text("summary"), form_text("tags")
+    values = _field_values(Record.from_json(page.current.fields))
     # A missing or malformed base is no revision: the save answers that the form is out
     # of date, with the text kept.
     base_number = int_field("base") or 0
@@ -183,6 +199,7 @@ def edit(slug: str):
             summary=summary,
             tags=tags,
             base_number=base_number,
+            values=values,
             preview=rendered,
             errors=errors,
             resolving=resolving,
@@ -201,6 +218,7 @@ def edit(slug: str):
                 summary,
                 limits(),
                 tags=tags if "tags" in request.form else None,
+                values=values,
             )
     except InvalidInput as exc:
         return _render_edit(
@@ -209,6 +227,7 @@ def edit(slug: str):
             summary=summary,
             tags=tags,
             base_number=base_number,
+            values=values,
             errors=exc.errors,
             resolving=resolving,
             status=400,
@@ -281,6 +300,22 @@ def new():
                 parent_text = parent.title  # the form shows where the page goes
             if space is None and parent is not None:
                 space = parent.space
+    chosen = request.values.get("template", "")[:40]
+    start = None
+    if space is not None:
+        if not chosen and request.method == "GET":
+            chosen = page_templates.default_choice(space)
+        start = page_templates.start(session, viewer, space, chosen or BLANK, viewer_today())
+        # Only when starting: a save goes on without the fields of a template gone since.
+        unavailable = chosen not in ("", BLANK, space.default_template)
+        if start is None and unavailable and request.method == "GET":
+            errors.setdefault("template", "That template is not available; start from another one.")
+    record = start.record if start is not None else Record()
+    if request.method == "GET" and start is not None:
+        title, body, tags = title or start.title, body or start.body, tags or start.tags
+        values: dict[str, str] = dict(record.values)
+    else:
+        values = _field_values(record) or {}
     if request.method == "POST" and not errors and space is not None:
         if request.form.get("action") == "preview":
             preview, errors = _preview(body, space.key)
@@ -298,6 +333,7 @@ def new():
                         tags=tags,
                         space=space,
                         parent=parent,
+                        record=record.with_values(values),
                     )
             except InvalidInput as exc:
                 errors = exc.errors
@@ -310,6 +346,10 @@ def new():
         "new.html",
         spaces=choices,
         space_key=space.key if space is not None else DEFAULT_SPACE_KEY,
+        templates=page_templates.choices(session, viewer, space) if space is not None else [],
+        start=start,
+        record=record,
+        values=values,
         title=title,
         parent=parent_text,
         body=body,

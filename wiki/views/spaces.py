@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from wiki.access.login import login_manager
 from wiki.access.permissions import Action, can_in_space
+from wiki.content import page_templates
 from wiki.content import spaces as service
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -101,12 +102,19 @@ def edit(key: str):
         return redirect(url_for("spaces.edit", key=found.key), 301)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = {name: form_text(name) for name in ("name", "description", "home")}
+        fields = ("name", "description", "home", "default_template")
+        form = {name: form_text(name) for name in fields}
         try:
             check_form_encoding()
             with write_transaction() as session:
                 changed = service.update_space(
-                    session, acting_user(), found, form["name"], form["description"], form["home"]
+                    session,
+                    acting_user(),
+                    found,
+                    form["name"],
+                    form["description"],
+                    form["home"],
+                    form["default_template"] if "default_template" in request.form else None,
                 )
         except InvalidInput as exc:
             errors = exc.errors
@@ -119,6 +127,7 @@ def edit(key: str):
             "name": found.name,
             "description": found.description,
             "home": home.title if home is not None else "",
+            "default_template": page_templates.default_choice(found),
         }
     # Suggestions for the home page field (a space's admins read all of its pages).
     titles = [
@@ -126,6 +135,14 @@ def edit(key: str):
         for page in service.pages_of_space(get_session(), found, current_user._get_current_object())
         if not page.deleted
     ]
+    viewer = current_user._get_current_object()
     return render_template(
-        "space_edit.html", space=found, form=form, errors=errors, limits=_LIMITS, titles=titles
+        "space_edit.html",
+        space=found,
+        form=form,
+        errors=errors,
+        limits=_LIMITS,
+        titles=titles,
+        templates=page_templates.choices(get_session(), viewer, found),
+        blank=page_templates.BLANK,
     ), 400 if errors else 200
