@@ -251,3 +251,26 @@ def test_copy_this_page_is_offered_to_who_may_create_pages(client, auth, db_sess
     link = shown.split("Copy this page")[0].rsplit('href="', 1)[1].split('"')[0]
     copy = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "Starting from a copy of" in copy and 'value="Logistics"' in copy
+
+
+def test_the_diff_shows_what_changed_in_the_fields(client, auth, db_session, users, hr):
+    page = _lesson(db_session, users["editor"], hr, {"team": "Logistics"}).page
+    edit_page(
+        db_session,
+        users["editor"],
+        page,
+        1,
+        page.current.body,
+        "",
+        Limits(),
+        tags="lessons-learned, elevators",
+        values={"team": "Sales", "severity": "high"},
+    )
+    db_session.commit()
+    auth.login("reader")
+    diff = client.get("/wiki/hr:freight-elevator/diff/1/2").get_data(as_text=True)
+    table = diff.split('class="field-changes"')[1].split("</table>")[0]
+    assert ">Team</th>" in table and ">Logistics</td>" in table and ">Sales</td>" in table
+    assert ">Severity</th>" in table and ">high</td>" in table
+    assert ">Tags</th>" in table and "elevators" in table
+    assert "same text" in diff  # the text itself did not change

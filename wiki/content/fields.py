@@ -207,3 +207,23 @@ def check_schema(fields: tuple[FieldSpec, ...]) -> None:
     for spec in fields:
         if spec.type is FieldType.CHOICE and not 0 < len(spec.choices) <= MAX_CHOICES:
             raise ValueError(f"{spec.name}: a choice needs 1 to {MAX_CHOICES} choices")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str  # '' when it had no value
+    after: str
+
+
+def changes(old: Record, new: Record) -> list[FieldChange]:
+    """The fields whose value differs between two revisions' records, in the new record's
+    order, then the fields only the old one had."""
+    labels = {spec.name: spec.label for spec in (*old.fields, *new.fields)}
+    names = [spec.name for spec in new.fields]
+    names += [spec.name for spec in old.fields if spec.name not in names]
+    return [
+        FieldChange(labels[name], old.value(name), new.value(name))
+        for name in names
+        if old.value(name) != new.value(name)
+    ]

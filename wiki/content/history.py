@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 from wiki.access.permissions import Viewer, visible_pages
 from wiki.content import blame as blame_lines
 from wiki.content.diffing import Diff, diff_texts
+from wiki.content.fields import FieldChange, Record, changes
 from wiki.content.pages import get_revision
 from wiki.models import Page, Revision, User
 from wiki.pagination import Window, newest_first
@@ -81,13 +82,21 @@ class Comparison:
     old: Revision
     new: Revision
     diff: Diff
+    field_changes: list[FieldChange]
+    tags_changed: bool
 
 
 def compare(session: Session, page: Page, old_number: int, new_number: int) -> Comparison:
     """The diff between two revisions of ``page``; raises NotFound for unknown numbers."""
     old = get_revision(session, page, old_number)
     new = get_revision(session, page, new_number)
-    return Comparison(old=old, new=new, diff=diff_texts(old.body, new.body))
+    return Comparison(
+        old=old,
+        new=new,
+        diff=diff_texts(old.body, new.body),
+        field_changes=changes(Record.from_json(old.fields), Record.from_json(new.fields)),
+        tags_changed=old.tags != new.tags,
+    )
 
 
 #: Lines of the current text one blame page shows (a long text is shown in windows).
