@@ -95,6 +95,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         ADMIN, "/wiki/policy/access/restrict", {"kind": "read", "groups": "sample", "people": ""}
     ),
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
+    ("spaces.lessons", "GET"): Route(READ, "/-/spaces/main/lessons"),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),
     ("spaces.new", "POST"): Route(ADMIN, "/-/spaces/new", {"key": "hr", "name": "People team"}),
     # Site admins and the space's own admins (nobody in the cast administers "main").

@@ -326,6 +326,13 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
         # A typo of the canary: did-you-mean and corrections must not offer it.
         typo = page.body_canary[:-1] + ("x" if page.body_canary[-1] != "x" else "y")
         addresses += [f"/-/search?q={typo}", f"/-/search?q={typo}&exactly=1"]
+    # Starting a new page from each page (page ids count up from 1): "Copy this page" of a
+    # page the visitor may not read offers nothing of it.
+    for page_id in range(1, len(made) + 3):
+        addresses += [
+            f"/-/new?template=page:{page_id}",
+            f"/-/new?space=main&template=page:{page_id}",
+        ]
     return addresses
 
 

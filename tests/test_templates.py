@@ -274,3 +274,70 @@ def test_the_diff_shows_what_changed_in_the_fields(client, auth, db_session, use
     assert ">Severity</th>" in table and ">high</td>" in table
     assert ">Tags</th>" in table and "elevators" in table
     assert "same text" in diff  # the text itself did not change
+
+
+# --------------------------------------------------------------------------- the Lessons view
+
+
+@pytest.fixture
+def lessons(db_session, users, hr):
+    made = {}
+    for title, team, severity, day in [
+        ("Freight elevator", "Logistics", "high", "2026-03-01"),
+        ("Dock doors", "logistics", "low", "2026-01-15"),
+        ("Payroll cutover", "Finance", "critical", "2026-02-10"),
+    ]:
+        made[title] = _lesson(
+            db_session,
+            users["editor"],
+            hr,
+            {"team": team, "severity": severity, "event_date": day},
+            title=title,
+        ).page
+    create_page(db_session, users["editor"], "Plain page", "No fields.\n", "", Limits(), space=hr)
+    db_session.commit()
+    return made
+
+
+def test_the_lessons_view_filters_and_sorts_by_any_field(client, auth, lessons, db_session, users):
+    auth.login("reader")
+    listed = client.get("/-/spaces/hr/lessons?f.team=LOGISTICS&sort=event_date&order=asc")
+    shown = listed.get_data(as_text=True)
+    assert listed.status_code == 200 and "2 found" in shown
+    assert shown.index("Dock doors") < shown.index("Freight elevator")
+    assert "Payroll cutover" not in shown and "Plain page" not in shown
+    every = client.get("/-/spaces/hr/lessons?sort=title&order=asc").get_data(as_text=True)
+    assert every.index("Dock doors") < every.index("Freight elevator") < every.index("Payroll")
+    assert "Plain page" not in every
+    # A restricted record is neither listed nor counted for who may not read it.
+    restrictions.set_restriction(
+        db_session, users["admin"], lessons["Payroll cutover"], "read", "", "editor"
+    )
+    db_session.commit()
+    hidden = client.get("/-/spaces/hr/lessons").get_data(as_text=True)
+    assert "2 found" in hidden and "Payroll cutover" not in hidden
+
+
+def test_the_lessons_view_exports_csv_that_spreadsheets_keep_as_text(
+    client, auth, lessons, db_session, users, hr
+):
+    edit_page(
+        db_session,
+        users["editor"],
+        lessons["Dock doors"],
+        1,
+        lessons["Dock doors"].current.body,
+        "",
+        Limits(),
+        values={"team": "=HYPERLINK(1)", "severity": "low"},
+    )
+    db_session.commit()
+    auth.login("reader")
+    export = client.get("/-/spaces/hr/lessons?format=csv&sort=title&order=asc")
+    assert export.mimetype == "text/csv"
+    assert "attachment" in export.headers["Content-Disposition"]
+    lines = export.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("Title,Address,Last edited (UTC),Project,Team,Event date")
+    assert len(lines) == 4
+    assert lines[1].startswith("Dock doors,http://localhost/wiki/hr:dock-doors,")
+    assert ",'=HYPERLINK(1)," in lines[1]

@@ -7,14 +7,20 @@ transaction as the revision; it is derived data (:func:`rebuild_page_fields`).
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session, aliased
 
-from wiki.content.fields import FieldType, Record, check_schema, clean_values
+from wiki.access.permissions import Viewer, visible_pages
+from wiki.content.fields import FieldSpec, FieldType, Record, check_schema, clean_values
 from wiki.errors import InvalidInput
-from wiki.models import Page, PageField, Revision, User
+from wiki.models import Page, PageField, Revision, Space, User
 
 
 def person_named(session: Session):
@@ -82,3 +88,135 @@ def rebuild_page_fields(session: Session) -> int:
             count += 1
     session.flush()
     return count
+
+
+# --- the Lessons view -------------------------------------------------------------------
+
+PAGE_SIZE = 50
+MAX_FILTER_CHARS = 200
+MAX_EXPORT_ROWS = 10_000
+BY_TITLE, BY_UPDATED = "title", "updated"
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    page: Page
+    record: Record
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """One window of a space's records, with the columns to show (every field the listed
+    records have, in the order their templates give)."""
+
+    rows: list[RecordRow]
+    columns: list[FieldSpec]
+    total: int
+    offset: int
+    limit: int
+    kinds: list[str]  # the kinds of record the space has, for the filter
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+
+def _filtered(viewer: Viewer, space: Space, kind: str, filters: Mapping[str, str]):
+    query = (
+        select(Page, Revision.fields)
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .where(
+            Page.space_id == space.id,
+            Page.deleted.is_(False),
+            Revision.fields.is_not(None),
+            visible_pages(viewer),
+        )
+    )
+    if kind:
+        query = query.where(Revision.fields["kind"].as_string() == kind)
+    for name, value in filters.items():
+        matching = select(PageField.page_id).where(
+            PageField.page_id == Page.id,
+            PageField.name == name,
+            PageField.folded == " ".join(value.split()).casefold(),
+        )
+        query = query.where(matching.exists())
+    return query
+
+
+def list_records(
+    session: Session,
+    viewer: Viewer,
+    space: Space,
+    *,
+    kind: str = "",
+    filters: Mapping[str, str] | None = None,
+    sort: str = BY_UPDATED,
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> RecordList:
+    """The records (pages with fields) of ``space`` that ``viewer`` may read, of ``kind``
+    (a template's key; '' for all) and whose fields equal ``filters`` (name -> value, case
+    and spacing ignored), sorted by a field's name, :data:`BY_TITLE` or :data:`BY_UPDATED`
+    (records without the field last). Raises nothing of its own."""
+    filters = {name: value for name, value in (filters or {}).items() if value.strip()}
+    query = _filtered(viewer, space, kind, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    keys: list[Any]  # columns and orderings, as order_by takes them
+    if sort == BY_TITLE:
+        keys = [Page.sort_key.desc() if descending else Page.sort_key, Page.id]
+    elif sort == BY_UPDATED:
+        keys = [Page.updated_at.desc() if descending else Page.updated_at, Page.id]
+    else:
+        by = aliased(PageField)
+        query = query.outerjoin(by, and_(by.page_id == Page.id, by.name == sort))
+        number, folded = (
+            (by.number.desc(), by.folded.desc()) if descending else (by.number, by.folded)
+        )
+        keys = [by.page_id.is_(None), number, folded, Page.sort_key, Page.id]
+    rows = [
+        RecordRow(page, Record.from_json(stored))
+        for page, stored in session.execute(query.order_by(*keys).offset(offset).limit(limit))
+    ]
+    columns: dict[str, FieldSpec] = {}
+    for row in rows:
+        for spec in row.record.fields:
+            columns.setdefault(spec.name, spec)
+    kinds = sorted(
+        {
+            kind_of
+            for kind_of in session.scalars(
+                _filtered(viewer, space, "", {})
+                .with_only_columns(Revision.fields["kind"].as_string())
+                .distinct()
+            )
+            if kind_of
+        }
+    )
+    return RecordList(rows, list(columns.values()), total, offset, limit, kinds)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts like a formula: quote it so it stays text.
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def records_csv(listed: RecordList, page_address: Callable[[str], str]) -> str:
+    """``listed`` as CSV: title, address, last edited (UTC), then one column per field."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Title", "Address", "Last edited (UTC)", *(c.label for c in listed.columns)])
+    for row in listed.rows:
+        writer.writerow(
+            [
+                _cell(row.page.title),
+                page_address(row.page.slug),
+                row.page.updated_at.strftime("%Y-%m-%d %H:%M"),
+                *(_cell(row.record.value(column.name)) for column in listed.columns),
+            ]
+        )
+    return out.getvalue()

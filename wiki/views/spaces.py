@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from wiki.access.login import login_manager
 from wiki.access.permissions import Action, can_in_space
-from wiki.content import page_templates
+from wiki.content import page_templates, records
 from wiki.content import spaces as service
 from wiki.db import get_session
 from wiki.errors import InvalidInput
@@ -16,6 +25,8 @@ from wiki.views.common import (
     acting_user,
     check_form_encoding,
     form_text,
+    int_arg,
+    page_urls,
     require,
     write_transaction,
 )
@@ -146,3 +157,49 @@ def edit(key: str):
         templates=page_templates.choices(get_session(), viewer, found),
         blank=page_templates.BLANK,
     ), 400 if errors else 200
+
+
+@bp.route("/-/spaces/<key>/lessons")
+def lessons(key: str):
+    """The space's records (lessons, incidents, decisions...) as a table: filtered by kind
+    and by field values, sorted by any field or date, a page of 50 at a time; ``format=csv``
+    exports every record that matches."""
+    found = _visible_space(key)
+    if found.key != key:
+        return redirect(url_for("spaces.lessons", key=found.key), 301)
+    args = request.args
+    filters = {
+        name[2:]: value[: records.MAX_FILTER_CHARS]
+        for name, value in args.items()
+        if name.startswith("f.") and len(name) <= 40
+    }
+    export = args.get("format") == "csv"
+    page_number = int_arg("page") or 1
+    listed = records.list_records(
+        get_session(),
+        current_user._get_current_object(),
+        found,
+        kind=args.get("kind", "")[:40],
+        filters=filters,
+        sort=args.get("sort", records.BY_UPDATED)[:40],
+        descending=args.get("order", "desc") != "asc",
+        offset=0 if export else (page_number - 1) * records.PAGE_SIZE,
+        limit=records.MAX_EXPORT_ROWS if export else records.PAGE_SIZE,
+    )
+    if export:
+        page_url = page_urls()
+        text = records.records_csv(
+            listed, lambda slug: request.host_url.rstrip("/") + page_url(slug)
+        )
+        response = make_response(text)
+        response.mimetype = "text/csv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{found.key}-lessons.csv"'
+        return response
+    return render_template(
+        "space_lessons.html",
+        space=found,
+        listed=listed,
+        filters=filters,
+        page_number=page_number,
+        page_url=page_urls(),
+    )
