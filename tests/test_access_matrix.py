@@ -127,6 +127,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.blame", "GET"): Route(READ, "/wiki/policy/blame"),
     ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
     ("history.recent", "GET"): Route(READ, "/-/recent"),
+    ("links.links_here", "GET"): Route(READ, "/wiki/policy/links"),
+    ("links.orphans", "GET"): Route(READ, "/-/orphans"),
+    ("links.wanted", "GET"): Route(READ, "/-/wanted"),
+    ("links.tags", "GET"): Route(READ, "/-/tags"),
     ("history.contributions", "GET"): Route(READ, "/-/users/editor/contributions"),
     ("people.profile", "GET"): Route(READ, "/-/people/editor"),
     ("people.account", "GET"): Route(OWN, "/-/account"),
@@ -181,6 +185,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 # The other values of routes with a fixed set of choices, each checked like the first.
 VARIANTS = {
+    ("links.orphans", "GET"): [Route(READ, "/-/orphans?space=main")],
     ("admin.change_user", "POST"): [
         Route(ADMIN, "/-/admin/users/subject/password", {"password": "a brand new password"}),
         Route(ADMIN, "/-/admin/users/subject/disable"),

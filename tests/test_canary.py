@@ -73,19 +73,26 @@ def _plain_world(app, database) -> Made:
             role.value: accounts.create_user(session, role.value, PASSWORD, role) for role in Role
         }
         session.commit()
+        first = None
         for number in range(6):
             deleted = number >= 4
             title_canary, body_canary = _canary(), _canary()
             title = f"Notes {title_canary}"
+            first = first or title
             page = make_page(session, people["editor"], title, f"First {body_canary}.\n")
+            # Every page links to the first (which everyone reads) and to a missing page,
+            # and has a tag, named by its own canary: what links here, orphaned and wanted
+            # pages and the tag index must show them only to the page's readers.
             edit_page(
                 session,
                 people["editor"],
                 page,
                 1,
-                f"First {body_canary}.\nSecond line.\n",
+                f"First {body_canary}.\nSecond line.\n"
+                f"[[{first}|the first notes]], [[Wish {body_canary}]].\n",
                 "more",
                 Limits(),
+                tags=body_canary,
             )
             if deleted:
                 delete_page(session, people["admin"], page, "gone")
@@ -200,8 +207,16 @@ def _random_world(app, database, seed: int) -> Made:
             for _ in range(4):
                 title_canary, body_canary = _canary(), _canary()
                 title = f"Notes {title_canary}"
+                # A link to a missing page and a tag, named by the page's canary.
                 page = create_page(
-                    session, admin, title, f"First {body_canary}.\n", "", Limits(), space=space
+                    session,
+                    admin,
+                    title,
+                    f"First {body_canary}.\n[[Wish {body_canary}]]\n",
+                    "",
+                    Limits(),
+                    tags=body_canary,
+                    space=space,
                 ).page
                 parent = rng.choice(in_space) if in_space and rng.random() < 0.6 else None
                 if parent is not None:
@@ -226,6 +241,15 @@ def _random_world(app, database, seed: int) -> Made:
                 gone = rng.choice(in_space)
                 delete_page(session, admin, gone, "gone")
                 oracle.deleted.add(gone.slug)
+            # A live page links to its live parent, whom every reader of the page may read:
+            # the parent's "what links here" may show the page only to the page's readers.
+            for page in in_space:
+                parent = oracle.parents[page.slug]
+                if page.slug in oracle.deleted or parent is None or parent in oracle.deleted:
+                    continue
+                above = next(p for p in in_space if p.slug == parent)
+                body = f"{page.current.body}[[{above.title}|up]]\n"
+                edit_page(session, admin, page, page.latest_number, body, "up", Limits())
             session.commit()
     _settle(made)
     return made
@@ -311,6 +335,8 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         addresses += _fill(app, rule, slugs, usernames, [key for key, *_ in made.spaces])
+    # The orphaned pages of each space.
+    addresses += [f"/-/orphans?space={key}" for key, *_ in made.spaces]
     # Every search and suggestion form, with every canary and title prefix.
     for page in made:
         for word in (page.body_canary, page.title_canary, page.title_canary[:7]):

@@ -17,6 +17,10 @@ from .helpers import snapshot
 # name: (method, url, form data, changes something when allowed, status when allowed)
 ACTIONS = {
     "read a page": ("GET", "/wiki/policy", None, False, 200),
+    "see what links to a page": ("GET", "/wiki/policy/links", None, False, 200),
+    "list the orphaned pages": ("GET", "/-/orphans", None, False, 200),
+    "list the wanted pages": ("GET", "/-/wanted", None, False, 200),
+    "open the tag index": ("GET", "/-/tags", None, False, 200),
     "create a page": (
         "POST",
         "/-/new",
@@ -167,7 +171,13 @@ ACTIONS = {
     ),
 }
 
-READS = {"read a page"}
+READS = {
+    "read a page",
+    "see what links to a page",
+    "list the orphaned pages",
+    "list the wanted pages",
+    "open the tag index",
+}
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
 SEES_GROUPS = {"open the groups", "open a group", "open a page's access", "open a space's access"}

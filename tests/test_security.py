@@ -316,6 +316,8 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}/rename",
         f"/wiki/{slug}/move",
         f"/wiki/{slug}/delete",
+        f"/wiki/{slug}/links",
+        "/-/orphans",
         "/-/recent",
         "/-/users/editor/contributions",
     ]

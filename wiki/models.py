@@ -343,6 +343,22 @@ class RenderedRevision(Base):
     wikilinks: Mapped[str] = mapped_column(Text, default="")
 
 
+class PageLink(Base):
+    """A ``[[wiki link]]`` in a page's current revision: the page it is in and the slug it
+    leads to (the page's own slug or an old one of it, in :class:`PageAlias`, or none yet).
+
+    Derived data, like :class:`RenderedRevision`: kept in step with the current revision by
+    every save (:mod:`wiki.content.links`), rebuilt by ``wiki reindex``. Rows stay while a
+    page is deleted (undeleting brings its links back); readers leave deleted pages out.
+    """
+
+    __tablename__ = "page_links"
+    __table_args__ = (Index("ix_page_links_target_slug", "target_slug"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    target_slug: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
 class AuditEvent(Base):
     """One admin action (or page rename), as it happened: who, what, to what, when.
 

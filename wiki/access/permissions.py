@@ -33,6 +33,7 @@ from typing import Protocol, cast
 from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, and_, false, inspect, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from wiki.access.placements import Placement, current_placements
 from wiki.access.reach import (
@@ -314,14 +315,18 @@ def _in(column, values: frozenset[int]) -> ColumnElement[bool]:
     return column.in_(sorted(values))
 
 
-def visible_pages(user: Viewer) -> ColumnElement[bool]:
+def visible_pages(user: Viewer, pages: type[Page] | None = None) -> ColumnElement[bool]:
     """A SQL condition on :class:`~wiki.models.Page`: the pages ``user`` may read.
 
     True for a page exactly when ``can(user, Action.READ, page)`` is (the property tests
-    hold them to it). Lists add it to their query (joined to ``Page``). Database errors
-    propagate.
+    hold them to it). Lists add it to their query (joined to ``Page``); a query that joins
+    pages twice (a link and the page it leads to) names the alias to test with ``pages``
+    (an ``aliased(Page)``). Database errors propagate.
     """
-    return pages_reached(reach_of(user))
+    condition = pages_reached(reach_of(user))
+    if pages is None:
+        return condition
+    return ClauseAdapter(inspect(pages).selectable).traverse(condition)
 
 
 def pages_reached(reach: Reach) -> ColumnElement[bool]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
 from wiki.content.fields import Record
+from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.records import clean_record, write_page_fields
 from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
@@ -339,8 +340,9 @@ def _append_revision(
     restored_from: int | None = None,
     rendered=None,
 ) -> Revision:
-    """Add the next revision to a locked ``page`` and make it current (with ``record``, its
-    fields as validated)."""
+    """Add the next revision to a locked ``page`` and make it current, with its rendering,
+    its links (:mod:`wiki.content.links`) and ``record``, its fields as validated. Raises
+    InvalidInput when the renderer refuses ``body``."""
     previous = page.current_revision
     if rendered is None:
         rendered = render_checked(body, space_key(session, page.space_id))
@@ -363,6 +365,7 @@ def _append_revision(
     )
     session.add(revision)
     session.flush()
+    wikilinks = _joined_links(rendered.wikilinks)
     session.add(
         RenderedRevision(
             revision_id=revision.id,
@@ -370,9 +373,11 @@ def _append_revision(
             space_id=page.space_id,
             html=rendered.html,
             toc_html=rendered.toc_html,
-            wikilinks=_joined_links(rendered.wikilinks),
+            wikilinks=wikilinks,
         )
     )
+    # The one way a revision becomes current: the stored links follow it here.
+    store_links(session, page.id, wikilinks)
     page.latest_number = revision.number
     page.current_revision = revision
     page.updated_at = revision.created_at

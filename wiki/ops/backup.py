@@ -73,7 +73,9 @@ FORMAT = "bureaupedia-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
-#: Tables left out of backups, and why. Restoring leaves them empty.
+#: Tables left out of backups, and why. Restoring leaves them empty. (``page_links`` is
+#: derived too, from the current revisions, but nothing fills it on demand: it is carried,
+#: and ``wiki reindex`` rebuilds it if ever needed.)
 SKIPPED_TABLES: dict[str, str] = {
     "rendered_revisions": "cached HTML derived from revisions; rebuilt on demand",
     "login_sessions": "logins are ephemeral: after a restore everyone logs in again",

@@ -1,7 +1,8 @@
 """Command line: ``wiki <command>`` or ``flask --app wsgi <command>``.
 
 Commands: serve (the wiki under gunicorn), upgrade (the database schema), create-user, set-role, set-password, disable-user,
-enable-user, reindex (the search index), backup and restore (the whole wiki, as one archive).
+enable-user, reindex (the search index and the links between pages), backup and restore (the
+whole wiki, as one archive).
 """
 
 from __future__ import annotations
@@ -110,12 +111,14 @@ def enable_user_command(username: str) -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the database (built aside; search stays online)."""
+    """Rebuild the search index from the database (built aside; search stays online), and
+    the table of links between pages."""
     from pathlib import Path
 
     from flask import current_app
     from sqlalchemy import func, select
 
+    from wiki.content.links import rebuild_links
     from wiki.models import Page
     from wiki.search import indexer
     from wiki.search.backend import IndexBusy
@@ -137,6 +140,12 @@ def reindex_command() -> None:
             finally:
                 engine.close()  # the files of the new generation, opened to check it
     click.echo(f"Indexed {total} pages.")
+    # Derived from the current revisions like the index, in one write transaction: a save
+    # meanwhile waits for it (and what it stores is then written by the save itself).
+    with get_database().session(write=True) as session:
+        linked = rebuild_links(session)
+        session.commit()
+    click.echo(f"Rebuilt the links of {linked} pages.")
 
 
 @click.command("setup-token")

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         errors,
         groups,
         history,
+        links,
         page_cache,
         pages,
         people,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(people.bp)
     app.register_blueprint(access.bp)
     app.register_blueprint(tree.bp)
+    app.register_blueprint(links.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor
