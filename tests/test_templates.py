@@ -341,3 +341,14 @@ def test_the_lessons_view_exports_csv_that_spreadsheets_keep_as_text(
     assert len(lines) == 4
     assert lines[1].startswith("Dock doors,http://localhost/wiki/hr:dock-doors,")
     assert ",'=HYPERLINK(1)," in lines[1]
+
+
+def test_wiki_reindex_rebuilds_the_field_values(app, runner, db_session, users, hr):
+    page = _lesson(db_session, users["editor"], hr, {"team": "Logistics"}).page
+    db_session.commit()
+    db_session.execute(PageField.__table__.delete())
+    db_session.commit()
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "the fields of 1." in result.output
+    assert _fields(db_session, page) == {"team": "Logistics"}

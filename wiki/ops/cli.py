@@ -112,13 +112,14 @@ def enable_user_command(username: str) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database (built aside; search stays online), and
-    the table of links between pages."""
+    the tables of links between pages and of the pages' field values."""
     from pathlib import Path
 
     from flask import current_app
     from sqlalchemy import func, select
 
     from wiki.content.links import rebuild_links
+    from wiki.content.records import rebuild_page_fields
     from wiki.models import Page
     from wiki.search import indexer
     from wiki.search.backend import IndexBusy
@@ -144,8 +145,9 @@ def reindex_command() -> None:
     # meanwhile waits for it (and what it stores is then written by the save itself).
     with get_database().session(write=True) as session:
         linked = rebuild_links(session)
+        with_fields = rebuild_page_fields(session)
         session.commit()
-    click.echo(f"Rebuilt the links of {linked} pages.")
+    click.echo(f"Rebuilt the links of {linked} pages and the fields of {with_fields}.")
 
 
 @click.command("setup-token")
