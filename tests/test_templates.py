@@ -352,3 +352,38 @@ def test_wiki_reindex_rebuilds_the_field_values(app, runner, db_session, users, 
     assert result.exit_code == 0, result.output
     assert "the fields of 1." in result.output
     assert _fields(db_session, page) == {"team": "Logistics"}
+
+
+# --------------------------------------------------------------------------- searching fields
+
+
+def test_records_are_found_by_their_fields_and_their_values_as_words(
+    app, client, auth, lessons, db_session, users
+):
+    from tests.test_search import search_now, titles_found
+
+    edit_page(
+        db_session,
+        users["editor"],
+        lessons["Payroll cutover"],
+        1,
+        lessons["Payroll cutover"].current.body,
+        "",
+        Limits(),
+        values={"team": "Finance", "severity": "critical", "outcome": "partial success"},
+    )
+    db_session.commit()
+    search_now(app)
+    auth.login("reader")
+    assert sorted(titles_found(client, "team:logistics")) == ["Dock doors", "Freight elevator"]
+    assert titles_found(client, "team:LOGISTICS severity:high") == ["Freight elevator"]
+    assert titles_found(client, 'outcome:"partial success"') == ["Payroll cutover"]
+    assert titles_found(client, "team:fin*") == ["Payroll cutover"]
+    assert "Payroll cutover" not in titles_found(client, "logistics -team:finance")
+    assert titles_found(client, "team:nobody") == []
+    # Plain words find a field's value too; a word that merely ends with a colon is a word.
+    assert "Payroll cutover" in titles_found(client, "finance")
+    assert "Payroll cutover" in titles_found(client, "finance:")
+    # The fact box links each value to the search for it.
+    shown = client.get("/wiki/hr:freight-elevator").get_data(as_text=True)
+    assert "q=team:%22Logistics%22" in shown.replace("%3A", ":")

@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wiki.ops import cli
     from wiki.resources import shipped_folder
     from wiki.search import runtime as search_runtime
-    from wiki.search.syntax import MAX_QUERY_CHARS, tag_query
+    from wiki.search.syntax import MAX_QUERY_CHARS, field_query, tag_query
 
     # Without an instance path Flask picks its own default: instance/ beside the package
     # in a checkout, <prefix>/var/wiki-instance when the package is installed.
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["page_urls"] = views.page_urls  # for long lists of pages
     # Every tag link goes through tag_query, so that any tag finds its pages.
     app.jinja_env.globals["tag_query"] = tag_query
+    app.jinja_env.globals["field_query"] = field_query
     app.jinja_env.globals["max_query_chars"] = MAX_QUERY_CHARS
     # User text (titles, names, summaries, tags) is shown through these, so that a
     # right-to-left override in it cannot run into the wiki's own words around it.

@@ -54,6 +54,8 @@ class PageDocument:
     author: str
     updated: datetime
     revision_id: int
+    # The page's field values (name, value), in its record's order: ``team:logistics``.
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         for name in ("page_id", "revision_id"):

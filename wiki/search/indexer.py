@@ -22,6 +22,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wiki.content.fields import Record
 from wiki.content.reading import fresh_rendering
 from wiki.content.render import RENDERER_VERSION
 from wiki.models import Page, RenderedRevision, Revision, Space, User, utcnow
@@ -75,6 +76,9 @@ def _document(
         author=author,
         updated=revision.created_at,
         revision_id=revision.id,
+        fields=tuple(
+            (spec.name, value) for spec, value in Record.from_json(revision.fields).filled()
+        ),
     )
 
 

@@ -45,9 +45,17 @@ from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.backend import Notice
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, Exclude, MostWords
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
-from wiki.search.schema import FIELD_BOOSTS
+from wiki.search.schema import FIELD_BOOSTS, field_term
 from wiki.search.synonyms import Synonyms
-from wiki.search.syntax import Group, Leaf, Not, QuerySyntaxError, clean, parse_tree
+from wiki.search.syntax import (
+    RECORD_FIELD,
+    Group,
+    Leaf,
+    Not,
+    QuerySyntaxError,
+    clean,
+    parse_tree,
+)
 
 __all__ = [
     "MAX_CLAUSES",
@@ -151,6 +159,9 @@ class _Compiler:
         if fieldname == "tags":
             # A quoted tag is the tag as it is: "wip*" is a tag, not a prefix.
             return self.tag(node.text, whole=node.kind == "phrase")
+        if fieldname is not None and fieldname.startswith(RECORD_FIELD):
+            name = fieldname[len(RECORD_FIELD) :]
+            return self.record_value(name, node.text, whole=node.kind == "phrase")
         if node.kind != "phrase" and node.text.endswith("*"):
             self.prefixes += 1
             if self.prefixes <= MAX_PREFIXES:
@@ -197,6 +208,19 @@ class _Compiler:
         # so that every stored tag finds itself.
         values = _analyze(self.schema, "tags", " ".join(text.replace(",", " ").split()))
         return query.Term("tags", values[0]) if values else None
+
+    def record_value(self, name: str, text: str, *, whole: bool = False) -> query.Query | None:
+        """A field of a record equal to ``text`` (case and accents ignored), or starting
+        with it for ``team:log*``."""
+        prefix = text.endswith("*") and not whole
+        values = _analyze(
+            self.schema, "record", field_term(name, text.rstrip("*") if prefix else text)
+        )
+        if not values:
+            return None
+        if prefix:
+            return BoundedPrefix("record", values[0])
+        return query.Term("record", values[0])
 
     def prefix(self, text: str, fieldname: str | None) -> query.Query | None:
         # Only the last word of "os.pa*" is a prefix; the words before it must match whole.

@@ -26,6 +26,7 @@ __all__ = [
     "add_page",
     "add_state",
     "build_schema",
+    "field_term",
     "indexed_revision",
     "read_state",
     "remove_page",
@@ -33,7 +34,7 @@ __all__ = [
     "update_state",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump whenever the schema, the analysis (:mod:`wiki.search.analysis`) or the way pages
 are stored changes: an index of another version is reported unavailable, and the wiki
 must rebuild it."""
@@ -73,6 +74,9 @@ def build_schema() -> fields.Schema:
         # The same tags as words, for plain searches: "austin parking" finds a page
         # tagged "austin" whose text speaks of a garage.
         tag_words=fields.TEXT(analyzer=text_analyzer()),
+        # A record's fields, each "name=value" one term (``team:logistics``); their values
+        # are also among the tag words, so plain words find them.
+        record=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True),
         updated=fields.DATETIME(stored=True, sortable=True),  # sortable: read for recency
         state=fields.STORED(),  # on the state document: {"hwm": int, "schema": int}
@@ -115,6 +119,12 @@ def _text(value: str) -> str:
     return _SURROGATES.sub("\ufffd", value)
 
 
+def field_term(name: str, value: str) -> str:
+    """How the index spells a field's value before analysis: ``team=logistics`` (commas
+    would split it; spacing collapsed). A query for ``team:Logistics`` spells it the same."""
+    return f"{name}=" + " ".join(value.replace(",", " ").split())
+
+
 def _key(page_id: int) -> str:
     return f"page:{page_id}"
 
@@ -134,8 +144,9 @@ def _fields(doc: PageDocument) -> dict:
         "body": _text(doc.body),
         "tags": ",".join(tags),
         "_stored_tags": tuple(doc.tags),
-        # Tags as text, one per line.
-        "tag_words": "\n".join(_text(tag) for tag in doc.tags),
+        # Tags and field values as text, one per line.
+        "tag_words": "\n".join(_text(word) for word in (*doc.tags, *(v for _, v in doc.fields))),
+        "record": ",".join(field_term(name, _text(value)) for name, value in doc.fields),
         "author": _text(doc.author),
         # The DATETIME field drops tzinfo: give it UTC; store the aware value for display.
         "updated": updated.replace(tzinfo=None),

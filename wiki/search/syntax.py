@@ -26,6 +26,7 @@ __all__ = [
     "QuerySyntaxError",
     "clean",
     "correctable_words",
+    "field_query",
     "parse_tree",
     "tag_query",
 ]
@@ -49,7 +50,10 @@ _WHOLE_WORD = re.compile(r"\w+(?:['\u2019\u2010\u2011-]\w+)*")
 """A word with its apostrophes and hyphens ("couldn't", "on-call"): corrected whole or
 not at all, never cut at the apostrophe ("could't")."""
 
-_FIELD_PREFIX = re.compile(r"([A-Za-z]+):(.*)\Z", re.DOTALL)
+_FIELD_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31}):(.*)\Z", re.DOTALL)
+
+RECORD_FIELD = "record:"
+"""The field name of a leaf that searches a record's field: ``team:x`` -> ``record:team``."""
 
 
 class QuerySyntaxError(ValueError):
@@ -106,12 +110,25 @@ def _lex(text: str) -> list[_Token]:
                         raise QuerySyntaxError(f"nothing after {match.group(1)}:")
                     value = None
                 tokens.append(_Token("FIELD", name, i, end, value))
+            elif match and _is_record_field(match.group(2), text, end):
+                # Any other name is a field of a record (team:logistics, severity:"high").
+                name = RECORD_FIELD + match.group(1).lower()
+                tokens.append(_Token("FIELD", name, i, end, match.group(2) or None))
             elif run in ("OR", "AND", "NOT"):
                 tokens.append(_Token(run, run, i, end))
             else:
                 tokens.append(_Token("WORD", run, i, end))
             i = end
     return tokens
+
+
+def _is_record_field(value: str, text: str, end: int) -> bool:
+    """Whether ``name:value`` (a name that is not one of :data:`USER_FIELDS`) searches a
+    record's field: a value follows (not an address's ``//``), or a phrase or group does.
+    Otherwise it is a word ("Note:" at the end of a question)."""
+    if value:
+        return not value.startswith("/")
+    return end < len(text) and text[end] in '("'
 
 
 def _quoted(text: str, start: int) -> tuple[int, str]:
@@ -279,6 +296,14 @@ def correctable_words(text: str) -> list[tuple[int, int, str]]:
             for m in _WHOLE_WORD.finditer(text[token.start : token.end]):
                 words.append((token.start + m.start(), token.start + m.end(), m.group()))
     return words
+
+
+def field_query(name: str, value: str) -> str:
+    """The query that finds the records whose field ``name`` is ``value``:
+    ``name:"..."``, escaped like :func:`tag_query`. Raises TypeError for a non-str."""
+    if not isinstance(value, str):
+        raise TypeError("value must be a str")
+    return name + ':"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def tag_query(tag: str) -> str:
