@@ -96,6 +96,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
     ("spaces.lessons", "GET"): Route(READ, "/-/spaces/main/lessons"),
+    ("actions.mine", "GET"): Route(OWN, "/-/actions"),
+    ("actions.of_space", "GET"): Route(READ, "/-/spaces/main/actions"),
+    ("actions.tick", "POST"): Route(WRITE, "/wiki/policy/tasks/0", {"base": "1", "done": "1"}),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),
     ("spaces.new", "POST"): Route(ADMIN, "/-/spaces/new", {"key": "hr", "name": "People team"}),
     # Site admins and the space's own admins (nobody in the cast administers "main").

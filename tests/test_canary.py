@@ -52,6 +52,12 @@ class CanaryPage:
     readers: frozenset[str] = frozenset()  # who may read it (the plain world: by rule)
 
 
+def _action_items(canary: str) -> str:
+    return "".join(
+        f"- [ ] @{who} 2020-01-01 Do {canary}\n" for who in VISITORS if who != "anonymous"
+    )
+
+
 def _canary() -> str:
     return "cnry" + secrets.token_hex(5)
 
@@ -89,7 +95,9 @@ def _plain_world(app, database) -> Made:
                 page,
                 1,
                 f"First {body_canary}.\nSecond line.\n"
-                f"[[{first}|the first notes]], [[Wish {body_canary}]].\n",
+                f"[[{first}|the first notes]], [[Wish {body_canary}]].\n\n"
+                # Action items of every cast member, overdue: lists of them must not leak.
+                + _action_items(body_canary),
                 "more",
                 Limits(),
                 tags=body_canary,
@@ -212,7 +220,8 @@ def _random_world(app, database, seed: int) -> Made:
                     session,
                     admin,
                     title,
-                    f"First {body_canary}.\n[[Wish {body_canary}]]\n",
+                    f"First {body_canary}.\n[[Wish {body_canary}]]\n\n"
+                    + _action_items(body_canary),
                     "",
                     Limits(),
                     tags=body_canary,

@@ -57,6 +57,7 @@ def every_url(app) -> list[str]:
         "key": "sample",
         "invite_id": 1,
         "token": "no-such-invite",
+        "position": 0,
     }
     urls = []
     with app.test_request_context():

@@ -303,7 +303,7 @@ def test_reindex_rebuilds_the_stored_links(app, runner, db_session, users, budge
     db_session.commit()
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "Rebuilt the links of 7 pages and the fields of 0." in result.output
+    assert "Rebuilt the links of 7 pages, the fields of 0 " in result.output
     assert _stored(db_session, "notes") == {"budget", "nowhere"}
     assert _stored(db_session, "costs") == {"budget", "nowhere", "elsewhere"}
 

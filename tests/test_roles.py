@@ -139,6 +139,10 @@ ACTIONS = {
         302,
     ),
     "make a group manager": ("POST", "/-/groups/sample/managers/editor/grant", {}, True, 302),
+    # Policy has no box to tick: who may edit hears so (400), others are refused first.
+    "tick an action item": ("POST", "/wiki/policy/tasks/0", {"base": "2", "done": "1"}, False, 400),
+    "list a space's action items": ("GET", "/-/spaces/main/actions", None, False, 200),
+    "list my action items": ("GET", "/-/actions", None, False, 200),
     "open a page's access": ("GET", "/wiki/policy/access", None, False, 200),
     "open a space's access": ("GET", "/-/spaces/main/access", None, False, 200),
     "preview a restriction": (
@@ -177,6 +181,7 @@ READS = {
     "list the orphaned pages",
     "list the wanted pages",
     "open the tag index",
+    "list a space's action items",
 }
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
@@ -188,8 +193,9 @@ WRITES = {
     "rename a page",
     "preview a move",
     "move a page",
+    "tick an action item",
 }
-OWN = {"change own settings", "change own password"}
+OWN = {"change own settings", "change own password", "list my action items"}
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but
 # admins, so undeleting one answers "not found" rather than revealing that it exists.

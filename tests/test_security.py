@@ -42,6 +42,7 @@ def _post_routes():
         "key": "sample",
         "invite_id": 99999,
         "token": "no-such-invite",
+        "position": 0,
     }
     routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -51,6 +52,8 @@ def _post_routes():
             choice = [args[name] for name in ("change",) if name in args]
             if rule.endpoint == "pages.undelete":
                 args["slug"] = "old-plan"
+            if rule.endpoint == "actions.tick":
+                args["slug"] = "handbook"  # a page with a box to tick
             routes.append(pytest.param(rule.endpoint, args, id=" ".join([rule.endpoint, *choice])))
     return routes
 
@@ -67,6 +70,7 @@ FORMS = {
     "pages.rename": {"title": "Forged title", "summary": ""},
     "tree.move": {"space": "main", "parent": "Handbook", "confirm": "yes"},
     "pages.delete": {"summary": "forged"},
+    "actions.tick": {"base": "1", "done": "1"},
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},
     "admin.change_user": {"role": "admin", "password": "forged password!"},
@@ -95,7 +99,8 @@ def csrf_client(database_url, tmp_path, pages):
         admin = accounts.get_user(session, "admin")
         sample = groups.create_group(session, admin, "sample", "Sample")  # "editor" a member
         groups.change_members(session, admin, sample, "add", "editor")
-        create_page(session, admin, "Handbook", "Read this.\n", "", Limits())  # moves go here
+        # Moves go here; it has a box to tick.
+        create_page(session, admin, "Handbook", "Read this.\n\n- [ ] exits\n", "", Limits())
         session.commit()
     finally:
         session.close()

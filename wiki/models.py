@@ -8,11 +8,12 @@ the latest revision produced (title, slug, deleted or not), so a page view is on
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -357,6 +358,31 @@ class PageLink(Base):
 
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
     target_slug: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class ActionItem(Base):
+    """A task-list line of a page's current revision that names an owner or a due date
+    (``- [ ] @alice 2026-12-31 book the elevator``; :mod:`wiki.content.tasks`).
+
+    Derived data, like :class:`PageLink`: written by every save that changes the text
+    (:mod:`wiki.content.action_items`), rebuilt by ``wiki reindex``; readers leave deleted
+    pages and pages the viewer may not read out.
+    """
+
+    __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_owner_key_done_due", "owner_key", "done", "due"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    # Its place among the text's task-list lines (ticking a box names it).
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean)
+    # The owner's username as typed, and case-folded (an account's username_key) to find
+    # "my" items; None: no owner named.
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: none, or impossible
+    due_text: Mapped[str | None] = mapped_column(String(10), nullable=True)  # as typed
+    text: Mapped[str] = mapped_column(String(300))
 
 
 class AuditEvent(Base):

@@ -20,11 +20,18 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
+from wiki.content.action_items import tasks_of, write_action_items
 from wiki.content.fields import Record
 from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.records import clean_record, write_page_fields
-from wiki.content.render import BYTE_ORDER_MARK, RENDERER_VERSION, RenderError, render_markdown
+from wiki.content.render import (
+    BYTE_ORDER_MARK,
+    RENDERER_VERSION,
+    Rendered,
+    RenderError,
+    render_markdown,
+)
 from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import (
@@ -383,6 +390,10 @@ def _append_revision(
     page.updated_at = revision.created_at
     if previous is None or previous.fields != revision.fields:
         write_page_fields(session, page, record)
+    if previous is None or previous.body != body:
+        # A cached rendering (restores) carries no tasks: read them from the text.
+        tasks = rendered.tasks if isinstance(rendered, Rendered) else tasks_of(body)
+        write_action_items(session, page.id, tasks)
     session.flush()
     return revision
 

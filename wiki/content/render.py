@@ -39,6 +39,7 @@ from wiki.content.markdown_ext import (
     toc_html,
     wikilinks_plugin,
 )
+from wiki.content.tasks import TaskItem, task_items_plugin
 from wiki.slugs import DEFAULT_SPACE_KEY
 
 __all__ = [
@@ -57,7 +58,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 6
+RENDERER_VERSION = 7
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -119,6 +120,8 @@ class Rendered:
     """Sanitised ``<ul>`` table of contents (h1..h4), '' when fewer than 2 headings."""
     wikilinks: frozenset[str]
     """Slugs of the pages this text links to with ``[[...]]``."""
+    tasks: tuple[TaskItem, ...] = ()
+    """The task-list lines of the text, in order (:mod:`wiki.content.tasks`)."""
 
 
 # --------------------------------------------------------------------------- sanitiser
@@ -132,14 +135,15 @@ _TAGS = {
 _ATTRIBUTES = {
     "a": {"href", "title", "id", "aria-label"},  # aria-label: the links beside headings
     "img": {"src", "alt", "title"},
+    "span": {"title"},  # an impossible due date says so
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "li": {"id"},
     "ol": {"start"},
 }  # fmt: skip
 _CLASSES = {
-    "a": {"wikilink", "missing", "footnote-backref", "heading-link"},
+    "a": {"wikilink", "missing", "footnote-backref", "heading-link", "mention"},
     "pre": {HIGHLIGHT_CLASS},
-    "span": set(PYGMENTS_CLASSES) | {FORMATTING_STOPPED_CLASS},
+    "span": set(PYGMENTS_CLASSES) | {FORMATTING_STOPPED_CLASS, "due", "impossible"},
     "sup": {"footnote-ref"},
     "section": {"footnotes"},
     "hr": {"footnotes-sep"},
@@ -218,6 +222,7 @@ def _new_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "linkify"])
     md.validateLink = _LinkValidator()  # type: ignore[method-assign]  # markdown-it's documented hook
     md.use(tasklists_plugin)
+    md.use(task_items_plugin)
     md.use(footnote_plugin)
     md.use(prefixed_footnotes_plugin)
     md.use(bounded_links_plugin, MAX_LINK_LABEL_CHARS, LINK_LABEL_SCAN_BUDGET)
@@ -286,6 +291,7 @@ def render_markdown(text: str, space: str = DEFAULT_SPACE_KEY) -> Rendered:
         html=sanitize_html(body),
         toc_html=sanitize_html(toc_html(env.get("toc", ()))),
         wikilinks=frozenset(env.get("wikilinks", ())),
+        tasks=tuple(env.get("tasks", ())),
     )
 
 

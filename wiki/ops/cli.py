@@ -112,12 +112,13 @@ def enable_user_command(username: str) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database (built aside; search stays online), and
-    the tables of links between pages and of the pages' field values."""
+    the tables of links between pages, of the pages' field values and of action items."""
     from pathlib import Path
 
     from flask import current_app
     from sqlalchemy import func, select
 
+    from wiki.content.action_items import rebuild_action_items
     from wiki.content.links import rebuild_links
     from wiki.content.records import rebuild_page_fields
     from wiki.models import Page
@@ -146,8 +147,12 @@ def reindex_command() -> None:
     with get_database().session(write=True) as session:
         linked = rebuild_links(session)
         with_fields = rebuild_page_fields(session)
+        with_items = rebuild_action_items(session)
         session.commit()
-    click.echo(f"Rebuilt the links of {linked} pages and the fields of {with_fields}.")
+    click.echo(
+        f"Rebuilt the links of {linked} pages, the fields of {with_fields} "
+        f"and the action items of {with_items}."
+    )
 
 
 @click.command("setup-token")

@@ -20,6 +20,7 @@ __all__ = ["WikiRequest", "bdi", "init_app", "page_urls", "site_url"]
 def init_app(app: Flask) -> None:
     from wiki.views import (
         access,
+        actions,
         admin,
         auth,
         errors,
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(access.bp)
     app.register_blueprint(tree.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(actions.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor
