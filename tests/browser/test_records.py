@@ -7,6 +7,9 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.helpers import make_page
+from wiki.access import accounts
+
 from .conftest import log_in
 
 
@@ -38,3 +41,51 @@ def test_a_lesson_is_written_from_the_template_with_its_fields(staff, page):
     expect(facts).to_contain_text("2026-11-30")
     expect(facts).to_contain_text("partial success")
     expect(page.locator(".byline")).to_contain_text("lessons-learned")
+
+
+def test_ticking_an_action_item_saves_a_revision(staff, page):
+    with staff.session() as session:
+        make_page(
+            session,
+            accounts.get_user(session, "editor"),
+            "Office move",
+            "## Action items\n\n- [ ] @reader 2020-01-31 book the freight elevator\n"
+            "- [ ] @editor 2099-12-31 label the crates\n",
+        )
+    log_in(page, "editor")
+    page.goto("/wiki/office-move")
+    overdue = page.locator("li.task-list-item").first
+    expect(overdue).to_have_class(re.compile(r"\boverdue\b"))
+    expect(overdue.get_by_role("link", name="@reader")).to_be_visible()
+    box = overdue.get_by_role("checkbox")
+    expect(box).to_be_enabled()
+    box.check()
+    expect(page.get_by_role("status")).to_have_text("Saved as revision 2.")
+    expect(overdue).not_to_have_class(re.compile(r"\boverdue\b"))
+    # The second box, ticked from the same page, saves on top of the first tick.
+    page.locator("li.task-list-item").nth(1).get_by_role("checkbox").check()
+    expect(page.get_by_role("status")).to_have_text("Saved as revision 3.")
+    page.goto("/wiki/office-move/history")
+    expect(page.get_by_text("Ticked “book the freight elevator”")).to_be_visible()
+    page.goto("/wiki/office-move/rev/3/raw")
+    expect(page.locator("body")).to_contain_text("- [x] @reader 2020-01-31 book the freight")
+    expect(page.locator("body")).to_contain_text("- [x] @editor 2099-12-31 label the crates")
+
+
+def test_my_action_items_lists_mine_overdue_first(staff, page):
+    with staff.session() as session:
+        make_page(
+            session,
+            accounts.get_user(session, "editor"),
+            "Office move",
+            "- [ ] @reader 2099-12-31 pack the lab\n- [ ] @reader 2020-01-31 order boxes\n",
+        )
+    log_in(page, "reader")
+    page.get_by_text("reader", exact=True).first.click()
+    page.get_by_role("link", name="My action items").click()
+    items = page.locator(".action-items li")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Overdue since 2020-01-31")
+    expect(items.first).to_contain_text("order boxes")
+    items.first.get_by_role("link", name="Office move").click()
+    expect(page).to_have_url(re.compile(r"/wiki/office-move$"))
