@@ -17,6 +17,8 @@ from wiki.models import (
     Invite,
     Page,
     PageRestriction,
+    PageReview,
+    ReviewLog,
     Revision,
     SearchSynonyms,
     Space,
@@ -50,7 +52,8 @@ def edit(session, author, page, body, base=None, summary=""):
 def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
-    groups and their members, the invites, the grants and restrictions."""
+    groups and their members, the invites, the grants and restrictions, the pages' owners
+    and reviews."""
     session = get_database(app).session()
     try:
         return (
@@ -93,6 +96,18 @@ def snapshot(app):
                 ).all()
             ),
             sorted(session.execute(select(Page.id, Page.parent_id, Page.space_id)).all()),
+            session.scalar(select(func.count(ReviewLog.id))),
+            sorted(
+                session.execute(
+                    select(
+                        PageReview.page_id,
+                        PageReview.owner_user_id,
+                        PageReview.owner_group_id,
+                        PageReview.review_every_days,
+                    )
+                ).all()
+            ),
+            sorted(session.execute(select(Space.key, Space.default_template)).all()),
         )
     finally:
         session.close()

@@ -97,6 +97,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
     ("spaces.lessons", "GET"): Route(READ, "/-/spaces/main/lessons"),
     ("actions.mine", "GET"): Route(OWN, "/-/actions"),
+    ("reviews.page_review", "GET"): Route(READ, "/wiki/policy/review"),
+    # The editor owns Policy (made it); readers may not edit it. Saving what is there already
+    # changes nothing (so that other tests may send it again and again).
+    ("reviews.page_review", "POST"): Route(
+        WRITE, "/wiki/policy/review", {"action": "save", "owner": "editor", "every": "0"}
+    ),
+    ("reviews.site_dashboard", "GET"): Route(READ, "/-/reviews"),
+    ("reviews.space_dashboard", "GET"): Route(READ, "/-/spaces/main/reviews"),
     ("actions.of_space", "GET"): Route(READ, "/-/spaces/main/actions"),
     ("actions.tick", "POST"): Route(WRITE, "/wiki/policy/tasks/0", {"base": "1", "done": "1"}),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),

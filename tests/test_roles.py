@@ -143,6 +143,9 @@ ACTIONS = {
     "tick an action item": ("POST", "/wiki/policy/tasks/0", {"base": "2", "done": "1"}, False, 400),
     "list a space's action items": ("GET", "/-/spaces/main/actions", None, False, 200),
     "list my action items": ("GET", "/-/actions", None, False, 200),
+    # The editor made Policy, so owns it.
+    "verify a page": ("POST", "/wiki/policy/review", {"action": "verify"}, True, 302),
+    "open the review dashboard": ("GET", "/-/reviews", None, False, 200),
     "open a page's access": ("GET", "/wiki/policy/access", None, False, 200),
     "open a space's access": ("GET", "/-/spaces/main/access", None, False, 200),
     "preview a restriction": (
@@ -182,6 +185,7 @@ READS = {
     "list the wanted pages",
     "open the tag index",
     "list a space's action items",
+    "open the review dashboard",
 }
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
@@ -194,6 +198,7 @@ WRITES = {
     "preview a move",
     "move a page",
     "tick an action item",
+    "verify a page",
 }
 OWN = {"change own settings", "change own password", "list my action items"}
 

@@ -71,6 +71,7 @@ FORMS = {
     "tree.move": {"space": "main", "parent": "Handbook", "confirm": "yes"},
     "pages.delete": {"summary": "forged"},
     "actions.tick": {"base": "1", "done": "1"},
+    "reviews.page_review": {"action": "verify", "note": "forged"},
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},
     "admin.change_user": {"role": "admin", "password": "forged password!"},

@@ -385,6 +385,52 @@ class ActionItem(Base):
     text: Mapped[str] = mapped_column(String(300))
 
 
+class PageReview(Base):
+    """Who looks after a page and when it is next to be checked: its owner (a person or a
+    group; the creator at first) and how often it is reviewed. One row per page, made with
+    the page (:mod:`wiki.content.reviews`); verifying it is recorded in :class:`ReviewLog`.
+    """
+
+    __tablename__ = "page_reviews"
+    __table_args__ = (
+        Index("ix_page_reviews_review_due", "review_due"),
+        Index("ix_page_reviews_owner_user_id", "owner_user_id"),
+        Index("ix_page_reviews_owner_group_id", "owner_group_id"),
+    )
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    owner_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), nullable=True)
+    # Days between reviews; None: the page is not reviewed on a schedule.
+    review_every_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The day the next review falls due (the last verification, or the day the interval was
+    # set, plus the interval); None without an interval.
+    review_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    owner_group: Mapped[Group | None] = relationship(foreign_keys=[owner_group_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+
+class ReviewLog(Base):
+    """One verification of a page: someone read it and confirmed it is still right. Kept
+    apart from the revisions (the text did not change); the application only appends."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_page_id_id", "page_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision_number: Mapped[int] = mapped_column(Integer)  # the revision that was read
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
 class AuditEvent(Base):
     """One admin action (or page rename), as it happened: who, what, to what, when.
 

@@ -89,3 +89,44 @@ def test_my_action_items_lists_mine_overdue_first(staff, page):
     expect(items.first).to_contain_text("order boxes")
     items.first.get_by_role("link", name="Office move").click()
     expect(page).to_have_url(re.compile(r"/wiki/office-move$"))
+
+
+def test_a_page_is_verified_and_an_overdue_review_shows_on_the_dashboard(staff, page):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from wiki.models import Page, PageReview
+
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        make_page(session, editor, "Forklift safety", "Check the forks.\n")
+        make_page(session, editor, "Dock rota", "Mondays.\n")
+    log_in(page, "editor")
+    page.goto("/wiki/forklift-safety")
+    page.get_by_role("link", name="Review", exact=True).click()
+    page.get_by_label("Review", exact=True).select_option(label="Every 3 months")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_label("Note").fill("Checked with the warehouse lead.")
+    page.get_by_role("button", name="Mark as verified").click()
+    expect(page.locator(".review-line")).to_contain_text("Verified by editor on")
+    expect(
+        page.get_by_role("listitem").filter(has_text="Checked with the warehouse lead.")
+    ).to_be_visible()
+
+    # Months later: the other page's review is overdue.
+    with staff.session() as session:
+        rota = session.scalars(select(Page).where(Page.slug == "dock-rota")).one()
+        session.execute(
+            update(PageReview)
+            .where(PageReview.page_id == rota.id)
+            .values(review_every_days=30, review_due=datetime.now(UTC).date() - timedelta(days=5))
+        )
+        session.commit()
+    page.get_by_role("contentinfo").get_by_role("link", name="Pages to review").click()
+    overdue = page.locator(".review-list li.overdue")
+    expect(overdue).to_have_count(1)
+    expect(overdue).to_contain_text("Dock rota")
+    expect(overdue).to_contain_text("overdue since")
+    overdue.get_by_role("link", name="Dock rota").click()
+    expect(page.locator(".review-line")).to_contain_text("Review overdue since")

@@ -59,6 +59,7 @@ class AuditAction(enum.StrEnum):
     SPACE_GRANT = "space.grant"
     PAGE_RESTRICT = "page.restrict"
     PAGE_MOVE = "page.move"
+    PAGE_OWNERSHIP = "page.ownership"
 
     @property
     def label(self) -> str:
@@ -92,6 +93,7 @@ _LABELS = {
     AuditAction.SPACE_GRANT: "space access changed",
     AuditAction.PAGE_RESTRICT: "page restrictions changed",
     AuditAction.PAGE_MOVE: "page moved",
+    AuditAction.PAGE_OWNERSHIP: "page owner or review changed",
 }
 _ACTIONS = frozenset(AuditAction)
 
@@ -409,6 +411,13 @@ def describe(event: AuditEvent) -> str:
             text = f"from {_describe_place(get('from'))} to {_describe_place(get('to'))}, "
             text += f"{pages} page{'' if pages == 1 else 's'}"
             return text + _describe_shift(details)
+        case AuditAction.PAGE_OWNERSHIP:
+            return "; ".join(
+                f"{field.replace('_', ' ')} “{isolate(str(change.get('from') or 'none'))}” → "
+                f"“{isolate(str(change.get('to') or 'none'))}”"
+                for field, change in details.items()
+                if isinstance(change, dict)
+            )
         case AuditAction.SEARCH_SYNONYMS:
             return _describe_synonyms(details)
         case AuditAction.GROUP_CREATE:

@@ -40,6 +40,7 @@ from wiki.models import (
     Group,
     GroupMember,
     PageRestriction,
+    PageReview,
     Space,
     SpaceGrant,
     User,
@@ -367,6 +368,10 @@ def delete_group(session: Session, actor: User, group: Group) -> list[str]:
     # Its grants go (that only narrows access); the restrictions naming it stay, naming a
     # deleted group that nobody passes: lifting them would widen access.
     session.execute(delete(SpaceGrant).where(SpaceGrant.group_id == group.id))
+    # The pages it owned have no owner now: the review dashboards list them.
+    session.execute(
+        update(PageReview).where(PageReview.owner_group_id == group.id).values(owner_group_id=None)
+    )
     session.execute(
         update(PageRestriction)
         .where(PageRestriction.group_id == group.id)

@@ -32,6 +32,7 @@ from wiki.content.render import (
     RenderError,
     render_markdown,
 )
+from wiki.content.reviews import start_review
 from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import (
@@ -507,6 +508,7 @@ def create_page(
             tags=tags,
             message=f"{current.author.username} created this page while you were writing it.",
         ) from None
+    start_review(session, page, author)
     revision = _append_revision(
         session,
         page,

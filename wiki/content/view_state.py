@@ -15,7 +15,10 @@ The HTML of a page view depends on:
 - the access rules: the newest audit event of an access-changing action, the *access
   generation* (see :data:`wiki.access.audit.ACCESS_ACTIONS` for the contract that keeps it);
 - the name of the page's space (the breadcrumbs and the tree name it): the newest change of
-  a space's settings, the *spaces generation* (:data:`SPACE_CHANGING_ACTIONS`).
+  a space's settings, the *spaces generation* (:data:`SPACE_CHANGING_ACTIONS`);
+- the page's owner and review (the line under the byline): the newest verification of any
+  page and the newest change of an owner or interval, the *reviews generation*, and the
+  day (UTC), since a review falls overdue as days pass.
 
 The generations are read from append-only tables (revisions, the audit log), so no code
 path has to remember to bump a counter, and every worker and host sees a change at once.
@@ -24,13 +27,14 @@ path has to remember to bump a counter, and every worker and host sees a change 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, bindparam, func, literal, select
 
 from wiki.access.accounts import SIGNED_IN_COLUMNS, SignedInUser
 from wiki.access.audit import ACCESS_ACTIONS, AuditAction
 from wiki.db import Database
-from wiki.models import AuditEvent, LoginSession, Page, Revision, RevisionKind, User
+from wiki.models import AuditEvent, LoginSession, Page, ReviewLog, Revision, RevisionKind, User
 
 LINK_CHANGING_KINDS = (
     RevisionKind.CREATE,
@@ -43,6 +47,9 @@ LINK_CHANGING_KINDS = (
 SPACE_CHANGING_ACTIONS = (AuditAction.SPACE_UPDATE,)
 """Audit actions that change what a page view says of its space (not access changes)."""
 
+REVIEW_CHANGING_ACTIONS = (AuditAction.PAGE_OWNERSHIP,)
+"""Audit actions that change what a page view says of its owner and review."""
+
 
 @dataclass(frozen=True)
 class ViewState:
@@ -53,11 +60,19 @@ class ViewState:
     links_generation: tuple[int | None, ...]
     access_generation: tuple[int | None, ...]
     spaces_generation: tuple[int | None, ...]
+    reviews_generation: tuple[int | None, ...]
     viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
+    day: date = date.min  # UTC
 
     @property
-    def generations(self) -> tuple[tuple[int | None, ...], ...]:
-        return self.links_generation, self.access_generation, self.spaces_generation
+    def generations(self) -> tuple[object, ...]:
+        return (
+            self.links_generation,
+            self.access_generation,
+            self.spaces_generation,
+            self.reviews_generation,
+            self.day,
+        )
 
 
 def _newest(column, condition):
@@ -83,11 +98,14 @@ _STATE = select(
     *(_newest(Revision.id, Revision.kind == kind) for kind in LINK_CHANGING_KINDS),
     *(_newest(AuditEvent.id, AuditEvent.action == action.value) for action in _ACCESS),
     *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in SPACE_CHANGING_ACTIONS),
+    select(func.max(ReviewLog.id)).scalar_subquery(),
+    *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in REVIEW_CHANGING_ACTIONS),
     *SIGNED_IN_COLUMNS,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
 _LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
 _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
 _SPACES = slice(_RULES.stop, _RULES.stop + len(SPACE_CHANGING_ACTIONS))
+_REVIEWS = slice(_SPACES.stop, _SPACES.stop + 1 + len(REVIEW_CHANGING_ACTIONS))
 
 
 def view_state(database: Database, slug: str, login_session_id: str | None) -> ViewState:
@@ -96,7 +114,7 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
     propagate."""
     row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
     assert row is not None  # the anchor row is always there
-    signed_in = row[_SPACES.stop :]
+    signed_in = row[_REVIEWS.stop :]
     viewer = SignedInUser(*signed_in) if signed_in[0] is not None else None
     return ViewState(
         revision_id=row[0],
@@ -104,5 +122,7 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
         links_generation=tuple(row[_LINKS]),
         access_generation=tuple(row[_RULES]),
         spaces_generation=tuple(row[_SPACES]),
+        reviews_generation=tuple(row[_REVIEWS]),
         viewer=viewer,
+        day=datetime.now(UTC).date(),
     )

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         page_cache,
         pages,
         people,
+        reviews,
         search,
         spaces,
         tree,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tree.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(reviews.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

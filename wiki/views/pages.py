@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, landing, page_templates, spaces, tree
+from wiki.content import catalog, landing, page_templates, reviews, spaces, tree
 from wiki.content import pages as service
 from wiki.content.fields import Record
 from wiki.content.page_templates import BLANK
@@ -103,8 +103,10 @@ def view(slug: str):
         guess = rest.replace("-", " ").strip().capitalize()
         return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
     around = tree.page_tree(get_session(), current_user._get_current_object(), shown.page.id)
+    review = reviews.page_status(get_session(), shown.page.id, viewer_today())
     html = render_template(
         "page.html",
+        review=review[0] if review is not None else None,
         page=shown.page,
         revision=shown.revision,
         shown=shown.shown,

@@ -8,10 +8,17 @@ from flask_login import current_user
 from wiki.access import accounts, people
 from wiki.access.attempts import TooManyAttempts
 from wiki.access.permissions import Action, can
-from wiki.content import history
+from wiki.content import history, reviews
 from wiki.db import get_session
 from wiki.errors import InvalidInput
-from wiki.views.common import acting_user, form_text, require, write_transaction
+from wiki.views.common import (
+    acting_user,
+    form_text,
+    page_urls,
+    require,
+    viewer_today,
+    write_transaction,
+)
 
 bp = Blueprint("people", __name__, url_prefix="/-")
 
@@ -30,7 +37,16 @@ def profile(username: str):
     shown_groups = (
         people.groups_of(session, person) if can(current_user, Action.VIEW_GROUPS) else None
     )
-    return render_template("profile.html", person=person, groups=shown_groups, recent=recent)
+    owned = reviews.pages_owned_by(session, current_user._get_current_object(), person)
+    return render_template(
+        "profile.html",
+        person=person,
+        groups=shown_groups,
+        recent=recent,
+        owned=owned,
+        today=viewer_today(),
+        page_url=page_urls(),
+    )
 
 
 def _settings_page(form: dict[str, str], errors: dict[str, str]):
