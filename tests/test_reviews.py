@@ -208,3 +208,34 @@ def test_the_migration_gives_every_page_its_creator(app, db_session, users, ops)
         command.downgrade(config, "0016")
     upgrade(engine)
     assert db_session.get(PageReview, page.id).owner_user_id == users["editor"].id
+
+
+def test_search_filters_by_freshness(app, client, auth, db_session, users, ops):
+    from tests.test_search import search_now
+
+    late = _page(db_session, users, ops, "Forklift safety")
+    fine = _page(db_session, users, ops, "Forklift charging")
+    _page(db_session, users, ops, "Forklift tyres")
+    reviews.change_review(
+        db_session, users["editor"], late, "editor", 30, TODAY - timedelta(days=40)
+    )
+    reviews.change_review(db_session, users["editor"], fine, "editor", 30, TODAY)
+    reviews.verify(db_session, users["editor"], fine)
+    db_session.commit()
+    search_now(app)
+    auth.login("reader")
+
+    def found(fresh):
+        html = client.get("/-/search", query_string={"q": "forklift", "fresh": fresh}).get_data(
+            as_text=True
+        )
+        return sorted(
+            part.split("</a>")[0].split(">")[-1]
+            for part in html.split('<h2 dir="auto"><a href="/wiki/')[1:]
+        )
+
+    assert found("") == ["Forklift charging", "Forklift safety", "Forklift tyres"]
+    assert found("overdue") == ["Forklift safety"]
+    assert found("verified") == ["Forklift charging"]
+    assert found("stale") == []
+    assert found("nonsense") == found("")

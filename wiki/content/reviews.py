@@ -311,3 +311,31 @@ def pages_owned_by(session: Session, viewer: Viewer, user: User) -> list[tuple[P
         .limit(MAX_LISTED)
     ).all()
     return [(page, review) for page, review in rows]
+
+
+# --- freshness in search ----------------------------------------------------------------------
+
+FRESHNESS = {
+    "verified": "Verified, review not due",
+    "overdue": "Review overdue",
+    "stale": "Not edited for a year",
+}
+"""The freshness filters search offers (``fresh=`` in the address)."""
+
+
+def fresh_pages(session: Session, kind: str, today: date) -> frozenset[int]:
+    """The ids of the pages of freshness ``kind`` (one of :data:`FRESHNESS`); search keeps
+    only those among what its viewer may read. Raises KeyError for an unknown kind."""
+    if kind == "verified":
+        query = select(PageReview.page_id).where(
+            PageReview.verified_at.is_not(None),
+            or_(PageReview.review_due.is_(None), PageReview.review_due >= today),
+        )
+    elif kind == "overdue":
+        query = select(PageReview.page_id).where(PageReview.review_due < today)
+    elif kind == "stale":
+        cutoff = datetime.combine(today - timedelta(days=STALE_AFTER_DAYS), time(), tzinfo=UTC)
+        query = select(Page.id).where(Page.updated_at < cutoff)
+    else:
+        raise KeyError(kind)
+    return frozenset(session.scalars(query))

@@ -13,22 +13,27 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, readable_pages
+from wiki.content import reviews
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_engine, get_search
 from wiki.search.synonym_list import current_synonyms
 from wiki.search.syntax import MAX_QUERY_CHARS
-from wiki.views.common import int_arg, require
+from wiki.views.common import int_arg, require, viewer_today
 
 bp = Blueprint("search", __name__)
 
 PER_PAGE = 10
 
 
-def _readable():
+def _readable(fresh: str = ""):
     """The engine's ``allowed`` check: the pages the viewer may read (one rule, in
-    :mod:`wiki.access.permissions`)."""
-    return readable_pages(get_session(), current_user._get_current_object())
+    :mod:`wiki.access.permissions`), and of freshness ``fresh`` if given."""
+    readable = readable_pages(get_session(), current_user._get_current_object())
+    if fresh not in reviews.FRESHNESS:
+        return readable
+    wanted = reviews.fresh_pages(get_session(), fresh, viewer_today())
+    return lambda page_id: page_id in wanted and readable(page_id)
 
 
 @bp.route("/search")
@@ -47,6 +52,8 @@ def results():
     page = min(int_arg("page") or 1, 1000)
     # "Search instead for ...": the words as typed, without correction or relaxing.
     exactly = 1 if request.args.get("exactly") == "1" else None
+    fresh = request.args.get("fresh", "")
+    fresh = fresh if fresh in reviews.FRESHNESS else ""
     found, unavailable = None, False
     if query.strip():
         search = get_search()
@@ -55,7 +62,7 @@ def results():
                 given,
                 page=page,
                 per_page=PER_PAGE,
-                allowed=_readable(),
+                allowed=_readable(fresh),
                 as_typed=exactly is not None,
                 synonyms=current_synonyms(get_session()),
             )
@@ -63,7 +70,13 @@ def results():
             unavailable = True
             search.changed()  # the indexer rebuilds it
     return render_template(
-        "search.html", query=query, results=found, unavailable=unavailable, exactly=exactly
+        "search.html",
+        query=query,
+        results=found,
+        unavailable=unavailable,
+        exactly=exactly,
+        fresh=fresh or None,
+        freshness=reviews.FRESHNESS,
     )
 
 
