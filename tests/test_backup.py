@@ -181,6 +181,36 @@ def seed_spaces(app) -> None:
         session.close()
 
 
+def seed_records(app) -> None:
+    """A lesson with fields and action items in hr, given a review interval and verified
+    (after :func:`seed_spaces`)."""
+    from datetime import date
+
+    from wiki.content import page_templates, reviews
+
+    session = get_database(app).session()
+    try:
+        admin = session.scalar(select(User).where(User.username_key == "admin"))
+        hr = spaces.get_space(session, "hr")
+        start = page_templates.start(session, admin, hr, "lessons-learned", date(2026, 12, 4))
+        lesson = create_page(
+            session,
+            admin,
+            "Freight elevator",
+            start.body + "- [ ] @reader 2026-12-31 book it\n",
+            "",
+            Limits(),
+            tags=start.tags,
+            space=hr,
+            record=start.record.with_values({"team": "Logistics", "severity": "high"}),
+        ).page
+        reviews.change_review(session, admin, lesson, "admin", 90, date(2026, 12, 4))
+        reviews.verify(session, admin, lesson, "Checked.")
+        session.commit()
+    finally:
+        session.close()
+
+
 def rewrite(
     source: Path, target: Path, *, revision=None, keep=None, manifest_change=None, members=None
 ) -> None:
@@ -246,6 +276,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     seed(app)
     seed_groups(app)
     seed_spaces(app)
+    seed_records(app)
     source_url = app.config["DATABASE_URL"]
     before = dump(source_url)
     archive = tmp_path / "wiki-backup.zip"
@@ -263,7 +294,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     restored = run(target, "restore", archive)
 
     assert restored.exit_code == 0, restored.output
-    assert "Rebuilt the search index: 5 pages" in restored.output  # the live ones
+    assert "Rebuilt the search index: 6 pages" in restored.output  # the live ones
     after = dump(target_url)
     assert after == before  # every column of every row, primary keys included
     # The data really had what the test claims to compare.
@@ -283,6 +314,10 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     homes = [row[space_columns.index("home_page_id")] for row in before["spaces"]]
     assert homes[0] is not None and set(homes[1:]) == {None}  # main's home page; no others
     assert any(row[columns.index("restored_from")] == 1 for row in revisions)
+    # Records, action items, owners and reviews travel too.
+    assert any(row[columns.index("fields")] for row in revisions)
+    assert len(before["page_fields"]) == 2 and len(before["action_items"]) == 2
+    assert len(before["review_log"]) == 1 and before["page_reviews"]
     # Skipped tables come back empty (and were not empty).
     engine = _engine(target_url)
     with engine.connect() as connection:

@@ -130,3 +130,48 @@ def test_a_page_is_verified_and_an_overdue_review_shows_on_the_dashboard(staff, 
     expect(overdue).to_contain_text("overdue since")
     overdue.get_by_role("link", name="Dock rota").click()
     expect(page.locator(".review-line")).to_contain_text("Review overdue since")
+
+
+def test_a_lesson_is_found_by_a_field_and_in_the_lessons_view(staff, page):
+    from datetime import date
+
+    from wiki.content import page_templates, spaces
+    from wiki.content.pages import Limits, create_page
+
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        main = spaces.default_space(session)
+        start = page_templates.start(session, editor, main, "lessons-learned", date(2026, 12, 4))
+        for title, team in [("Freight elevator", "Logistics"), ("Payroll cutover", "Finance")]:
+            create_page(
+                session,
+                editor,
+                title,
+                start.body,
+                "",
+                Limits(),
+                tags=start.tags,
+                space=main,
+                record=start.record.with_values({"team": team, "severity": "high"}),
+            )
+        session.commit()
+    staff.catch_up_search()
+    log_in(page, "reader")
+    search = page.get_by_role("combobox", name="Search the wiki")
+    search.fill("team:logistics")
+    search.press("Enter")
+    results = page.locator(".search-results h2 a")
+    expect(results).to_have_count(1)
+    expect(results.first).to_have_text("Freight elevator")
+    results.first.click()
+    facts = page.get_by_role("complementary", name="Fields")
+    facts.get_by_role("link", name="high").click()  # every value links to its search
+    expect(page.locator(".search-results h2 a")).to_have_count(2)
+
+    page.goto("/-/spaces/main")
+    page.get_by_role("link", name="Lessons and records").click()
+    page.get_by_label("Team").fill("finance")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table.records tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Payroll cutover")
