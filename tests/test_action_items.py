@@ -71,6 +71,17 @@ def test_owner_and_due_date_are_shown_and_impossible_ones_said_so():
     assert tasks[5].due is None and tasks[5].due_text == "2026-02-30"
 
 
+def test_a_mention_of_nobody_is_shown_as_naming_nobody(client, auth, db_session, users, ops):
+    _plan(db_session, users, ops)
+    auth.login("reader")
+    shown = client.get("/wiki/ops:office-move").get_data(as_text=True)
+    assert (
+        '<a class="mention unknown" title="No one has this username" href="/-/people/nobody"'
+        in shown
+    )
+    assert '<a class="mention" href="/-/people/Reader"' in shown  # a known one, any case
+
+
 def test_my_action_items_are_open_ones_overdue_first(db_session, users, ops):
     _plan(db_session, users, ops)
     mine = action_items.my_items(db_session, users["reader"], "reader", TODAY)

@@ -17,6 +17,7 @@ from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 from wiki.content.spaces import space_key
+from wiki.content.tasks import mark_unknown_people, mentioned
 from wiki.models import Page, PageAlias, RenderedRevision, Revision, User, split_tags
 from wiki.slugs import DEFAULT_SPACE_KEY
 
@@ -180,6 +181,11 @@ def _shown(
         targets = session.connection().execute(_LINK_TARGETS, {"slugs": slugs})
         existing = {target.slug for target in targets if can(viewer, Action.READ, target)}
         html = mark_missing_links(html, set(slugs).difference(existing))
+    names = mentioned(html)
+    if names:
+        keys = [name.casefold() for name in names]
+        known = set(session.scalars(select(User.username_key).where(User.username_key.in_(keys))))
+        html = mark_unknown_people(html, known)
     # The HTML was sanitised by the render pipeline before it was stored.
     return ShownRevision(html=Markup(html), toc_html=Markup(toc_html))
 

@@ -115,6 +115,30 @@ def _tasks_rule(state: StateCore) -> None:
         )
 
 
+_MENTION_OPEN = re.compile(r'<a class="mention" href="/-/people/([^"/?#]+)"')
+UNKNOWN_PERSON_TITLE = "No one has this username"
+
+
+def mentioned(html: str) -> set[str]:
+    """The usernames the mentions of rendered ``html`` name (as written)."""
+    return set(_MENTION_OPEN.findall(html))
+
+
+def mark_unknown_people(html: str, known_keys: set[str]) -> str:
+    """Mark the mentions of rendered ``html`` whose username (case-folded) is not in
+    ``known_keys``: shown as naming nobody, never an error. Raises nothing."""
+
+    def mark(match: re.Match[str]) -> str:
+        if match.group(1).casefold() in known_keys:
+            return match.group(0)
+        return (
+            f'<a class="mention unknown" title="{UNKNOWN_PERSON_TITLE}" '
+            f'href="/-/people/{match.group(1)}"'
+        )
+
+    return _MENTION_OPEN.sub(mark, html)
+
+
 def task_items_plugin(md: MarkdownIt) -> None:
     """Owners and due dates in task lists, and the list of tasks in ``env["tasks"]``."""
     # Last, so that tasks are counted in the order the page shows them (footnotes move to
