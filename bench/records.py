@@ -61,8 +61,9 @@ def build_world(base: Path, target: Path, records: int, seed: int) -> None:
 
     from wiki import create_app
     from wiki.access import accounts
-    from wiki.content import page_templates, reviews, spaces
+    from wiki.content import spaces
     from wiki.content.pages import Limits, create_page
+    from wiki.content.records import page_templates, reviews
     from wiki.db import get_database
     from wiki.models import Page, PageReview, Role
 

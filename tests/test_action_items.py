@@ -11,10 +11,11 @@ from alembic import command
 from sqlalchemy import select
 
 from wiki.access import accounts, restrictions
-from wiki.content import action_items, spaces
+from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, delete_page, edit_page
+from wiki.content.records import action_items
+from wiki.content.records.ticking import tick_task
 from wiki.content.render import render_markdown
-from wiki.content.ticking import tick_task
 from wiki.db import get_database
 from wiki.errors import EditConflict, InvalidInput
 from wiki.models import ActionItem, Role

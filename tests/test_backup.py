@@ -186,7 +186,7 @@ def seed_records(app) -> None:
     (after :func:`seed_spaces`)."""
     from datetime import date
 
-    from wiki.content import page_templates, reviews
+    from wiki.content.records import page_templates, reviews
 
     session = get_database(app).session()
     try:

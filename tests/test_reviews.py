@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, update
 
 from wiki.access import accounts, audit, groups, restrictions
-from wiki.content import reviews, spaces
+from wiki.content import spaces
 from wiki.content.pages import Limits, create_page
+from wiki.content.records import reviews
 from wiki.errors import Forbidden, InvalidInput
 from wiki.models import AuditEvent, Page, PageReview, ReviewLog
 

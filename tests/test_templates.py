@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from wiki.access import restrictions
-from wiki.content import page_templates, spaces
-from wiki.content.fields import Record
+from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, edit_page, restore_revision
-from wiki.content.records import rebuild_page_fields
+from wiki.content.records import page_templates
+from wiki.content.records.fields import Record
+from wiki.content.records.lessons import rebuild_page_fields
 from wiki.errors import InvalidInput
 from wiki.models import PageField
 

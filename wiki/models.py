@@ -185,7 +185,7 @@ class Space(Base):
         ForeignKey("pages.id", use_alter=True), nullable=True
     )
     # What a new page of the space starts from unless its writer picks another: a built-in
-    # template's key or ``page:<id>`` (wiki.content.page_templates); None: a blank page.
+    # template's key or ``page:<id>`` (wiki.content.records.page_templates); None: a blank page.
     default_template: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
@@ -290,7 +290,7 @@ class Revision(Base):
     size_delta: Mapped[int] = mapped_column(Integer)
     # For restores: the revision number whose text was brought back.
     restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # The page's structured fields as of this revision (wiki.content.fields.Record.as_json:
+    # The page's structured fields as of this revision (wiki.content.records.fields.Record.as_json:
     # kind, field specs, values); None for a page without fields.
     fields: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
@@ -362,10 +362,10 @@ class PageLink(Base):
 
 class ActionItem(Base):
     """A task-list line of a page's current revision that names an owner or a due date
-    (``- [ ] @alice 2026-12-31 book the elevator``; :mod:`wiki.content.tasks`).
+    (``- [ ] @alice 2026-12-31 book the elevator``; :mod:`wiki.content.records.tasks`).
 
     Derived data, like :class:`PageLink`: written by every save that changes the text
-    (:mod:`wiki.content.action_items`), rebuilt by ``wiki reindex``; readers leave deleted
+    (:mod:`wiki.content.records.action_items`), rebuilt by ``wiki reindex``; readers leave deleted
     pages and pages the viewer may not read out.
     """
 
@@ -388,7 +388,7 @@ class ActionItem(Base):
 class PageReview(Base):
     """Who looks after a page and when it is next to be checked: its owner (a person or a
     group; the creator at first) and how often it is reviewed. One row per page, made with
-    the page (:mod:`wiki.content.reviews`); verifying it is recorded in :class:`ReviewLog`.
+    the page (:mod:`wiki.content.records.reviews`); verifying it is recorded in :class:`ReviewLog`.
     """
 
     __tablename__ = "page_reviews"

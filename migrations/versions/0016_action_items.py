@@ -13,7 +13,7 @@ Create Date: 2026-12-04
 from alembic import op
 import sqlalchemy as sa
 
-from wiki.content.action_items import item_rows, tasks_of
+from wiki.content.records.action_items import item_rows, tasks_of
 
 
 revision = '0016'

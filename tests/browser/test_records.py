@@ -135,8 +135,9 @@ def test_a_page_is_verified_and_an_overdue_review_shows_on_the_dashboard(staff, 
 def test_a_lesson_is_found_by_a_field_and_in_the_lessons_view(staff, page):
     from datetime import date
 
-    from wiki.content import page_templates, spaces
+    from wiki.content import spaces
     from wiki.content.pages import Limits, create_page
+    from wiki.content.records import page_templates
 
     with staff.session() as session:
         editor = accounts.get_user(session, "editor")

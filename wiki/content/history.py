@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 from wiki.access.permissions import Viewer, visible_pages
 from wiki.content import blame as blame_lines
 from wiki.content.diffing import Diff, diff_texts
-from wiki.content.fields import FieldChange, Record, changes
 from wiki.content.pages import get_revision
+from wiki.content.records.fields import FieldChange, Record, changes
 from wiki.models import Page, Revision, User
 from wiki.pagination import Window, newest_first
 

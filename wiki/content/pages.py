@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
-from wiki.content.action_items import tasks_of, write_action_items
-from wiki.content.fields import Record
 from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
-from wiki.content.records import clean_record, write_page_fields
+from wiki.content.records.action_items import tasks_of, write_action_items
+from wiki.content.records.fields import Record
+from wiki.content.records.lessons import clean_record, write_page_fields
+from wiki.content.records.reviews import start_review
 from wiki.content.render import (
     BYTE_ORDER_MARK,
     RENDERER_VERSION,
@@ -32,7 +33,6 @@ from wiki.content.render import (
     RenderError,
     render_markdown,
 )
-from wiki.content.reviews import start_review
 from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import (

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from wiki.access.permissions import Action, Viewer, can
-from wiki.content.fields import Record
 from wiki.content.merge import Clash, split_conflicts
 from wiki.content.pages import render_checked
+from wiki.content.records.fields import Record
+from wiki.content.records.tasks import mark_unknown_people, mentioned
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 from wiki.content.spaces import space_key
-from wiki.content.tasks import mark_unknown_people, mentioned
 from wiki.models import Page, PageAlias, RenderedRevision, Revision, User, split_tags
 from wiki.slugs import DEFAULT_SPACE_KEY
 

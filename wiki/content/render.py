@@ -39,7 +39,7 @@ from wiki.content.markdown_ext import (
     toc_html,
     wikilinks_plugin,
 )
-from wiki.content.tasks import TaskItem, task_items_plugin
+from wiki.content.records.tasks import TaskItem, task_items_plugin
 from wiki.slugs import DEFAULT_SPACE_KEY
 
 __all__ = [
@@ -121,7 +121,7 @@ class Rendered:
     wikilinks: frozenset[str]
     """Slugs of the pages this text links to with ``[[...]]``."""
     tasks: tuple[TaskItem, ...] = ()
-    """The task-list lines of the text, in order (:mod:`wiki.content.tasks`)."""
+    """The task-list lines of the text, in order (:mod:`wiki.content.records.tasks`)."""
 
 
 # --------------------------------------------------------------------------- sanitiser

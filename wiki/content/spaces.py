@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from wiki.access import audit
 from wiki.access.permissions import Action, Viewer, can, visible_pages, visible_spaces
-from wiki.content import page_templates
+from wiki.content.records import page_templates
 from wiki.errors import InvalidInput
 from wiki.models import (
     DEFAULT_SPACE_ID,
@@ -246,7 +246,7 @@ def update_space(
     """Change the name, description, home page and default template of ``space`` (the
     caller checks that ``actor`` administers it). The home page is given by its title ('' for
     none) and must be a page of the space that ``actor`` may read, not deleted; the default
-    template is a choice of :mod:`wiki.content.page_templates` (None keeps it). Audited
+    template is a choice of :mod:`wiki.content.records.page_templates` (None keeps it). Audited
     with what changed, before and after; returns whether anything did (nothing changed: no
     event).
 

@@ -118,9 +118,9 @@ def reindex_command() -> None:
     from flask import current_app
     from sqlalchemy import func, select
 
-    from wiki.content.action_items import rebuild_action_items
     from wiki.content.links import rebuild_links
-    from wiki.content.records import rebuild_page_fields
+    from wiki.content.records.action_items import rebuild_action_items
+    from wiki.content.records.lessons import rebuild_page_fields
     from wiki.models import Page
     from wiki.search import indexer
     from wiki.search.backend import IndexBusy

@@ -22,8 +22,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wiki.content.fields import Record
 from wiki.content.reading import fresh_rendering
+from wiki.content.records.fields import Record
 from wiki.content.render import RENDERER_VERSION
 from wiki.models import Page, RenderedRevision, Revision, Space, User, utcnow
 from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, SearchBackend

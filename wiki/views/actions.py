@@ -6,9 +6,9 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can_in_space
-from wiki.content import action_items as service
 from wiki.content import spaces
-from wiki.content.ticking import tick_task
+from wiki.content.records import action_items as service
+from wiki.content.records.ticking import tick_task
 from wiki.db import get_session
 from wiki.errors import EditConflict, InvalidInput
 from wiki.views.common import (

@@ -16,12 +16,13 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, landing, page_templates, reviews, spaces, tree
+from wiki.content import catalog, landing, spaces, tree
 from wiki.content import pages as service
-from wiki.content.fields import Record
-from wiki.content.page_templates import BLANK
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
+from wiki.content.records import page_templates, reviews
+from wiki.content.records.fields import Record
+from wiki.content.records.page_templates import BLANK
 from wiki.db import get_database, get_session
 from wiki.errors import EditConflict, InvalidInput
 from wiki.models import DEFAULT_SPACE_ID, Space

@@ -8,7 +8,8 @@ from flask_login import current_user
 from wiki.access import accounts, people
 from wiki.access.attempts import TooManyAttempts
 from wiki.access.permissions import Action, can
-from wiki.content import history, reviews
+from wiki.content import history
+from wiki.content.records import reviews
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.views.common import (

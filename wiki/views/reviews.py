@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can_in_space
-from wiki.content import reviews as service
 from wiki.content import spaces
+from wiki.content.records import reviews as service
 from wiki.db import get_session
 from wiki.errors import Forbidden, InvalidInput
 from wiki.views.common import (

@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, readable_pages
-from wiki.content import reviews
+from wiki.content.records import reviews
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
 from wiki.search.runtime import get_engine, get_search

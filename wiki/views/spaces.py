@@ -16,8 +16,9 @@ from flask_login import current_user
 
 from wiki.access.login import login_manager
 from wiki.access.permissions import Action, can_in_space
-from wiki.content import page_templates, records
 from wiki.content import spaces as service
+from wiki.content.records import lessons as records
+from wiki.content.records import page_templates
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import Space

@@ -3,7 +3,7 @@ decision) carries above its text.
 
 A page's :class:`Record` (which fields, of which types, with which values) is stored with
 each revision (``revisions.fields``), so history, diffs and restores cover it like the text.
-The fields come from the template the page started from (:mod:`wiki.content.page_templates`)
+The fields come from the template the page started from (:mod:`wiki.content.records.page_templates`)
 or from the page it was copied from; values are validated here by type, with messages that
 name the field.
 """

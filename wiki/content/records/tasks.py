@@ -4,7 +4,7 @@
 :func:`task_items_plugin` (a markdown-it core rule, after the task-list plugin) shows the
 owner as a link to their profile and the date as a date, and records every task of the text,
 in order, in ``env["tasks"]``: :func:`wiki.content.render.render_markdown` returns them, and
-the save path stores them (:mod:`wiki.content.action_items`). An unknown username still
+the save path stores them (:mod:`wiki.content.records.action_items`). An unknown username still
 shows as a mention (the profile answers that there is no such person) and an impossible date
 (2026-02-30) as text marked so: never an error.
 """

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from wiki.content.action_items import tasks_of, ticked_text
 from wiki.content.pages import Limits, SaveResult, edit_page, get_revision
+from wiki.content.records.action_items import tasks_of, ticked_text
 from wiki.errors import InvalidInput
 from wiki.models import Page, User
 

@@ -3,7 +3,7 @@ post-mortem, a how-to, a decision record, meeting notes), the pages of a space t
 :data:`TEMPLATE_TAG`, and any page the writer may read ("Copy this page").
 
 Starting from a template fills its placeholders (``{{date}}``, ``{{author}}``...) and
-brings its tags and fields (:mod:`wiki.content.fields`); nothing is saved until the writer
+brings its tags and fields (:mod:`wiki.content.records.fields`); nothing is saved until the writer
 saves the new page, through the same path as any new page.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import Action, Viewer, can, visible_pages
-from wiki.content.fields import FieldSpec, FieldType, Record, check_schema
+from wiki.content.records.fields import FieldSpec, FieldType, Record, check_schema
 from wiki.models import Page, Revision, Space, User, split_tags
 
 TEMPLATE_TAG = "template"

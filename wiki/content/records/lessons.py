@@ -1,4 +1,4 @@
-"""Records: pages with structured fields (:mod:`wiki.content.fields`), as the save path
+"""Records: pages with structured fields (:mod:`wiki.content.records.fields`), as the save path
 stores them and the Lessons view lists them.
 
 ``page_fields`` mirrors the fields of each page's current revision, written in the same
@@ -18,13 +18,13 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from wiki.access.permissions import Viewer, visible_pages
-from wiki.content.fields import FieldSpec, FieldType, Record, check_schema, clean_values
+from wiki.content.records.fields import FieldSpec, FieldType, Record, check_schema, clean_values
 from wiki.errors import InvalidInput
 from wiki.models import Page, PageField, Revision, Space, User
 
 
 def person_named(session: Session):
-    """A lookup of usernames for :func:`wiki.content.fields.clean_values`: the account's
+    """A lookup of usernames for :func:`wiki.content.records.fields.clean_values`: the account's
     username as it is written, None for no one."""
 
     def lookup(name: str) -> str | None:

@@ -17,8 +17,8 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import Viewer, visible_pages
+from wiki.content.records.tasks import TaskItem
 from wiki.content.render import RenderError, render_markdown
-from wiki.content.tasks import TaskItem
 from wiki.models import ActionItem, Page, Revision, Space
 
 MAX_LISTED = 500
