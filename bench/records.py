@@ -217,6 +217,7 @@ def measure(args, world: Path) -> list[Measure]:
         html.unescape(s) for s in re.findall(r'<a dir="auto" href="/wiki/([^"]+)">Lesson', listing)
     ]
     saves = Measure("save a record")
+    revisions_before = _revision_count(app)
     token_pattern = re.compile(r'name="csrf_token" value="([^"]+)"')
     base_pattern = re.compile(r'name="base" value="(\d+)"')
     body_pattern = re.compile(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', re.S)
@@ -248,8 +249,21 @@ def measure(args, world: Path) -> list[Measure]:
             save()  # untimed: the first save pays for the first write's setup
         else:
             saves.time(save)
+    added = _revision_count(app) - revisions_before
+    if added != args.samples + 1:  # a save that changed nothing would also answer 302
+        raise RuntimeError(f"{args.samples + 1} saves added {added} revisions")
     results.append(saves)
     return results
+
+
+def _revision_count(app) -> int:
+    from sqlalchemy import func, select
+
+    from wiki.db import get_database
+    from wiki.models import Revision
+
+    with get_database(app).session() as session:
+        return session.scalar(select(func.count(Revision.id))) or 0
 
 
 def main() -> int:
