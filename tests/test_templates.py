@@ -388,3 +388,50 @@ def test_records_are_found_by_their_fields_and_their_values_as_words(
     # The fact box links each value to the search for it.
     shown = client.get("/wiki/hr:freight-elevator").get_data(as_text=True)
     assert "q=team:%22Logistics%22" in shown.replace("%3A", ":")
+
+
+def test_a_hostile_field_value_is_text_everywhere_it_is_shown(client, auth, db_session, users, hr):
+    hostile = '<img src=x onerror=alert(1)>"\u202e'
+    page = _lesson(db_session, users["editor"], hr, {"team": "Logistics"}).page
+    edit_page(
+        db_session,
+        users["editor"],
+        page,
+        1,
+        page.current.body,
+        "",
+        Limits(),
+        values={"team": hostile, "customer": "</td></tr><script>x()</script>"},
+    )
+    db_session.commit()
+    auth.login("reader")
+    for address in (
+        "/wiki/hr:freight-elevator",
+        "/wiki/hr:freight-elevator/diff/1/2",
+        "/-/spaces/hr/lessons",
+        "/-/spaces/hr/lessons?f.team=" + hostile,
+    ):
+        shown = client.get(address).get_data(as_text=True)
+        assert "<img src=x" not in shown and "<script>x()" not in shown, address
+        assert "&lt;img src=x onerror=alert(1)&gt;" in shown, address
+
+
+def test_a_template_page_is_bounded_like_any_page(db_session, users, hr):
+    deep = "> " * 200 + "deep\n"
+    with pytest.raises(InvalidInput):
+        create_page(
+            db_session, users["editor"], "Deep", deep, "", Limits(), tags="template", space=hr
+        )
+    huge = create_page(
+        db_session,
+        users["editor"],
+        "Checklist",
+        "- [ ] item\n" * 5000,
+        "",
+        Limits(),
+        tags="template",
+        space=hr,
+    ).page
+    db_session.commit()
+    started = page_templates.start(db_session, users["reader"], hr, f"page:{huge.id}", TODAY)
+    assert started is not None and started.body.count("- [ ] item") == 5000

@@ -104,7 +104,7 @@ def test_a_page_is_verified_and_an_overdue_review_shows_on_the_dashboard(staff, 
         make_page(session, editor, "Dock rota", "Mondays.\n")
     log_in(page, "editor")
     page.goto("/wiki/forklift-safety")
-    page.get_by_role("link", name="Review", exact=True).click()
+    page.get_by_role("navigation", name="Page").get_by_role("link", name="Review").click()
     page.get_by_label("Review", exact=True).select_option(label="Every 3 months")
     page.get_by_role("button", name="Save").click()
     page.get_by_label("Note").fill("Checked with the warehouse lead.")
