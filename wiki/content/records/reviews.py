@@ -39,8 +39,12 @@ MAX_NOTE_CHARS = 500
 
 
 def review_of(session: Session, page: Page) -> PageReview:
-    """The page's owner and review state (a page made before owners existed, and not
-    given one by the migration, has a row made here: no owner, no interval)."""
+    """The page's owner and review state, for reading: a page without a row (none since
+    migration 0017 gave every page one) reads as having no owner and no interval."""
+    return session.get(PageReview, page.id) or PageReview(page_id=page.id)
+
+
+def _review_to_change(session: Session, page: Page) -> PageReview:
     review = session.get(PageReview, page.id)
     if review is None:
         review = PageReview(page_id=page.id)
@@ -110,7 +114,7 @@ def change_review(
     Raises Forbidden when ``actor`` may not manage the page's review, InvalidInput (keyed
     ``owner`` or ``every``) for an unknown owner or interval.
     """
-    review = review_of(session, page)
+    review = _review_to_change(session, page)
     if not may_manage(session, actor, page, review):
         raise Forbidden("Only the page's owner or an admin of its space may change this.")
     errors: dict[str, str] = {}
@@ -151,7 +155,7 @@ def verify(session: Session, actor: User, page: Page, note: str = "") -> ReviewL
     Raises Forbidden when ``actor`` may not manage the page's review, InvalidInput (keyed
     ``note``) for a note too long or with control characters.
     """
-    review = review_of(session, page)
+    review = _review_to_change(session, page)
     if not may_manage(session, actor, page, review):
         raise Forbidden("Only the page's owner or an admin of its space may verify it.")
     note = " ".join(note.split())
