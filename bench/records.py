@@ -17,8 +17,9 @@ Starts from ``bench/out/wiki-<N>-1000.db`` (seeded by ``bench/seed.py`` when mis
 Then, through Flask's test client logged in as ``reader`` (CSRF on), each request once
 untimed and ``--samples`` times timed: the Lessons view of ``ops`` (a filter, a sort, a
 page of 50; several combinations), "My action items", the space's open items, the review
-dashboards (site and space), and, as ``editor``, saves of a record (a field and an action
-item changed, through the edit form). Times are wall-clock per request with the thread's
+dashboards (site and space), the tag index, orphaned and wanted pages (no targets), and,
+as ``editor``, saves of a record (a field and an action item changed, through the edit
+form). Times are wall-clock per request with the thread's
 CPU time beside them; the table judges each target on the wall p95.
 """
 
@@ -210,6 +211,10 @@ def measure(args, world: Path) -> list[Measure]:
     results.append(timed("space's open items", reader, ["/-/spaces/ops/actions"]))
     results.append(timed("review dashboard (site)", reader, ["/-/reviews"]))
     results.append(timed("review dashboard (space)", reader, ["/-/spaces/ops/reviews"]))
+    # Links between pages (no targets set): the whole wiki's lists, and one page's links in.
+    results.append(timed("tag index", reader, ["/-/tags"]))
+    results.append(timed("orphaned pages", reader, ["/-/orphans"]))
+    results.append(timed("wanted pages", reader, ["/-/wanted"]))
 
     editor = _login(app, "editor")
     listing = _get(editor, "/-/spaces/ops/lessons?sort=title&order=asc")
