@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.access.permissions import Action, can_in_space
-from wiki.content import spaces
+from wiki.access.permissions import Action
 from wiki.content.records import action_items as service
 from wiki.content.records.ticking import tick_task
 from wiki.db import get_session
@@ -19,6 +18,7 @@ from wiki.views.common import (
     page_urls,
     require,
     viewer_today,
+    visible_space,
     write_transaction,
 )
 
@@ -38,10 +38,7 @@ def mine():
 @bp.route("/-/spaces/<key>/actions")
 def of_space(key: str):
     """A space's open action items (of one owner with ``?owner=``), overdue first."""
-    require(Action.READ)
-    space = spaces.get_space(get_session(), key)
-    if space is None or not can_in_space(current_user, Action.READ, space.id):
-        abort(404)  # a space the viewer may not see is as good as missing
+    space = visible_space(key)
     if space.key != key:
         return redirect(url_for("actions.of_space", key=space.key), 301)
     owner = request.args.get("owner", "")[:65].strip()

@@ -19,11 +19,12 @@ from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from wiki.access import accounts, people
 from wiki.access.login import login_manager
-from wiki.access.permissions import Action, PageLike, can
+from wiki.access.permissions import Action, PageLike, can, can_in_space
+from wiki.content import spaces
 from wiki.content.pages import Limits, find_page
 from wiki.db import get_session
 from wiki.errors import InvalidInput
-from wiki.models import Page
+from wiki.models import Page, Space
 
 
 @functools.lru_cache(maxsize=1024)
@@ -142,6 +143,16 @@ def readable_page_or_none(slug: str) -> Page | None:
     if page is None or not can(current_user, Action.READ, page):
         return None
     return page
+
+
+def visible_space(key: str) -> Space:
+    """The space with ``key`` if the viewer may see it; 404 otherwise (a space the viewer
+    may not see is as good as missing). Visitors who may read nothing log in first."""
+    require(Action.READ)
+    found = spaces.get_space(get_session(), key)
+    if found is None or not can_in_space(current_user, Action.READ, found.id):
+        abort(404)
+    return found
 
 
 def load_page(slug: str, action: Action = Action.READ) -> tuple[Page, bool]:

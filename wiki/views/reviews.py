@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.access.permissions import Action, can_in_space
-from wiki.content import spaces
+from wiki.access.permissions import Action
 from wiki.content.records import reviews as service
 from wiki.db import get_session
 from wiki.errors import Forbidden, InvalidInput
@@ -20,6 +19,7 @@ from wiki.views.common import (
     page_urls,
     require,
     viewer_today,
+    visible_space,
     write_transaction,
 )
 
@@ -110,10 +110,7 @@ def site_dashboard():
 @bp.route("/-/spaces/<key>/reviews")
 def space_dashboard(key: str):
     """The review dashboard of one space."""
-    require(Action.READ)
-    space = spaces.get_space(get_session(), key)
-    if space is None or not can_in_space(current_user, Action.READ, space.id):
-        abort(404)  # a space the viewer may not see is as good as missing
+    space = visible_space(key)
     if space.key != key:
         return redirect(url_for("reviews.space_dashboard", key=space.key), 301)
     return _dashboard(space)

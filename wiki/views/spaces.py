@@ -21,7 +21,6 @@ from wiki.content.records import lessons as records
 from wiki.content.records import page_templates
 from wiki.db import get_session
 from wiki.errors import InvalidInput
-from wiki.models import Space
 from wiki.views.common import (
     acting_user,
     check_form_encoding,
@@ -29,6 +28,7 @@ from wiki.views.common import (
     int_arg,
     page_urls,
     require,
+    visible_space,
     write_transaction,
 )
 
@@ -77,19 +77,9 @@ def new():
     ), status
 
 
-def _visible_space(key: str) -> Space:
-    """The space with ``key`` if the viewer may see it; 404 otherwise (a space the viewer
-    may not see is as good as missing)."""
-    require(Action.READ)
-    found = service.get_space(get_session(), key)
-    if found is None or not can_in_space(current_user, Action.READ, found.id):
-        abort(404)
-    return found
-
-
 @bp.route("/-/spaces/<key>")
 def space(key: str):
-    found = _visible_space(key)
+    found = visible_space(key)
     if found.key != key:
         return redirect(url_for("spaces.space", key=found.key), 301)
     session, viewer = get_session(), current_user._get_current_object()
@@ -105,7 +95,7 @@ def space(key: str):
 def edit(key: str):
     """The space's settings: name, description, home page (site admins and the space's
     admins)."""
-    found = _visible_space(key)
+    found = visible_space(key)
     if not can_in_space(current_user, Action.MANAGE_ACCESS, found.id):
         if not current_user.is_authenticated:
             abort(login_manager.unauthorized())  # visitors reading the wiki: log in first
@@ -165,7 +155,7 @@ def lessons(key: str):
     """The space's records (lessons, incidents, decisions...) as a table: filtered by kind
     and by field values, sorted by any field or date, a page of 50 at a time; ``format=csv``
     exports every record that matches."""
-    found = _visible_space(key)
+    found = visible_space(key)
     if found.key != key:
         return redirect(url_for("spaces.lessons", key=found.key), 301)
     args = request.args
