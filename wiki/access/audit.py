@@ -354,6 +354,16 @@ def events(
     return newest_first(session, statement, AuditEvent.id, before=before, after=after, limit=limit)
 
 
+def _describe_changes(details: dict, empty: str = "") -> str:
+    """``{"field": {"from": a, "to": b}, ...}`` as "field “a” → “b”; ...", values isolated."""
+    return "; ".join(
+        f"{field.replace('_', ' ')} “{isolate(str(change.get('from') or empty))}” → "
+        f"“{isolate(str(change.get('to') or empty))}”"
+        for field, change in details.items()
+        if isinstance(change, dict)
+    )
+
+
 def describe(event: AuditEvent) -> str:
     """The event's details in words, e.g. "role editor → admin" (plain text, not HTML).
 
@@ -378,12 +388,7 @@ def describe(event: AuditEvent) -> str:
                 if isinstance(change, dict)
             )
         case AuditAction.SPACE_UPDATE:
-            return "; ".join(
-                f"{field.replace('_', ' ')} “{isolate(change.get('from') or '')}” → "
-                f"“{isolate(change.get('to') or '')}”"
-                for field, change in details.items()
-                if isinstance(change, dict)
-            )
+            return _describe_changes(details)
         case AuditAction.INVITE_CREATE:
             text = f"invite #{get('invite', '?')} with role {get('role', '?')}"
             groups = get("groups")
@@ -412,12 +417,7 @@ def describe(event: AuditEvent) -> str:
             text += f"{pages} page{'' if pages == 1 else 's'}"
             return text + _describe_shift(details)
         case AuditAction.PAGE_OWNERSHIP:
-            return "; ".join(
-                f"{field.replace('_', ' ')} “{isolate(str(change.get('from') or 'none'))}” → "
-                f"“{isolate(str(change.get('to') or 'none'))}”"
-                for field, change in details.items()
-                if isinstance(change, dict)
-            )
+            return _describe_changes(details, empty="none")
         case AuditAction.SEARCH_SYNONYMS:
             return _describe_synonyms(details)
         case AuditAction.GROUP_CREATE:
