@@ -135,6 +135,8 @@ def test_a_space_lists_its_open_items_by_owner(client, auth, db_session, users, 
     mine = client.get("/-/actions").get_data(as_text=True)
     assert "order boxes" in mine and "label the crates" not in mine
     assert 'href="/wiki/ops:office-move"' in mine
+    profile = client.get("/-/people/reader").get_data(as_text=True)
+    assert "Open action items: 2, <strong>1 overdue</strong>" in profile
     assert client.get("/-/spaces/nowhere/actions").status_code == 404
 
 

@@ -9,7 +9,7 @@ from wiki.access import accounts, people
 from wiki.access.attempts import TooManyAttempts
 from wiki.access.permissions import Action, can
 from wiki.content import history
-from wiki.content.records import reviews
+from wiki.content.records import action_items, reviews
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.views.common import (
@@ -38,13 +38,16 @@ def profile(username: str):
     shown_groups = (
         people.groups_of(session, person) if can(current_user, Action.VIEW_GROUPS) else None
     )
-    owned = reviews.pages_owned_by(session, current_user._get_current_object(), person)
+    viewer = current_user._get_current_object()
+    owned = reviews.pages_owned_by(session, viewer, person)
+    open_items = action_items.count_open(session, viewer, person.username, viewer_today())
     return render_template(
         "profile.html",
         person=person,
         groups=shown_groups,
         recent=recent,
         owned=owned,
+        open_items=open_items,
         today=viewer_today(),
         page_url=page_urls(),
     )
