@@ -4,7 +4,7 @@ validated with the text kept, stored with each revision and shown as a fact box.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -435,3 +435,33 @@ def test_a_template_page_is_bounded_like_any_page(db_session, users, hr):
     db_session.commit()
     started = page_templates.start(db_session, users["reader"], hr, f"page:{huge.id}", TODAY)
     assert started is not None and started.body.count("- [ ] item") == 5000
+
+
+def test_the_lessons_view_filters_by_a_range_of_dates(client, auth, lessons, db_session, users):
+    from sqlalchemy import update
+
+    from wiki.models import Page
+
+    db_session.execute(
+        update(Page)
+        .where(Page.id == lessons["Dock doors"].id)
+        .values(updated_at=datetime(2024, 5, 1, tzinfo=UTC))
+    )
+    db_session.commit()
+    auth.login("reader")
+
+    def titles(query):
+        shown = client.get("/-/spaces/hr/lessons?sort=title&order=asc&" + query)
+        assert shown.status_code == 200
+        html = shown.get_data(as_text=True)
+        return [t for t in ("Dock doors", "Freight elevator", "Payroll cutover") if t in html]
+
+    # Event dates: 2026-03-01, 2026-01-15 and 2026-02-10.
+    assert titles("f.event_date=2026-02") == ["Payroll cutover"]
+    assert titles("f.event_date=2026-01..2026-02") == ["Dock doors", "Payroll cutover"]
+    assert titles("f.event_date=2026-02-10..") == ["Freight elevator", "Payroll cutover"]
+    assert titles("f.event_date=..2025") == []
+    assert titles("f.event_date=2026-02-30") == []  # no such day: nothing, not an error
+    assert titles("f.updated=2024") == ["Dock doors"]
+    assert titles("f.updated=2025..") == ["Freight elevator", "Payroll cutover"]
+    assert titles("f.updated=not-a-date") == []

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from wiki.access.permissions import Viewer, visible_pages
@@ -121,6 +123,73 @@ class RecordList:
         return self.offset + len(self.rows) < self.total
 
 
+_PARTIAL_DATE = r"\d{4}(?:-\d{2}){0,2}"
+_DATE_FILTER = re.compile(rf"\s*({_PARTIAL_DATE})?\s*(\.\.)?\s*({_PARTIAL_DATE})?\s*\Z")
+UPDATED = "updated"
+"""The filter on the date a record was last edited (``f.updated=2025``)."""
+
+
+def _after(partial: str) -> str:
+    """The first day after a year, month or day written YYYY[-MM[-DD]], as YYYY-MM-DD."""
+    parts = [int(part) for part in partial.split("-")]
+    if len(parts) == 1:
+        return f"{parts[0] + 1:04d}-01-01"
+    if len(parts) == 2:
+        year, month = parts
+        return f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
+    try:
+        return (date(*parts) + timedelta(days=1)).isoformat()
+    except ValueError:  # not in the calendar: the day as written still bounds the range
+        return partial + "\x7f"
+
+
+def date_bounds(text: str) -> tuple[str | None, str | None] | None:
+    """The range a date filter means, as (first day, first day after), YYYY-MM-DD strings
+    (None: open): ``2025`` the year, ``2025-06`` a month, ``2025-01..2025-03`` from January
+    to March, ``2025-06..`` from June on, ``..2024`` up to the end of 2024. None when
+    ``text`` is not a date filter (it is then compared as text)."""
+    match = _DATE_FILTER.match(text)
+    if match is None or not (match.group(1) or match.group(3)):
+        return None
+    first, dots, last = match.groups()
+    if not dots:
+        return first, _after(first)
+    return (_pad(first) if first else None), (_after(last) if last else None)
+
+
+def _pad(partial: str) -> str:
+    return partial + "-01" * (2 - partial.count("-"))
+
+
+def _value_condition(column, value: str):
+    bounds = date_bounds(value)
+    if bounds is None:
+        return column == " ".join(value.split()).casefold()
+    lower, upper = bounds
+    conditions = []
+    if lower is not None:
+        conditions.append(column >= lower)
+    if upper is not None:
+        conditions.append(column < upper)
+    return and_(*conditions)
+
+
+def _updated_condition(value: str):
+    bounds = date_bounds(value)
+    if bounds is None:
+        return false()
+    lower, upper = bounds
+    conditions = []
+    for bound, compare in ((lower, Page.updated_at.__ge__), (upper, Page.updated_at.__lt__)):
+        if bound is not None:
+            try:
+                day = date.fromisoformat(_pad(bound)[:10])
+                conditions.append(compare(datetime.combine(day, time(), UTC)))
+            except ValueError:
+                return false()
+    return and_(*conditions)
+
+
 def _filtered(viewer: Viewer, space: Space, kind: str, filters: Mapping[str, str]):
     query = (
         select(Page, Revision.fields)
@@ -135,10 +204,13 @@ def _filtered(viewer: Viewer, space: Space, kind: str, filters: Mapping[str, str
     if kind:
         query = query.where(Revision.fields["kind"].as_string() == kind)
     for name, value in filters.items():
+        if name == UPDATED:
+            query = query.where(_updated_condition(value))
+            continue
         matching = select(PageField.page_id).where(
             PageField.page_id == Page.id,
             PageField.name == name,
-            PageField.folded == " ".join(value.split()).casefold(),
+            _value_condition(PageField.folded, value),
         )
         query = query.where(matching.exists())
     return query
@@ -158,7 +230,8 @@ def list_records(
 ) -> RecordList:
     """The records (pages with fields) of ``space`` that ``viewer`` may read, of ``kind``
     (a template's key; '' for all) and whose fields equal ``filters`` (name -> value, case
-    and spacing ignored), sorted by a field's name, :data:`BY_TITLE` or :data:`BY_UPDATED`
+    and spacing ignored; a date or a range of dates such as ``2025`` or ``2025-01..2025-03``
+    for dates, :data:`UPDATED` for the day of the last edit), sorted by a field's name, :data:`BY_TITLE` or :data:`BY_UPDATED`
     (records without the field last). Raises nothing of its own."""
     filters = {name: value for name, value in (filters or {}).items() if value.strip()}
     query = _filtered(viewer, space, kind, filters)
