@@ -65,13 +65,7 @@ def page_review(slug: str):
     review = service.review_of(session, page)
     shown = service.page_status(session, page.id, viewer_today())
     if request.method == "GET" or not form["owner"]:
-        form["owner"] = (
-            review.owner_user.username
-            if review.owner_user is not None
-            else f"group:{review.owner_group.key}"
-            if review.owner_group is not None
-            else ""
-        )
+        form["owner"] = service.owner_label(review) or ""
     if request.method == "GET" or not form["every"]:
         form["every"] = str(review.review_every_days or 0)
     return render_template(

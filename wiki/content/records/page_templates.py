@@ -276,7 +276,6 @@ class Start:
     """What a new page's form starts with."""
 
     choice: str
-    name: str  # of the template or the page copied
     title: str
     body: str
     tags: str
@@ -346,7 +345,6 @@ def start(session: Session, author: User, space: Space, choice: str, today: date
 
         return Start(
             choice=choice,
-            name=template.name,
             title=fill(template.title),
             body=fill(template.body),
             tags=", ".join(template.tags),
@@ -359,7 +357,6 @@ def start(session: Session, author: User, space: Space, choice: str, today: date
     tags = [tag for tag in split_tags(current.tags) if tag != TEMPLATE_TAG]
     return Start(
         choice=choice,
-        name=page.title,
         title="",
         body=fill_placeholders(current.body, author=author, today=today, space=space),
         tags=", ".join(tags),

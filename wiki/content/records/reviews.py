@@ -95,7 +95,8 @@ def _owner_named(session: Session, text: str) -> tuple[User | None, Group | None
     raise InvalidInput({"owner": f"No person or group is called {name}."})
 
 
-def _owner_label(review: PageReview) -> str | None:
+def owner_label(review: PageReview) -> str | None:
+    """The owner as the review form takes it: a username or ``group:<key>``; None: none."""
     if review.owner_user is not None:
         return review.owner_user.username
     if review.owner_group is not None:
@@ -129,7 +130,7 @@ def change_review(
         raise InvalidInput(errors)
     interval = every_days or None
     changes: dict[str, dict] = {}
-    before = _owner_label(review)
+    before = owner_label(review)
     after = user.username if user is not None else f"group:{group.key}" if group else None
     if before != after:
         changes["owner"] = {"from": before, "to": after}
