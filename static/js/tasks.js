@@ -30,7 +30,9 @@
   var base = body.getAttribute("data-base");
 
   function say(text) {
-    if (status) status.textContent = text;
+    if (!status) return;
+    status.hidden = false; // hidden until there is something to say
+    status.textContent = text;
   }
 
   body.querySelectorAll("input.task-list-item-checkbox").forEach(function (box, position) {

@@ -60,11 +60,11 @@ def test_ticking_an_action_item_saves_a_revision(staff, page):
     box = overdue.get_by_role("checkbox")
     expect(box).to_be_enabled()
     box.check()
-    expect(page.get_by_role("status")).to_have_text("Saved as revision 2.")
+    expect(page.locator(".task-status")).to_have_text("Saved as revision 2.")
     expect(overdue).not_to_have_class(re.compile(r"\boverdue\b"))
     # The second box, ticked from the same page, saves on top of the first tick.
     page.locator("li.task-list-item").nth(1).get_by_role("checkbox").check()
-    expect(page.get_by_role("status")).to_have_text("Saved as revision 3.")
+    expect(page.locator(".task-status")).to_have_text("Saved as revision 3.")
     page.goto("/wiki/office-move/history")
     expect(page.get_by_text("Ticked “book the freight elevator”")).to_be_visible()
     page.goto("/wiki/office-move/rev/3/raw")
