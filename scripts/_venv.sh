@@ -19,8 +19,28 @@ as_root() {
   fi
 }
 
+# Debian's libmagic1, which python-magic loads to tell a file's type from its bytes: the wiki
+# does not start without it. Installed when missing and possible (as ensure_chromium does);
+# otherwise the command to run is printed and the script stops.
+ensure_libmagic() {
+  if command -v ldconfig >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
+    return 0
+  fi
+  ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || return 0  # elsewhere: the system's own package
+  if ! can_run_as_root; then
+    echo "The wiki needs Debian's libmagic1; installing it needs root (this is neither root" >&2
+    echo "nor allowed password-less sudo): run  sudo apt-get update && sudo apt-get install -y libmagic1  then $0 again." >&2
+    exit 1
+  fi
+  echo "The wiki needs Debian's libmagic1 (to tell a file's type from its bytes)." >&2
+  as_root apt-get install -y -qq libmagic1 >/dev/null 2>&1 \
+    || { as_root apt-get update -qq && as_root apt-get install -y -qq libmagic1 >/dev/null; }
+}
+
 ensure_venv() {
   local extra="${1:-}"
+  ensure_libmagic
   local python="${PYTHON:-python3}"
   if [ ! -x .venv/bin/python ]; then
     if ! "$python" -m venv .venv 2>/dev/null; then
