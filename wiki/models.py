@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -20,13 +21,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    deferred,
+    mapped_column,
+    relationship,
+    validates,
+)
 
 from wiki.slugs import MAX_SORT_KEY_CHARS, sort_key
 from wiki.textsafety import MAX_LOOKALIKE_KEY_CHARS, lookalike_key
@@ -429,6 +438,128 @@ class ReviewLog(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class FileBlob(Base):
+    """The bytes of one file content, stored once however many versions and pages hold it
+    (keyed by their SHA-256). ``data`` holds them when the wiki keeps files in the database
+    (the default); with ``WIKI_FILES_PATH`` they live in that folder
+    (:mod:`wiki.files.storage`) and ``data`` is None. Rows are never changed once written.
+    """
+
+    __tablename__ = "file_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex
+    size: Mapped[int] = mapped_column(BigInteger)
+    # What the bytes are, read from them (wiki.files.kinds.sniff), never from a name.
+    mime: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Deferred: listing files never loads their bytes.
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+
+
+class Attachment(Base):
+    """A file of a page, by name: its versions are :class:`AttachmentVersion` rows, the
+    newest is ``current_version``. Names are unique per page, case-folded (``name_key``);
+    uploading a file of the same name adds a version. Deleting is soft (``deleted``), and
+    the page's id, not its title, ties the file to it: renaming or moving the page keeps
+    its files and the links to them."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("page_id", "name_key", name="uq_attachments_page_id_name_key"),
+        Index("ix_attachments_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    name: Mapped[str] = mapped_column(String(255))  # wiki.files.kinds.safe_file_name
+    name_key: Mapped[str] = mapped_column(String(255))  # case-folded name
+    # Number of the newest version; uploads lock the row and compare it, and the unique
+    # (attachment_id, number) constraint backs that up.
+    latest_number: Mapped[int] = mapped_column(Integer, default=0)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachment_versions.id", use_alter=True), nullable=True
+    )
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    page: Mapped[Page] = relationship(foreign_keys=[page_id])
+    current_version: Mapped[AttachmentVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
+
+    @property
+    def current(self) -> AttachmentVersion:
+        """The current version. Raises LookupError inside the transaction creating the
+        file, before its first version is written."""
+        version = self.current_version
+        if version is None:
+            raise LookupError(f"file {self.id} has no version yet")
+        return version
+
+
+class AttachmentVersion(Base):
+    """One upload (or restore) of a file: append-only, like revisions."""
+
+    __tablename__ = "attachment_versions"
+    __table_args__ = (
+        UniqueConstraint(
+            "attachment_id", "number", name="uq_attachment_versions_attachment_id_number"
+        ),
+        Index("ix_attachment_versions_blob_sha256", "blob_sha256"),
+        Index("ix_attachment_versions_uploader_id_id", "uploader_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("file_blobs.sha256"))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100))
+    # Pixel size of an image, None for other files (and images whose header is unreadable).
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    # For restores: the version number whose bytes were brought back.
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    attachment: Mapped[Attachment] = relationship(foreign_keys=[attachment_id])
+    uploader: Mapped[User] = relationship(foreign_keys=[uploader_id])
+
+
+class FileText(Base):
+    """The text of one file content, for search (derived: safe to drop, extracted again).
+
+    Written by the extractor outside any request (:mod:`wiki.files.texts`): ``status`` is
+    "done", "unsupported", "failed" or "timeout"; ``text`` is "" unless done."""
+
+    __tablename__ = "file_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(String(300), default="")
+    extracted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FileThumbnail(Base):
+    """A smaller copy of an image for page views (derived: safe to drop, made again on
+    the next view). ``data`` is None when the image could not be made smaller (too large
+    to decode, or damaged): the original is shown, and nobody tries again."""
+
+    __tablename__ = "file_thumbnails"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    max_side: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mime: Mapped[str] = mapped_column(String(100), default="")
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
 
 
 class AuditEvent(Base):
