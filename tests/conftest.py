@@ -91,6 +91,7 @@ def database_url(request, tmp_path):
             text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
         )
         connection.execute(text("UPDATE pages SET current_revision_id = NULL"))
+        connection.execute(text("UPDATE attachments SET current_version_id = NULL"))
         # Spaces let go of their home pages; the default space is kept, as the migrations
         # made it (a test may change it).
         spaces = Base.metadata.tables["spaces"]
@@ -266,3 +267,19 @@ def pages(users, db_session):
     old = create_page(db_session, editor, "Old plan", "Outdated.\n", "", Limits()).page
     delete_page(db_session, admin, old, "")
     db_session.commit()
+    return {"policy": policy, "old": old}
+
+
+@pytest.fixture
+def policy_files(pages, users, db_session):
+    """Files of "Policy": plan.txt (two versions), photo.png, and gone.txt (deleted)."""
+    from tests.helpers import TINY_PNG, attach
+    from wiki.files.attachments import delete_file
+
+    policy, editor = pages["policy"], users["editor"]
+    attach(db_session, editor, policy, "plan.txt", b"First plan.\n")
+    attach(db_session, editor, policy, "plan.txt", b"Second plan.\n")
+    attach(db_session, editor, policy, "photo.png", TINY_PNG)
+    delete_file(db_session, users["admin"], attach(db_session, editor, policy, "gone.txt", b"x"))
+    db_session.commit()
+    return policy

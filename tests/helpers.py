@@ -11,7 +11,10 @@ from wiki.access import accounts
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.content.render import Rendered, RenderError, render_markdown
 from wiki.db import get_database
+from wiki.files.attachments import Upload, upload_files
+from wiki.files.storage import DatabaseStore
 from wiki.models import (
+    Attachment,
     Group,
     GroupMember,
     Invite,
@@ -49,11 +52,25 @@ def edit(session, author, page, body, base=None, summary=""):
     return result
 
 
+# A 1x1 picture (PNG).
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def attach(session, author, page, name="plan.txt", data=b"The plan.\n", comment=""):
+    """Upload a file to ``page`` through the service layer (bytes in the database), commit."""
+    stored = upload_files(session, DatabaseStore(), author, page, [Upload(name, data)], comment)
+    session.commit()
+    return stored[0].attachment
+
+
 def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
     groups and their members, the invites, the grants and restrictions, the pages' owners
-    and reviews."""
+    and reviews, the files and their versions."""
     session = get_database(app).session()
     try:
         return (
@@ -108,6 +125,11 @@ def snapshot(app):
                 ).all()
             ),
             sorted(session.execute(select(Space.key, Space.default_template)).all()),
+            sorted(
+                session.execute(
+                    select(Attachment.id, Attachment.deleted, Attachment.latest_number)
+                ).all()
+            ),
         )
     finally:
         session.close()

@@ -107,6 +107,21 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reviews.space_dashboard", "GET"): Route(READ, "/-/spaces/main/reviews"),
     ("actions.of_space", "GET"): Route(READ, "/-/spaces/main/actions"),
     ("actions.tick", "POST"): Route(WRITE, "/wiki/policy/tasks/0", {"base": "1", "done": "1"}),
+    # Policy has the file plan.txt (two versions); "gone.txt" was deleted.
+    ("files.page_files", "GET"): Route(READ, "/wiki/policy/files"),
+    ("files.file_history", "GET"): Route(READ, "/wiki/policy/files/plan.txt"),
+    # No file sent: the form answers with what is missing (nothing changes).
+    ("files.upload", "POST"): Route(WRITE, "/wiki/policy/files", {"comment": "none"}),
+    ("files.delete", "POST"): Route(WRITE, "/wiki/policy/files/plan.txt/delete"),
+    # Space admins only; the deleted file is hidden from everyone else.
+    ("files.undelete", "POST"): Route(ADMIN, "/wiki/policy/files/gone.txt/undelete", refused=404),
+    ("files.restore", "POST"): Route(
+        ADMIN, "/wiki/policy/files/plan.txt/restore", {"version": "1"}
+    ),
+    ("files.download", "GET"): Route(READ, "/-/pages/{policy}/files/plan.txt"),
+    ("files.thumbnail", "GET"): Route(READ, "/-/pages/{policy}/thumbs/photo.png"),
+    ("files.space_files", "GET"): Route(READ, "/-/spaces/main/files"),
+    ("files.storage", "GET"): Route(ADMIN, "/-/admin/storage"),
     ("spaces.new", "GET"): Route(ADMIN, "/-/spaces/new"),
     ("spaces.new", "POST"): Route(ADMIN, "/-/spaces/new", {"key": "hr", "name": "People team"}),
     # Site admins and the space's own admins (nobody in the cast administers "main").
@@ -245,7 +260,7 @@ def test_every_route_has_an_access_decision(app):
     adapter = app.url_map.bind("localhost")
     for (endpoint, method), route in ROUTES.items():
         for sample in [route, *VARIANTS.get((endpoint, method), [])]:
-            assert adapter.match(urlsplit(sample.url).path, method=method)[0] == endpoint
+            assert adapter.match(urlsplit(_address(sample)).path, method=method)[0] == endpoint
 
 
 def _outcome(response) -> str:
@@ -272,13 +287,21 @@ def _client_for(app, visitor: str):
     return client
 
 
+_IDS: dict[str, int] = {"policy": 1}  # ids of the cast's pages, for addresses holding them
+
+
+def _address(route: Route) -> str:
+    return route.url.format(**_IDS)
+
+
 @pytest.fixture
-def cast(app, db_session, users, pages):
+def cast(app, db_session, users, pages, policy_files):
     """Every kind of visitor; "former" is an admin who was signed in, then disabled.
 
     Account changes are tried on "subject", so they end nobody's session in the cast; it is
     also the one member of the group "sample". Moves put "Policy" under "Handbook".
     """
+    _IDS["policy"] = policy_files.id
     create_page(db_session, users["editor"], "Handbook", "Read this.\n", "", Limits())
     accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
@@ -293,7 +316,7 @@ def cast(app, db_session, users, pages):
 
 
 def _got(client, route: Route, method: str) -> str:
-    with client.open(route.url, method=method, data=route.data) as response:
+    with client.open(_address(route), method=method, data=route.data) as response:
         outcome = _outcome(response)
     # Public routes may lead to the login page themselves (logging out, a finished setup).
     return "served" if route.level == PUBLIC and outcome == "login" else outcome
@@ -317,8 +340,9 @@ def test_each_visitor_gets_exactly_the_access_decided(cast, endpoint, method):
 
 
 def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
-    database_url, tmp_path, users, pages, db_session
+    database_url, tmp_path, users, pages, policy_files, db_session
 ):
+    _IDS["policy"] = policy_files.id
     _seed_invite(db_session)
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     client = app.test_client()

@@ -79,9 +79,10 @@ BOTTOM = {"wiki.models", "wiki.db", "wiki.config", "wiki.errors", "wiki.paginati
 MAY_IMPORT = {
     "wiki.access": set(),
     "wiki.content": {"wiki.access"},
-    "wiki.search": {"wiki.access", "wiki.content"},
-    "wiki.views": {"wiki.access", "wiki.content", "wiki.search"},
-    "wiki.ops": {"wiki.access", "wiki.content", "wiki.search", "wiki.views"},
+    "wiki.files": {"wiki.access", "wiki.content"},
+    "wiki.search": {"wiki.access", "wiki.content", "wiki.files"},
+    "wiki.views": {"wiki.access", "wiki.content", "wiki.files", "wiki.search"},
+    "wiki.ops": {"wiki.access", "wiki.content", "wiki.files", "wiki.search", "wiki.views"},
 }
 
 
@@ -117,7 +118,9 @@ def test_the_permission_module_rests_on_the_models_and_the_rules_it_loads_alone(
         assert GRAPH[loader] <= {"wiki.models", "wiki.db", "wiki.access.audit"}
 
 
-SERVICES = [name for name in MODULES if _part(name) in {"wiki.content", "wiki.search"}] + [
+SERVICES = [
+    name for name in MODULES if _part(name) in {"wiki.content", "wiki.files", "wiki.search"}
+] + [
     name
     for name in MODULES
     if name in {"wiki.access.accounts", "wiki.access.audit", "wiki.access.groups"}

@@ -28,12 +28,15 @@ from dataclasses import dataclass
 from itertools import product
 
 import pytest
+from sqlalchemy import select
 
-from tests.helpers import make_page
+from tests.helpers import TINY_PNG, make_page
 from wiki.access import accounts
 from wiki.content.pages import Limits, delete_page, edit_page
 from wiki.db import get_database
-from wiki.models import Role
+from wiki.files.attachments import Upload, upload_files
+from wiki.files.storage import DatabaseStore
+from wiki.models import Page, Role
 from wiki.search.runtime import get_search
 
 from .conftest import PASSWORD, make_app
@@ -56,6 +59,30 @@ def _action_items(canary: str) -> str:
     return "".join(
         f"- [ ] @{who} 2020-01-01 Do {canary}\n" for who in VISITORS if who != "anonymous"
     )
+
+
+def _attach(session, author, page, title_canary: str, body_canary: str) -> None:
+    """A document and a picture on ``page``, named by its title canary; the document holds
+    its body canary: files of a page are as hidden as the page."""
+    upload_files(
+        session,
+        DatabaseStore(),
+        author,
+        page,
+        [
+            Upload(f"Doc {title_canary}.txt", f"Text {body_canary}\n".encode()),
+            Upload(f"Pic {title_canary}.png", TINY_PNG),
+        ],
+        comment=f"Comment {body_canary}",
+    )
+
+
+def _file_names(made: list[CanaryPage]) -> list[str]:
+    return [
+        name
+        for page in made
+        for name in (f"Doc {page.title_canary}.txt", f"Pic {page.title_canary}.png")
+    ]
 
 
 def _canary() -> str:
@@ -102,6 +129,7 @@ def _plain_world(app, database) -> Made:
                 Limits(),
                 tags=body_canary,
             )
+            _attach(session, people["editor"], page, title_canary, body_canary)
             if deleted:
                 delete_page(session, people["admin"], page, "gone")
             session.commit()
@@ -227,6 +255,7 @@ def _random_world(app, database, seed: int) -> Made:
                     tags=body_canary,
                     space=space,
                 ).page
+                _attach(session, admin, page, title_canary, body_canary)
                 parent = rng.choice(in_space) if in_space and rng.random() < 0.6 else None
                 if parent is not None:
                     page.parent_id = parent.id
@@ -312,10 +341,18 @@ def _may_read(visitor: str, page: CanaryPage) -> bool:
 
 
 def _fill(
-    app, rule, page_slugs: list[str], usernames: list[str], space_keys: list[str] = ()
+    app,
+    rule,
+    page_slugs: list[str],
+    usernames: list[str],
+    space_keys: list[str] = (),
+    file_names: list[str] = (),
+    page_ids: list[int] = (),
 ) -> list[str]:
     """Every address of ``rule`` with its variables taken from the world."""
     choices = {
+        "name": [*file_names, "none.txt"],
+        "page_id": [*page_ids, 999_999],
         "slug": page_slugs,
         "username": usernames,
         "old": [REVISION_NUMBERS[0]],  # one diff per page, not every pair
@@ -339,11 +376,19 @@ def _fill(
 def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
     slugs = [page.slug for page in made] + ["no-such-page"]
     usernames = [role.value for role in Role] + ["nobody"]
+    with get_database(app).session() as session:
+        page_ids = list(session.scalars(select(Page.id).where(Page.slug.in_(slugs))))
+    names = _file_names(made)
     addresses = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
-        addresses += _fill(app, rule, slugs, usernames, [key for key, *_ in made.spaces])
+        if {"slug", "name"} <= set(rule.arguments):  # a page's own file: not every pairing
+            for page in made:
+                addresses += _fill(app, rule, [page.slug], usernames, (), _file_names([page]))
+            continue
+        keys = [key for key, *_ in made.spaces]
+        addresses += _fill(app, rule, slugs, usernames, keys, names, page_ids)
     # The orphaned pages of each space.
     addresses += [f"/-/orphans?space={key}" for key, *_ in made.spaces]
     # Every search and suggestion form, with every canary and title prefix.
@@ -424,10 +469,12 @@ def test_an_unreadable_page_answers_exactly_like_a_missing_one(world, visitor):
         addresses = [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
         for rule in app.url_map.iter_rules():
             if "GET" in rule.methods and "slug" in rule.arguments:
-                addresses += _fill(app, rule, [page.slug], ["editor"])
+                addresses += _fill(app, rule, [page.slug], ["editor"], (), _file_names([page]))
         for address in addresses:
             hidden = _fresh_get(client, address)
-            missing = _fresh_get(client, address.replace(page.slug, missing_slug))
+            # The page's files are named by its title canary too.
+            missing_address = address.replace(page.slug, missing_slug)
+            missing = _fresh_get(client, missing_address.replace(page.title_canary, missing_canary))
             hidden_body = _swap(hidden.get_data(as_text=True), page, missing_canary)
             # Tokens that differ per response (CSRF, nonces) are not information.
             normalise = re.compile(r'(nonce|csrf_token|value)="[^"]*"')

@@ -58,6 +58,8 @@ def every_url(app) -> list[str]:
         "invite_id": 1,
         "token": "no-such-invite",
         "position": 0,
+        "name": "plan.txt",
+        "page_id": 1,
     }
     urls = []
     with app.test_request_context():

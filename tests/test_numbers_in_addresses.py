@@ -26,7 +26,12 @@ LARGEST = 2**31 - 1
 TOO_LARGE = [str(2**31), str(2**63), str(2**64), "9" * 30, "9" * 5000]
 NOT_NUMBERS = ["", "-1", "+1", "1.0", "1e3", " 1", "0x1", "²", "١", "１"]
 # Sample values of the other parts of routes; "number" and the like are set by the tests.
-SAMPLES = {"slug": "policy", "username": "editor", "filename": "css/wiki.css"}
+SAMPLES = {
+    "slug": "policy",
+    "username": "editor",
+    "filename": "css/wiki.css",
+    "name": "plan.txt",
+}
 _PART = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 _NUMERIC_PARAMETER = re.compile(r"\bint_(arg|field)\(\s*\"([^\"]+)\"")
 
@@ -51,9 +56,10 @@ def _address(rule, values: dict) -> str:
 
 
 @pytest.fixture
-def admin(client, auth, pages):
+def admin(client, auth, pages, policy_files):
     """The admin's browser: every route lets it through to the number."""
     auth.login("admin")
+    client.policy_id = policy_files.id  # addresses of the sample files hold it
     return client
 
 
@@ -104,7 +110,7 @@ def _request(client, endpoint, method, kind, name, value):
     """The access-matrix sample request of the route, with ``name`` set to ``value``
     (left out when None)."""
     route = ROUTES[endpoint, method]
-    url, data = route.url, dict(route.data or {})
+    url, data = route.url.format(policy=client.policy_id), dict(route.data or {})
     if kind == "arg":
         query = [(key, item) for key, item in parse_qsl(urlsplit(url).query) if key != name]
         if value is not None:
@@ -128,6 +134,8 @@ def test_the_views_read_the_known_numeric_parameters(app):
         ("admin.audit", "after"),
         ("search.results", "page"),
         ("pages.edit", "base"),
+        ("files.download", "version"),
+        ("files.restore", "version"),
     } <= found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 import pytest
@@ -169,6 +170,18 @@ ACTIONS = {
         False,
         200,
     ),
+    "upload a file": ("POST", "/wiki/policy/files", {"file": (b"x", "new.txt")}, True, 302),
+    "delete a file": ("POST", "/wiki/policy/files/plan.txt/delete", {}, True, 302),
+    "undelete a file": ("POST", "/wiki/policy/files/gone.txt/undelete", {}, True, 302),
+    "restore a file's version": (
+        "POST",
+        "/wiki/policy/files/plan.txt/restore",
+        {"version": "1"},
+        True,
+        302,
+    ),
+    "list a page's files": ("GET", "/wiki/policy/files", None, False, 200),
+    "see storage use": ("GET", "/-/admin/storage", None, False, 200),
     "grant in a space": (
         "POST",
         "/-/spaces/main/access/grant",
@@ -186,6 +199,7 @@ READS = {
     "open the tag index",
     "list a space's action items",
     "open the review dashboard",
+    "list a page's files",
 }
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
@@ -199,6 +213,8 @@ WRITES = {
     "move a page",
     "tick an action item",
     "verify a page",
+    "upload a file",
+    "delete a file",
 }
 OWN = {"change own settings", "change own password", "list my action items"}
 
@@ -206,6 +222,7 @@ OWN = {"change own settings", "change own password", "list my action items"}
 # admins, so undeleting one answers "not found" rather than revealing that it exists.
 DENIED = {name: 403 for name in ACTIONS}
 DENIED["undelete a page"] = 404
+DENIED["undelete a file"] = 404
 
 ALLOWED = {
     "reader": READS | SEES_GROUPS | OWN,
@@ -239,9 +256,11 @@ def handbook(users, db_session):
 
 @pytest.mark.parametrize(("role", "action"), list(matrix()))
 def test_each_role_may_do_exactly_what_it_is_allowed_to(
-    app, client, auth, pages, sample_group, handbook, role, action
+    app, client, auth, pages, policy_files, sample_group, handbook, role, action
 ):
     method, url, data, changes, allowed_status = ACTIONS[action]
+    if data:  # a file to send: (bytes, name), sent fresh each time
+        data = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
     if role != "anonymous":
         assert auth.login(role).status_code == 302
     before = snapshot(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -43,6 +44,8 @@ def _post_routes():
         "invite_id": 99999,
         "token": "no-such-invite",
         "position": 0,
+        "name": "plan.txt",
+        "page_id": 1,
     }
     routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -71,6 +74,10 @@ FORMS = {
     "tree.move": {"space": "main", "parent": "Handbook", "confirm": "yes"},
     "pages.delete": {"summary": "forged"},
     "actions.tick": {"base": "1", "done": "1"},
+    "files.upload": {"file": (b"forged", "forged.txt"), "comment": "forged"},
+    "files.delete": {},
+    "files.undelete": {},
+    "files.restore": {"version": "1"},
     "reviews.page_review": {"action": "verify", "note": "forged"},
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},
@@ -92,7 +99,7 @@ FORMS = {
 
 
 @pytest.fixture
-def csrf_client(database_url, tmp_path, pages):
+def csrf_client(database_url, tmp_path, pages, policy_files):
     """A browser logged in as the admin, on a wiki with CSRF protection on (as deployed)."""
     app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
     session = get_database(app).session()
@@ -122,11 +129,16 @@ def test_every_form_is_refused_without_its_csrf_token(csrf_client, endpoint, arg
     app = csrf_client.application
     with app.test_request_context():
         url = url_for(endpoint, **args)
-    data = FORMS.get(endpoint, {})
+    form = FORMS.get(endpoint, {})
     before = snapshot(app)
 
-    refused = csrf_client.post(url, data=data)
-    forged = csrf_client.post(url, data={**data, "csrf_token": "forged"})
+    def data(**more):  # a file to send, (bytes, name), is read anew for each request
+        return {
+            k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in form.items()
+        } | more
+
+    refused = csrf_client.post(url, data=data())
+    forged = csrf_client.post(url, data=data(csrf_token="forged"))
 
     for response in (refused, forged):
         assert response.status_code == 400
@@ -134,7 +146,7 @@ def test_every_form_is_refused_without_its_csrf_token(csrf_client, endpoint, arg
     assert snapshot(app) == before
     # The same form with the session's token goes through: the token alone made the difference.
     token = token_from(csrf_client.get("/-/recent").get_data(as_text=True))
-    assert csrf_client.post(url, data={**data, "csrf_token": token}).status_code != 400
+    assert csrf_client.post(url, data=data(csrf_token=token)).status_code != 400
 
 
 def test_a_csrf_token_from_another_visitors_session_is_refused(csrf_client):

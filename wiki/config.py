@@ -78,6 +78,12 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": max_request_bytes,
         "MAX_FORM_MEMORY_SIZE": max_request_bytes,
         "MAX_TITLE_CHARS": 200,
+        # Files attached to pages: their bytes live in the database unless a folder is named
+        # (for large installs; on several hosts, a folder they share).
+        "FILES_PATH": os.environ.get("WIKI_FILES_PATH") or None,
+        "MAX_FILE_BYTES": _int("WIKI_MAX_FILE_MB", 50) * 1024 * 1024,
+        # One upload request (several files at once): larger ones get 413 and store nothing.
+        "MAX_UPLOAD_BYTES": _int("WIKI_MAX_UPLOAD_MB", 200) * 1024 * 1024,
         "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
         # Dates are shown in this zone to visitors and to users who chose none (an IANA
         # name such as Europe/Paris).

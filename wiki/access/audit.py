@@ -60,6 +60,9 @@ class AuditAction(enum.StrEnum):
     PAGE_RESTRICT = "page.restrict"
     PAGE_MOVE = "page.move"
     PAGE_OWNERSHIP = "page.ownership"
+    FILE_DELETE = "file.delete"
+    FILE_UNDELETE = "file.undelete"
+    FILE_RESTORE = "file.restore"
 
     @property
     def label(self) -> str:
@@ -94,6 +97,9 @@ _LABELS = {
     AuditAction.PAGE_RESTRICT: "page restrictions changed",
     AuditAction.PAGE_MOVE: "page moved",
     AuditAction.PAGE_OWNERSHIP: "page owner or review changed",
+    AuditAction.FILE_DELETE: "file deleted",
+    AuditAction.FILE_UNDELETE: "file undeleted",
+    AuditAction.FILE_RESTORE: "file version restored",
 }
 _ACTIONS = frozenset(AuditAction)
 
@@ -418,6 +424,11 @@ def describe(event: AuditEvent) -> str:
             return text + _describe_shift(details)
         case AuditAction.PAGE_OWNERSHIP:
             return _describe_changes(details, empty="none")
+        case AuditAction.FILE_DELETE | AuditAction.FILE_UNDELETE:
+            verb = "deleted" if event.action == AuditAction.FILE_DELETE else "undeleted"
+            return f"file “{isolate(get('file', '?'))}” {verb}"
+        case AuditAction.FILE_RESTORE:
+            return f"file “{isolate(get('file', '?'))}”: version {get('version', '?')} restored"
         case AuditAction.SEARCH_SYNONYMS:
             return _describe_synonyms(details)
         case AuditAction.GROUP_CREATE:

@@ -66,6 +66,7 @@ class Action(enum.StrEnum):
     MANAGE_GROUPS = "manage_groups"  # create, rename, delete any group; manage any members
     OWN_ACCOUNT = "own_account"  # one's own settings: name, e-mail, time zone, password
     MANAGE_ACCESS = "manage_access"  # a space's grants, a page's restrictions, "why can X"
+    VIEW_STORAGE = "view_storage"  # what files take, in every space (/-/admin/storage)
 
 
 class PageLike(Protocol):

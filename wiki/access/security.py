@@ -40,6 +40,7 @@ from wiki.instance import private_folder
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
+    "FILE_CONTENT_SECURITY_POLICY",
     "announce_setup_token",
     "check_setup_token",
     "current_setup_token",
@@ -67,13 +68,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# For files sent as they were uploaded: nothing in them may run, load or frame anything.
+FILE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+)
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # a year; not includeSubDomains: not ours
 
 
 def _add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    if headers.get("Content-Security-Policy") != FILE_CONTENT_SECURITY_POLICY:
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY  # the only other one
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors, for browsers without CSP 2

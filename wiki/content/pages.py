@@ -240,11 +240,11 @@ def clean_summary(summary: str) -> str:
     return summary
 
 
-def render_checked(body: str, space: str = DEFAULT_SPACE_KEY):
-    """Render ``body`` as a page of the space with the key ``space`` shows it; raises
-    InvalidInput when the renderer refuses it."""
+def render_checked(body: str, space: str = DEFAULT_SPACE_KEY, page_id: int | None = None):
+    """Render ``body`` as the page ``page_id`` (None: a page not made yet) of the space with
+    the key ``space`` shows it; raises InvalidInput when the renderer refuses it."""
     try:
-        return render_markdown(body, space)
+        return render_markdown(body, space, page_id)
     except RenderError as exc:
         raise InvalidInput({"body": str(exc)}) from None
 
@@ -353,7 +353,7 @@ def _append_revision(
     InvalidInput when the renderer refuses ``body``."""
     previous = page.current_revision
     if rendered is None:
-        rendered = render_checked(body, space_key(session, page.space_id))
+        rendered = render_checked(body, space_key(session, page.space_id), page.id)
     size = len(body.encode("utf-8"))
     revision = Revision(
         page=page,

@@ -197,6 +197,7 @@ def preview(
     *,
     conflicts: bool = False,
     space: str = DEFAULT_SPACE_KEY,
+    page_id: int | None = None,
 ) -> ShownRevision:
     """A text being edited, as its page in the space with the key ``space`` would show it
     (missing wiki links marked).
@@ -211,7 +212,7 @@ def preview(
     html, tocs, wikilinks = [], [], set()
 
     def rendered(text: str) -> str:
-        result = render_checked(text, space)
+        result = render_checked(text, space, page_id)
         wikilinks.update(result.wikilinks)
         tocs.append(result.toc_html)
         return result.html
@@ -232,15 +233,17 @@ def preview(
     return _shown(session, viewer, "".join(html), toc_html, "\n".join(sorted(wikilinks)))
 
 
-def fresh_rendering(body: str, space: str = DEFAULT_SPACE_KEY) -> tuple[str, str, str]:
-    """Render a stored text again, as a page of the space with the key ``space``:
-    ``(html, toc_html, wikilinks)``.
+def fresh_rendering(
+    body: str, space: str = DEFAULT_SPACE_KEY, page_id: int | None = None
+) -> tuple[str, str, str]:
+    """Render a stored text again, as the page ``page_id`` of the space with the key
+    ``space``: ``(html, toc_html, wikilinks)``.
 
     A text saved before a renderer change made it unrenderable is shown escaped, with the
     reason, so it is never lost from view (or from search).
     """
     try:
-        rendered = render_markdown(body, space)
+        rendered = render_markdown(body, space, page_id)
     except RenderError as exc:
         return f'<p class="render-error">{escape(str(exc))}</p><pre>{escape(body)}</pre>', "", ""
     return rendered.html, rendered.toc_html, "\n".join(sorted(rendered.wikilinks))
@@ -254,7 +257,7 @@ def _render_and_cache(database, revision: Revision, space_id: int, space: str) -
     must not turn into a write (on SQLite that fails instead of waiting), and losing a
     race with another worker storing the same rendering is harmless.
     """
-    html, toc, links = fresh_rendering(revision.body, space)
+    html, toc, links = fresh_rendering(revision.body, space, revision.page_id)
     entry = RenderedRevision(
         revision_id=revision.id,
         renderer_version=RENDERER_VERSION,

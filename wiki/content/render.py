@@ -21,6 +21,11 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+from wiki.content.attachment_links import (
+    ATTACHMENT_SCHEME,
+    FILE_IMAGE_CLASS,
+    attachment_links_plugin,
+)
 from wiki.content.markdown_ext import (
     FORMATTING_STOPPED_CLASS,
     HIGHLIGHT_CLASS,
@@ -58,7 +63,7 @@ __all__ = [
     "sanitize_html",
 ]
 
-RENDERER_VERSION = 7
+RENDERER_VERSION = 8
 MAX_SOURCE_CHARS = 2_000_000
 """Hard upper bound on the source length; callers enforce a smaller configurable limit."""
 
@@ -141,7 +146,7 @@ _ATTRIBUTES = {
     "ol": {"start"},
 }  # fmt: skip
 _CLASSES = {
-    "a": {"wikilink", "missing", "footnote-backref", "heading-link", "mention"},
+    "a": {"wikilink", "missing", "footnote-backref", "heading-link", "mention", FILE_IMAGE_CLASS},
     "pre": {HIGHLIGHT_CLASS},
     "span": set(PYGMENTS_CLASSES) | {FORMATTING_STOPPED_CLASS, "due", "impossible"},
     "sup": {"footnote-ref"},
@@ -160,7 +165,10 @@ _CLEANER = nh3.Cleaner(
     attributes=_ATTRIBUTES,
     allowed_classes=_CLASSES,
     # task list check boxes: only type=checkbox, optionally checked, always disabled
-    tag_attribute_values={"input": {"type": {"checkbox"}, "checked": {"", "checked"}}},
+    tag_attribute_values={
+        "input": {"type": {"checkbox"}, "checked": {"", "checked"}},
+        "img": {"loading": {"lazy"}},  # pictures of a page's files load as they scroll in
+    },
     set_tag_attribute_values={"input": {"disabled": "disabled"}},
     url_schemes=set(ALLOWED_URL_SCHEMES),
     url_relative="pass_through",
@@ -211,7 +219,11 @@ class _LinkValidator:
             raise LimitExceeded(f"This page has too many links (more than {MAX_LINKS:,}).")
         compact = _IGNORED_IN_URLS.sub("", unquote(url))
         match = _SCHEME.match(compact)
-        return match is None or match.group(1).lower() in ALLOWED_URL_SCHEMES
+        if match is None:
+            return True
+        scheme = match.group(1).lower()
+        # attachment: links become addresses of this site (attachment_links_plugin).
+        return scheme in ALLOWED_URL_SCHEMES or scheme == ATTACHMENT_SCHEME
 
 
 def _new_parser() -> MarkdownIt:
@@ -227,6 +239,7 @@ def _new_parser() -> MarkdownIt:
     md.use(prefixed_footnotes_plugin)
     md.use(bounded_links_plugin, MAX_LINK_LABEL_CHARS, LINK_LABEL_SCAN_BUDGET)
     md.use(wikilinks_plugin)
+    md.use(attachment_links_plugin)
     md.use(highlight_plugin, MAX_HIGHLIGHTED_CHARS)
     md.use(heading_anchors_plugin)
     md.use(container_guard_plugin, MAX_BLOCK_NESTING, MAX_BLOCK_CONTAINERS)
@@ -251,12 +264,16 @@ def _parser() -> MarkdownIt:
 # --------------------------------------------------------------------------- public API
 
 
-def render_markdown(text: str, space: str = DEFAULT_SPACE_KEY) -> Rendered:
+def render_markdown(
+    text: str, space: str = DEFAULT_SPACE_KEY, page_id: int | None = None
+) -> Rendered:
     """Render Markdown ``text`` to sanitised HTML, a table of contents and its wiki links.
 
     ``space`` is the key of the space of the page the text belongs to: ``[[Title]]`` links
     to the page of that title there, ``[[key:Title]]`` to one in another space (see
-    :func:`wiki.content.markdown_ext.wikilinks_plugin`). The output depends on nothing else.
+    :func:`wiki.content.markdown_ext.wikilinks_plugin`). ``page_id`` is the page's id, which
+    ``attachment:`` links to its files resolve against (None: a text without a page yet;
+    see :mod:`wiki.content.attachment_links`). The output depends on nothing else.
 
     Raises :class:`RenderError`, with a message for the user, when the text exceeds a limit:
     more than :data:`MAX_SOURCE_CHARS` characters or :data:`MAX_LINES` lines, lists or
@@ -280,7 +297,7 @@ def render_markdown(text: str, space: str = DEFAULT_SPACE_KEY) -> Rendered:
         raise RenderError("The text is not valid Unicode.")
     md = _parser()
     md.validateLink.count = 0  # type: ignore[attr-defined]  # our _LinkValidator, set above
-    env: dict = {"space": space}
+    env: dict = {"space": space, "page_id": page_id}
     try:
         body = md.render(text, env)
     except LimitExceeded as exc:

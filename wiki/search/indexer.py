@@ -64,7 +64,7 @@ def _document(
     rendered_in,
 ) -> PageDocument:
     if html is None or version != RENDERER_VERSION or rendered_in != page.space_id:
-        html = fresh_rendering(revision.body, space_key)[0]
+        html = fresh_rendering(revision.body, space_key, page.id)[0]
     text = readable_text(html)
     return PageDocument(
         page_id=page.id,

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         errors,
+        files,
         groups,
         history,
         links,
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tree.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(files.bp)
     app.register_blueprint(reviews.bp)
     errors.init_app(app)
 

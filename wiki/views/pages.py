@@ -157,8 +157,9 @@ def _render_edit(
     )
 
 
-def _preview(body: str, space: str, conflicts: bool = False):
-    """The preview of ``body`` as a page of the space with the key ``space`` shows it."""
+def _preview(body: str, space: str, conflicts: bool = False, page_id: int | None = None):
+    """The preview of ``body`` as the page ``page_id`` (None: a new page) of the space with
+    the key ``space`` shows it."""
     try:
         return preview_text(
             get_session(),
@@ -166,6 +167,7 @@ def _preview(body: str, space: str, conflicts: bool = False):
             service.clean_body(body, limits()),
             conflicts=conflicts,
             space=space,
+            page_id=page_id,
         ), {}
     except InvalidInput as exc:
         return None, exc.errors
@@ -195,7 +197,7 @@ def edit(slug: str):
     resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
     if request.form.get("action") == "preview":
         space = spaces.space_key(get_session(), page.space_id)
-        rendered, errors = _preview(body, space, conflicts=resolving)
+        rendered, errors = _preview(body, space, conflicts=resolving, page_id=page.id)
         return _render_edit(
             page,
             body=body,
@@ -375,8 +377,12 @@ def preview():
     space = form_text("space").strip().lower()
     if not SPACE_KEY_PATTERN.match(space) or len(space) > MAX_SPACE_KEY_CHARS:
         space = DEFAULT_SPACE_KEY
+    # The page's id makes its files' addresses (attachment: links); nothing is looked up.
     rendered, errors = _preview(
-        form_text("body"), space, conflicts=request.args.get("conflicts") == "1"
+        form_text("body"),
+        space,
+        conflicts=request.args.get("conflicts") == "1",
+        page_id=int_field("page"),
     )
     if rendered is None:
         return jsonify(error=next(iter(errors.values()))), 400
