@@ -354,3 +354,27 @@ def test_uploads_need_the_form_token(more_apps, users, db_session):
     assert refused.status_code == 400
     db_session.rollback()
     assert db_session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_hostile_files_uploaded_through_the_wiki_are_kept_but_never_run_or_decoded(
+    client, auth, page, db_session, users
+):
+    from tests.files import corpus
+
+    auth.login("editor")
+    hostile = {
+        "bomb.png": corpus.png_declaring(60_000, 60_000),
+        "report.docx": corpus.docx_bomb(5),
+        "drawing.pdf": corpus.pdf_with_endless_drawing(1),
+        "polyglot.gif": b"GIF89a/*\x00\x00*/=alert(1)//<script>alert(1)</script>",
+    }
+    answer = upload(client, page.slug, *hostile.items(), headers=JSON)
+    assert answer.status_code == 200
+    for name, content in hostile.items():
+        got = client.get(f"/-/pages/{page.id}/files/{name}")
+        assert got.status_code == 200 and got.data == content, name
+        assert got.headers["Content-Disposition"].startswith("attachment"), name
+        assert not got.mimetype.startswith(("text/", "image/svg")), name
+        assert client.get(f"/-/pages/{page.id}/thumbs/{name}").status_code == 404, name
+    edit(db_session, users["editor"], page, "![](attachment:bomb.png)\n")
+    assert client.get(f"/wiki/{page.slug}").status_code == 200

@@ -31,6 +31,7 @@ from wiki.access.security import FILE_CONTENT_SECURITY_POLICY
 from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput, NotFound
 from wiki.files import attachments, listing
+from wiki.files.images import MAX_PIXELS
 from wiki.files.kinds import INLINE_IMAGE_TYPES, content_disposition
 from wiki.files.storage import BlobMissing, BlobStore, store_for
 from wiki.files.thumbnails import thumbnail_of
@@ -264,7 +265,13 @@ def _send(
 ) -> Response:
     """The bytes of ``version`` (or ``data``, a thumbnail of it) with headers that keep a
     browser from running them: only readable images of the allowed types go inline."""
-    inline = version.mime in INLINE_IMAGE_TYPES and version.width is not None
+    inline = (
+        version.mime in INLINE_IMAGE_TYPES
+        and version.width is not None
+        and version.height is not None
+        # A picture too large to decode safely here is not handed to browsers either.
+        and version.width * version.height <= MAX_PIXELS
+    )
     sent_type = mime or version.mime
     if not inline and (sent_type.startswith(_NEVER_AS_IS) or sent_type.startswith("text/")):
         # Text is sent as bytes too: a browser told "text/plain" may still guess HTML.
