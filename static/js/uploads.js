@@ -1,12 +1,15 @@
 // Uploading files to a page without leaving the screen: from the editor (an "Attach files"
-// button in its toolbar, pasting files or screenshots into the text, dropping files on it).
-// Each file goes up in a request of its own, so each has its own progress line and its own
-// answer. Without JavaScript the editor has no button: files go up from the Files tab.
+// button in its toolbar, pasting files or screenshots into the text, dropping files on it)
+// and from the Files tab (its upload form, which also takes dropped files). Each file goes
+// up in a request of its own, so each has its own progress line and its own answer.
+// Without JavaScript the Files tab's form posts as usual and the editor has no button.
 //
 // Relies on: in the editor, form[data-editor] with textarea[name=body], the hidden
 // csrf_token input, data-upload-url (the page's POST /wiki/<slug>/files), data-page-id and
 // data-max-file-bytes; or data-uploads-later on the new page form (no page to attach files
-// to yet).
+// to yet). On the Files tab, form[data-uploader] with its file input, comment field,
+// csrf_token, data-max-file-bytes, and #file-list around the list of files, reloaded when
+// the uploads are done; button.copy-markdown[data-markdown] in the list copy its text.
 (function () {
   "use strict";
 
@@ -448,8 +451,159 @@
     }
   }
 
+  // ---------------------------------------------------------------- the Files tab
+
+  function setUpFilesTab(form) {
+    var input = form.querySelector("input[type=file]");
+    var comment = form.elements.namedItem("comment");
+    var tokenField = form.querySelector("input[name=csrf_token]");
+    if (!input || !window.FormData) return null;
+    var maxBytes = numberAttribute(form, "data-max-file-bytes");
+    var url = form.getAttribute("action");
+    var going = 0;
+    var uploaded = 0;
+
+    var hint = document.createElement("p");
+    hint.className = "drop-hint help";
+    hint.textContent = "You can also drop files onto this box.";
+    var actions = form.querySelector(".actions");
+    form.insertBefore(hint, actions);
+    form.classList.add("drop-zone");
+    var status = new StatusList(form, null);
+
+    form.addEventListener("submit", function (event) {
+      var files = Array.prototype.slice.call(input.files || []);
+      if (files.length === 0) return; // the browser says a file is needed
+      event.preventDefault();
+      start(files);
+    });
+    dropTarget(form, start);
+    guardPage();
+
+    function start(files) {
+      if (going === 0) {
+        status.clearFinished();
+        uploaded = 0;
+      }
+      var note = comment ? comment.value : "";
+      files.forEach(function (file) {
+        var name = file.name || "file";
+        var entry = status.add(name);
+        var problem = refusal(file, name, maxBytes);
+        if (problem) {
+          entry.fail(problem);
+          return;
+        }
+        going += 1;
+        send({ url: url, token: tokenField ? tokenField.value : "", file: file, name: name, comment: note },
+          function (fraction) { entry.progress(fraction); },
+          function (error, described) {
+            going -= 1;
+            if (error) {
+              entry.fail(error);
+            } else {
+              uploaded += 1;
+              entry.done(described.unchanged ? "done: already here, unchanged" :
+                described.version > 1 ? "done: version " + described.version : "done");
+            }
+            if (going === 0) finished();
+          });
+      });
+      input.value = "";
+    }
+
+    function finished() {
+      if (uploaded === 0) return;
+      if (comment) comment.value = "";
+      reloadList();
+    }
+
+    return status;
+  }
+
+  // The list of files as the server has it now, in place of the one shown.
+  function reloadList() {
+    var shown = document.getElementById("file-list");
+    if (!shown || !window.fetch || !window.DOMParser) {
+      window.location.reload();
+      return;
+    }
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (reply) {
+        if (!reply.ok) throw new Error("the list answered " + reply.status);
+        return reply.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("file-list");
+        if (!fresh) throw new Error("no list in the answer");
+        shown.replaceWith(document.importNode(fresh, true));
+        showCopyButtons(document);
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
+  // ---------------------------------------------------------------- copy buttons
+
+  function showCopyButtons(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button.copy-markdown[data-markdown]"), function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && typeof navigator.clipboard.writeText === "function") {
+      return navigator.clipboard.writeText(text).catch(function () { return copyBySelection(text); });
+    }
+    return copyBySelection(text);
+  }
+
+  // Where the asynchronous clipboard is missing or refused: copy a selected text.
+  function copyBySelection(text) {
+    return new Promise(function (resolve, reject) {
+      var field = document.createElement("textarea");
+      field.value = text;
+      field.setAttribute("readonly", "");
+      field.setAttribute("aria-hidden", "true");
+      field.tabIndex = -1;
+      field.className = "sr-only";
+      document.body.appendChild(field);
+      field.select();
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
+      document.body.removeChild(field);
+      if (copied) resolve();
+      else reject(new Error("copy refused"));
+    });
+  }
+
+  function setUpCopyButtons(status) {
+    showCopyButtons(document);
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("button.copy-markdown[data-markdown]");
+      if (!button) return;
+      var text = button.getAttribute("data-markdown");
+      var label = button.getAttribute("data-label") || button.textContent;
+      button.setAttribute("data-label", label);
+      copyText(text).then(function () {
+        button.textContent = "Copied";
+        status.say("Copied " + text + " to the clipboard: paste it into the page's text.", false);
+        setTimeout(function () { button.textContent = label; }, 2500);
+      }, function () {
+        status.say("The browser did not let the page copy. The text to copy: " + text, true);
+      });
+    });
+  }
+
   // ---------------------------------------------------------------- start
 
   var editorForm = document.querySelector("form[data-editor]");
   if (editorForm) setUpEditor(editorForm);
+
+  var uploaderForm = document.querySelector("form[data-uploader]");
+  var filesStatus = uploaderForm ? setUpFilesTab(uploaderForm) : null;
+  if (filesStatus) setUpCopyButtons(filesStatus);
 })();

@@ -1,5 +1,5 @@
 """Files on pages in a real browser: pasting a screenshot, dropping and choosing files in the
-editor, and refusals."""
+editor, the Files tab's uploads and copy buttons, versions, restoring one, and refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tests.helpers import make_page
 from wiki.access import accounts
 
 from .conftest import log_in
+from .test_layout import CONTRAST_SCRIPT
 
 # A picture drawn in the page (a real PNG, as a screenshot would be), put in a DataTransfer
 # with a name, and handed to the element as a paste, or dragged over it and dropped.
@@ -204,3 +205,60 @@ def test_a_new_page_explains_that_files_come_after_the_first_save(staff, page):
     page.evaluate(PASTE_PICTURE, ["#body", "image.png"])
     expect(page.get_by_role("status")).to_have_text("Save the page once to attach files.")
     expect(text).to_have_value("Draft.")
+
+
+def test_versions_from_the_files_tab_and_an_admin_restores_the_first(staff, new_page):
+    arrange_page(staff)
+    editor = new_page(permissions=["clipboard-read", "clipboard-write"])
+    log_in(editor, "editor")
+    editor.goto("/wiki/forklift-incident/files")
+    expect(editor.locator(".empty-state")).to_be_visible()
+    files = editor.get_by_label("Files", exact=True)
+    rows = editor.locator("table.files tbody tr")
+    for content, comment in ((b"Speed limit 10 km/h.\n", "first"), (b"Speed limit 6 km/h.\n", "")):
+        files.set_input_files([{"name": "rules.txt", "mimeType": "text/plain", "buffer": content}])
+        editor.get_by_label("Comment").fill(comment)
+        editor.get_by_role("button", name="Upload").click()
+        expect(editor.locator(".upload-item.is-done")).to_have_count(1)
+    # The list was reloaded in place after the uploads.
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("link", name="Versions of rules.txt")).to_have_text("2")
+    # Files dropped on the form go up at once, each with its progress line.
+    dropped = editor.evaluate(
+        DROP_FILES, ["form[data-uploader]", [["bay a.txt", "A"], ["bay b.txt", "B"]]]
+    )
+    assert dropped == {"shown": True, "after": False}
+    expect(editor.locator(".upload-item.is-done")).to_have_count(2)
+    expect(rows).to_have_count(3)
+    assert editor.evaluate(CONTRAST_SCRIPT) == []  # the progress lines read well too
+    expect(rows.nth(1)).to_contain_text("bay b.txt")
+
+    copy = editor.get_by_role("button", name="Copy Markdown for rules.txt")
+    expect(copy).to_be_visible()
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    expect(editor.get_by_role("status")).to_contain_text("[rules.txt](attachment:rules.txt)")
+    assert editor.evaluate("navigator.clipboard.readText()") == "[rules.txt](attachment:rules.txt)"
+
+    rows.nth(2).get_by_role("link", name="Versions of rules.txt").click()
+    versions = editor.locator("table.file-versions tbody tr")
+    expect(versions).to_have_count(2)
+    expect(versions.nth(1)).to_contain_text("first")
+    with editor.expect_download() as download:
+        editor.get_by_role("link", name="Download version 1").click()
+    assert download.value.path().read_bytes() == b"Speed limit 10 km/h.\n"
+    expect(editor.get_by_role("button", name="Restore version 1")).to_have_count(0)
+
+    admin = new_page()
+    log_in(admin, "admin")
+    admin.goto(editor.url)
+    admin.get_by_role("button", name="Restore version 1").click()
+    expect(admin.get_by_role("status")).to_contain_text(
+        "Version 1 of rules.txt is current again, as version 3."
+    )
+    versions = admin.locator("table.file-versions tbody tr")
+    expect(versions).to_have_count(3)
+    expect(versions.first).to_contain_text("restored from 1")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Download version 3").click()
+    assert download.value.path().read_bytes() == b"Speed limit 10 km/h.\n"
