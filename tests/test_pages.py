@@ -443,7 +443,7 @@ def test_a_text_the_current_renderer_refuses_is_still_shown_escaped(
     import wiki.content.reading
     from wiki.content.render import RenderError
 
-    def refuse(_text, _space=None):
+    def refuse(_text, _space=None, _page_id=None):
         raise RenderError("This page nests too deeply.")
 
     monkeypatch.setattr(
