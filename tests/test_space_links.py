@@ -157,9 +157,9 @@ def test_the_search_index_renders_in_the_pages_space(app, db_session, world):
     seen: list[str] = []
     original = indexer.fresh_rendering
 
-    def spy(body, space="main"):
+    def spy(body, space="main", page_id=None):
         seen.append(space)
-        return original(body, space)
+        return original(body, space, page_id)
 
     indexer.fresh_rendering = spy  # type: ignore[assignment]
     try:
