@@ -6,7 +6,8 @@
 // csrf_token input and button[name=action][value=save]; an optional .editor-pane around the
 // text area; an optional section#editor-preview (the server's no-JS preview) to take over.
 // The space the page is in (wiki links resolve there) is the form's "space" field (the new
-// page form's select) or else its data-space attribute.
+// page form's select) or else its data-space attribute; the page's id (data-page-id, none
+// for a new page) makes its files' attachment: links resolve in the preview.
 (function () {
   "use strict";
 
@@ -351,6 +352,7 @@
   var previewUrl = form.getAttribute("data-preview-url");
   var tokenField = form.querySelector("input[name=csrf_token]");
   var spaceField = form.elements.namedItem("space");
+  var pageId = form.getAttribute("data-page-id") || "";
   if (!previewUrl || !window.fetch) return;
 
   var pane = form.querySelector(".editor-pane");
@@ -440,6 +442,7 @@
     var data = new URLSearchParams();
     data.append("body", body);
     data.append("space", space);
+    if (pageId) data.append("page", pageId);
     var headers = { "Accept": "application/json" };
     if (tokenField) {
       data.append("csrf_token", tokenField.value);

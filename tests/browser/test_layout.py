@@ -52,6 +52,7 @@ CONTRAST_SCRIPT = """
 SCREENS = [
     "/wiki/handbook",
     "/wiki/handbook/edit",
+    "/wiki/handbook/files",
     "/wiki/handbook/history",
     "/wiki/handbook/diff/1/2",
     "/wiki/handbook/diff/1/2?view=side",

@@ -291,8 +291,12 @@ def test_a_file_too_large_is_refused_with_a_message_and_nothing_is_stored(
     assert answer.status_code == 400
     text = answer.get_data(as_text=True)
     assert "big.bin" in text and "Nothing was uploaded" in text
-    as_json = upload(client, page.slug, ("big.bin", b"x" * 1001), headers=JSON)
-    assert as_json.status_code == 400 and "at most" in as_json.get_json()["error"]
+    as_json = upload(client, page.slug, ("big.bin", b"x" * 5000), headers=JSON)
+    assert as_json.status_code == 400
+    # Only the first 1001 bytes were read, yet the whole file's size is told.
+    assert as_json.get_json()["error"] == (
+        "“big.bin” is 5 KB; files may be at most 1000 bytes. Nothing was uploaded."
+    )
     huge = upload(client, page.slug, ("huge.bin", b"x" * 200_000), headers=JSON)
     assert huge.status_code == 413 and "too large" in huge.get_json()["error"]
     db_session.rollback()

@@ -54,10 +54,12 @@ class FileLimits:
 
 @dataclass(frozen=True)
 class Upload:
-    """One file as a browser sent it: the name it gave (not trusted) and the bytes."""
+    """One file as a browser sent it: the name it gave (not trusted) and the bytes; ``size``
+    is its whole size when ``data`` holds only its first bytes (a file too large to read)."""
 
     name: str
     data: bytes
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,12 @@ def _check(uploads: Sequence[Upload], limits: FileLimits) -> list[tuple[str, Upl
     seen: set[str] = set()
     for upload in uploads:
         name = safe_file_name(upload.name)
+        size = max(len(upload.data), upload.size or 0)
         if not upload.data:
             problems.append(f"“{name}” is empty.")
-        elif len(upload.data) > limits.max_file_bytes:
+        elif size > limits.max_file_bytes:
             problems.append(
-                f"“{name}” is {_size(len(upload.data))}; files may be at most "
-                f"{_size(limits.max_file_bytes)}."
+                f"“{name}” is {_size(size)}; files may be at most {_size(limits.max_file_bytes)}."
             )
         if name_key(name) in seen:
             problems.append(f"Two of the files are named “{name}”: upload them one at a time.")

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -134,9 +135,8 @@ def upload(slug: str):
     name); JSON for the editor's uploader, else back to the Files tab."""
     page, _via_alias = load_page(slug, Action.EDIT)
     most = current_app.config["MAX_FILE_BYTES"]
-    # One byte past the limit is enough to say the file is too large: never read more.
     uploads = [
-        attachments.Upload(sent.filename or "", sent.stream.read(most + 1))
+        _received(sent, most)
         for sent in request.files.getlist("file")
         if sent.filename or sent.content_length
     ]
@@ -159,6 +159,20 @@ def upload(slug: str):
     else:
         flash("Those files are already here, unchanged: nothing was added.", "info")
     return redirect(url_for("files.page_files", slug=page.slug))
+
+
+def _received(sent: FileStorage, most: int) -> attachments.Upload:
+    """A posted file, of which one byte past the limit is enough to say it is too large:
+    never more is read. The size of a larger one comes from the end of its spooled copy,
+    so that the refusal can say how large it is."""
+    data = sent.stream.read(most + 1)
+    size = None
+    if len(data) > most:
+        try:
+            size = sent.stream.seek(0, io.SEEK_END)
+        except (OSError, ValueError):  # a stream that cannot seek: at least this much
+            size = None
+    return attachments.Upload(sent.filename or "", data, size)
 
 
 def _described(page: Page, item: attachments.Stored) -> dict:
