@@ -38,6 +38,7 @@ __all__ = [
     "markdown_for",
     "markdown_link",
     "name_key",
+    "size_label",
     "restore_version",
     "undelete_file",
     "upload_files",
@@ -78,7 +79,8 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-def _size(number: int) -> str:
+def size_label(number: int) -> str:
+    """A size as people read it: bytes, KB or MB (of 1,024). Raises nothing."""
     if number >= 1024 * 1024:
         return f"{number / (1024 * 1024):.1f} MB"
     if number >= 1024:
@@ -104,7 +106,7 @@ def _check(uploads: Sequence[Upload], limits: FileLimits) -> list[tuple[str, Upl
             problems.append(f"“{name}” is empty.")
         elif size > limits.max_file_bytes:
             problems.append(
-                f"“{name}” is {_size(size)}; files may be at most {_size(limits.max_file_bytes)}."
+                f"“{name}” is {size_label(size)}; files may be at most {size_label(limits.max_file_bytes)}."
             )
         if name_key(name) in seen:
             problems.append(f"Two of the files are named “{name}”: upload them one at a time.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort
 
 from wiki.access import people as people_service
+from wiki.files.attachments import size_label
 from wiki.views.common import (
     RowNumberConverter,
     WikiRequest,
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
     people_service.check_site_zone(app.config["DEFAULT_TIME_ZONE"])
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["utc_iso"] = people_service.utc_iso
+    # Sizes of files as the upload messages give them (KB and MB of 1,024 bytes).
+    app.jinja_env.filters["file_size"] = size_label
 
     # Before any route is added: every <int:...> is bounded, so no number in an address
     # reaches the database beyond what its columns hold.
