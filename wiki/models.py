@@ -562,6 +562,22 @@ class FileThumbnail(Base):
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
 
 
+class SearchPageChange(Base):
+    """A page whose search document changed without a new revision (a file uploaded,
+    restored, deleted or undeleted; a file's text read): written in the same transaction
+    as the change, so the search indexes of every host find it after their revision
+    high-water mark (:mod:`wiki.search.indexer`). Rows older than a day are deleted
+    (:func:`wiki.content.page_changes.prune_page_changes`); an index that has not caught up
+    for that long is rebuilt instead."""
+
+    __tablename__ = "search_page_changes"
+    __table_args__ = (Index("ix_search_page_changes_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     """One admin action (or page rename), as it happened: who, what, to what, when.
 
