@@ -538,7 +538,10 @@ class FileText(Base):
     """The text of one file content, for search (derived: safe to drop, extracted again).
 
     Written by the extractor outside any request (:mod:`wiki.files.texts`): ``status`` is
-    "done", "unsupported", "failed" or "timeout"; ``text`` is "" unless done."""
+    "done", "unsupported", "failed" or "timeout"; ``text`` is "" unless done. While one
+    process reads the file the row says "working" (``extracted_at``: since when), so that
+    the other processes leave it alone; a claim older than the extraction's time limit is
+    that of a process that died, and is taken over."""
 
     __tablename__ = "file_texts"
 
