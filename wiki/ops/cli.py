@@ -111,8 +111,9 @@ def enable_user_command(username: str) -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the database (built aside; search stays online), and
-    the tables of links between pages, of the pages' field values and of action items."""
+    """Read the text of the files that need it, rebuild the search index from the database
+    (built aside; search stays online), and the tables of links between pages, of the
+    pages' field values and of action items."""
     from pathlib import Path
 
     from flask import current_app
@@ -121,11 +122,29 @@ def reindex_command() -> None:
     from wiki.content.links import rebuild_links
     from wiki.content.records.action_items import rebuild_action_items
     from wiki.content.records.lessons import rebuild_page_fields
+    from wiki.files.storage import store_for
+    from wiki.files.texts import extract_pending, pending_contents
     from wiki.models import Page
     from wiki.search import indexer
     from wiki.search.backend import IndexBusy
     from wiki.search.engine import WhooshEngine
+    from wiki.search.runtime import extraction_limits
 
+    # Every file still to read, first: the index built next then holds their text.
+    database = get_database()
+    limits = extraction_limits(current_app.config)
+    with database.session() as session:
+        waiting = len(pending_contents(session, limits))
+    if waiting:
+        reading: ProgressBar[int]
+        with click.progressbar(length=waiting, label="Reading the text of files") as reading:
+            done = extract_pending(
+                database,
+                store_for(current_app.config["FILES_PATH"]),
+                limits,
+                progress=lambda count: reading.update(count - reading.pos),
+            )
+        click.echo(f"Read the text of {done.written} files.")
     # Its own engine, without the web processes' background indexer.
     engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
     with get_database().session() as session:
