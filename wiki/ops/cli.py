@@ -194,7 +194,8 @@ def setup_token_command() -> None:
 )
 @with_appcontext
 def backup_command(file: Path, no_secret_key: bool) -> None:
-    """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs)."""
+    """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs), with the
+    files kept in WIKI_FILES_PATH if the wiki has one."""
     from flask import current_app
 
     from wiki.ops import backup
@@ -206,13 +207,16 @@ def backup_command(file: Path, no_secret_key: bool) -> None:
             file,
             Path(current_app.instance_path),
             include_secret_key=not no_secret_key,
+            files_path=current_app.config["FILES_PATH"],
             progress=click.echo,
         )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
+    from_folder = f" and {summary.blobs:,} files from the files folder" if summary.blobs else ""
     click.echo(
-        f"Backed up {summary.total_rows:,} rows of {len(summary.rows)} tables (schema "
-        f"{summary.schema_revision}) in {summary.seconds:.1f} s: {file.stat().st_size:,} bytes."
+        f"Backed up {summary.total_rows:,} rows of {len(summary.rows)} tables{from_folder} "
+        f"(schema {summary.schema_revision}) in {summary.seconds:.1f} s: "
+        f"{file.stat().st_size:,} bytes."
     )
 
 
@@ -220,8 +224,8 @@ def backup_command(file: Path, no_secret_key: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(file: Path) -> None:
-    """Restore an archive made by `wiki backup` into an empty database, then rebuild the
-    search index."""
+    """Restore an archive made by `wiki backup` into an empty database (the bytes of files
+    into WIKI_FILES_PATH if set, else into the database), then rebuild the search index."""
     import time
 
     from flask import current_app
@@ -232,7 +236,11 @@ def restore_command(file: Path) -> None:
     click.echo(f"Restoring {file}:")
     try:
         summary = backup.restore(
-            get_database(), file, Path(current_app.instance_path), progress=click.echo
+            get_database(),
+            file,
+            Path(current_app.instance_path),
+            files_path=current_app.config["FILES_PATH"],
+            progress=click.echo,
         )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
@@ -252,6 +260,12 @@ def restore_command(file: Path) -> None:
             "run `wiki reindex`."
         ) from None
     click.echo(f"Rebuilt the search index: {pages:,} pages in {time.monotonic() - started:.1f} s.")
+    if summary.rows.get("file_blobs"):
+        # Backups leave the text read from files out: it is read again.
+        click.echo(
+            "The text of documents (for search) is read again by the wiki's search indexer "
+            "once the wiki runs, a few files a second; `wiki reindex` reads it all at once."
+        )
 
 
 COMMANDS = [
