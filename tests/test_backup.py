@@ -4,6 +4,7 @@ and the restored wiki works; a restore refuses, changing nothing, what it must n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import stat
@@ -53,8 +54,8 @@ def target_app(tmp_path):
     """Makes a wiki app on another database and instance folder (disposed afterwards)."""
     made = []
 
-    def make(url: str):
-        app = make_app(url, tmp_path / f"target-{len(made)}")
+    def make(url: str, **config):
+        app = make_app(url, tmp_path / f"target-{len(made)}", **config)
         made.append(app)
         return app
 
@@ -502,8 +503,8 @@ def _wrong_checksum(manifest):
     manifest["tables"][-1]["sha256"] = "0" * 64
 
 
-def _format_2(manifest):
-    manifest["format_version"] = 2
+def _format_next(manifest):
+    manifest["format_version"] = backup_service.FORMAT_VERSION + 1
 
 
 REFUSALS = {
@@ -523,8 +524,8 @@ REFUSALS = {
         "newer version of the wiki",
     ),
     "newer format": (
-        lambda good, bad: rewrite(good, bad, manifest_change=_format_2),
-        "format version 2",
+        lambda good, bad: rewrite(good, bad, manifest_change=_format_next),
+        f"format version {backup_service.FORMAT_VERSION + 1}",
     ),
     "not a backup": (
         lambda good, bad: bad.write_bytes(b"PK\x05\x06" + b"\x00" * 18),
@@ -564,6 +565,23 @@ def test_a_bad_archive_is_refused_and_the_target_is_left_as_it_was(
     assert run(target, "restore", good).exit_code == 0  # the same target takes a good archive
 
 
+def _format_1(manifest):
+    manifest["format_version"] = 1
+    del manifest["blobs"]
+
+
+def test_an_archive_of_format_version_1_is_restored(sqlite_app, tmp_path, target_app):
+    """Version 1 archives (before files could live in a folder) have no list of files."""
+    seed(sqlite_app)
+    archive, old = tmp_path / "new.zip", tmp_path / "old.zip"
+    assert run(sqlite_app, "backup", archive).exit_code == 0
+    rewrite(archive, old, manifest_change=_format_1)
+    target_url = f"sqlite:///{tmp_path / 'target.db'}"
+    restored = run(target_app(target_url), "restore", old)
+    assert restored.exit_code == 0, restored.output
+    assert dump(target_url) == dump(sqlite_app.config["DATABASE_URL"])
+
+
 def test_restore_refuses_a_database_that_holds_rows(app, tmp_path, runner):
     seed(app)
     archive = tmp_path / "backup.zip"
@@ -600,3 +618,253 @@ def test_the_skip_list_names_real_tables_that_nothing_backed_up_refers_to():
     names = [table.name for table in backup_service.backed_up_tables()]
     assert {"users", "pages", "revisions", "page_aliases"} <= set(names)
     assert not set(names) & set(backup_service.SKIPPED_TABLES)
+
+
+# ---------------------------------------------------------------------- files
+
+
+def seed_files(app, store) -> None:
+    """Files on two pages (after :func:`seed`), their bytes in ``store``: a file with three
+    versions (the third a restore of the first), a deleted file, a picture shown once (a
+    thumbnail), a document whose text was read, and one content on both pages."""
+    from tests.files import corpus
+    from wiki.files.attachments import Upload, delete_file, restore_version, upload_files
+
+    def put(session, author, page, name, data):
+        return upload_files(session, store, author, page, [Upload(name, data)])[0].attachment
+
+    session = get_database(app).session()
+    try:
+        admin = session.scalar(select(User).where(User.username_key == "admin"))
+        editor = session.scalar(select(User).where(User.username_key == "editor"))
+        policy = session.scalar(select(Page).where(Page.slug == "travel-policy"))
+        other = session.scalar(select(Page).where(Page.slug == "comeback"))
+        plan = put(session, editor, policy, "plan.txt", b"First plan.\n")
+        put(session, editor, policy, "plan.txt", b"Second plan.\n")
+        restore_version(session, admin, plan, 1)
+        gone = put(session, editor, policy, "gone.bin", bytes(range(256)) * 40)
+        delete_file(session, admin, gone)
+        put(session, editor, policy, "map.png", corpus.image("PNG", (1200, 900)))
+        shared = corpus.docx_file(["Reimbursement of rail fares: quokka."])
+        put(session, editor, policy, "rules.docx", shared)
+        put(session, editor, other, "copy of rules.docx", shared)
+        session.commit()
+    finally:
+        session.close()
+
+
+def downloads(app) -> dict[tuple[str, str, int], bytes]:
+    """Every version of every file (deleted ones too), as an admin downloads it."""
+    from wiki.models import Attachment, AttachmentVersion
+
+    client = app.test_client()
+    assert (
+        client.post("/-/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+    )
+    session = get_database(app).session()
+    try:
+        versions = session.execute(
+            select(Page.id, Page.slug, Attachment.name, AttachmentVersion.number)
+            .join(Attachment, Attachment.page_id == Page.id)
+            .join(AttachmentVersion, AttachmentVersion.attachment_id == Attachment.id)
+            .order_by(Page.slug, Attachment.name, AttachmentVersion.number)
+        ).all()
+    finally:
+        session.close()
+    found = {}
+    for page_id, slug, name, number in versions:
+        # Closed: a file of a folder store is sent from an open file.
+        with client.get(
+            f"/-/pages/{page_id}/files/{name}", query_string={"version": number}
+        ) as answer:
+            assert answer.status_code == 200, (slug, name, number)
+            found[(slug, name, number)] = answer.data
+    return found
+
+
+def blob_rows(url: str) -> list[tuple[str, bool]]:
+    """(sha256, whether the row holds the bytes) of every content."""
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            return [
+                (sha256, bool(in_row))
+                for sha256, in_row in connection.execute(
+                    text("SELECT sha256, data IS NOT NULL FROM file_blobs ORDER BY sha256")
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_files_travel_in_the_archive_and_every_download_is_the_same(
+    app, tmp_path, empty_database, target_app, target_kind
+):
+    from wiki.files.storage import DatabaseStore
+
+    seed(app)
+    seed_files(app, DatabaseStore())
+    search_now(app)  # reads the document's text (a derived row, not backed up)
+    viewer = app.test_client()
+    viewer.post("/-/login", data={"username": "reader", "password": PASSWORD})
+    source_page = get_database(app).session()
+    try:
+        policy_id = source_page.scalar(select(Page.id).where(Page.slug == "travel-policy"))
+    finally:
+        source_page.close()
+    assert viewer.get(f"/-/pages/{policy_id}/thumbs/map.png").status_code == 200
+    before, files_before = dump(app.config["DATABASE_URL"]), downloads(app)
+    derived = ("file_texts", "file_thumbnails", "search_page_changes")
+    assert set(derived) <= set(backup_service.SKIPPED_TABLES)
+    assert all(count for name, count in state(app.config["DATABASE_URL"]) if name in derived)
+    archive = tmp_path / "with-files.zip"
+    assert run(app, "backup", archive).exit_code == 0
+    with zipfile.ZipFile(archive) as opened:
+        assert not [name for name in opened.namelist() if name.startswith("files/")]
+
+    target_url = empty_database(target_kind)
+    target = target_app(target_url)
+    restored = run(target, "restore", archive)
+
+    assert restored.exit_code == 0, restored.output
+    assert "read again by the wiki's search indexer" in restored.output
+    assert dump(target_url) == before
+    assert not any(count for name, count in state(target_url) if name in derived)
+    assert downloads(target) == files_before
+    assert len(files_before) == 7 and len(set(files_before.values())) == 5
+    # The derived rows come back as the wiki runs: the text is read again.
+    search_now(target)
+    browser = target.test_client()
+    browser.post("/-/login", data={"username": "reader", "password": PASSWORD})
+    assert sorted(titles_found(browser, "quokka")) == ["Comeback", "Travel policy"]
+
+
+def _with_changed_bytes(archive: Path) -> bytes:
+    """tables/file_blobs.jsonl with one content's bytes changed (its hash left as it was)."""
+    with zipfile.ZipFile(archive) as opened:
+        lines = opened.read("tables/file_blobs.jsonl").splitlines(keepends=True)
+    row = json.loads(lines[0])
+    data = bytearray(base64.b64decode(row["data"]))
+    data[0] ^= 0x01
+    row["data"] = base64.b64encode(bytes(data)).decode()
+    return json.dumps(row).encode() + b"\n" + b"".join(lines[1:])
+
+
+@pytest.mark.parametrize(
+    "target_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_an_archive_whose_file_bytes_were_changed_is_refused(
+    sqlite_app, tmp_path, empty_database, target_app, target_kind
+):
+    from wiki.files.storage import DatabaseStore, DirectoryStore
+
+    seed(sqlite_app)
+    seed_files(sqlite_app, DatabaseStore())
+    good = tmp_path / "good.zip"
+    assert run(sqlite_app, "backup", good).exit_code == 0
+    target_url = empty_database(target_kind)
+    target = target_app(target_url)
+    untouched = state(target_url)
+
+    tampered = tmp_path / "tampered.zip"
+    # The manifest's checksums made to match: only the content's own hash tells.
+    rewrite(good, tampered, members={"tables/file_blobs.jsonl": _with_changed_bytes(good)})
+    result = run(target, "restore", tampered)
+    assert result.exit_code != 0
+    assert "do not match their SHA-256" in result.output, result.output
+    assert state(target_url) == untouched
+
+    # A folder install's archive: a files/ member changed, its size and the manifest kept.
+    folder_app = target_app(empty_database("sqlite"), FILES_PATH=str(tmp_path / "store"))
+    assert run(folder_app, "upgrade").exit_code == 0
+    seed(folder_app)
+    seed_files(folder_app, DirectoryStore(tmp_path / "store"))
+    from_folder = tmp_path / "from-folder.zip"
+    assert run(folder_app, "backup", from_folder).exit_code == 0
+    with zipfile.ZipFile(from_folder) as opened:
+        member = next(name for name in opened.namelist() if name.startswith("files/"))
+        data = bytearray(opened.read(member))
+    data[-1] ^= 0x01
+    rewrite(from_folder, tampered, members={member: bytes(data)})
+    result = run(target, "restore", tampered)
+    assert result.exit_code != 0
+    assert "does not match its manifest" in result.output, result.output
+    assert state(target_url) == untouched
+
+    assert run(target, "restore", good).exit_code == 0  # the same target takes a good archive
+
+
+def test_a_folder_install_restores_into_a_database_install_and_back(
+    tmp_path, empty_database, target_app
+):
+    from wiki.files.storage import DirectoryStore
+
+    folder = tmp_path / "files-a"
+    source_url = empty_database("sqlite")
+    source = target_app(source_url, FILES_PATH=str(folder))
+    assert run(source, "upgrade").exit_code == 0
+    seed(source)
+    seed_files(source, DirectoryStore(folder))
+    originals = downloads(source)
+    assert not any(in_row for _sha, in_row in blob_rows(source_url))  # all in the folder
+    first = tmp_path / "from-folder.zip"
+
+    made = run(source, "backup", first)
+
+    assert made.exit_code == 0, made.output
+    assert "and 5 files from the files folder" in made.output
+    with zipfile.ZipFile(first) as opened:
+        manifest = json.loads(opened.read("manifest.json"))
+        members = {name for name in opened.namelist() if name.startswith("files/")}
+    assert manifest["format_version"] == 2
+    assert {f"files/{blob['sha256']}" for blob in manifest["blobs"]} == members
+    assert len(members) == len(blob_rows(source_url)) == 5
+
+    # Into a database install: the bytes go into the rows.
+    database_url = empty_database("sqlite")
+    in_database = target_app(database_url)
+    restored = run(in_database, "restore", first)
+    assert restored.exit_code == 0, restored.output
+    assert all(in_row for _sha, in_row in blob_rows(database_url))
+    assert downloads(in_database) == originals
+
+    # And back into a folder install: the bytes go into its folder, the rows keep none.
+    second = tmp_path / "from-database.zip"
+    assert run(in_database, "backup", second).exit_code == 0
+    with zipfile.ZipFile(second) as opened:
+        assert not [name for name in opened.namelist() if name.startswith("files/")]
+    other_folder = tmp_path / "files-b"
+    folder_url = empty_database("sqlite")
+    in_folder = target_app(folder_url, FILES_PATH=str(other_folder))
+    restored = run(in_folder, "restore", second)
+    assert restored.exit_code == 0, restored.output
+    assert not any(in_row for _sha, in_row in blob_rows(folder_url))
+    stored = sorted(path.name for path in other_folder.rglob("*") if path.is_file())
+    assert stored == sorted(sha for sha, _in_row in blob_rows(source_url))
+    assert downloads(in_folder) == originals
+
+    # A folder archive into a folder install (the same layout, another folder).
+    third_folder = tmp_path / "files-c"
+    again = target_app(empty_database("sqlite"), FILES_PATH=str(third_folder))
+    assert run(again, "restore", first).exit_code == 0
+    assert downloads(again) == originals
+
+
+def test_a_backup_refuses_a_files_folder_that_lost_a_content(tmp_path, empty_database, target_app):
+    from wiki.files.storage import DirectoryStore
+
+    folder = tmp_path / "files"
+    source = target_app(empty_database("sqlite"), FILES_PATH=str(folder))
+    assert run(source, "upgrade").exit_code == 0
+    seed(source)
+    seed_files(source, DirectoryStore(folder))
+    next(path for path in folder.rglob("*") if path.is_file()).unlink()
+
+    result = run(source, "backup", tmp_path / "never.zip")
+
+    assert result.exit_code != 0
+    assert "are not in the files folder" in result.output
+    assert not (tmp_path / "never.zip").exists()

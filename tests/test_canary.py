@@ -37,9 +37,9 @@ from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import Page, Role
-from wiki.search.runtime import get_search
 
 from .conftest import PASSWORD, make_app
+from .test_search import search_now
 
 VISITORS = ("anonymous", "reader", "editor", "admin")
 REVISION_NUMBERS = (1, 2, 3)
@@ -61,16 +61,26 @@ def _action_items(canary: str) -> str:
     )
 
 
+def _file_word(body_canary: str) -> str:
+    """A word only the page's document holds (search finds it in the file's text alone):
+    made from the body canary, without containing it."""
+    return "docw" + body_canary[4:]
+
+
 def _attach(session, author, page, title_canary: str, body_canary: str) -> None:
     """A document and a picture on ``page``, named by its title canary; the document holds
-    its body canary: files of a page are as hidden as the page."""
+    its body canary and a word of its own: files of a page, and their text, are as hidden
+    as the page."""
     upload_files(
         session,
         DatabaseStore(),
         author,
         page,
         [
-            Upload(f"Doc {title_canary}.txt", f"Text {body_canary}\n".encode()),
+            Upload(
+                f"Doc {title_canary}.txt",
+                f"Text {body_canary}\nOnly here: {_file_word(body_canary)}\n".encode(),
+            ),
             Upload(f"Pic {title_canary}.png", TINY_PNG),
         ],
         comment=f"Comment {body_canary}",
@@ -322,8 +332,7 @@ def world(request, database_url, tmp_path):
         made = _plain_world(app, database)
     else:
         made = _random_world(app, database, seed=int(request.param.rpartition("-")[2]))
-    with app.app_context():
-        get_search().indexer.run_once()
+    search_now(app)  # the pages, and the text of their files
     yield app, made
     database.dispose()
 
@@ -401,6 +410,13 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
                 f"/search?q={word}",
                 f"/-/pages?q={word}",
             ]
+        # The word only the page's file holds, searched everywhere and in files only.
+        file_word = _file_word(page.body_canary)
+        addresses += [
+            f"/-/search?q={file_word}",
+            f"/-/search?q=in:files+{file_word}",
+            f"/-/search?q=in:files+{file_word}&exactly=1",
+        ]
         # The new-page form naming the page as the parent of the new one.
         addresses += [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
         # A typo of the canary: did-you-mean and corrections must not offer it.
@@ -430,7 +446,7 @@ def _leaks(app, made: Made, client, visitor: str) -> list[tuple[str, str]]:
         canary
         for page in made
         if not _may_read(visitor, page)
-        for canary in (page.body_canary, page.title_canary)
+        for canary in (page.body_canary, page.title_canary, _file_word(page.body_canary))
     ] + [canary for _key, canary, seen in made.spaces if visitor not in seen]
     leaks = []
     for address in _crawl_addresses(app, made):
@@ -496,6 +512,10 @@ def test_every_page_the_visitor_may_read_is_reachable_and_found(world, visitor):
         if not page.deleted:  # search covers live pages only, for everyone
             found = client.get(f"/-/search?q={page.body_canary}").get_data(as_text=True)
             assert f'href="/wiki/{page.slug}"' in found, (visitor, page.slug)
+            # The text of its file, read by the indexer, finds it too, naming the file.
+            in_file = client.get(f"/-/search?q=in:files+{_file_word(page.body_canary)}")
+            assert f'href="/wiki/{page.slug}"' in in_file.get_data(as_text=True), page.slug
+            assert f"Doc {page.title_canary}.txt" in in_file.get_data(as_text=True)
 
 
 def test_with_anonymous_reading_off_a_visitor_reads_nothing(database_url, tmp_path, world):
@@ -506,7 +526,7 @@ def test_with_anonymous_reading_off_a_visitor_reads_nothing(database_url, tmp_pa
         for address in _crawl_addresses(closed, made):
             body = client.get(address).get_data().lower()
             for page in made:
-                for canary in (page.body_canary, page.title_canary):
+                for canary in (page.body_canary, page.title_canary, _file_word(page.body_canary)):
                     assert canary.encode() not in body or canary in address, address
     finally:
         get_database(closed).dispose()

@@ -24,6 +24,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def load_secret_key(instance_path: Path) -> str:
     """Return ``SECRET_KEY`` from the environment, or from a file in the instance folder.
 
@@ -84,6 +89,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_FILE_BYTES": _int("WIKI_MAX_FILE_MB", 50) * 1024 * 1024,
         # One upload request (several files at once): larger ones get 413 and store nothing.
         "MAX_UPLOAD_BYTES": _int("WIKI_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        # Reading the text of a document for search (wiki.files.texts), in a child process
+        # of each worker's search indexer: the most time and memory one reading may take.
+        "EXTRACT_TIMEOUT": _float("WIKI_EXTRACT_TIMEOUT", 20.0),
+        "EXTRACT_MEMORY_MB": _int("WIKI_EXTRACT_MEMORY_MB", 512),
         "PAGE_SIZE": _int("WIKI_PAGE_SIZE", 50),
         # Dates are shown in this zone to visitors and to users who chose none (an IANA
         # name such as Europe/Paris).

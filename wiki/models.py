@@ -538,7 +538,10 @@ class FileText(Base):
     """The text of one file content, for search (derived: safe to drop, extracted again).
 
     Written by the extractor outside any request (:mod:`wiki.files.texts`): ``status`` is
-    "done", "unsupported", "failed" or "timeout"; ``text`` is "" unless done."""
+    "done", "unsupported", "failed" or "timeout"; ``text`` is "" unless done. While one
+    process reads the file the row says "working" (``extracted_at``: since when), so that
+    the other processes leave it alone; a claim older than the extraction's time limit is
+    that of a process that died, and is taken over."""
 
     __tablename__ = "file_texts"
 
@@ -560,6 +563,22 @@ class FileThumbnail(Base):
     max_side: Mapped[int] = mapped_column(Integer, primary_key=True)
     mime: Mapped[str] = mapped_column(String(100), default="")
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+
+
+class SearchPageChange(Base):
+    """A page whose search document changed without a new revision (a file uploaded,
+    restored, deleted or undeleted; a file's text read): written in the same transaction
+    as the change, so the search indexes of every host find it after their revision
+    high-water mark (:mod:`wiki.search.indexer`). Rows older than a day are deleted
+    (:func:`wiki.content.page_changes.prune_page_changes`); an index that has not caught up
+    for that long is rebuilt instead."""
+
+    __tablename__ = "search_page_changes"
+    __table_args__ = (Index("ix_search_page_changes_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

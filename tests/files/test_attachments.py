@@ -120,6 +120,24 @@ def test_a_page_shows_its_pictures_as_thumbnails_linking_to_the_original(
     assert Image.open(io.BytesIO(original.data)).size == (20, 20)
 
 
+def test_a_page_whose_first_text_shows_its_files_shows_them_once_uploaded(
+    client, auth, db_session, users
+):
+    """The first revision is rendered before the page has an id: its links to the page's
+    own files are rendered again once it has one (they are kept with the revision)."""
+    made = make_page(
+        db_session,
+        users["editor"],
+        "Dock plan",
+        "![Plan](attachment:plan.png) [Notes](attachment:notes.txt)\n",
+    )
+    auth.login("editor")
+    upload(client, made.slug, ("plan.png", png(30, 20)), ("notes.txt", b"n"))
+    html = client.get(f"/wiki/{made.slug}").get_data(as_text=True)
+    assert f'src="/-/pages/{made.id}/thumbs/plan.png"' in html
+    assert f'href="/-/pages/{made.id}/files/notes.txt"' in html
+
+
 def test_the_same_name_adds_a_version_and_unchanged_bytes_add_nothing(
     client, auth, page, db_session
 ):

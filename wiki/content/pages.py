@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
+from wiki.content.attachment_links import ATTACHMENT_SCHEME
 from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.records.action_items import tasks_of, write_action_items
@@ -519,7 +520,9 @@ def create_page(
         summary=summary or "Created the page",
         tags=tags,
         record=record,
-        rendered=rendered,
+        # Links to the page's own files need its id, which the first rendering (made to
+        # check the text before the page existed) did not have: render it again for them.
+        rendered=None if ATTACHMENT_SCHEME + ":" in body.lower() else rendered,
     )
     return SaveResult(page=page, revision=revision)
 

@@ -4,7 +4,9 @@ old version, deleting and undeleting.
 Like pages, files never lose history: every upload and every restore appends a version
 (:class:`~wiki.models.AttachmentVersion`), deleting only hides the file. A request's
 uploads are checked together first and written in the caller's one transaction, so a
-refused request stores nothing. Who may do what is the views' question
+refused request stores nothing. Each change that alters which files a page has, or their
+contents, is noted for search in that same transaction (:mod:`wiki.content.page_changes`):
+a file's text is part of its page's search document. Who may do what is the views' question
 (:mod:`wiki.access.permissions`); these functions assume it was asked.
 """
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from wiki.access import audit
 from wiki.content.attachment_links import ATTACHMENT_SCHEME
+from wiki.content.page_changes import note_page_changes
 from wiki.content.pages import clean_summary
 from wiki.errors import InvalidInput, NotFound
 from wiki.files.images import image_size
@@ -237,6 +240,8 @@ def upload_files(
             file.deleted, file.deleted_at, file.deleted_by_id = False, None, None
         version = _append_version(session, file, blob, author, comment, upload.data)
         results.append(Stored(file, version, is_new))
+    if any(item.version is not None for item in results):
+        note_page_changes(session, [page.id])
     return results
 
 
@@ -316,6 +321,7 @@ def restore_version(
     )
     _make_current(session, file, version)
     _record(session, author, audit.AuditAction.FILE_RESTORE, file, version=number)
+    note_page_changes(session, [file.page_id])
     return version
 
 
@@ -327,6 +333,7 @@ def delete_file(session: Session, author: User, file: Attachment) -> None:
         raise InvalidInput({"file": f"{file.name} is already deleted."})
     file.deleted, file.deleted_at, file.deleted_by_id = True, utcnow(), author.id
     _record(session, author, audit.AuditAction.FILE_DELETE, file)
+    note_page_changes(session, [file.page_id])
 
 
 def undelete_file(session: Session, author: User, file: Attachment) -> None:
@@ -336,6 +343,7 @@ def undelete_file(session: Session, author: User, file: Attachment) -> None:
         raise InvalidInput({"file": f"{file.name} is not deleted."})
     file.deleted, file.deleted_at, file.deleted_by_id = False, None, None
     _record(session, author, audit.AuditAction.FILE_UNDELETE, file)
+    note_page_changes(session, [file.page_id])
 
 
 def markdown_link(name: str, picture: bool) -> str:

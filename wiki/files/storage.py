@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -76,7 +77,14 @@ class DirectoryStore:
         return self.root / sha256[:2] / sha256
 
     def put(self, session: Session, blob: FileBlob, data: bytes) -> None:
-        target = self._file(blob.sha256)
+        self.add(blob.sha256, [data], verify=False)  # the upload named it by its hash
+
+    def add(self, sha256: str, chunks: Iterable[bytes], *, verify: bool = True) -> None:
+        """Write the content ``sha256`` from ``chunks`` (restores stream it), unless the
+        folder has it already. Raises ValueError when ``verify`` and the bytes do not hash
+        to ``sha256`` (nothing is then written), OSError when the folder cannot be
+        written."""
+        target = self._file(sha256)
         if target.exists():
             return  # the same content, from an upload whose transaction did not commit
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,10 +92,16 @@ class DirectoryStore:
         # under a content's name.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
+            digest = hashlib.sha256()
             with os.fdopen(handle, "wb") as out:
-                out.write(data)
+                for chunk in chunks:
+                    if verify:
+                        digest.update(chunk)
+                    out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            if verify and digest.hexdigest() != sha256:
+                raise ValueError(f"the bytes given for content {sha256} hash to another value")
             os.chmod(temporary, 0o640)
             os.replace(temporary, target)
         except BaseException:

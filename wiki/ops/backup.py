@@ -1,9 +1,10 @@
 """Backup and restore of the whole wiki as one archive (``wiki backup`` / ``wiki restore``).
 
-The archive is a zip file (format version 1)::
+The archive is a zip file (format version 2)::
 
     manifest.json          what the archive holds (read this first)
     tables/<table>.jsonl   one JSON object per row, in primary-key order
+    files/<sha256>         the bytes of each file content kept in a folder (WIKI_FILES_PATH)
     instance/secret_key    the instance folder's generated secret key, when there is one
 
 ``manifest.json`` records the format and its version, the alembic schema revision of the
@@ -16,6 +17,15 @@ columns as JSON, decimals and UUIDs as strings; everything else as JSON's own ty
 Tables: every table of ``Base.metadata`` (so tables added later are included without
 changes here) except :data:`SKIPPED_TABLES`. The search index is not included: it is
 derived from the database and rebuilt after a restore.
+
+Files: a content whose bytes are in the database (``file_blobs.data``, the default store)
+travels in its row, as base64. One kept in a folder store has no bytes in its row: the
+backup copies them from the folder into ``files/<sha256>`` (streamed, each checked against
+its name), and the manifest lists them (``blobs``: SHA-256 and size of each). A restore
+checks that every content's bytes hash to its SHA-256, wherever they travel, before it
+changes anything, and writes them into the target's own store, whichever it is: an archive
+of a folder install restores into a database install and the other way round. Format
+version 1 (before files could live in a folder) is read too.
 
 A backup reads everything in one transaction (``REPEATABLE READ, READ ONLY`` on
 PostgreSQL; one read transaction on SQLite, whose WAL mode gives it a snapshot), so it is
@@ -60,6 +70,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wiki.db import Database
 from wiki.errors import WikiError
+from wiki.files.storage import BlobStore, DirectoryStore, store_for
 from wiki.instance import private_folder
 from wiki.models import Base
 from wiki.ops.migrate import (
@@ -70,8 +81,9 @@ from wiki.ops.migrate import (
 )
 
 FORMAT = "bureaupedia-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+BLOB_PREFIX = "files/"
 
 #: Tables left out of backups, and why. Restoring leaves them empty. (``page_links`` is
 #: derived too, from the current revisions, but nothing fills it on demand: it is carried,
@@ -79,6 +91,9 @@ MANIFEST = "manifest.json"
 SKIPPED_TABLES: dict[str, str] = {
     "rendered_revisions": "cached HTML derived from revisions; rebuilt on demand",
     "login_sessions": "logins are ephemeral: after a restore everyone logs in again",
+    "file_texts": "text read from files for search; the search indexer reads it again after a restore",
+    "file_thumbnails": "smaller copies of pictures; made again when a page first shows them",
+    "search_page_changes": "the search index's feed of changes to files; a restore rebuilds the index whole",
 }
 
 #: Tables the migrations put rows in (how many), which a database "made with `wiki
@@ -112,6 +127,8 @@ class Summary:
     schema_revision: str
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows
     files: list[str] = field(default_factory=list)  # instance files
+    blobs: int = 0  # file contents carried as files/<sha256>
+    blob_bytes: int = 0
     seconds: float = 0.0
 
     @property
@@ -271,19 +288,71 @@ def _dump_table(connection: Connection, table: Table, archive: zipfile.ZipFile) 
     }
 
 
+def _folder_blobs(connection: Connection) -> list[tuple[str, int, str]]:
+    """``(sha256, size, mime)`` of the contents whose bytes are not in the database."""
+    blobs = Base.metadata.tables["file_blobs"]
+    return [
+        (row.sha256, row.size, row.mime)
+        for row in connection.execute(
+            select(blobs.c.sha256, blobs.c.size, blobs.c.mime)
+            .where(blobs.c.data.is_(None))
+            .order_by(blobs.c.sha256)
+        )
+    ]
+
+
+# Contents that are compressed already: stored as they are, not deflated again.
+_COMPRESSED = ("image/", "video/", "audio/", "application/pdf", "application/zip",
+               "application/vnd.openxmlformats", "application/gzip", "application/x-7z")  # fmt: skip
+
+
+def _copy_blob(
+    archive: zipfile.ZipFile, store: BlobStore, sha256: str, size: int, mime: str
+) -> dict:
+    """Copy one content from the folder store into ``files/<sha256>``, a chunk at a time,
+    checking its bytes against its name."""
+    path = store.path(sha256)
+    if path is None:
+        raise BackupError(
+            f"The bytes of file content {sha256} are not in the files folder: the backup "
+            "would be incomplete. Nothing was written."
+        )
+    info = zipfile.ZipInfo(f"{BLOB_PREFIX}{sha256}", date_time=time.gmtime()[:6])
+    info.compress_type = (
+        zipfile.ZIP_STORED if mime.startswith(_COMPRESSED) else zipfile.ZIP_DEFLATED
+    )
+    info.external_attr = 0o600 << 16
+    digest = hashlib.sha256()
+    copied = 0
+    with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as member:
+        while chunk := source.read(WRITE_CHUNK_BYTES):
+            digest.update(chunk)
+            member.write(chunk)
+            copied += len(chunk)
+    if digest.hexdigest() != sha256 or copied != size:
+        raise BackupError(
+            f"The file {path} is damaged: its bytes no longer match the content they were "
+            "saved as. Nothing was written."
+        )
+    return {"sha256": sha256, "size": size, "file": info.filename}
+
+
 def backup(
     database: Database,
     target: Path,
     instance_path: Path,
     *,
     include_secret_key: bool = True,
+    files_path: str | None = None,
     progress: Progress | None = None,
 ) -> Summary:
     """Write the whole wiki to the archive ``target`` (replaced atomically when it exists;
-    created readable by its owner only: it holds password hashes).
+    created readable by its owner only: it holds password hashes). ``files_path`` is the
+    folder store (``WIKI_FILES_PATH``), if the wiki has one: the contents kept there go
+    into the archive too.
 
-    Raises BackupError when the database is not at this code's newest schema revision or
-    the target cannot be written.
+    Raises BackupError when the database is not at this code's newest schema revision, a
+    content kept in the folder is missing or damaged, or the target cannot be written.
     """
     say = progress or (lambda _message: None)
     started = time.monotonic()
@@ -319,7 +388,23 @@ def backup(
                     entries.append(entry)
                     summary.rows[table.name] = entry["rows"]
                     say(f"  {table.name}: {entry['rows']:,} rows")
+                in_folder = _folder_blobs(connection)
                 dialect = connection.dialect.name
+            # Contents are never changed once written, so reading them after the snapshot
+            # gives the bytes its rows named.
+            if in_folder and not files_path:
+                raise BackupError(
+                    f"{len(in_folder):,} file contents have their bytes in a files folder, but "
+                    "WIKI_FILES_PATH is not set: set it as the server has it. Nothing was written."
+                )
+            store = store_for(files_path)
+            blobs = []
+            for sha256, size, mime in in_folder:
+                blobs.append(_copy_blob(archive, store, sha256, size, mime))
+                summary.blobs += 1
+                summary.blob_bytes += size
+            if blobs:
+                say(f"  files: {summary.blobs:,} contents, {summary.blob_bytes:,} bytes")
             files = []
             for name in INSTANCE_FILES:
                 if name == "secret_key" and not include_secret_key:
@@ -348,6 +433,7 @@ def backup(
                 "skipped_tables": {name: why for name, why in SKIPPED_TABLES.items()},
                 "tables": entries,
                 "files": files,
+                "blobs": blobs,
             }
             archive.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
         os.replace(partial, target)
@@ -417,6 +503,24 @@ def _check_manifest(data) -> dict:
             and isinstance(entry.get("sha256"), str)
         ):
             raise bad(f"file entry {str(entry)[:80]}")
+    blobs = data.setdefault("blobs", [])  # format version 1 had none
+    if not isinstance(blobs, list):
+        raise bad("blobs")
+    named = set()
+    for entry in blobs:
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and _SHA256.match(entry["sha256"])
+            # never a path of the archive's choosing
+            and entry.get("file") == BLOB_PREFIX + entry["sha256"]
+            and isinstance(entry.get("size"), int)
+            and not isinstance(entry["size"], bool)
+            and entry["size"] >= 0
+            and entry["sha256"] not in named
+        ):
+            raise bad(f"blob entry {str(entry)[:80]}")
+        named.add(entry["sha256"])
     return data
 
 
@@ -438,15 +542,17 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
 
 
 def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
-    """Check every table file and instance file against the manifest. Raises BackupError."""
-    for entry in [*manifest["tables"], *manifest["files"]]:
+    """Check every table file, file content and instance file against the manifest, and the
+    bytes of every content against its SHA-256. Raises BackupError."""
+    for entry in [*manifest["tables"], *manifest["files"], *manifest["blobs"]]:
         digest = hashlib.sha256()
-        lines = 0
+        lines = size = 0
         try:
             with archive.open(entry["file"]) as member:
                 while chunk := member.read(WRITE_CHUNK_BYTES):
                     digest.update(chunk)
                     lines += chunk.count(b"\n")
+                    size += len(chunk)
         except KeyError:
             raise BackupError(f"The archive lacks {entry['file']}. Nothing was changed.") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -461,6 +567,58 @@ def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
                 f"The archive is damaged: {entry['file']} has {lines} rows, its manifest says "
                 f"{entry['rows']}. Nothing was changed."
             )
+        if "size" in entry and size != entry["size"]:
+            raise BackupError(
+                f"The archive is damaged: {entry['file']} has {size:,} bytes, its manifest says "
+                f"{entry['size']:,}. Nothing was changed."
+            )
+    _verify_contents(archive, manifest)
+
+
+def _verify_contents(archive: zipfile.ZipFile, manifest: dict) -> None:
+    """Every file content the archive names has its bytes in it, hashing to its SHA-256:
+    in its row of ``file_blobs`` (as base64), or as a ``files/`` member. Raises
+    BackupError."""
+    entry = next((e for e in manifest["tables"] if e["name"] == "file_blobs"), None)
+    members = {blob["sha256"]: blob["size"] for blob in manifest["blobs"]}
+    if entry is None:
+        if members:
+            raise BackupError(
+                "The archive holds file contents but no file_blobs table. Nothing was changed."
+            )
+        return
+    kinds = {column["name"]: column["kind"] for column in entry["columns"]}
+    if kinds.get("data") != "bytes" or "sha256" not in kinds or "size" not in kinds:
+        raise BackupError(
+            "The archive's file_blobs table lacks its sha256, size or data. Nothing was changed."
+        )
+    unknown = set(members)
+    try:
+        with archive.open(entry["file"]) as table:
+            for line in table:
+                row = json.loads(line)
+                sha256, data = row.get("sha256"), row.get("data")
+                if data is None:
+                    if members.get(sha256) != row.get("size"):
+                        raise BackupError(
+                            f"The archive lacks the bytes of file content {sha256}: they are "
+                            "neither in its row nor among its files. Nothing was changed."
+                        )
+                    unknown.discard(sha256)
+                    continue
+                content = base64.b64decode(data, validate=True)
+                if hashlib.sha256(content).hexdigest() != sha256 or len(content) != row.get("size"):
+                    raise BackupError(
+                        f"The archive is damaged: the bytes of file content {sha256} do not "
+                        "match their SHA-256. Nothing was changed."
+                    )
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, AttributeError) as exc:
+        raise _damaged(entry["file"], exc) from None
+    if unknown:
+        raise BackupError(
+            f"The archive holds files/{min(unknown)} (and {len(unknown) - 1} more), which no row "
+            "of file_blobs names. Nothing was changed."
+        )
 
 
 # ---------------------------------------------------------------------- restore
@@ -522,10 +680,16 @@ def _check_empty(connection: Connection, script: ScriptDirectory) -> str | None:
 
 
 def _load_table(
-    connection: Connection, table: Table, entry: dict, archive: zipfile.ZipFile, later: set[str]
+    connection: Connection,
+    table: Table,
+    entry: dict,
+    archive: zipfile.ZipFile,
+    later: set[str],
+    transform: Callable[[dict], None] | None = None,
 ) -> list[tuple[sa.Update, list[dict]]]:
-    """Insert the rows of one archived table. Foreign keys to tables loaded ``later`` are
-    inserted as NULL; returns the updates (statement, parameters) that set them afterwards."""
+    """Insert the rows of one archived table (each first given to ``transform``, which may
+    change it). Foreign keys to tables loaded ``later`` are inserted as NULL; returns the
+    updates (statement, parameters) that set them afterwards."""
     columns = [
         (column["name"], _null_safe(DECODERS[column["kind"]])) for column in entry["columns"]
     ]
@@ -551,6 +715,8 @@ def _load_table(
                     f"A row of {table.name} does not match its columns. Nothing was changed."
                 )
             row = {name: decode(data[name]) for name, decode in columns}
+            if transform is not None:
+                transform(row)
             for name in deferred:
                 if row[name] is not None:
                     pending[name].append(
@@ -595,6 +761,41 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
                 )
 
 
+def _into_folder(store: DirectoryStore) -> Callable[[dict], None]:
+    """For a target whose files live in a folder: a ``file_blobs`` row's bytes go there,
+    the row keeps none (as the folder store's rows do)."""
+
+    def move(row: dict) -> None:
+        if row.get("data") is not None:
+            store.add(row["sha256"], [row["data"]])
+            row["data"] = None
+
+    return move
+
+
+def _chunks(member) -> Iterator[bytes]:
+    while chunk := member.read(WRITE_CHUNK_BYTES):
+        yield chunk
+
+
+def _place_blobs(
+    connection: Connection, archive: zipfile.ZipFile, manifest: dict, store: BlobStore
+) -> None:
+    """Put the contents carried as ``files/`` members into the target's store: the folder,
+    or their rows (one content in memory at a time)."""
+    blobs = Base.metadata.tables["file_blobs"]
+    for entry in manifest["blobs"]:
+        if isinstance(store, DirectoryStore):
+            with archive.open(entry["file"]) as member:
+                store.add(entry["sha256"], _chunks(member))
+        else:
+            connection.execute(
+                blobs.update()
+                .where(blobs.c.sha256 == entry["sha256"])
+                .values(data=archive.read(entry["file"]))
+            )
+
+
 def _write_instance_file(instance_path: Path, name: str, content: bytes) -> None:
     private_folder(instance_path)
     partial = instance_path / f".{name}.{os.getpid()}.partial"
@@ -613,13 +814,18 @@ def restore(
     source: Path,
     instance_path: Path,
     *,
+    files_path: str | None = None,
     progress: Progress | None = None,
 ) -> Summary:
-    """Restore the archive ``source`` into the (empty) database and instance folder.
+    """Restore the archive ``source`` into the (empty) database and instance folder, the
+    bytes of files into the folder ``files_path`` (``WIKI_FILES_PATH``) if given, else into
+    the database.
 
-    Raises BackupError, with nothing changed, when the archive is not a backup, is damaged,
-    comes from a newer format or schema than this code knows, or the database is not empty.
-    The search index is not touched here (see :func:`rebuild_search_index`).
+    Raises BackupError, with nothing changed, when the archive is not a backup, is damaged
+    (a file's bytes that do not hash to its SHA-256 included), comes from a newer format or
+    schema than this code knows, or the database is not empty. (A folder may be left with
+    contents no row names, which is harmless: a store only ever adds.) The search index is
+    not touched here (see :func:`rebuild_search_index`).
     """
     say = progress or (lambda _message: None)
     started = time.monotonic()
@@ -648,6 +854,7 @@ def restore(
             f"Checked the archive: schema {revision}, {len(manifest['tables'])} tables, checksums match."
         )
         summary = Summary(schema_revision=revision)
+        store = store_for(files_path)
         names = [entry["name"] for entry in manifest["tables"]]
         try:
             # One transaction; on SQLite the foreign keys are checked in full before the
@@ -672,13 +879,23 @@ def restore(
                 for position, (table, entry) in enumerate(
                     zip(tables, manifest["tables"], strict=True)
                 ):
+                    moving = (
+                        _into_folder(store)
+                        if table.name == "file_blobs" and isinstance(store, DirectoryStore)
+                        else None
+                    )
                     updates += _load_table(
-                        connection, table, entry, archive, set(names[position + 1 :])
+                        connection, table, entry, archive, set(names[position + 1 :]), moving
                     )
                     summary.rows[table.name] = entry["rows"]
                     say(f"  {table.name}: {entry['rows']:,} rows")
                 for statement, values in updates:
                     connection.execute(statement, values)
+                _place_blobs(connection, archive, manifest, store)
+                if manifest["blobs"]:
+                    summary.blobs = len(manifest["blobs"])
+                    summary.blob_bytes = sum(entry["size"] for entry in manifest["blobs"])
+                    say(f"  files: {summary.blobs:,} contents, {summary.blob_bytes:,} bytes")
                 for table, entry in zip(tables, manifest["tables"], strict=True):
                     count = connection.scalar(select(func.count()).select_from(table))
                     if count != entry["rows"]:
@@ -699,6 +916,7 @@ def restore(
             zlib.error,
             EOFError,
             ForeignKeyViolation,
+            OSError,
         ) as exc:
             detail = getattr(exc, "orig", None) or exc
             raise BackupError(

@@ -111,8 +111,9 @@ def enable_user_command(username: str) -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the database (built aside; search stays online), and
-    the tables of links between pages, of the pages' field values and of action items."""
+    """Read the text of the files that need it, rebuild the search index from the database
+    (built aside; search stays online), and the tables of links between pages, of the
+    pages' field values and of action items."""
     from pathlib import Path
 
     from flask import current_app
@@ -121,11 +122,29 @@ def reindex_command() -> None:
     from wiki.content.links import rebuild_links
     from wiki.content.records.action_items import rebuild_action_items
     from wiki.content.records.lessons import rebuild_page_fields
+    from wiki.files.storage import store_for
+    from wiki.files.texts import extract_pending, pending_contents
     from wiki.models import Page
     from wiki.search import indexer
     from wiki.search.backend import IndexBusy
     from wiki.search.engine import WhooshEngine
+    from wiki.search.runtime import extraction_limits
 
+    # Every file still to read, first: the index built next then holds their text.
+    database = get_database()
+    limits = extraction_limits(current_app.config)
+    with database.session() as session:
+        waiting = len(pending_contents(session, limits))
+    if waiting:
+        reading: ProgressBar[int]
+        with click.progressbar(length=waiting, label="Reading the text of files") as reading:
+            done = extract_pending(
+                database,
+                store_for(current_app.config["FILES_PATH"]),
+                limits,
+                progress=lambda count: reading.update(count - reading.pos),
+            )
+        click.echo(f"Read the text of {done.written} files.")
     # Its own engine, without the web processes' background indexer.
     engine = WhooshEngine(Path(current_app.config["SEARCH_INDEX_PATH"]))
     with get_database().session() as session:
@@ -175,7 +194,8 @@ def setup_token_command() -> None:
 )
 @with_appcontext
 def backup_command(file: Path, no_secret_key: bool) -> None:
-    """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs)."""
+    """Write the whole wiki to one archive FILE (a zip; safe while the wiki runs), with the
+    files kept in WIKI_FILES_PATH if the wiki has one."""
     from flask import current_app
 
     from wiki.ops import backup
@@ -187,13 +207,16 @@ def backup_command(file: Path, no_secret_key: bool) -> None:
             file,
             Path(current_app.instance_path),
             include_secret_key=not no_secret_key,
+            files_path=current_app.config["FILES_PATH"],
             progress=click.echo,
         )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
+    from_folder = f" and {summary.blobs:,} files from the files folder" if summary.blobs else ""
     click.echo(
-        f"Backed up {summary.total_rows:,} rows of {len(summary.rows)} tables (schema "
-        f"{summary.schema_revision}) in {summary.seconds:.1f} s: {file.stat().st_size:,} bytes."
+        f"Backed up {summary.total_rows:,} rows of {len(summary.rows)} tables{from_folder} "
+        f"(schema {summary.schema_revision}) in {summary.seconds:.1f} s: "
+        f"{file.stat().st_size:,} bytes."
     )
 
 
@@ -201,8 +224,8 @@ def backup_command(file: Path, no_secret_key: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(file: Path) -> None:
-    """Restore an archive made by `wiki backup` into an empty database, then rebuild the
-    search index."""
+    """Restore an archive made by `wiki backup` into an empty database (the bytes of files
+    into WIKI_FILES_PATH if set, else into the database), then rebuild the search index."""
     import time
 
     from flask import current_app
@@ -213,7 +236,11 @@ def restore_command(file: Path) -> None:
     click.echo(f"Restoring {file}:")
     try:
         summary = backup.restore(
-            get_database(), file, Path(current_app.instance_path), progress=click.echo
+            get_database(),
+            file,
+            Path(current_app.instance_path),
+            files_path=current_app.config["FILES_PATH"],
+            progress=click.echo,
         )
     except WikiError as exc:
         raise click.ClickException(exc.message) from None
@@ -233,6 +260,12 @@ def restore_command(file: Path) -> None:
             "run `wiki reindex`."
         ) from None
     click.echo(f"Rebuilt the search index: {pages:,} pages in {time.monotonic() - started:.1f} s.")
+    if summary.rows.get("file_blobs"):
+        # Backups leave the text read from files out: it is read again.
+        click.echo(
+            "The text of documents (for search) is read again by the wiki's search indexer "
+            "once the wiki runs, a few files a second; `wiki reindex` reads it all at once."
+        )
 
 
 COMMANDS = [

@@ -6,8 +6,10 @@ The wiki turns pages into :class:`PageDocument` objects and calls
 :meth:`SearchBackend.rebuild` (everything from scratch); request threads call
 :meth:`~SearchBackend.search`, :meth:`~SearchBackend.autocomplete` and
 :meth:`~SearchBackend.refresh`. The index is derived data: it records the last revision id
-it has applied (its *high-water mark*) in the same commit as the pages, so a caller that
-gets :class:`IndexBusy` or crashes resumes from :meth:`~SearchBackend.high_water_mark`.
+it has applied (its *high-water mark*), and the last id of the feed of pages changed
+without a revision (their files: :mod:`wiki.content.page_changes`), in the same commit as
+the pages, so a caller that gets :class:`IndexBusy` or crashes resumes from
+:meth:`~SearchBackend.state`.
 
 :class:`wiki.search.engine.WhooshEngine` implements this interface.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "NOTICE_KINDS",
     "Hit",
     "IndexBusy",
+    "IndexState",
     "IndexUnavailable",
     "Notice",
     "PageDocument",
@@ -38,11 +41,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PageDocument:
-    """What the wiki indexes for one page: its current revision.
+    """What the wiki indexes for one page: its current revision and its live files.
 
     ``body`` is the plain text as rendered for reading (no Markdown syntax, no HTML),
     ``headings`` the section headings (one per line), ``updated`` a timezone-aware
-    datetime. Raises ValueError or TypeError on construction when a field is invalid.
+    datetime. ``files`` are the page's files that are not deleted, as (name, text of the
+    current version; "" while unread or unreadable), ``files_stamp`` what tells whether
+    they changed since they were indexed (compared, never parsed: the caller makes it).
+    Raises ValueError or TypeError on construction when a field is invalid.
     """
 
     page_id: int
@@ -56,6 +62,8 @@ class PageDocument:
     revision_id: int
     # The page's field values (name, value), in its record's order: ``team:logistics``.
     fields: tuple[tuple[str, str], ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+    files_stamp: str = ""
 
     def __post_init__(self):
         for name in ("page_id", "revision_id"):
@@ -68,13 +76,24 @@ class PageDocument:
         if isinstance(self.tags, str) or not all(isinstance(tag, str) for tag in self.tags):
             raise TypeError("tags must be a sequence of str")
         object.__setattr__(self, "tags", tuple(self.tags))
+        if isinstance(self.files, str) or not all(
+            isinstance(file, tuple)
+            and len(file) == 2
+            and all(isinstance(part, str) for part in file)
+            for file in self.files
+        ):
+            raise TypeError("files must be a sequence of (name, text) pairs of str")
+        object.__setattr__(self, "files", tuple(self.files))
+        if not isinstance(self.files_stamp, str):
+            raise TypeError("files_stamp must be a str")
         if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
             raise ValueError("updated must be a timezone-aware datetime")
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. ``snippet`` is escaped HTML whose only markup is ``<mark>``."""
+    """One search result. ``snippet`` is escaped HTML whose only markup is ``<mark>``;
+    ``file_name`` names the page's file it comes from, None when it comes from the page."""
 
     page_id: int
     slug: str
@@ -84,6 +103,21 @@ class Hit:
     updated: datetime
     tags: tuple[str, ...]
     score: float
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """How far an index has caught up with the database, as of its latest commit.
+
+    ``revision_mark``: the last revision id applied (the high-water mark);
+    ``change_mark``: the last id of the page change feed applied; ``checked_at``: when
+    (at the latest) the feed was last read through to its end, None when never.
+    """
+
+    revision_mark: int
+    change_mark: int
+    checked_at: datetime | None
 
 
 NOTICE_KINDS = frozenset(
@@ -193,9 +227,19 @@ class SearchBackend(Protocol):
         commit of any process. Raises IndexUnavailable."""
         ...
 
+    def state(self) -> IndexState:
+        """Both marks and when the change feed was last read through, as of the latest
+        commit of any process. Raises IndexUnavailable."""
+        ...
+
     def indexed_revisions(self, page_ids: Iterable[int] | None = None) -> dict[int, int]:
         """``{page_id: revision_id}`` of every indexed page, or of those of ``page_ids``
         that are indexed (for consistency checks). Raises IndexUnavailable."""
+        ...
+
+    def indexed_file_stamps(self, page_ids: Iterable[int]) -> dict[int, str]:
+        """``{page_id: files_stamp}`` of those of ``page_ids`` that are indexed. Raises
+        IndexUnavailable."""
         ...
 
     def refresh(self) -> None:
@@ -213,15 +257,22 @@ class SearchBackend(Protocol):
         ...
 
     def apply(
-        self, upserts: Sequence[PageDocument], removals: Sequence[int], *, high_water_mark: int
+        self,
+        upserts: Sequence[PageDocument],
+        removals: Sequence[int],
+        *,
+        high_water_mark: int,
+        change_mark: int | None = None,
+        checked_at: datetime | None = None,
     ) -> None:
         """Index new revisions and remove pages, in one commit that also records
-        ``high_water_mark`` (the recorded mark never goes down); a page whose indexed
-        revision is newer than the upsert keeps the indexed one.
+        ``high_water_mark``, ``change_mark`` and ``checked_at`` when given (no recorded
+        mark or time ever goes down); a page whose indexed revision is newer than the
+        upsert keeps the indexed one.
 
-        Raises ValueError when a page is both upserted and removed or the mark is negative,
-        TypeError for a value of the wrong type, IndexBusy when another writer holds the
-        index, IndexUnavailable when there is no usable index.
+        Raises ValueError when a page is both upserted and removed, a mark is negative or
+        the time naive, TypeError for a value of the wrong type, IndexBusy when another
+        writer holds the index, IndexUnavailable when there is no usable index.
         """
         ...
 
@@ -230,11 +281,13 @@ class SearchBackend(Protocol):
         documents: Iterable[PageDocument],
         *,
         high_water_mark: int,
+        change_mark: int = 0,
+        checked_at: datetime | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Index ``documents`` (one per page, streamed) into a new index, then make it the
-        live one; searches keep using the old one meanwhile. ``progress`` is called with
-        the number of pages done.
+        live one, with those marks and time; searches keep using the old one meanwhile.
+        ``progress`` is called with the number of pages done.
 
         Raises ValueError when a page comes twice or the mark is negative, TypeError for a
         value of the wrong type, IndexBusy when another writer holds the index; on any

@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -29,13 +30,14 @@ from whoosh.index import LockError
 
 from wiki.instance import private_folder
 from wiki.search.analysis import WORD, fold
-from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, Results
+from wiki.search.backend import IndexBusy, IndexState, IndexUnavailable, PageDocument, Results
 from wiki.search.readers import OpenGeneration, open_latest
 from wiki.search.schema import (
     FIELD_BOOSTS,
     add_page,
     add_state,
     build_schema,
+    indexed_file_stamp,
     indexed_revision,
     read_state,
     remove_page,
@@ -74,6 +76,22 @@ def _as_int(value, default: int) -> int:
         return default
 
 
+def _check_mark(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+
+
+def _check_time(value) -> None:
+    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+        raise ValueError(f"checked_at must be a timezone-aware datetime, not {value!r}")
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None or second is None:
+        return first or second
+    return max(first, second)
+
+
 class WhooshEngine:
     """Search engine over one index directory (see :mod:`wiki.search.storage` for its
     layout).
@@ -109,9 +127,14 @@ class WhooshEngine:
     def high_water_mark(self) -> int:
         """The last revision id applied to the index (0 for a new index), as of the latest
         commit of any process. Raises IndexUnavailable."""
+        return self.state().revision_mark
+
+    def state(self) -> IndexState:
+        """Both marks and when the page change feed was last read through, as of the
+        latest commit of any process. Raises IndexUnavailable."""
         with self._lock:
             live = self._refresh_locked()
-            return read_state(live.searcher)["hwm"]
+            return read_state(live.searcher)
 
     def indexed_revisions(self, page_ids: Iterable[int] | None = None) -> dict[int, int]:
         """``{page_id: revision_id}`` of every indexed page, or of those of ``page_ids``
@@ -137,6 +160,18 @@ class WhooshEngine:
                     if page_id > 0 and (wanted is None or page_id in wanted):
                         revisions[page_id] = revision_ids[docnum]
             return revisions
+
+    def indexed_file_stamps(self, page_ids: Iterable[int]) -> dict[int, str]:
+        """``{page_id: files_stamp}`` of those of ``page_ids`` that are indexed. Raises
+        IndexUnavailable."""
+        with self._lock:
+            live = self._refresh_locked()
+            stamps: dict[int, str] = {}
+            for page_id in set(page_ids):
+                stamp = indexed_file_stamp(live.searcher, page_id)
+                if stamp is not None:
+                    stamps[page_id] = stamp
+            return stamps
 
     def close(self) -> None:
         """Close the index files this engine holds open; the next call opens the index
@@ -165,26 +200,36 @@ class WhooshEngine:
             name = self._files.new_generation()
             ix = self._files.create_index(name, self.schema)
             writer = ix.writer()
-            add_state(writer, 0)
+            add_state(writer, IndexState(0, 0, None))
             writer.commit()
             self._files.swap(name)
         self.refresh()
 
     def apply(
-        self, upserts: Sequence[PageDocument], removals: Sequence[int], *, high_water_mark: int
+        self,
+        upserts: Sequence[PageDocument],
+        removals: Sequence[int],
+        *,
+        high_water_mark: int,
+        change_mark: int | None = None,
+        checked_at: datetime | None = None,
     ) -> None:
         """Index new revisions and remove pages, in one commit that also records
-        ``high_water_mark`` (the last revision id the caller has applied; the recorded mark
-        never goes down).
+        ``high_water_mark`` (the last revision id the caller has applied), ``change_mark``
+        (the last id of the page change feed) and ``checked_at`` (when the caller read
+        that feed through) when given; no recorded mark or time ever goes down.
 
         A page whose indexed revision is newer than the upsert keeps the indexed one; of
-        several upserts for one page the newest wins. Raises ValueError when a page is both
-        upserted and removed or the mark is negative, TypeError for a value of the wrong
-        type, IndexBusy when the lock cannot be had within ``writer_timeout``,
-        IndexUnavailable when there is no usable index.
+        several upserts for one page the newest wins (the last given, for one revision).
+        Raises ValueError when a page is both upserted and removed, a mark is negative or
+        the time naive, TypeError for a value of the wrong type, IndexBusy when the lock
+        cannot be had within ``writer_timeout``, IndexUnavailable when there is no usable
+        index.
         """
-        if not isinstance(high_water_mark, int) or high_water_mark < 0:
-            raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
+        _check_mark("high_water_mark", high_water_mark)
+        if change_mark is not None:
+            _check_mark("change_mark", change_mark)
+        _check_time(checked_at)
         newest: dict[int, PageDocument] = {}
         for doc in upserts:
             if not isinstance(doc, PageDocument):
@@ -222,7 +267,14 @@ class WhooshEngine:
                     update_page(writer, doc)
                 for page_id in removed:
                     remove_page(writer, page_id, searcher)
-                update_state(writer, max(state["hwm"], high_water_mark))
+                update_state(
+                    writer,
+                    IndexState(
+                        revision_mark=max(state.revision_mark, high_water_mark),
+                        change_mark=max(state.change_mark, change_mark or 0),
+                        checked_at=_later(state.checked_at, checked_at),
+                    ),
+                )
                 writer.commit()
             except BaseException:
                 if not writer.is_closed:
@@ -235,25 +287,30 @@ class WhooshEngine:
         documents: Iterable[PageDocument],
         *,
         high_water_mark: int,
+        change_mark: int = 0,
+        checked_at: datetime | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Index ``documents`` (one per page; may be a generator of any length: they are
-        streamed) into a new generation, then make it the live one. Searches keep using
-        the old generation meanwhile; writers wait (:class:`IndexBusy` after
-        ``writer_timeout``). ``progress`` is called with the number of pages done.
+        streamed) into a new generation, then make it the live one, recording the marks and
+        time given (see :meth:`apply`). Searches keep using the old generation meanwhile;
+        writers wait (:class:`IndexBusy` after ``writer_timeout``). ``progress`` is called
+        with the number of pages done.
 
-        Raises ValueError when a page comes twice or the mark is negative, TypeError for a
-        value of the wrong type, IndexBusy when another writer holds the lock; on any error
-        the live index is left untouched.
+        Raises ValueError when a page comes twice, a mark is negative or the time naive,
+        TypeError for a value of the wrong type, IndexBusy when another writer holds the
+        lock; on any error the live index is left untouched.
         """
-        if not isinstance(high_water_mark, int) or high_water_mark < 0:
-            raise ValueError(f"high_water_mark must be a non-negative int, not {high_water_mark!r}")
+        _check_mark("high_water_mark", high_water_mark)
+        _check_mark("change_mark", change_mark)
+        _check_time(checked_at)
+        state = IndexState(high_water_mark, change_mark, checked_at)
         private_folder(self.directory)  # the index holds page text: owner only
         with self._files.exclusive(self.writer_timeout):
             self._files.remove_generations(keep=self._files.generations_to_keep())
             name = self._files.new_generation()
             try:
-                count = self._build(name, documents, high_water_mark, progress)
+                count = self._build(name, documents, state, progress)
                 self._files.swap(name)
             except BaseException:
                 self._files.discard_generation(name)
@@ -262,7 +319,7 @@ class WhooshEngine:
             progress(count)
         self.refresh()
 
-    def _build(self, name: str, documents, high_water_mark: int, progress) -> int:
+    def _build(self, name: str, documents, state: IndexState, progress) -> int:
         ix = self._files.create_index(name, self.schema)
         # Whoosh's parallel writer forks. Forking while other threads run (a server's
         # request threads, the wiki's background indexer) can leave the child waiting on a
@@ -286,7 +343,7 @@ class WhooshEngine:
                 count += 1
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     progress(count)
-            add_state(writer, high_water_mark)
+            add_state(writer, state)
             writer.commit()
         except BaseException:
             if not writer.is_closed:

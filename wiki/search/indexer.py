@@ -1,32 +1,63 @@
 """Keeping the search index in step with the database, which is the source of truth.
 
-The index records the id of the last revision it has applied (its high-water mark) in the
-same commit as the documents, so after a crash it knows exactly where to resume: every
-revision with a larger id is applied again from the database. Changes are applied in
-batches, in revision order, by one indexing path per process; when several processes
-share an index, whichever gets Whoosh's write lock does the work and the others try again
-on their next round.
+A page's document is its current revision and the text of its live files. The index
+records the id of the last revision it has applied (its high-water mark) in the same
+commit as the documents, so after a crash it knows exactly where to resume: every
+revision with a larger id is applied again from the database. Changes to a page's files
+(and texts read from them) append no revision: they are noted in the page change feed
+(:mod:`wiki.content.page_changes`), which the index follows by a second mark the same
+way. Changes are applied in batches, in id order, by one indexing path per process; when
+several processes share an index, whichever gets Whoosh's write lock does the work and
+the others try again on their next round.
 
-Revision ids come from a sequence, and on PostgreSQL two transactions can commit in the
-opposite order of their ids; so each round also looks again at the revisions of the last
-minute, and pages whose indexed revision is already current are skipped.
+Revision and feed ids come from sequences, and on PostgreSQL two transactions can commit
+in the opposite order of their ids; so each round also looks again at the revisions and
+feed rows of the last minute, and pages whose indexed revision and files are already
+current are skipped (a page's files are compared by a stamp of their names, contents and
+whether their text is read).
+
+The feed keeps a day of changes. The index records when it last read the feed through;
+one that has not for nearly that long (every process of its host stopped for a day) may
+have missed changes already pruned, and is rebuilt.
+
+Each round of the background indexer also reads the text of a few files that need it
+(:func:`wiki.files.texts.extract_pending`), after the index has caught up with the saves,
+so a slow or hostile document delays the index by at most the extraction's time limit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Iterator
-from datetime import timedelta
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wiki.content.page_changes import KEPT_FOR, prune_page_changes
 from wiki.content.reading import fresh_rendering
 from wiki.content.records.fields import Record
 from wiki.content.render import RENDERER_VERSION
-from wiki.models import Page, RenderedRevision, Revision, Space, User, utcnow
+from wiki.files.storage import BlobStore, DatabaseStore
+from wiki.files.texts import ExtractionLimits, extract_pending
+from wiki.models import (
+    Attachment,
+    AttachmentVersion,
+    FileText,
+    Page,
+    RenderedRevision,
+    Revision,
+    SearchPageChange,
+    Space,
+    User,
+    utcnow,
+)
 from wiki.search.backend import IndexBusy, IndexUnavailable, PageDocument, SearchBackend
+from wiki.search.schema import MAX_FILES_CHARS
 from wiki.search.text import readable_text
 
 log = logging.getLogger(__name__)
@@ -36,6 +67,20 @@ BATCH_SIZE = 200
 LATE_COMMIT_WINDOW = timedelta(seconds=60)
 # The longest pause between attempts while indexing keeps failing.
 MAX_RETRY_INTERVAL = 60.0
+# An index that has not read the page change feed through for this long may have missed
+# rows already pruned (KEPT_FOR after they were written): it is rebuilt. The hour covers
+# the clocks of several hosts disagreeing.
+STALE_AFTER = KEPT_FOR - LATE_COMMIT_WINDOW - timedelta(hours=1)
+# How often an index with nothing to apply still records that it read the feed through.
+CHECKED_EVERY = timedelta(hours=1)
+# Each round reads the text of at most this many files, starting none after this long.
+TEXTS_PER_ROUND = 4
+TEXT_SECONDS_PER_ROUND = 5.0
+# How often a process looks for files whose text is still to be read without being told
+# (by the change feed) of a new one: for claims left by a process that died.
+TEXTS_CHECK_INTERVAL = 300.0
+# How often a process deletes the old rows of the page change feed.
+PRUNE_INTERVAL = 600.0
 
 _CURRENT = (
     select(
@@ -54,6 +99,68 @@ _CURRENT = (
 )
 
 
+_FILES = (
+    select(
+        Attachment.page_id,
+        Attachment.name,
+        AttachmentVersion.blob_sha256,
+        FileText.status,
+        # Never more than a page indexes of its files: a content's text may be longer.
+        func.substr(FileText.text, 1, MAX_FILES_CHARS),
+    )
+    .join(AttachmentVersion, AttachmentVersion.id == Attachment.current_version_id)
+    .outerjoin(FileText, FileText.sha256 == AttachmentVersion.blob_sha256)
+    .where(Attachment.deleted.is_(False))
+    .order_by(Attachment.page_id, Attachment.name_key)
+)
+
+
+class PageFiles:
+    """A page's live files as its search document holds them: (name, text) by name, the
+    text '' until it is read, and the stamp that tells whether they changed."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, str]] = []
+        self._stamp = hashlib.sha256()
+        self._chars = 0
+
+    def add(self, name: str, sha256: str, status: str | None, text: str | None) -> None:
+        read = status == "done"
+        self._stamp.update(f"{name}\0{sha256}\0{int(read)}\n".encode("utf-8", "surrogatepass"))
+        room = max(0, MAX_FILES_CHARS - self._chars)
+        kept = (text or "")[:room] if read else ""
+        self._chars += len(name) + len(kept)
+        self.files.append((name, kept))
+
+    @property
+    def stamp(self) -> str:
+        return self._stamp.hexdigest()[:16] if self.files else ""
+
+
+def page_files(session: Session, page_ids: Iterable[int]) -> dict[int, PageFiles]:
+    """The live files of the given pages (only those that have any), with their texts."""
+    found: dict[int, PageFiles] = defaultdict(PageFiles)
+    for page_id, name, sha256, status, text in session.execute(
+        _FILES.where(Attachment.page_id.in_(list(page_ids)))
+    ):
+        found[page_id].add(name, sha256, status, text)
+    return dict(found)
+
+
+def file_stamps(session: Session, page_ids: Iterable[int]) -> dict[int, str]:
+    """The files stamp of each of the given pages, without reading any text."""
+    found: dict[int, PageFiles] = defaultdict(PageFiles)
+    for page_id, name, sha256, status in session.execute(
+        select(Attachment.page_id, Attachment.name, AttachmentVersion.blob_sha256, FileText.status)
+        .join(AttachmentVersion, AttachmentVersion.id == Attachment.current_version_id)
+        .outerjoin(FileText, FileText.sha256 == AttachmentVersion.blob_sha256)
+        .where(Attachment.deleted.is_(False), Attachment.page_id.in_(list(page_ids)))
+        .order_by(Attachment.page_id, Attachment.name_key)
+    ):
+        found[page_id].add(name, sha256, status, None)
+    return {page_id: found[page_id].stamp if page_id in found else "" for page_id in page_ids}
+
+
 def _document(
     page: Page,
     revision: Revision,
@@ -62,6 +169,7 @@ def _document(
     html: str | None,
     version,
     rendered_in,
+    files: PageFiles | None = None,
 ) -> PageDocument:
     if html is None or version != RENDERER_VERSION or rendered_in != page.space_id:
         html = fresh_rendering(revision.body, space_key, page.id)[0]
@@ -79,17 +187,21 @@ def _document(
         fields=tuple(
             (spec.name, value) for spec, value in Record.from_json(revision.fields).filled()
         ),
+        files=tuple(files.files) if files is not None else (),
+        files_stamp=files.stamp if files is not None else "",
     )
 
 
 def documents_for(session: Session, page_ids) -> tuple[list[PageDocument], list[int]]:
     """The documents of the given pages as they are now, and the ids of deleted ones."""
+    page_ids = list(page_ids)
+    files = page_files(session, page_ids)
     upserts, removals = [], []
     for row in session.execute(_CURRENT.where(Page.id.in_(page_ids)).order_by(Revision.id)):
         if row.Page.deleted:
             removals.append(row.Page.id)
         else:
-            upserts.append(_document(*row))
+            upserts.append(_document(*row, files.get(row.Page.id)))
     return upserts, removals
 
 
@@ -98,22 +210,43 @@ def all_documents(session: Session) -> Iterator[PageDocument]:
     query = (
         _CURRENT.where(Page.deleted.is_(False)).order_by(Page.id).execution_options(yield_per=500)
     )
-    for row in session.execute(query):
-        yield _document(*row)
+    for rows in session.execute(query).partitions():
+        files = page_files(session, [row.Page.id for row in rows])
+        for row in rows:
+            yield _document(*row, files.get(row.Page.id))
 
 
 def latest_revision_id(session: Session) -> int:
     return session.scalar(select(Revision.id).order_by(Revision.id.desc()).limit(1)) or 0
 
 
+def latest_change_id(session: Session) -> int:
+    return (
+        session.scalar(select(SearchPageChange.id).order_by(SearchPageChange.id.desc()).limit(1))
+        or 0
+    )
+
+
 def catch_up(session: Session, engine: SearchBackend) -> int:
     """Apply every change the index has not seen yet; returns how many pages were written.
 
     Raises IndexBusy when another process holds the index's write lock (it is doing the
-    same work) and IndexUnavailable when there is no usable index.
+    same work) and IndexUnavailable when there is no usable index, or one that has not
+    read the page change feed for so long that it may have missed changes (rebuild it).
     """
+    now = utcnow()  # before anything is read: the feed is read through as of then
+    state = engine.state()
+    if state.checked_at is not None and state.checked_at < now - STALE_AFTER:
+        raise IndexUnavailable(
+            f"the index last read the page change feed at {state.checked_at:%Y-%m-%d %H:%M} "
+            "UTC, before the oldest changes kept: rebuild it"
+        )
+    written = _catch_up_revisions(session, engine, state.revision_mark)
+    return written + _catch_up_changes(session, engine, state.change_mark, state.checked_at, now)
+
+
+def _catch_up_revisions(session: Session, engine: SearchBackend, high_water_mark: int) -> int:
     written = 0
-    high_water_mark = engine.high_water_mark()
     recent = {
         page_id: revision_id
         for page_id, revision_id in session.execute(
@@ -150,28 +283,107 @@ def catch_up(session: Session, engine: SearchBackend) -> int:
         session.rollback()  # a fresh snapshot for the next batch
 
 
+def _catch_up_changes(
+    session: Session,
+    engine: SearchBackend,
+    change_mark: int,
+    checked_at: datetime | None,
+    now: datetime,
+) -> int:
+    """Apply the page change feed past ``change_mark``, and look again at its last minute."""
+    written = 0
+    recent = set(
+        session.scalars(
+            select(SearchPageChange.page_id).where(
+                SearchPageChange.created_at > now - LATE_COMMIT_WINDOW,
+                SearchPageChange.id <= change_mark,
+            )
+        )
+    )
+    if recent:
+        indexed = engine.indexed_file_stamps(recent)
+        current = file_stamps(session, indexed)
+        stale = [page_id for page_id, stamp in indexed.items() if current[page_id] != stamp]
+        if stale:
+            upserts, _removals = documents_for(session, stale)
+            if upserts:
+                engine.apply(upserts, [], high_water_mark=0)
+                written += len(upserts)
+    while True:
+        rows = session.execute(
+            select(SearchPageChange.id, SearchPageChange.page_id)
+            .where(SearchPageChange.id > change_mark)
+            .order_by(SearchPageChange.id)
+            .limit(BATCH_SIZE)
+        ).all()
+        if not rows:
+            if checked_at is None or checked_at < now - CHECKED_EVERY:
+                # Nothing to apply, but the index records that it has read the feed.
+                engine.apply([], [], high_water_mark=0, change_mark=change_mark, checked_at=now)
+            return written
+        change_mark = rows[-1].id
+        upserts, removals = documents_for(session, {row.page_id for row in rows})
+        engine.apply(
+            upserts,
+            removals,
+            high_water_mark=0,
+            change_mark=change_mark,
+            # Read through only with the last batch: rows past this one may be older.
+            checked_at=now if len(rows) < BATCH_SIZE else None,
+        )
+        if len(rows) < BATCH_SIZE:
+            checked_at = now
+        written += len(upserts) + len(removals)
+        session.rollback()  # a fresh snapshot for the next batch
+
+
 def rebuild(session: Session, engine: SearchBackend, progress=None) -> None:
     """Build a new index from the database aside and swap it in (search stays online)."""
+    checked_at = utcnow()  # before the marks: every later change is past them
     high_water_mark = latest_revision_id(session)
-    engine.rebuild(all_documents(session), high_water_mark=high_water_mark, progress=progress)
+    change_mark = latest_change_id(session)
+    engine.rebuild(
+        all_documents(session),
+        high_water_mark=high_water_mark,
+        change_mark=change_mark,
+        checked_at=checked_at,
+        progress=progress,
+    )
 
 
 class BackgroundIndexer:
-    """One thread per process that keeps the index caught up.
+    """One thread per process that keeps the index caught up, and reads the text of files.
 
     Saves call :meth:`wake` after their commit, so a page is findable within a second
     without the save waiting for the index; the thread also polls, so changes made by
-    other processes and hosts arrive too. A missing or damaged index is rebuilt.
+    other processes and hosts arrive too. A missing or damaged index is rebuilt. Each
+    round then reads the text of a few files (from ``store``, within ``limits``) when some
+    may need it, and prunes the page change feed now and then.
     """
 
-    def __init__(self, database, engine: SearchBackend, interval: float = 1.0):
+    def __init__(
+        self,
+        database,
+        engine: SearchBackend,
+        interval: float = 1.0,
+        *,
+        store: BlobStore | None = None,
+        limits: ExtractionLimits | None = None,
+    ):
         self.database = database
         self.engine = engine
         self.interval = interval
+        self.store = store or DatabaseStore()
+        self.limits = limits or ExtractionLimits()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._round_lock = threading.Lock()
+        self._seen_change_mark: int | None = None
+        self._texts_due = True  # a process that starts looks once
+        self._texts_checked = 0.0
+        self._pruned = 0.0
 
     def start(self) -> None:
         with self._lock:
@@ -191,19 +403,74 @@ class BackgroundIndexer:
             self._thread.join(timeout=10)
 
     def run_once(self) -> int:
-        """Catch up now (in the calling thread); returns pages written, 0 if busy."""
+        """One round now (in the calling thread): catch up, read the text of a few files
+        (catching up again with what they add), prune the change feed if it is time.
+        Returns pages written, 0 if busy. Raises what catching up raises (reading texts
+        and pruning only log their errors: they must not hold back the index)."""
+        with self._round_lock:
+            written = self._catch_up()
+            if self._read_texts():
+                written += self._catch_up()
+            self._prune()
+            return written
+
+    def _catch_up(self) -> int:
         with self.database.session() as session:
             try:
                 if not self.engine.exists():
                     rebuild(session, self.engine)
                     return 0
-                return catch_up(session, self.engine)
+                written = catch_up(session, self.engine)
             except IndexBusy:
                 return 0
             except IndexUnavailable:
                 log.warning("search index unusable; rebuilding it from the database")
                 rebuild(session, self.engine)  # a new generation replaces the damaged one
                 return 0
+        try:
+            mark = self.engine.state().change_mark
+        except IndexUnavailable:
+            return written
+        if mark != self._seen_change_mark:
+            # Files changed (here or elsewhere): some may have text to read.
+            self._seen_change_mark = mark
+            self._texts_due = True
+        return written
+
+    def _read_texts(self) -> bool:
+        """Read the text of a few files if some may need it; whether any was written."""
+        now = time.monotonic()
+        if not self._texts_due and now - self._texts_checked < TEXTS_CHECK_INTERVAL:
+            return False
+        self._texts_due, self._texts_checked = False, now
+        try:
+            done = extract_pending(
+                self.database,
+                self.store,
+                self.limits,
+                most=TEXTS_PER_ROUND,
+                seconds=TEXT_SECONDS_PER_ROUND,
+                cancelled=self._stop.is_set,
+            )
+        except Exception:
+            log.exception("reading the text of files failed; will retry")
+            return False
+        self._texts_due = done.more
+        if done.more:
+            self._wake.set()  # the next round goes on at once
+        return done.written > 0
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        if self._pruned and now - self._pruned < PRUNE_INTERVAL:
+            return
+        self._pruned = now
+        try:
+            with self.database.session(write=True) as writer:
+                prune_page_changes(writer)
+                writer.commit()
+        except Exception:
+            log.exception("pruning the page change feed failed; will retry")
 
     def _run(self) -> None:
         failures = 0

@@ -16,9 +16,11 @@ What people can type::
     updated:>2024-01-01    after that day (also >=, <, <=)
     updated:[2024-01-01 to 2024-03-31]   inclusive range; either end may be left out
     updated:2024-01-01..2024-03-31       the same
+    in:files budget        the words only in the text (and names) of the pages' files
 
-Plain words search the title, the headings and the body, with the title weighing more than
-the headings and the headings more than the body. Upper-case ``OR``, ``AND`` and ``NOT`` are
+Plain words search the title, the tags, the headings, the body and the text of the page's
+files, with the title weighing most, then the tags, the headings, the body, and the files
+least. Upper-case ``OR``, ``AND`` and ``NOT`` are
 operators; in lower case they are ordinary (stop) words.
 
 :func:`parse` never raises for any input: text it cannot understand (an unclosed quote or
@@ -49,11 +51,14 @@ from wiki.search.schema import FIELD_BOOSTS, field_term
 from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import (
     RECORD_FIELD,
+    SCOPE_FIELD,
+    SCOPES,
     Group,
     Leaf,
     Not,
     QuerySyntaxError,
     clean,
+    is_scope,
     parse_tree,
 )
 
@@ -85,6 +90,10 @@ PREFIX_MIN_CHARS = 2
 log = logging.getLogger(__name__)
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\Z")
+_SCOPE = re.compile(
+    rf"(?<!\S){SCOPE_FIELD}:(?:{'|'.join(map(re.escape, SCOPES))})(?!\S)", re.IGNORECASE
+)
+"""A scope as typed, found in text that could not be parsed (searched as plain words)."""
 _RANGE_SEPARATOR = re.compile(r"\s*(?:\bto\b|\.\.)\s*", re.IGNORECASE)
 
 
@@ -96,13 +105,15 @@ def _analyze(schema, fieldname: str, text: str) -> list[str]:
 
 
 class _Compiler:
-    """Turns the parse tree into Whoosh queries, analysing words like the indexed text."""
+    """Turns the parse tree into Whoosh queries, analysing words like the indexed text.
+    ``scope`` (``files``) narrows where unfielded words are searched."""
 
-    def __init__(self, schema):
+    def __init__(self, schema, scope: str | None = None):
         self.schema = schema
         self.clauses = 0
         self.prefixes = 0
         self.notices: list[Notice] = []  # what was cut or ignored, for the results page
+        self.text_fields: tuple[str, ...] = (scope,) if scope else tuple(FIELD_BOOSTS)
 
     def note(self, kind: str, word: str = "", limit: int = 0) -> None:
         notice = Notice(kind, word, limit)
@@ -149,6 +160,8 @@ class _Compiler:
         return self.clauses <= MAX_CLAUSES
 
     def leaf(self, node: Leaf) -> query.Query | None:
+        if node.kind == "scope":
+            return None  # read before compiling (_scope_of): it matches nothing itself
         if not self._count():
             if not any(n.kind == "words_ignored" for n in self.notices):
                 self.note("words_ignored", node.text, MAX_CLAUSES)
@@ -178,7 +191,7 @@ class _Compiler:
         return q
 
     def _fields(self, fieldname: str | None) -> tuple[str, ...]:
-        return tuple(FIELD_BOOSTS) if fieldname is None else (fieldname,)
+        return self.text_fields if fieldname is None else (fieldname,)
 
     def words(self, text: str, fieldname: str | None) -> query.Query | None:
         parts: list[query.Query] = []
@@ -342,6 +355,14 @@ def _with_synonyms(tree: Group, synonyms: Synonyms | None) -> Group:
     return tree if synonyms is None else synonyms.expand(tree, max_leaves=MAX_CLAUSES)
 
 
+def _scope_of(tree: Group) -> str | None:
+    """The scope the query's top level names (``in:files``), if any: one nested in
+    parentheses or excluded is ignored."""
+    if tree.op != "and":
+        return None
+    return next((child.text for child in tree.children if is_scope(child)), None)
+
+
 def parse_with_notices(
     text: str,
     schema,
@@ -357,6 +378,7 @@ def parse_with_notices(
         tree = drop_filler_words(_with_synonyms(parse_tree(text), synonyms))
         if known is not None:
             tree = join_split_words(tree, known)
+        compiler = _Compiler(schema, _scope_of(tree))
         q = compiler.compile(tree)
     except QuerySyntaxError:
         return _plain(text, schema, True)
@@ -379,9 +401,11 @@ def _only_exclusions(node) -> bool:
 
 
 def _plain(text: str, schema, fallback: bool) -> tuple[query.Query, bool, tuple[Notice, ...]]:
-    compiler = _Compiler(schema)
+    text = clean(text)
+    scope = _SCOPE.search(text)
+    compiler = _Compiler(schema, SCOPES[scope.group().partition(":")[2].lower()] if scope else None)
     parts = []
-    for word in WORD.findall(clean(text)):
+    for word in WORD.findall(_SCOPE.sub(" ", text)):
         if not compiler._count():
             compiler.note("words_ignored", word, MAX_CLAUSES)
             break
@@ -402,9 +426,10 @@ def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Que
         tree = drop_filler_words(parse_tree(clean(text)))
     except QuerySyntaxError:
         return None
-    if tree.op != "and" or not all(is_plain_word(child) for child in tree.children):
+    words = [child for child in tree.children if not is_scope(child)]
+    if tree.op != "and" or not all(is_plain_word(child) for child in words):
         return None
-    compiler = _Compiler(schema)
+    compiler = _Compiler(schema, _scope_of(tree))
     parts = []
     for child in _with_synonyms(tree, synonyms).children:
         if not compiler._count():
@@ -416,8 +441,8 @@ def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Que
 
 
 def plain_terms(text: str, schema) -> query.Query:
-    """Every word of ``text`` must match (title, headings or body), no operators or fields.
-    Never raises for a str."""
+    """Every word of ``text`` must match (title, tags, headings, body or files; only files
+    after ``in:files``), no operators or fields. Never raises for a str."""
     return _plain(text, schema, True)[0]
 
 

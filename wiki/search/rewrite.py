@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wiki.search.syntax import Group, Leaf, Not
+from wiki.search.syntax import Group, Leaf, Not, is_scope
 
 __all__ = ["FILLER_WORDS", "drop_filler_words", "is_plain_word", "join_split_words"]
 
@@ -52,7 +52,7 @@ def drop_filler_words(tree: Group) -> Group:
         for child in tree.children
         if not (is_plain_word(child) and child.text.lower() in FILLER_WORDS)
     ]
-    if not any(not isinstance(child, Not) for child in kept):
+    if not any(not isinstance(child, Not) and not is_scope(child) for child in kept):
         return tree
     return Group("and", kept)
 

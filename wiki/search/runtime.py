@@ -15,10 +15,22 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from wiki.db import get_database
-from wiki.models import Revision
+from wiki.files.storage import store_for
+from wiki.files.texts import ExtractionLimits
+from wiki.models import Revision, SearchPageChange
 from wiki.search.backend import SearchBackend
 from wiki.search.engine import WhooshEngine
 from wiki.search.indexer import BackgroundIndexer
+
+
+def extraction_limits(config) -> ExtractionLimits:
+    """What reading one file's text may take, from the settings ``WIKI_EXTRACT_TIMEOUT``
+    and ``WIKI_EXTRACT_MEMORY_MB``. Raises ValueError when one is not positive."""
+    timeout = float(config["EXTRACT_TIMEOUT"])
+    memory_mb = int(config["EXTRACT_MEMORY_MB"])
+    if timeout <= 0 or memory_mb <= 0:
+        raise ValueError("WIKI_EXTRACT_TIMEOUT and WIKI_EXTRACT_MEMORY_MB must be positive")
+    return ExtractionLimits(timeout=timeout, memory_bytes=memory_mb * 1024 * 1024)
 
 
 class SearchRuntime:
@@ -26,6 +38,8 @@ class SearchRuntime:
         self.directory = Path(app.config["SEARCH_INDEX_PATH"])
         self.background = app.config["SEARCH_BACKGROUND"]
         self.database = get_database(app)
+        self.store = store_for(app.config["FILES_PATH"])
+        self.limits = extraction_limits(app.config)
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.engine: SearchBackend | None = None
@@ -39,14 +53,17 @@ class SearchRuntime:
             if self._pid == os.getpid():
                 return
             self.engine = WhooshEngine(self.directory)
-            self.indexer = BackgroundIndexer(self.database, self.engine)
+            self.indexer = BackgroundIndexer(
+                self.database, self.engine, store=self.store, limits=self.limits
+            )
             if self.background:
                 self.indexer.start()
                 self.indexer.wake()  # catch up on what happened while no process ran
             self._pid = os.getpid()
 
     def changed(self) -> None:
-        """A transaction that added revisions committed: index them soon."""
+        """A transaction that added revisions or noted page changes (files) committed:
+        index them soon."""
         if self.indexer is not None and self._pid == os.getpid():
             self.indexer.wake()
 
@@ -70,7 +87,7 @@ def _watch_commits(runtime: SearchRuntime) -> None:
 
     @event.listens_for(sessions, "after_flush")
     def note_revisions(session: Session, _context):
-        if any(isinstance(obj, Revision) for obj in session.new):
+        if any(isinstance(obj, (Revision, SearchPageChange)) for obj in session.new):
             session.info["revisions_written"] = True
 
     @event.listens_for(sessions, "after_commit")

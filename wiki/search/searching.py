@@ -15,7 +15,7 @@ from wiki.search.notices import search_notices
 from wiki.search.query import highlight_terms, most_words, parse_with_notices, plain_terms
 from wiki.search.schema import FIELD_BOOSTS
 from wiki.search.scoring import CallerError, PageCollector
-from wiki.search.snippets import make_snippet
+from wiki.search.snippets import best_snippet
 from wiki.search.suggest import spelling_suggestion
 from wiki.search.synonyms import Synonyms
 
@@ -104,7 +104,7 @@ def run_search(
         )
     top = collector.results().top_n
     chosen = top[(page - 1) * per_page : page * per_page]
-    terms = highlight_terms(q, "body", searcher.reader()) if chosen else set()
+    terms = _Terms(q, searcher.reader()) if chosen else _Terms(None, None)
     hits = [_hit(searcher, docnum, score, terms) for score, docnum in chosen]
     return Results(
         hits=hits,
@@ -194,17 +194,42 @@ def _collect(searcher, q, wanted, allowed, deadline) -> PageCollector:
     return collector
 
 
-def _hit(searcher, docnum: int, score: float, terms: set[str]) -> Hit:
+class _Terms:
+    """What snippets highlight: the terms the query looks for in the page's text and in
+    its files' (the files' read only when a hit has files)."""
+
+    def __init__(self, q, reader):
+        self._q, self._reader = q, reader
+        self.body: set[str] = highlight_terms(q, "body", reader) if q is not None else set()
+        self._files: set[str] | None = None if q is not None else set()
+
+    @property
+    def files(self) -> set[str]:
+        if self._files is None:
+            self._files = highlight_terms(self._q, "files", self._reader)
+        return self._files
+
+
+def _hit(searcher, docnum: int, score: float, terms: _Terms) -> Hit:
     stored = searcher.stored_fields(docnum)
+    spans = stored.get("file_spans") or ()
+    snippet = best_snippet(
+        stored.get("body", ""),
+        terms.body,
+        stored.get("files", ""),
+        spans,
+        terms.files if spans else None,
+    )
     return Hit(
         page_id=stored["page_id"],
         slug=stored["slug"],
         title=stored["title"],
-        snippet=make_snippet(stored.get("body", ""), terms),
+        snippet=snippet.html,
         author=stored.get("author", ""),
         updated=stored["updated"],
         tags=tuple(stored.get("tags", ())),
         score=float(score),
+        file_name=snippet.file_name,
     )
 
 

@@ -1,9 +1,10 @@
 """Reading the search box language (described in :mod:`wiki.search.query`): text -> a
 syntax tree.
 
-The lexer splits the text into words, quoted phrases, field prefixes (``title:``),
-parentheses and the operators (upper-case ``OR``, ``AND``, ``NOT``, and ``-`` before a
-word); the parser builds an AND group of OR groups of possibly excluded leaves. Words stay
+The lexer splits the text into words, quoted phrases, field prefixes (``title:``), scopes
+(``in:files``), parentheses and the operators (upper-case ``OR``, ``AND``, ``NOT``, and
+``-`` before a word); the parser builds an AND group of OR groups of possibly excluded
+leaves. Words stay
 as typed: they are analysed when :mod:`wiki.search.query` turns the tree into a Whoosh
 query. Text it cannot read raises :class:`QuerySyntaxError`, which the caller answers by
 searching the words plainly. No Whoosh here.
@@ -19,6 +20,8 @@ from wiki.search.analysis import CONTROL_CHARS
 __all__ = [
     "MAX_NESTING",
     "MAX_QUERY_CHARS",
+    "SCOPES",
+    "SCOPE_FIELD",
     "USER_FIELDS",
     "Group",
     "Leaf",
@@ -27,6 +30,7 @@ __all__ = [
     "clean",
     "correctable_words",
     "field_query",
+    "is_scope",
     "parse_tree",
     "tag_query",
 ]
@@ -39,6 +43,13 @@ USER_FIELDS = {
     "updated": "updated",
 }
 """Field names people may type (``tags:`` is accepted for ``tag:``) -> schema field."""
+
+SCOPES = {"files": "files", "file": "files"}
+"""What ``in:`` may name (``in:files``: the words are searched only in the text of the
+pages' files) -> the scope."""
+
+SCOPE_FIELD = "in"
+"""The field name of a scope leaf (``Leaf("scope", "files", "in")``)."""
 
 MAX_QUERY_CHARS = 1000
 """Longer input is cut: nobody types more, and parsing and matching cost grows with it."""
@@ -65,7 +76,7 @@ class QuerySyntaxError(ValueError):
 
 @dataclass
 class _Token:
-    kind: str  # WORD PHRASE FIELD LP RP OR AND NOT NEG
+    kind: str  # WORD PHRASE FIELD SCOPE LP RP OR AND NOT NEG
     text: str = ""
     start: int = 0
     end: int = 0
@@ -96,7 +107,9 @@ def _lex(text: str) -> list[_Token]:
                 end += 1
             run = text[i:end]
             match = _FIELD_PREFIX.match(run)
-            if match and match.group(1).lower() in USER_FIELDS:
+            if match and match.group(1).lower() == SCOPE_FIELD and match.group(2).lower() in SCOPES:
+                tokens.append(_Token("SCOPE", SCOPES[match.group(2).lower()], i, end))
+            elif match and match.group(1).lower() in USER_FIELDS:
                 name = USER_FIELDS[match.group(1).lower()]
                 value = match.group(2)
                 if name == "updated" and value[:1] == "[":
@@ -161,9 +174,10 @@ def _quoted(text: str, start: int) -> tuple[int, str]:
 @dataclass
 class Leaf:
     """A word, phrase or field value as typed, with the field it is restricted to (None:
-    the text fields)."""
+    the text fields); or a scope (``in:files``), which says where the query's unfielded
+    words are searched and matches nothing itself."""
 
-    kind: str  # word | phrase | value (a FIELD token's attached value)
+    kind: str  # word | phrase | value (a FIELD token's attached value) | scope
     text: str
     fieldname: str | None
     weight: float = 1.0  # below 1 for what the wiki adds (a synonym), not what was typed
@@ -254,6 +268,8 @@ class _Parser:
             return Leaf("phrase", self.take().text, fieldname)
         if kind == "WORD":
             return Leaf("word", self.take().text, fieldname)
+        if kind == "SCOPE":
+            return Leaf("scope", self.take().text, SCOPE_FIELD)
         if kind == "FIELD":
             token = self.take()
             if token.value is not None:
@@ -278,6 +294,11 @@ def parse_tree(text: str) -> Group:
     """The syntax tree of ``text`` (an AND group). Raises QuerySyntaxError when the text is
     not a valid query."""
     return _Parser(_lex(text)).parse()
+
+
+def is_scope(node) -> bool:
+    """True for a scope leaf (``in:files``). Never raises."""
+    return isinstance(node, Leaf) and node.kind == "scope"
 
 
 def correctable_words(text: str) -> list[tuple[int, int, str]]:
