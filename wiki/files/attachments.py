@@ -25,7 +25,7 @@ from wiki.content.attachment_links import ATTACHMENT_SCHEME
 from wiki.content.page_changes import note_page_changes
 from wiki.content.pages import clean_summary
 from wiki.errors import InvalidInput, NotFound
-from wiki.files.images import image_size
+from wiki.files.images import MAX_PIXELS, image_size
 from wiki.files.kinds import INLINE_IMAGE_TYPES, safe_file_name, sniff
 from wiki.files.storage import BlobStore, content_hash
 from wiki.models import Attachment, AttachmentVersion, FileBlob, Page, User, utcnow
@@ -40,6 +40,7 @@ __all__ = [
     "get_version",
     "markdown_for",
     "markdown_link",
+    "shown_as_picture",
     "name_key",
     "size_label",
     "restore_version",
@@ -346,6 +347,18 @@ def undelete_file(session: Session, author: User, file: Attachment) -> None:
     note_page_changes(session, [file.page_id])
 
 
+def shown_as_picture(mime: str, width: int | None, height: int | None) -> bool:
+    """Whether a version is a picture browsers are given to show (in pages, thumbnails and
+    downloads): one of the allowed types whose header could be read, small enough to decode
+    safely. Everything else is only ever downloaded. Raises nothing."""
+    return (
+        mime in INLINE_IMAGE_TYPES
+        and width is not None
+        and height is not None
+        and width * height <= MAX_PIXELS
+    )
+
+
 def markdown_link(name: str, picture: bool) -> str:
     """The text that shows a page's file ``name`` in the page: a picture, or a link.
     Raises nothing."""
@@ -358,6 +371,4 @@ def markdown_for(file: Attachment) -> str:
     """The text that shows ``file`` in its page: a picture for images that can be shown,
     a link otherwise. Raises LookupError for a file without a version."""
     current = file.current
-    return markdown_link(
-        file.name, current.mime in INLINE_IMAGE_TYPES and current.width is not None
-    )
+    return markdown_link(file.name, shown_as_picture(current.mime, current.width, current.height))

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import Viewer, visible_pages
-from wiki.files.attachments import markdown_link
-from wiki.files.kinds import INLINE_IMAGE_TYPES
+from wiki.files.attachments import markdown_link, shown_as_picture
 from wiki.models import Attachment, AttachmentVersion, FileBlob, Page, Space, User
 
 __all__ = ["FileRow", "FileSummary", "StorageUse", "page_files", "space_files", "storage_use"]
@@ -44,7 +43,7 @@ class FileRow:
     @property
     def markdown(self) -> str:
         """The text that shows this file in its page."""
-        return markdown_link(self.name, self.mime in INLINE_IMAGE_TYPES and self.width is not None)
+        return markdown_link(self.name, shown_as_picture(self.mime, self.width, self.height))
 
 
 @dataclass(frozen=True)

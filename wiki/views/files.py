@@ -9,6 +9,7 @@ read answers exactly like a file that does not exist.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -23,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -32,11 +34,10 @@ from wiki.access.security import FILE_CONTENT_SECURITY_POLICY
 from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput, NotFound
 from wiki.files import attachments, listing
-from wiki.files.images import MAX_PIXELS
-from wiki.files.kinds import INLINE_IMAGE_TYPES, content_disposition
+from wiki.files.kinds import content_disposition
 from wiki.files.storage import BlobMissing, BlobStore, store_for
 from wiki.files.thumbnails import thumbnail_of
-from wiki.models import Attachment, AttachmentVersion, Page
+from wiki.models import Attachment, AttachmentVersion, Page, User
 from wiki.views.common import (
     acting_user,
     form_text,
@@ -181,7 +182,9 @@ def _described(page: Page, item: attachments.Stored) -> dict:
         "name": file.name,
         "url": url_for("files.download", page_id=page.id, name=file.name),
         "markdown": attachments.markdown_for(file),
-        "image": file.current.mime in INLINE_IMAGE_TYPES,
+        "image": attachments.shown_as_picture(
+            file.current.mime, file.current.width, file.current.height
+        ),
         "version": file.current.number,
         "unchanged": item.version is None,
         "size": file.current.size,
@@ -231,27 +234,29 @@ def restore(slug: str, name: str):
 def delete(slug: str, name: str):
     """Hide a file from the page (its versions stay; admins may undelete it)."""
     page, file = _page_file(slug, name, Action.EDIT)
-    try:
-        with write_transaction() as session:
-            attachments.delete_file(session, acting_user(), file)
-    except InvalidInput as error:
-        flash(" ".join(error.errors.values()), "error")
-    else:
-        flash(f"Deleted {file.name}. An admin can undelete it.", "success")
-    return redirect(url_for("files.page_files", slug=page.slug))
+    return _change(
+        page, file, attachments.delete_file, f"Deleted {file.name}. An admin can undelete it."
+    )
 
 
 @bp.post("/wiki/<slug>/files/<name>/undelete")
 def undelete(slug: str, name: str):
     """Bring a deleted file back (space admins)."""
     page, file = _page_file(slug, name, Action.RESTORE)
+    return _change(page, file, attachments.undelete_file, f"{file.name} is back.")
+
+
+def _change(
+    page: Page, file: Attachment, run: Callable[[Session, User, Attachment], None], done: str
+):
+    """Run ``run(session, author, file)``, say how it went, and go back to the Files tab."""
     try:
         with write_transaction() as session:
-            attachments.undelete_file(session, acting_user(), file)
+            run(session, acting_user(), file)
     except InvalidInput as error:
         flash(" ".join(error.errors.values()), "error")
     else:
-        flash(f"{file.name} is back.", "success")
+        flash(done, "success")
     return redirect(url_for("files.page_files", slug=page.slug))
 
 
@@ -279,13 +284,7 @@ def _send(
 ) -> Response:
     """The bytes of ``version`` (or ``data``, a thumbnail of it) with headers that keep a
     browser from running them: only readable images of the allowed types go inline."""
-    inline = (
-        version.mime in INLINE_IMAGE_TYPES
-        and version.width is not None
-        and version.height is not None
-        # A picture too large to decode safely here is not handed to browsers either.
-        and version.width * version.height <= MAX_PIXELS
-    )
+    inline = attachments.shown_as_picture(version.mime, version.width, version.height)
     sent_type = mime or version.mime
     if not inline and (sent_type.startswith(_NEVER_AS_IS) or sent_type.startswith("text/")):
         # Text is sent as bytes too: a browser told "text/plain" may still guess HTML.
@@ -344,7 +343,7 @@ def thumbnail(page_id: int, name: str):
     otherwise; 404 for anything that is not a picture that can be shown."""
     _page, file = _readable_file(page_id, name)
     version = file.current
-    if version.mime not in INLINE_IMAGE_TYPES or version.width is None:
+    if not attachments.shown_as_picture(version.mime, version.width, version.height):
         raise NotFound(NO_SUCH_FILE)
     shown = thumbnail_of(get_session(), get_store(), version, get_database())
     if shown.rejected:
