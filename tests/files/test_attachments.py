@@ -5,17 +5,19 @@ nothing in a file can run, thumbnails, lists and limits."""
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD
-from tests.helpers import edit, make_page
+from tests.helpers import attach, edit, make_page
 from wiki.access import audit
 from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, rename_page
+from wiki.files.reading import PIECE, DatabaseContentReader, open_in_pieces
 from wiki.models import Attachment, AttachmentVersion, AuditEvent, FileBlob
 
 JSON = {"Accept": "application/json"}
@@ -295,6 +297,60 @@ def test_ranges_and_conditional_requests(client, auth, page):
     assert part.headers["Content-Range"] == f"bytes 100-199/{len(content)}"
     same = client.get(url, headers={"If-None-Match": whole.headers["ETag"]})
     assert same.status_code == 304 and same.data == b""
+
+
+def test_a_large_file_kept_in_the_database_is_sent_a_piece_at_a_time(
+    client, auth, page, db_session, users, monkeypatch
+):
+    reads: list[int] = []
+    read = DatabaseContentReader._read
+    monkeypatch.setattr(
+        DatabaseContentReader,
+        "_read",
+        lambda self, offset, length: reads.append(length) or read(self, offset, length),
+    )
+    content = random.Random(14).randbytes(5 * PIECE + 123)  # past the size read at once
+    attach(db_session, users["editor"], page, "recording.bin", content)
+    auth.login("reader")
+    url = f"/-/pages/{page.id}/files/recording.bin"
+    with client.get(url, buffered=False) as whole:
+        assert whole.status_code == 200
+        assert whole.headers["Content-Length"] == str(len(content))
+        assert b"".join(whole.response) == content
+    # Never the whole content from the database at once.
+    assert len(reads) == 6 and max(reads) == PIECE
+    across = f"bytes={PIECE - 10}-{3 * PIECE + 9}"  # crosses two piece boundaries
+    with client.get(url, headers={"Range": across}) as part:
+        assert part.status_code == 206 and part.data == content[PIECE - 10 : 3 * PIECE + 10]
+    with client.get(url, headers={"Range": "bytes=-5"}) as tail:
+        assert tail.status_code == 206 and tail.data == content[-5:]
+    with client.get(url, headers={"Range": f"bytes={len(content) + 1}-"}) as beyond:
+        assert beyond.status_code == 416
+
+
+def test_a_large_content_whose_bytes_are_gone_answers_like_a_missing_file(
+    client, auth, page, db_session, users
+):
+    attach(db_session, users["editor"], page, "big.bin", bytes(5 * PIECE))
+    auth.login("reader")
+    db_session.execute(update(FileBlob).values(data=None))
+    db_session.commit()
+    missing = client.get(f"/-/pages/{page.id}/files/big.bin")
+    assert missing.status_code == 404 and b"There is no such file." in missing.data
+
+
+def test_reading_a_stored_content_in_pieces_seeks_and_stops_at_its_end(db_session, page, users):
+    content = random.Random(7).randbytes(2 * PIECE + 1)
+    attach(db_session, users["editor"], page, "x.bin", content)
+    blob = db_session.scalars(select(FileBlob)).one()
+    with open_in_pieces(db_session.get_bind(), blob.sha256, blob.size) as reader:
+        assert reader.read(3) == content[:3]
+        reader.seek(PIECE - 1)
+        assert reader.read(2) == content[PIECE - 1 : PIECE + 1]
+        reader.seek(-1, io.SEEK_END)
+        assert reader.read() == content[-1:] and reader.read() == b""
+        reader.seek(0)
+        assert reader.read() == content
 
 
 def test_a_file_too_large_is_refused_with_a_message_and_nothing_is_stored(

@@ -11,15 +11,17 @@ changed; a store only ever adds.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from wiki.files.reading import PIECE, open_in_pieces
 from wiki.models import FileBlob
 
 __all__ = ["BlobMissing", "BlobStore", "DatabaseStore", "DirectoryStore", "store_for"]
@@ -48,6 +50,12 @@ class BlobStore(Protocol):
         stores without files. Never raises."""
         ...
 
+    def open(self, session: Session, sha256: str, size: int) -> BinaryIO:
+        """A seekable file of the content's ``size`` bytes that stays readable after
+        ``session`` is closed (responses are sent after the request's session ends), and
+        never holds a large content in memory at once. Raises BlobMissing."""
+        ...
+
 
 class DatabaseStore:
     """Bytes in ``file_blobs.data``."""
@@ -63,6 +71,17 @@ class DatabaseStore:
 
     def path(self, sha256: str) -> Path | None:
         return None
+
+    def open(self, session: Session, sha256: str, size: int) -> BinaryIO:
+        if size <= 4 * PIECE:
+            return io.BytesIO(self.read(session, sha256))
+        # length() of a stored value is read from its header: no large value is loaded.
+        stored = session.scalar(select(func.length(FileBlob.data)).where(FileBlob.sha256 == sha256))
+        if stored != size:
+            raise BlobMissing(sha256)
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        return open_in_pieces(engine, sha256, size)
 
 
 class DirectoryStore:
@@ -117,6 +136,12 @@ class DirectoryStore:
     def path(self, sha256: str) -> Path | None:
         found = self._file(sha256)
         return found if found.is_file() else None
+
+    def open(self, session: Session, sha256: str, size: int) -> BinaryIO:
+        try:
+            return self._file(sha256).open("rb")
+        except FileNotFoundError:
+            raise BlobMissing(sha256) from None
 
 
 def store_for(files_path: str | None) -> BlobStore:

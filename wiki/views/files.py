@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
+from typing import BinaryIO
 
 from flask import (
     Blueprint,
@@ -20,14 +20,14 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
 
 from wiki.access.permissions import Action, can
 from wiki.access.security import FILE_CONTENT_SECURITY_POLICY
@@ -35,6 +35,7 @@ from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput, NotFound
 from wiki.files import attachments, listing
 from wiki.files.kinds import content_disposition
+from wiki.files.reading import PIECE
 from wiki.files.storage import BlobMissing, BlobStore, store_for
 from wiki.files.thumbnails import thumbnail_of
 from wiki.models import Attachment, AttachmentVersion, Page, User
@@ -289,30 +290,34 @@ def _send(
     if not inline and (sent_type.startswith(_NEVER_AS_IS) or sent_type.startswith("text/")):
         # Text is sent as bytes too: a browser told "text/plain" may still guess HTML.
         sent_type = "application/octet-stream"
-    store = get_store()
-    session = get_session()
-    source: io.BytesIO | Path
+    source: BinaryIO
     if data is not None:
-        source = io.BytesIO(data)
+        source, size = io.BytesIO(data), len(data)
     else:
-        path = store.path(version.blob_sha256)
         try:
-            source = (
-                path if path is not None else io.BytesIO(store.read(session, version.blob_sha256))
-            )
+            source = get_store().open(get_session(), version.blob_sha256, version.size)
         except BlobMissing:
             current_app.logger.error(
                 "the bytes of file content %s are missing", version.blob_sha256
             )
             raise NotFound(NO_SUCH_FILE) from None
-    response = send_file(
-        source,
+        size = version.size
+    # gunicorn sends a real file with sendfile(); other files are read a piece at a time.
+    response = Response(
+        wrap_file(request.environ, source, buffer_size=PIECE),
         mimetype=sent_type,
-        conditional=True,
-        etag=f"{version.blob_sha256}{'-t' if data is not None else ''}",
-        last_modified=version.created_at,
-        max_age=None,
+        direct_passthrough=True,
     )
+    response.content_length = size
+    response.last_modified = version.created_at
+    response.set_etag(f"{version.blob_sha256}{'-t' if data is not None else ''}")
+    try:
+        response = response.make_conditional(
+            request.environ, accept_ranges=True, complete_length=size
+        )
+    except RequestedRangeNotSatisfiable:
+        source.close()
+        raise
     response.headers["Content-Disposition"] = content_disposition(
         "inline" if inline else "attachment", name
     )
