@@ -18,6 +18,7 @@ from wiki.models import (
     Group,
     GroupMember,
     Invite,
+    Notification,
     Page,
     PageRestriction,
     PageReview,
@@ -27,6 +28,7 @@ from wiki.models import (
     Space,
     SpaceGrant,
     User,
+    Watch,
 )
 
 
@@ -70,7 +72,7 @@ def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
     groups and their members, the invites, the grants and restrictions, the pages' owners
-    and reviews, the files and their versions."""
+    and reviews, the files and their versions, what people watch and their notifications."""
     session = get_database(app).session()
     try:
         return (
@@ -86,6 +88,7 @@ def snapshot(app):
                         User.display_name,
                         User.email,
                         User.time_zone,
+                        User.watch_own_edits,
                     )
                 ).all()
             ),
@@ -130,6 +133,8 @@ def snapshot(app):
                     select(Attachment.id, Attachment.deleted, Attachment.latest_number)
                 ).all()
             ),
+            sorted(session.execute(select(Watch.user_id, Watch.target_key)).all()),
+            sorted(session.execute(select(Notification.id, Notification.read_at)).all()),
         )
     finally:
         session.close()

@@ -44,6 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 _WIKI_VARIABLES = ("DATABASE_URL", "SECRET_KEY")
 
 
+#: How the background worker started by ``wiki serve`` shows in its command line.
+BACKGROUND = b"wiki.ops.cli\x00worker"
+
+
 class ServerError(RuntimeError):
     """gunicorn did not start, or did not answer in time; carries the end of its log."""
 
@@ -189,20 +193,30 @@ class WikiServer:
             f"the wiki did not answer within {timeout:.0f} s ({last}):\n{self.log_tail()}"
         )
 
-    def worker_pids(self) -> set[int]:
-        """The pids of the master's live children (Linux /proc)."""
-        found = set()
+    def _children(self) -> dict[int, bytes]:
+        """The master's live children (Linux /proc), with their command lines."""
+        found = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
                 with open(f"/proc/{entry}/stat") as handle:
                     fields = handle.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    command = handle.read()
             except OSError:
                 continue
             if int(fields[1]) == self.process.pid and fields[0] != "Z":
-                found.add(int(entry))
+                found[int(entry)] = command
         return found
+
+    def worker_pids(self) -> set[int]:
+        """The pids of gunicorn's workers: the master's children but the background worker."""
+        return {pid for pid, command in self._children().items() if BACKGROUND not in command}
+
+    def background_pids(self) -> set[int]:
+        """The pids of the background worker ``wiki serve`` starts beside gunicorn's."""
+        return {pid for pid, command in self._children().items() if BACKGROUND in command}
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM to gunicorn, SIGKILL to its process group after ``timeout`` s; returns the

@@ -97,6 +97,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("spaces.space", "GET"): Route(READ, "/-/spaces/main"),
     ("spaces.lessons", "GET"): Route(READ, "/-/spaces/main/lessons"),
     ("actions.mine", "GET"): Route(OWN, "/-/actions"),
+    ("notifications.index", "GET"): Route(OWN, "/-/notifications"),
+    ("notifications.mark_read", "POST"): Route(OWN, "/-/notifications/read", {"all": "1"}),
+    ("notifications.watching", "GET"): Route(OWN, "/-/watching"),
+    ("notifications.stop", "POST"): Route(OWN, "/-/watching/stop", {"key": "tag:none"}),
+    ("notifications.watch_tag", "POST"): Route(OWN, "/-/watching/tags", {"tag": "travel"}),
+    ("notifications.settings", "POST"): Route(
+        OWN, "/-/watching/settings", {"watch_own_edits": "1"}
+    ),
+    # Watching needs an account and a page (or space) one may read: everyone in the cast.
+    ("notifications.watch_page", "POST"): Route(OWN, "/wiki/policy/watch", {"target": "page"}),
+    ("notifications.watch_space", "POST"): Route(OWN, "/-/spaces/main/watch"),
     ("reviews.page_review", "GET"): Route(READ, "/wiki/policy/review"),
     # The editor owns Policy (made it); readers may not edit it. Saving what is there already
     # changes nothing (so that other tests may send it again and again).

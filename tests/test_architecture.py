@@ -81,8 +81,16 @@ MAY_IMPORT = {
     "wiki.content": {"wiki.access"},
     "wiki.files": {"wiki.access", "wiki.content"},
     "wiki.search": {"wiki.access", "wiki.content", "wiki.files"},
-    "wiki.views": {"wiki.access", "wiki.content", "wiki.files", "wiki.search"},
-    "wiki.ops": {"wiki.access", "wiki.content", "wiki.files", "wiki.search", "wiki.views"},
+    "wiki.notify": {"wiki.access", "wiki.content"},
+    "wiki.views": {"wiki.access", "wiki.content", "wiki.files", "wiki.search", "wiki.notify"},
+    "wiki.ops": {
+        "wiki.access",
+        "wiki.content",
+        "wiki.files",
+        "wiki.search",
+        "wiki.notify",
+        "wiki.views",
+    },
 }
 
 
@@ -119,7 +127,9 @@ def test_the_permission_module_rests_on_the_models_and_the_rules_it_loads_alone(
 
 
 SERVICES = [
-    name for name in MODULES if _part(name) in {"wiki.content", "wiki.files", "wiki.search"}
+    name
+    for name in MODULES
+    if _part(name) in {"wiki.content", "wiki.files", "wiki.search", "wiki.notify"}
 ] + [
     name
     for name in MODULES

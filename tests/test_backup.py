@@ -462,7 +462,9 @@ def test_an_archive_of_an_older_schema_is_migrated_after_loading(
         assert after["audit_events"] == []  # the old schema had no audit log
         # Nor spaces: the upgrade made the default space anew (its creation time is now).
         assert [row[:4] for row in after["spaces"]] == [row[:4] for row in before["spaces"]]
-        new_in_the_upgrade = {"audit_events", "spaces"}
+        # Nor watches, nor the outbox: the history an archive brings never notifies anyone.
+        assert after["watches"] == after["change_events"] == []
+        new_in_the_upgrade = {"audit_events", "spaces", "watches", "change_events"}
         assert {name: rows for name, rows in after.items() if name not in new_in_the_upgrade} == {
             name: rows for name, rows in before.items() if name not in new_in_the_upgrade
         }

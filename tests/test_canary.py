@@ -14,7 +14,9 @@ names and search queries filled in, and asserts:
 Two worlds: a plain one (the pages a reader may not read are the deleted ones, and every
 page when anonymous reading is off), and random ones of spaces, groups, memberships,
 grants, page trees, restrictions and deleted pages, where who may read what is worked out
-here by a small oracle of its own (not by the permission module under test). The random
+here by a small oracle of its own (not by the permission module under test). The people
+the pages' action items mention are notified while they may read them, before pages are
+restricted or deleted: the notification list and the bell must follow. The random
 worlds are crawled again right after an access change, with every cache warm: no kept
 answer may serve the old access.
 """
@@ -37,6 +39,7 @@ from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import Page, Role
+from wiki.ops.notifier import handle_pending
 
 from .conftest import PASSWORD, make_app
 from .test_search import search_now
@@ -140,6 +143,10 @@ def _plain_world(app, database) -> Made:
                 tags=body_canary,
             )
             _attach(session, people["editor"], page, title_canary, body_canary)
+            # The worker tells the people the action items mention (the reader, the admin)
+            # now; the page's deletion must then hide what they were told.
+            session.commit()
+            handle_pending(database)
             if deleted:
                 delete_page(session, people["admin"], page, "gone")
             session.commit()
@@ -274,6 +281,10 @@ def _random_world(app, database, seed: int) -> Made:
                 oracle.spaces_of[page.slug] = key
                 in_space.append(page)
                 made.append(CanaryPage(title, page.slug, title_canary, body_canary, False))
+            # Those the action items mention hear of the pages while they may read them;
+            # the restrictions and deletions below must hide what they were told.
+            session.commit()
+            handle_pending(database)
             for page in rng.sample(in_space, 2):
                 named = rng.sample(["alpha", "beta"], rng.randint(0, 2))
                 people_named = rng.sample(["reader", "editor"], rng.randint(0, 1))

@@ -144,6 +144,14 @@ ACTIONS = {
     "tick an action item": ("POST", "/wiki/policy/tasks/0", {"base": "2", "done": "1"}, False, 400),
     "list a space's action items": ("GET", "/-/spaces/main/actions", None, False, 200),
     "list my action items": ("GET", "/-/actions", None, False, 200),
+    "list my notifications": ("GET", "/-/notifications", None, False, 200),
+    "mark my notifications read": ("POST", "/-/notifications/read", {"all": "1"}, False, 302),
+    "list what I watch": ("GET", "/-/watching", None, False, 200),
+    "watch a page": ("POST", "/wiki/policy/watch", {"target": "subtree"}, True, 302),
+    "watch a space": ("POST", "/-/spaces/main/watch", {}, True, 302),
+    "watch a tag": ("POST", "/-/watching/tags", {"tag": "travel"}, True, 302),
+    "stop watching": ("POST", "/-/watching/stop", {"key": "tag:none"}, False, 302),
+    "stop watching what I edit": ("POST", "/-/watching/settings", {}, True, 302),
     # The editor made Policy, so owns it.
     "verify a page": ("POST", "/wiki/policy/review", {"action": "verify"}, True, 302),
     "open the review dashboard": ("GET", "/-/reviews", None, False, 200),
@@ -216,7 +224,19 @@ WRITES = {
     "upload a file",
     "delete a file",
 }
-OWN = {"change own settings", "change own password", "list my action items"}
+OWN = {
+    "change own settings",
+    "change own password",
+    "list my action items",
+    "list my notifications",
+    "mark my notifications read",
+    "list what I watch",
+    "watch a page",
+    "watch a space",
+    "watch a tag",
+    "stop watching",
+    "stop watching what I edit",
+}
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but
 # admins, so undeleting one answers "not found" rather than revealing that it exists.

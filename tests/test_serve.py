@@ -62,6 +62,9 @@ def test_the_first_admin_sets_up_a_served_wiki_which_reloads_and_stops_cleanly(
         assert "(2 workers x 3 threads; Ctrl-C stops it)" in log
         # gunicorn boots its workers one after the other: the first may answer before the second.
         wait_for(lambda: len(server.worker_pids()) == 2, 10, "two workers")
+        # ... and the background worker beside them (notifications), once.
+        wait_for(lambda: len(server.background_pids()) == 1, 10, "the background worker")
+        background = server.background_pids()
 
         browser = Browser(server.port)
         assert browser.get("/").location == "/-/setup"
@@ -108,6 +111,7 @@ def test_the_first_admin_sets_up_a_served_wiki_which_reloads_and_stops_cleanly(
         # graceful timeout to end what it is doing; none may need killing.
         os.killpg(server.process.pid, signal.SIGINT)
         assert server.process.wait(timeout=GRACEFUL_TIMEOUT + 10) == 0
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in background)
     log = server.log_text()
     assert "Shutting down: Master" in log
     assert "Traceback" not in log

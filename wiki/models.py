@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -123,6 +124,8 @@ class User(Base):
     email_key: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # An IANA name ("Europe/Paris"); None: the site's default zone.
     time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # People watch the pages they create and edit unless they turn this off.
+    watch_own_edits: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def shown_name(self) -> str:
@@ -758,3 +761,88 @@ class PageRestriction(Base):
     subject: Mapped[str] = mapped_column(String(32), primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), nullable=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class ChangeEvent(Base):
+    """Something people may want to hear about (for now, every new revision), written in the
+    same transaction as the change itself: the outbox. The worker (``wiki worker``) turns
+    each into notifications for the people it concerns and then sets ``handled_at``; a
+    crash between the two only means the event is handled again, and the unique
+    (user, event) of :class:`Notification` keeps that from notifying anyone twice."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (Index("ix_change_events_handled_at_id", "handled_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A few lines of what changed, made by the worker when it handles the event.
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    revision: Mapped[Revision] = relationship(foreign_keys=[revision_id])
+    page: Mapped[Page] = relationship(foreign_keys=[page_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class WatchTarget(enum.StrEnum):
+    PAGE = "page"
+    SUBTREE = "subtree"  # a page and every page under it
+    SPACE = "space"
+    TAG = "tag"
+
+
+class Watch(Base):
+    """A person follows a page, a subtree, a space or a tag. ``target_key`` names the target
+    in one string ("page:12", "tag:finance") so that one unique constraint and one index
+    serve every kind (NULLs would make a unique constraint over the id columns useless)."""
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_key", name="uq_watches_user_id_target_key"),
+        Index("ix_watches_target_key", "target_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    target: Mapped[WatchTarget] = mapped_column(
+        Enum(
+            WatchTarget,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    target_key: Mapped[str] = mapped_column(String(120))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), nullable=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id"), nullable=True)
+    tag: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # True when the wiki added it because the person created or edited the page.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """One person told of one event, once. ``page_id`` is kept beside the event so that
+    lists and counts filter by who may read the page now (access may have changed since)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_id", name="uq_notifications_user_id_event_id"),
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("change_events.id"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    # Why this person hears of it: "mention", "page", "subtree", "space" or "tag".
+    reason: Mapped[str] = mapped_column(String(16))
+    # What the reason names: the watched page's title, the space's name, the tag.
+    reason_detail: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    event: Mapped[ChangeEvent] = relationship()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
 from wiki.content.attachment_links import ATTACHMENT_SCHEME
+from wiki.content.change_events import note_revision
 from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.records.action_items import tasks_of, write_action_items
@@ -396,6 +397,7 @@ def _append_revision(
         # A cached rendering (restores) carries no tasks: read them from the text.
         tasks = rendered.tasks if isinstance(rendered, Rendered) else tasks_of(body)
         write_action_items(session, page.id, tasks)
+    note_revision(session, revision)  # the outbox: watchers hear of it from the worker
     session.flush()
     return revision
 

@@ -18,7 +18,9 @@ The HTML of a page view depends on:
   a space's settings, the *spaces generation* (:data:`SPACE_CHANGING_ACTIONS`);
 - the page's owner and review (the line under the byline): the newest verification of any
   page and the newest change of an owner or interval, the *reviews generation*, and the
-  day (UTC), since a review falls overdue as days pass.
+  day (UTC), since a review falls overdue as days pass;
+- the viewer's own things: the bell's count of unread notifications and what they watch
+  (the page's Watch menu), read as (count, newest id) of each from their indexes.
 
 The generations are read from append-only tables (revisions, the audit log), so no code
 path has to remember to bump a counter, and every worker and host sees a change at once.
@@ -34,7 +36,17 @@ from sqlalchemy import and_, bindparam, func, literal, select
 from wiki.access.accounts import SIGNED_IN_COLUMNS, SignedInUser
 from wiki.access.audit import ACCESS_ACTIONS, AuditAction
 from wiki.db import Database
-from wiki.models import AuditEvent, LoginSession, Page, ReviewLog, Revision, RevisionKind, User
+from wiki.models import (
+    AuditEvent,
+    LoginSession,
+    Notification,
+    Page,
+    ReviewLog,
+    Revision,
+    RevisionKind,
+    User,
+    Watch,
+)
 
 LINK_CHANGING_KINDS = (
     RevisionKind.CREATE,
@@ -63,6 +75,7 @@ class ViewState:
     reviews_generation: tuple[int | None, ...]
     viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
     day: date = date.min  # UTC
+    personal: tuple[int | None, ...] = ()  # the viewer's unread notifications and watches
 
     @property
     def generations(self) -> tuple[object, ...]:
@@ -72,6 +85,7 @@ class ViewState:
             self.spaces_generation,
             self.reviews_generation,
             self.day,
+            self.personal,
         )
 
 
@@ -92,6 +106,13 @@ _AUTHOR_NAME = (
     .where(Page.slug == bindparam("slug"))
     .scalar_subquery()
 )
+_UNREAD = (Notification.user_id == LoginSession.user_id, Notification.read_at.is_(None))
+_PERSONAL = (
+    select(func.count(Notification.id)).where(*_UNREAD).scalar_subquery(),
+    select(func.max(Notification.id)).where(*_UNREAD).scalar_subquery(),
+    select(func.count(Watch.id)).where(Watch.user_id == LoginSession.user_id).scalar_subquery(),
+    select(func.max(Watch.id)).where(Watch.user_id == LoginSession.user_id).scalar_subquery(),
+)
 _STATE = select(
     select(Page.current_revision_id).where(Page.slug == bindparam("slug")).scalar_subquery(),
     _AUTHOR_NAME,
@@ -100,12 +121,14 @@ _STATE = select(
     *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in SPACE_CHANGING_ACTIONS),
     select(func.max(ReviewLog.id)).scalar_subquery(),
     *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in REVIEW_CHANGING_ACTIONS),
+    *_PERSONAL,
     *SIGNED_IN_COLUMNS,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
 _LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
 _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
 _SPACES = slice(_RULES.stop, _RULES.stop + len(SPACE_CHANGING_ACTIONS))
 _REVIEWS = slice(_SPACES.stop, _SPACES.stop + 1 + len(REVIEW_CHANGING_ACTIONS))
+_MINE = slice(_REVIEWS.stop, _REVIEWS.stop + len(_PERSONAL))
 
 
 def view_state(database: Database, slug: str, login_session_id: str | None) -> ViewState:
@@ -114,7 +137,7 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
     propagate."""
     row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
     assert row is not None  # the anchor row is always there
-    signed_in = row[_REVIEWS.stop :]
+    signed_in = row[_MINE.stop :]
     viewer = SignedInUser(*signed_in) if signed_in[0] is not None else None
     return ViewState(
         revision_id=row[0],
@@ -125,4 +148,5 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
         reviews_generation=tuple(row[_REVIEWS]),
         viewer=viewer,
         day=datetime.now(UTC).date(),
+        personal=tuple(row[_MINE]),
     )

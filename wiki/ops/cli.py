@@ -19,6 +19,7 @@ from wiki.access import accounts
 from wiki.db import get_database, get_session
 from wiki.errors import WikiError
 from wiki.models import Role
+from wiki.ops.notifier import worker_command
 from wiki.ops.serve import serve_command
 
 if TYPE_CHECKING:
@@ -270,6 +271,7 @@ def restore_command(file: Path) -> None:
 
 COMMANDS = [
     serve_command,
+    worker_command,
     upgrade_command,
     create_user_command,
     set_role_command,
@@ -295,3 +297,6 @@ def _create_app():
 
 
 main = FlaskGroup(create_app=_create_app, help="Bureaupedia administration.")
+
+if __name__ == "__main__":  # ``python -m wiki.ops.cli``: how ``wiki serve`` starts its worker
+    main()

@@ -15,6 +15,8 @@ the old ones gracefully.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -117,6 +119,30 @@ def _announce_ready(server: Any) -> None:
     )
 
 
+class BackgroundWorker:
+    """``wiki worker`` as a child of gunicorn's master: started when the server is ready,
+    stopped (TERM, then KILL after the graceful timeout) when it exits."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, server: Any) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wiki.ops.cli", "worker"], stdin=subprocess.DEVNULL
+        )
+        server.log.info("Started the background worker (pid %d)", self.process.pid)
+
+    def stop(self, _server: Any) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=GRACEFUL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 @click.command("serve")
 @click.option(
     "--host", envvar="HOST", default=DEFAULT_HOST, show_default=True, help="Address to listen on."
@@ -144,9 +170,20 @@ def _announce_ready(server: Any) -> None:
     show_default=True,
     help="Threads per worker.",
 )
+@click.option(
+    "--with-worker/--no-worker",
+    envvar="WIKI_SERVE_WORKER",
+    default=True,
+    show_default=True,
+    help="Also run the background worker (notifications); hosts that run "
+    "`wiki worker` on their own say --no-worker.",
+)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
-    """Serve the wiki with gunicorn (HOST, PORT, WIKI_WORKERS and WIKI_THREADS too)."""
+def serve_command(
+    host: str, port: int, workers: int | None, threads: int, with_worker: bool
+) -> None:
+    """Serve the wiki with gunicorn (HOST, PORT, WIKI_WORKERS and WIKI_THREADS too), with
+    the background worker beside it unless --no-worker."""
     from wiki import create_app
     from wiki.access import security
 
@@ -158,5 +195,15 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
         workers=workers or default_workers(available_cpus()),
         threads=threads,
     )
-    settings["when_ready"] = _announce_ready
+    if with_worker:
+        background = BackgroundWorker()
+
+        def when_ready(server: Any) -> None:
+            _announce_ready(server)
+            background.start(server)
+
+        settings["when_ready"] = when_ready
+        settings["on_exit"] = background.stop
+    else:
+        settings["when_ready"] = _announce_ready
     WikiApplication(settings, create_app).run()

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         groups,
         history,
         links,
+        notifications,
         page_cache,
         pages,
         people,
@@ -46,6 +47,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["utc_iso"] = people_service.utc_iso
     # Sizes of files as the upload messages give them (KB and MB of 1,024 bytes).
     app.jinja_env.filters["file_size"] = size_label
+    # The bell's number, counted only where a template shows it.
+    app.context_processor(
+        lambda: {
+            "unread_count": notifications.bell_count,
+            "watched_as": notifications.watched_as,
+            "watching_key": notifications.watching_key,
+        }
+    )
 
     # Before any route is added: every <int:...> is bounded, so no number in an address
     # reaches the database beyond what its columns hold.
@@ -64,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(actions.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(notifications.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

@@ -1,0 +1,168 @@
+"""From the outbox to notifications: who hears of a change, decided when it is handled.
+
+An event is claimed and its notifications written in one transaction (the worker's): a
+crash before the commit leaves the event to be handled again, and a second worker that
+claims the same event finds it taken. Each person hears of an event once, for the strongest
+reason they have (a mention, then the page, its subtree, its space, a tag), and only if they
+may read the page at that moment; the person who made the change is never told of it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from wiki.access.permissions import readers_among
+from wiki.content.diffing import line_runs, split_lines
+from wiki.models import (
+    ChangeEvent,
+    Notification,
+    Page,
+    Revision,
+    Space,
+    User,
+    Watch,
+    WatchTarget,
+    split_tags,
+    utcnow,
+)
+from wiki.notify.mentions import added_mentions
+from wiki.notify.watches import target_key
+
+__all__ = ["MENTION", "change_excerpt", "handle_event", "pending_events"]
+
+MENTION = "mention"
+# Strongest first: a person watching a page and its space is told "you watch this page".
+_REASONS = (MENTION, "page", "subtree", "space", "tag")
+_EXCERPT_LINES = 6
+_EXCERPT_LINE_CHARS = 200
+
+
+def pending_events(session: Session, limit: int) -> list[int]:
+    """Ids of up to ``limit`` events not handled yet, oldest first. Raises nothing but
+    database errors."""
+    return list(
+        session.scalars(
+            select(ChangeEvent.id)
+            .where(ChangeEvent.handled_at.is_(None))
+            .order_by(ChangeEvent.id)
+            .limit(limit)
+        )
+    )
+
+
+def change_excerpt(before: str, after: str) -> str:
+    """A few changed lines, "+ added" / "- removed", each cut short: what a notification
+    shows of a change. Bounded for any texts. Raises nothing."""
+    old, new = split_lines(before), split_lines(after)
+    shown: list[str] = []
+    at_old = at_new = 0
+    for kind, count in line_runs(before, after):
+        if kind == "equal":
+            at_old += count
+            at_new += count
+            continue
+        lines = old[at_old : at_old + count] if kind == "delete" else new[at_new : at_new + count]
+        sign = "-" if kind == "delete" else "+"
+        for line in lines:
+            if line.strip() and len(shown) < _EXCERPT_LINES:
+                cut = line if len(line) <= _EXCERPT_LINE_CHARS else line[:_EXCERPT_LINE_CHARS] + "…"
+                shown.append(f"{sign} {cut}")
+        if kind == "delete":
+            at_old += count
+        else:
+            at_new += count
+        if len(shown) >= _EXCERPT_LINES:
+            break
+    return "\n".join(shown)
+
+
+def _subtree_keys(session: Session, page: Page) -> list[str]:
+    """Watch keys of the subtrees ``page`` is in: its own and each page above it."""
+    keys: list[str] = []
+    current: int | None = page.id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        keys.append(target_key(WatchTarget.SUBTREE, current))
+        current = session.scalar(select(Page.parent_id).where(Page.id == current))
+    return keys
+
+
+def _candidates(
+    session: Session, page: Page, revision: Revision, previous: Revision | None
+) -> dict[int, tuple[str, str]]:
+    """Everyone the change concerns, with their strongest reason and what it names."""
+    tags = set(split_tags(revision.tags)) | set(split_tags(previous.tags if previous else ""))
+    keys = {
+        target_key(WatchTarget.PAGE, page.id): ("page", page.title),
+        target_key(WatchTarget.SPACE, page.space_id): ("space", ""),
+        **{target_key(WatchTarget.TAG, tag): ("tag", tag) for tag in tags},
+    }
+    for key in _subtree_keys(session, page):
+        keys[key] = ("subtree", "")
+    found: dict[int, tuple[str, str]] = {}
+    subtree_titles: dict[str, str] = {}
+    for user_id, key in session.execute(
+        select(Watch.user_id, Watch.target_key).where(Watch.target_key.in_(list(keys)))
+    ):
+        reason, detail = keys[key]
+        if reason == "subtree":
+            if key not in subtree_titles:
+                top = int(key.split(":", 1)[1])
+                subtree_titles[key] = session.scalar(select(Page.title).where(Page.id == top)) or ""
+            detail = subtree_titles[key]
+        elif reason == "space":
+            detail = session.scalar(select(Space.name).where(Space.id == page.space_id)) or ""
+        held = found.get(user_id)
+        if held is None or _REASONS.index(reason) < _REASONS.index(held[0]):
+            found[user_id] = (reason, detail)
+    names = added_mentions(previous.body if previous else "", revision.body)
+    if names:
+        for user_id in session.scalars(select(User.id).where(User.username_key.in_(names))):
+            found[user_id] = (MENTION, "")
+    return found
+
+
+def handle_event(session: Session, event_id: int) -> int:
+    """Claim the event ``event_id`` and notify everyone it concerns who may read its page
+    now; returns how many were notified (0 too when another worker had claimed it). The
+    caller commits. Raises nothing but database errors."""
+    claimed = session.execute(
+        update(ChangeEvent)
+        .where(ChangeEvent.id == event_id, ChangeEvent.handled_at.is_(None))
+        .values(handled_at=utcnow())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return 0
+    event = session.get_one(ChangeEvent, event_id)
+    page, revision = event.page, event.revision
+    previous = session.get(Revision, revision.parent_id) if revision.parent_id else None
+    event.excerpt = change_excerpt(previous.body if previous else "", revision.body)
+    candidates = _candidates(session, page, revision, previous)
+    candidates.pop(event.actor_id or 0, None)
+    readers = readers_among(session, list(candidates), page)
+    if not readers:
+        return 0
+    now = utcnow()
+    already = set(
+        session.scalars(
+            select(Notification.user_id).where(
+                Notification.event_id == event_id, Notification.user_id.in_(list(readers))
+            )
+        )
+    )
+    rows = [
+        {
+            "user_id": user_id,
+            "event_id": event_id,
+            "page_id": page.id,
+            "reason": candidates[user_id][0],
+            "reason_detail": candidates[user_id][1][:255],
+            "created_at": now,
+        }
+        for user_id in sorted(readers - already)
+    ]
+    if rows:
+        session.execute(insert(Notification), rows)
+    return len(rows)

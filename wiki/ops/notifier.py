@@ -1,0 +1,86 @@
+"""``wiki worker``: the background process that tells people about changes.
+
+It reads the outbox (``change_events``) and turns each event into notifications, each in
+its own transaction (:func:`wiki.notify.fanout.handle_event`), so a crash loses nothing
+and repeats nothing. Any number of workers may run, on any hosts: each event is claimed by
+exactly one. ``wiki serve`` starts one beside the web server unless told not to.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from wiki.db import Database, get_database
+from wiki.notify.fanout import handle_event, pending_events
+
+__all__ = ["handle_pending", "run", "worker_command"]
+
+#: Events read per round; a round ends early when the outbox is empty.
+BATCH = 200
+
+
+def handle_pending(database: Database, limit: int = BATCH) -> tuple[int, int]:
+    """Handle up to ``limit`` waiting events, one transaction each; returns (events handled,
+    notifications made). Database errors propagate (the event stays waiting)."""
+    with database.session() as session:
+        waiting = pending_events(session, limit)
+    made = 0
+    for event_id in waiting:
+        with database.session(write=True) as session:
+            made += handle_event(session, event_id)
+            session.commit()
+    return len(waiting), made
+
+
+def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = False) -> None:
+    """Handle events until ``stop`` is set (after one pass when ``once``), waiting
+    ``interval`` seconds whenever the outbox is empty. A failing round is logged and
+    retried after a pause that doubles up to a minute. Raises nothing."""
+    database = get_database(app)
+    pause = interval
+    while not stop.is_set():
+        try:
+            handled, made = handle_pending(database)
+        except Exception:  # the database may be away for a while: never give up
+            app.logger.exception("the worker could not handle the outbox; retrying")
+            pause = min(max(pause * 2, interval), 60.0)
+            if once:
+                raise
+            stop.wait(pause)
+            continue
+        pause = interval
+        if handled:
+            app.logger.info("worker: %d events, %d notifications", handled, made)
+        if once and handled < BATCH:
+            return
+        if handled < BATCH:
+            stop.wait(interval)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Handle what is waiting, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at an empty outbox.",
+)
+@with_appcontext
+def worker_command(once: bool, interval: float) -> None:
+    """Tell people about changes: turn the outbox into notifications (TERM or Ctrl-C
+    stops it after the event at hand)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    started = time.monotonic()
+    app.logger.info("the worker is running")
+    run(app, interval, stop, once=once)
+    app.logger.info("the worker stopped after %.0f s", time.monotonic() - started)
