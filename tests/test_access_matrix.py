@@ -17,6 +17,7 @@ import pytest
 from wiki.access import accounts, groups
 from wiki.content.pages import Limits, create_page
 from wiki.models import Invite, Role, utcnow
+from wiki.notify.mail import unsubscribe_token
 
 from .conftest import PASSWORD, make_app
 
@@ -69,6 +70,9 @@ def _seed_invite(session) -> None:
     session.commit()
 
 
+# The unsubscribe link of the account with id 1, signed with the tests' secret key.
+_UNSUBSCRIBE = unsubscribe_token("test-secret", 1)
+
 ROUTES: dict[tuple[str, str], Route] = {
     ("static", "GET"): Route(PUBLIC, "/static/css/wiki.css"),
     ("auth.setup", "GET"): Route(PUBLIC, "/-/setup"),
@@ -108,6 +112,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Watching needs an account and a page (or space) one may read: everyone in the cast.
     ("notifications.watch_page", "POST"): Route(OWN, "/wiki/policy/watch", {"target": "page"}),
     ("notifications.watch_space", "POST"): Route(OWN, "/-/spaces/main/watch"),
+    # The link of an e-mail: for anyone who has it (the signed token is the proof).
+    ("notifications.unsubscribe", "GET"): Route(PUBLIC, f"/-/unsubscribe/{_UNSUBSCRIBE}"),
+    ("notifications.unsubscribe", "POST"): Route(PUBLIC, f"/-/unsubscribe/{_UNSUBSCRIBE}"),
+    ("notifications.mail_status", "GET"): Route(ADMIN, "/-/admin/mail"),
     ("reviews.page_review", "GET"): Route(READ, "/wiki/policy/review"),
     # The editor owns Policy (made it); readers may not edit it. Saving what is there already
     # changes nothing (so that other tests may send it again and again).

@@ -151,7 +151,14 @@ ACTIONS = {
     "watch a space": ("POST", "/-/spaces/main/watch", {}, True, 302),
     "watch a tag": ("POST", "/-/watching/tags", {"tag": "travel"}, True, 302),
     "stop watching": ("POST", "/-/watching/stop", {"key": "tag:none"}, False, 302),
-    "stop watching what I edit": ("POST", "/-/watching/settings", {}, True, 302),
+    "stop watching what I edit": (
+        "POST",
+        "/-/watching/settings",
+        {"email_frequency": "weekly"},
+        True,
+        302,
+    ),
+    "see how the mail stands": ("GET", "/-/admin/mail", None, False, 200),
     # The editor made Policy, so owns it.
     "verify a page": ("POST", "/wiki/policy/review", {"action": "verify"}, True, 302),
     "open the review dashboard": ("GET", "/-/reviews", None, False, 200),
@@ -309,7 +316,15 @@ def test_every_form_address_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     covered = {adapter.match(url, method=method)[0] for method, url, *_ in ACTIONS.values()}
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posting - covered == {"auth.login", "auth.logout", "auth.setup", "auth.accept_invite"}
+    # The auth routes, and the e-mails' unsubscribe link (for whoever holds it, signed in or
+    # not: tests/test_mail.py), take no role.
+    assert posting - covered == {
+        "auth.login",
+        "auth.logout",
+        "auth.setup",
+        "auth.accept_invite",
+        "notifications.unsubscribe",
+    }
 
 
 # --- what the pages show -----------------------------------------------------------------

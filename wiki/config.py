@@ -115,6 +115,16 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("WIKI_RATELIMIT_STORAGE_URI") or "memory://",
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("WIKI_LOGIN_LIMIT_PER_ACCOUNT") or "5 per minute",
         "LOGIN_LIMIT_PER_CLIENT": os.environ.get("WIKI_LOGIN_LIMIT_PER_CLIENT") or "20 per minute",
+        # Mail (wiki.notify.mail), sent by the background worker; no host: no mail. Links
+        # in messages start with BASE_URL, the address people open the wiki at.
+        "BASE_URL": (os.environ.get("WIKI_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "SMTP_HOST": os.environ.get("WIKI_SMTP_HOST") or "",
+        "SMTP_PORT": _int("WIKI_SMTP_PORT", 25),
+        "SMTP_STARTTLS": _flag("WIKI_SMTP_STARTTLS", False),
+        "SMTP_USERNAME": os.environ.get("WIKI_SMTP_USERNAME") or "",
+        "SMTP_PASSWORD": os.environ.get("WIKI_SMTP_PASSWORD") or "",
+        "SMTP_TIMEOUT": _float("WIKI_SMTP_TIMEOUT", 20.0),
+        "MAIL_FROM": os.environ.get("WIKI_MAIL_FROM") or "Bureaupedia <wiki@localhost>",
         # Number of trusted reverse proxies in front of the wiki (their X-Forwarded-For and
         # X-Forwarded-Proto are believed); 0 trusts none.
         "PROXY_FIX": _int("WIKI_PROXY_FIX", 0),

@@ -126,6 +126,12 @@ class User(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # People watch the pages they create and edit unless they turn this off.
     watch_own_edits: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # How notifications reach their e-mail address (EmailFrequency); none without one.
+    email_frequency: Mapped[str] = mapped_column(
+        String(16), default="daily", server_default="daily"
+    )
+    # Until when the last digest told them (None: no digest yet).
+    digest_through: Mapped[datetime | None] = mapped_column(nullable=True)
 
     @property
     def shown_name(self) -> str:
@@ -844,5 +850,49 @@ class Notification(Base):
     reason_detail: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When a message (at once or in a digest) told of it; None: not mailed (yet).
+    mailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     event: Mapped[ChangeEvent] = relationship()
+
+
+class EmailFrequency(enum.StrEnum):
+    OFF = "off"
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # handed to the mail server by a worker
+    SENT = "sent"
+    DROPPED = "dropped"  # no longer for its reader (access, address or choice changed)
+    FAILED = "failed"  # given up after the last attempt
+
+
+class MailMessage(Base):
+    """One e-mail, composed once and kept until it is sent: the mail outbox. Its
+    ``message_id`` is made when it is composed, so a retry after a crash sends the same
+    Message-ID and mail systems can recognise the copy. ``page_ids`` lists the pages it
+    tells of: the worker checks again, just before sending, that its reader may still read
+    every one of them."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (
+        Index("ix_mail_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    page_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default=MailStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)

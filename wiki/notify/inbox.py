@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from wiki.access.permissions import Viewer, visible_pages
 from wiki.models import ChangeEvent, Notification, Page, Revision, RevisionKind, User, utcnow
 
-__all__ = ["BELL_MOST", "Shown", "mark_read", "notifications_of", "unread_count"]
+__all__ = ["BELL_MOST", "Shown", "describe_kind", "mark_read", "notifications_of", "unread_count"]
 
 #: The bell counts up to this many, then shows "99+".
 BELL_MOST = 99
@@ -29,6 +29,14 @@ _WHAT = {
     RevisionKind.UNDELETE: "undeleted",
     RevisionKind.RESTORE: "restored an old revision of",
 }
+
+
+def describe_kind(kind: str) -> str:
+    """What a revision of ``kind`` did, as a verb: "edited", "created"... Raises nothing."""
+    try:
+        return _WHAT.get(RevisionKind(kind), "changed")
+    except ValueError:
+        return "changed"
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ def notifications_of(
                 page_slug=page.slug,
                 revision_number=revision.number,
                 previous_number=revision.number - 1 if revision.number > 1 else None,
-                what=_WHAT.get(RevisionKind(revision.kind), "changed"),
+                what=describe_kind(revision.kind),
                 summary=revision.summary,
                 actor_name=display_name or username or "someone",
                 excerpt=event.excerpt,

@@ -1,9 +1,11 @@
 """``wiki worker``: the background process that tells people about changes.
 
-It reads the outbox (``change_events``) and turns each event into notifications, each in
-its own transaction (:func:`wiki.notify.fanout.handle_event`), so a crash loses nothing
-and repeats nothing. Any number of workers may run, on any hosts: each event is claimed by
-exactly one. ``wiki serve`` starts one beside the web server unless told not to.
+Each round it reads the outbox (``change_events``) and turns each event into notifications,
+each in its own transaction (:func:`wiki.notify.fanout.handle_event`), so a crash loses
+nothing and repeats nothing; then it composes the e-mail that is due (messages at once and
+digests) and sends what waits in the mail outbox (:mod:`wiki.notify.mail`). Any number of
+workers may run, on any hosts: each event and each message is claimed by exactly one.
+``wiki serve`` starts one beside the web server unless told not to.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from wiki.config import load_secret_key
 from wiki.db import Database, get_database
+from wiki.notify import mail
 from wiki.notify.fanout import handle_event, pending_events
 
-__all__ = ["handle_pending", "run", "worker_command"]
+__all__ = ["deliver_mail", "handle_pending", "mail_settings", "run", "worker_command"]
 
 #: Events read per round; a round ends early when the outbox is empty.
 BATCH = 200
@@ -38,6 +43,27 @@ def handle_pending(database: Database, limit: int = BATCH) -> tuple[int, int]:
     return len(waiting), made
 
 
+def mail_settings(app: Flask) -> mail.MailSettings:
+    """The app's mail settings, with its secret key (read or made like the server's).
+    Raises OSError when the instance folder cannot hold a new key."""
+    secret = app.secret_key or load_secret_key(Path(app.instance_path))
+    return mail.MailSettings.from_config(app.config, str(secret))
+
+
+def deliver_mail(app: Flask) -> tuple[int, int, int]:
+    """Compose what is due and send what waits; returns (composed, sent, failed attempts).
+    Database errors propagate; mail server errors are failed attempts."""
+    database = get_database(app)
+    settings = mail_settings(app)
+    if not settings.host:
+        return 0, 0, 0  # no mail server: nothing is composed either (nothing piles up)
+    with database.session(write=True) as session:
+        composed = mail.compose_due(session, settings)
+        session.commit()
+    sent, failed = mail.send_due(lambda: database.session(write=True), settings)
+    return composed, sent, failed
+
+
 def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = False) -> None:
     """Handle events until ``stop`` is set (after one pass when ``once``), waiting
     ``interval`` seconds whenever the outbox is empty. A failing round is logged and
@@ -47,6 +73,11 @@ def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = Fals
     while not stop.is_set():
         try:
             handled, made = handle_pending(database)
+            composed, sent, failed = deliver_mail(app)
+            if failed:
+                app.logger.warning("worker: the mail server refused or was away (%d)", failed)
+            elif composed or sent:
+                app.logger.info("worker: %d messages composed, %d sent", composed, sent)
         except Exception:  # the database may be away for a while: never give up
             app.logger.exception("the worker could not handle the outbox; retrying")
             pause = min(max(pause * 2, interval), 60.0)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from wiki.access.login import csrf
 from wiki.access.permissions import Action
+from wiki.config import load_secret_key
 from wiki.db import get_session
 from wiki.errors import InvalidInput
 from wiki.models import WatchTarget
-from wiki.notify import inbox, watches
+from wiki.notify import inbox, mail, preferences, watches
 from wiki.views.common import (
     acting_user,
     form_text,
@@ -74,11 +87,20 @@ def mark_read():
 def watching():
     """What the signed-in person watches, and whether they watch what they edit."""
     require(Action.OWN_ACCOUNT)
-    user = acting_user()
+    return _watching_page(acting_user())
+
+
+def _watching_page(user, errors: dict | None = None, tag: str = "", status: int = 200):
     found = watches.watches_of(get_session(), user)
     return render_template(
-        "watching.html", watches=found, errors={}, watch_own=user.watch_own_edits
-    )
+        "watching.html",
+        watches=found,
+        errors=errors or {},
+        tag=tag,
+        user=user,
+        frequencies=preferences.FREQUENCY_CHOICES,
+        mail_on=bool(current_app.config["SMTP_HOST"]),
+    ), status
 
 
 @bp.post("/-/watching/stop")
@@ -109,12 +131,56 @@ def watch_tag():
 
 @bp.post("/-/watching/settings")
 def settings():
-    """Turn watching what one creates and edits on or off."""
+    """Whether one watches what one creates and edits, and how often one gets mail."""
     require(Action.OWN_ACCOUNT)
-    with write_transaction():
-        acting_user().watch_own_edits = bool(form_text("watch_own_edits"))
-    flash("Saved.", "success")
+    try:
+        with write_transaction() as session:
+            preferences.set_preferences(
+                session,
+                acting_user(),
+                bool(form_text("watch_own_edits")),
+                form_text("email_frequency") or "off",
+            )
+    except InvalidInput as error:
+        return _watching_page(acting_user(), error.errors, status=400)
+    flash("Saved how you hear of changes.", "success")
     return redirect(url_for("notifications.watching"))
+
+
+def _secret() -> str:
+    return str(current_app.secret_key or load_secret_key(Path(current_app.instance_path)))
+
+
+# No form token: the signed link is the proof, and mail programs post to it with one click
+# (RFC 8058), from outside any session of the wiki.
+@csrf.exempt
+@bp.route("/-/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """Stop the e-mail of the person an e-mail's link was made for: a page with a button,
+    and the one-click POST mail programs send."""
+    user_id = mail.user_of_token(_secret(), token)
+    if user_id is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("unsubscribe.html", token=token, done=False)
+    with write_transaction() as session:
+        if not preferences.stop_mail(session, user_id):
+            abort(404)
+    return render_template("unsubscribe.html", token=token, done=True)
+
+
+@bp.get("/-/admin/mail")
+def mail_status():
+    """How the mail outbox stands: waiting, sent, given up, and recent errors (admins)."""
+    require(Action.MANAGE_USERS)
+    counts = preferences.mail_counts(get_session())
+    return render_template(
+        "admin_mail.html",
+        counts=counts,
+        errors=counts.errors,
+        host=current_app.config["SMTP_HOST"],
+        most=mail.MAX_ATTEMPTS,
+    )
 
 
 @bp.post("/wiki/<slug>/watch")
