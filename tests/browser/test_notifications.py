@@ -141,7 +141,7 @@ def test_a_page_is_watched_and_unwatched_from_itself_and_a_tag_from_what_i_watch
 
     watch.get_by_role("button", name="Stop watching").click()
     expect(reader).to_have_url(re.compile(r"/wiki/forklift-rules$"))
-    expect(reader.get_by_role("status")).to_contain_text("You no longer watch")
+    expect(reader.get_by_role("status")).to_contain_text("You no longer watch that page.")
     expect(watch.get_by_role("button", name="Stop watching")).to_have_count(0)
     watch.get_by_role("button", name="Watch it and every page under it").click()
     expect(watch).to_contain_text("You watch this page and every page under it.")
@@ -161,6 +161,9 @@ def test_a_page_is_watched_and_unwatched_from_itself_and_a_tag_from_what_i_watch
 
     listed.filter(has_text="Forklift rules").get_by_role("button", name="Stop watching").click()
     expect(reader).to_have_url(re.compile(r"/-/watching$"))
+    expect(reader.get_by_role("status")).to_contain_text(
+        "You no longer watch that page and the pages under it."
+    )
     expect(listed).to_have_count(1)
     expect(listed.first).to_contain_text("Pages tagged safety")
     reader.goto("/wiki/forklift-rules")
