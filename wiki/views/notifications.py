@@ -38,6 +38,14 @@ bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 50
 
+# What the flash after "Stop watching" says, by the kind of watch stopped.
+_STOPPED = {
+    WatchTarget.PAGE.value: "You no longer watch that page.",
+    WatchTarget.SUBTREE.value: "You no longer watch that page and the pages under it.",
+    WatchTarget.SPACE.value: "You no longer watch that space.",
+    WatchTarget.TAG.value: "You no longer watch pages tagged “{tag}”.",
+}
+
 
 def bell_count() -> int:
     """The signed-in viewer's unread notifications about pages they may read (0 for
@@ -107,10 +115,12 @@ def _watching_page(user, errors: dict | None = None, tag: str = "", status: int 
 def stop():
     """Stop one watch (``key``), then go back where the form said."""
     require(Action.OWN_ACCOUNT)
+    key = form_text("key")
     with write_transaction() as session:
-        stopped = watches.stop_watching(session, acting_user(), form_text("key"))
+        stopped = watches.stop_watching(session, acting_user(), key)
     if stopped:
-        flash("You no longer watch that.", "success")
+        kind, _, value = key.partition(":")
+        flash(_STOPPED.get(kind, "You no longer watch that.").format(tag=value), "success")
     return redirect(safe_next(form_text("next"), url_for("notifications.watching")))
 
 
