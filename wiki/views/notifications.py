@@ -133,8 +133,7 @@ def watch_tag():
         with write_transaction() as session:
             watches.watch(session, acting_user(), WatchTarget.TAG, tag=tag)
     except InvalidInput as error:
-        found = watches.watches_of(get_session(), acting_user())
-        return render_template("watching.html", watches=found, errors=error.errors, tag=tag), 400
+        return _watching_page(acting_user(), error.errors, tag, 400)
     flash(f"You watch pages tagged “{watches.clean_tag(tag)}”.", "success")
     return redirect(safe_next(form_text("next"), url_for("notifications.watching")))
 
