@@ -15,6 +15,7 @@ from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import (
     Attachment,
+    FeedToken,
     Group,
     GroupMember,
     Invite,
@@ -70,7 +71,7 @@ def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
     groups and their members, the invites, the grants and restrictions, the pages' owners
-    and reviews, the files and their versions."""
+    and reviews, the files and their versions, the feed tokens."""
     session = get_database(app).session()
     try:
         return (
@@ -130,6 +131,7 @@ def snapshot(app):
                     select(Attachment.id, Attachment.deleted, Attachment.latest_number)
                 ).all()
             ),
+            sorted(session.execute(select(FeedToken.user_id, FeedToken.token_hash)).all()),
         )
     finally:
         session.close()
