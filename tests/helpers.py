@@ -15,6 +15,7 @@ from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import (
     Attachment,
+    FeedToken,
     Group,
     GroupMember,
     Invite,
@@ -72,7 +73,8 @@ def snapshot(app):
     """Everything a request could change: revisions, pages (and where they sit), accounts
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
     groups and their members, the invites, the grants and restrictions, the pages' owners
-    and reviews, the files and their versions, what people watch and their notifications."""
+    and reviews, the files and their versions, what people watch and their notifications,
+    the feed tokens."""
     session = get_database(app).session()
     try:
         return (
@@ -135,6 +137,7 @@ def snapshot(app):
             ),
             sorted(session.execute(select(Watch.user_id, Watch.target_key)).all()),
             sorted(session.execute(select(Notification.id, Notification.read_at)).all()),
+            sorted(session.execute(select(FeedToken.user_id, FeedToken.token_hash)).all()),
         )
     finally:
         session.close()

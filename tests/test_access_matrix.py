@@ -172,6 +172,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.blame", "GET"): Route(READ, "/wiki/policy/blame"),
     ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
     ("history.recent", "GET"): Route(READ, "/-/recent"),
+    # The feeds, read as the session's user ("guide" tags Handbook); feed tokens are
+    # tried in test_feeds.
+    ("feeds.site", "GET"): Route(READ, "/-/feeds/recent"),
+    ("feeds.space", "GET"): Route(READ, "/-/feeds/spaces/main"),
+    ("feeds.page", "GET"): Route(READ, "/-/feeds/pages/policy"),
+    ("feeds.tag", "GET"): Route(READ, "/-/feeds/tags/guide"),
+    ("feeds.person", "GET"): Route(READ, "/-/feeds/people/editor"),
     ("links.links_here", "GET"): Route(READ, "/wiki/policy/links"),
     ("links.orphans", "GET"): Route(READ, "/-/orphans"),
     ("links.wanted", "GET"): Route(READ, "/-/wanted"),
@@ -183,6 +190,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         OWN, "/-/account", {"display_name": "Someone", "email": "", "time_zone": "Asia/Tokyo"}
     ),
     # A wrong current password: the form answers, and nobody's sessions end.
+    ("people.make_feed_token", "POST"): Route(OWN, "/-/account/feed-token"),
+    ("people.revoke_feed_token", "POST"): Route(OWN, "/-/account/feed-token/revoke"),
     ("people.change_password", "POST"): Route(
         OWN,
         "/-/account/password",
@@ -313,6 +322,11 @@ def _address(route: Route) -> str:
     return route.url.format(**_IDS)
 
 
+def _handbook(session, users) -> None:
+    """ "Handbook", tagged "guide" (a tag with a feed)."""
+    create_page(session, users["editor"], "Handbook", "Read this.\n", "", Limits(), tags="guide")
+
+
 @pytest.fixture
 def cast(app, db_session, users, pages, policy_files):
     """Every kind of visitor; "former" is an admin who was signed in, then disabled.
@@ -321,7 +335,7 @@ def cast(app, db_session, users, pages, policy_files):
     also the one member of the group "sample". Moves put "Policy" under "Handbook".
     """
     _IDS["policy"] = policy_files.id
-    create_page(db_session, users["editor"], "Handbook", "Read this.\n", "", Limits())
+    _handbook(db_session, users)
     accounts.create_user(db_session, "former", PASSWORD, Role.ADMIN)
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
     sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
@@ -362,6 +376,7 @@ def test_with_anonymous_reading_on_visitors_may_read_but_nothing_more(
     database_url, tmp_path, users, pages, policy_files, db_session
 ):
     _IDS["policy"] = policy_files.id
+    _handbook(db_session, users)
     _seed_invite(db_session)
     app = make_app(database_url, tmp_path, ANONYMOUS_READ=True)
     client = app.test_client()

@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import TINY_PNG, make_page
-from wiki.access import accounts
+from wiki.access import accounts, feed_tokens
 from wiki.content.pages import Limits, delete_page, edit_page
 from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
@@ -110,6 +110,17 @@ class Made(list):
         super().__init__(pages)
         self.spaces: list[tuple[str, str, frozenset[str]]] = list(spaces)
         self.oracle: Oracle | None = oracle
+        self.feed_tokens: dict[str, str] = {}  # visitor -> their feed token
+
+
+def _make_feed_tokens(database, made: Made) -> None:
+    """A feed token for each signed-in visitor: their feeds are crawled with it too."""
+    with database.session() as session:
+        for visitor in VISITORS:
+            if visitor != "anonymous":
+                user = accounts.get_user(session, visitor)
+                made.feed_tokens[visitor] = feed_tokens.make_token(session, user)
+        session.commit()
 
 
 def _plain_world(app, database) -> Made:
@@ -343,6 +354,7 @@ def world(request, database_url, tmp_path):
         made = _plain_world(app, database)
     else:
         made = _random_world(app, database, seed=int(request.param.rpartition("-")[2]))
+    _make_feed_tokens(database, made)
     search_now(app)  # the pages, and the text of their files
     yield app, made
     database.dispose()
@@ -368,6 +380,7 @@ def _fill(
     space_keys: list[str] = (),
     file_names: list[str] = (),
     page_ids: list[int] = (),
+    tags: list[str] = (),
 ) -> list[str]:
     """Every address of ``rule`` with its variables taken from the world."""
     choices = {
@@ -382,6 +395,7 @@ def _fill(
         "key": ["main", "no-such-space", *space_keys],
         "token": ["no-such-invite"],
         "invite_id": [1],
+        "tag": [*tags, "no-such-tag"],
     }
     unknown = set(rule.arguments) - set(choices)
     assert not unknown, f"the canary crawl does not know how to fill {unknown} of {rule}"
@@ -408,7 +422,9 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
                 addresses += _fill(app, rule, [page.slug], usernames, (), _file_names([page]))
             continue
         keys = [key for key, *_ in made.spaces]
-        addresses += _fill(app, rule, slugs, usernames, keys, names, page_ids)
+        # Every page is tagged with its body canary.
+        tags = [page.body_canary for page in made]
+        addresses += _fill(app, rule, slugs, usernames, keys, names, page_ids, tags)
     # The orphaned pages of each space.
     addresses += [f"/-/orphans?space={key}" for key, *_ in made.spaces]
     # Every search and suggestion form, with every canary and title prefix.
@@ -460,8 +476,18 @@ def _leaks(app, made: Made, client, visitor: str) -> list[tuple[str, str]]:
         for canary in (page.body_canary, page.title_canary, _file_word(page.body_canary))
     ] + [canary for _key, canary, seen in made.spaces if visitor not in seen]
     leaks = []
-    for address in _crawl_addresses(app, made):
-        lowered = client.get(address).get_data().lower()
+    crawl = [(client, address) for address in _crawl_addresses(app, made)]
+    token = made.feed_tokens.get(visitor)
+    if token is not None:
+        # The visitor's feeds again, read by a feed reader (no login) with their token.
+        reader = app.test_client()
+        crawl += [
+            (reader, f"{address}?token={token}")
+            for _client, address in crawl
+            if address.startswith("/-/feeds/")
+        ]
+    for getter, address in crawl:
+        lowered = getter.get(address).get_data().lower()
         for canary in hidden:
             # A canary may come back only in an answer to an address typed with it (the
             # search box and the login redirect echo what was asked).
@@ -527,6 +553,15 @@ def test_every_page_the_visitor_may_read_is_reachable_and_found(world, visitor):
             in_file = client.get(f"/-/search?q=in:files+{_file_word(page.body_canary)}")
             assert f'href="/wiki/{page.slug}"' in in_file.get_data(as_text=True), page.slug
             assert f"Doc {page.title_canary}.txt" in in_file.get_data(as_text=True)
+    # The feed of recent changes lists every page the visitor may read (the worlds have
+    # fewer changes than a feed holds), read in a browser or with their feed token.
+    feeds = [client.get("/-/feeds/recent").get_data(as_text=True)]
+    if visitor in made.feed_tokens:
+        token = made.feed_tokens[visitor]
+        feeds.append(app.test_client().get(f"/-/feeds/recent?token={token}").get_data(as_text=True))
+    for feed in feeds:
+        for page in (p for p in made if _may_read(visitor, p)):
+            assert f"Notes {page.title_canary}" in feed, (visitor, page.slug)
 
 
 def test_with_anonymous_reading_off_a_visitor_reads_nothing(database_url, tmp_path, world):

@@ -60,6 +60,7 @@ def every_url(app) -> list[str]:
         "position": 0,
         "name": "plan.txt",
         "page_id": 1,
+        "tag": "guide",
     }
     urls = []
     with app.test_request_context():

@@ -197,6 +197,10 @@ ACTIONS = {
     ),
     "list a page's files": ("GET", "/wiki/policy/files", None, False, 200),
     "see storage use": ("GET", "/-/admin/storage", None, False, 200),
+    "read the recent changes feed": ("GET", "/-/feeds/recent", None, False, 200),
+    "make a feed token": ("POST", "/-/account/feed-token", {}, True, 200),
+    # Nobody here has a token: there is nothing to revoke, and nothing changes.
+    "revoke a feed token": ("POST", "/-/account/feed-token/revoke", {}, False, 302),
     "grant in a space": (
         "POST",
         "/-/spaces/main/access/grant",
@@ -215,6 +219,7 @@ READS = {
     "list a space's action items",
     "open the review dashboard",
     "list a page's files",
+    "read the recent changes feed",
 }
 # Signed-in accounts see the groups; only admins and a group's managers change one (nobody
 # here manages "sample").
@@ -243,6 +248,8 @@ OWN = {
     "watch a tag",
     "stop watching",
     "stop watching what I edit",
+    "make a feed token",
+    "revoke a feed token",
 }
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but

@@ -106,6 +106,8 @@ FORMS = {
         "password": "forged password!",
         "password_confirm": "forged password!",
     },
+    "people.make_feed_token": {},
+    "people.revoke_feed_token": {},
     "auth.accept_invite": {"username": "x", "password": PASSWORD, "password_confirm": PASSWORD},
 }
 

@@ -98,6 +98,20 @@ _SCRIPT_ATTRIBUTES = frozenset({"src", "defer", "async", "nonce", "type"})
 _LINK_RELATIONS = frozenset({"stylesheet", "icon", "manifest"})
 
 
+def _harmless_link(values: dict[str, str]) -> bool:
+    """A style sheet or icon of this site, or one of its Atom feeds (which browsers only
+    offer to subscribe to, never run)."""
+    href = values.get("href", "")
+    if values.get("rel") in _LINK_RELATIONS:
+        return href.startswith("/static/")
+    return (
+        values.get("rel") == "alternate"
+        and values.get("type") == "application/atom+xml"
+        and href.startswith("/-/feeds/")
+        and same_site(href)
+    )
+
+
 def _is_url(attribute: str) -> bool:
     return attribute in URL_ATTRIBUTES or attribute.endswith(("url", "href", "src"))
 
@@ -271,11 +285,8 @@ class ScriptFinder(HTMLParser):
             not values.get("src", "").startswith("/static/") or set(values) - _SCRIPT_ATTRIBUTES
         ):
             self._flag(f"{where} is not a script file of this site: {values}")
-        if tag == "link" and (
-            values.get("rel") not in _LINK_RELATIONS
-            or not values.get("href", "").startswith("/static/")
-        ):
-            self._flag(f"{where} is not a style sheet or icon of this site: {values}")
+        if tag == "link" and not _harmless_link(values):
+            self._flag(f"{where} is not a style sheet, icon or feed of this site: {values}")
         if tag == "meta":
             harmless = set(values) == {"charset"} or (
                 set(values) == {"name", "content"} and values["name"] in _META_NAMES

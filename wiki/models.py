@@ -896,3 +896,21 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class FeedToken(Base):
+    """A person's feed token: the secret part of their personal feed addresses, which read
+    the feeds as them without logging in (:mod:`wiki.access.feed_tokens`).
+
+    One per account: a new token replaces the old one, revoking deletes it. Only the
+    SHA-256 of the token is stored, so a copy of the database opens no feed.
+    """
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

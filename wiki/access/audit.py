@@ -39,6 +39,8 @@ class AuditAction(enum.StrEnum):
     USER_ENABLE = "user.enable"
     USER_PASSWORD = "user.password"
     USER_PROFILE = "user.profile"
+    USER_FEED_TOKEN = "user.feed_token"
+    USER_FEED_TOKEN_REVOKE = "user.feed_token_revoke"
     INVITE_CREATE = "invite.create"
     INVITE_REVOKE = "invite.revoke"
     INVITE_USE = "invite.use"
@@ -76,6 +78,8 @@ _LABELS = {
     AuditAction.USER_ENABLE: "account enabled",
     AuditAction.USER_PASSWORD: "password set",
     AuditAction.USER_PROFILE: "profile changed",
+    AuditAction.USER_FEED_TOKEN: "feed token made",
+    AuditAction.USER_FEED_TOKEN_REVOKE: "feed token revoked",
     AuditAction.INVITE_CREATE: "invite created",
     AuditAction.INVITE_REVOKE: "invite revoked",
     AuditAction.INVITE_USE: "invite used",
@@ -387,6 +391,12 @@ def describe(event: AuditEvent) -> str:
             if get("own"):
                 return "changed their own password; their other sessions were ended"
             return "new password set; the user's sessions were ended"
+        case AuditAction.USER_FEED_TOKEN:
+            if get("replaced"):
+                return "a new feed token; the old one no longer works"
+            return "a feed token for their personal feed addresses"
+        case AuditAction.USER_FEED_TOKEN_REVOKE:
+            return "their feed addresses no longer work"
         case AuditAction.USER_PROFILE:
             return "; ".join(
                 f"{field.replace('_', ' ')} “{change.get('from') or ''}” → “{change.get('to') or ''}”"

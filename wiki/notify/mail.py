@@ -15,7 +15,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -44,8 +44,10 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MailSettings",
     "compose_due",
+    "build_message",
+    "connect",
     "retry_delay",
-    "send_due",
+    "still_wanted",
     "unsubscribe_token",
     "user_of_token",
 ]
@@ -360,7 +362,9 @@ def _digest(
 # --- sending -------------------------------------------------------------------------------
 
 
-def _message(row: MailMessage, settings: MailSettings) -> EmailMessage:
+def build_message(row: MailMessage, settings: MailSettings) -> EmailMessage:
+    """The e-mail of ``row``, with its Message-ID and unsubscribe headers. Raises
+    nothing."""
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = row.to_address
@@ -378,9 +382,9 @@ def _message(row: MailMessage, settings: MailSettings) -> EmailMessage:
     return message
 
 
-def _still_wanted(session: Session, row: MailMessage) -> bool:
+def still_wanted(session: Session, row: MailMessage) -> bool:
     """Whether ``row``'s reader still has its address, still wants mail and may still read
-    every page it tells of."""
+    every page it tells of. Raises nothing but database errors."""
     user = session.get(User, row.user_id)
     if user is None or user.disabled or user.email != row.to_address:
         return False
@@ -393,7 +397,9 @@ def _still_wanted(session: Session, row: MailMessage) -> bool:
     return True
 
 
-def _connect(settings: MailSettings) -> smtplib.SMTP:
+def connect(settings: MailSettings) -> smtplib.SMTP:
+    """A connection to the mail server, secured and logged in as configured. Raises
+    OSError or smtplib.SMTPException when the server is away or refuses."""
     server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     try:
         if settings.starttls:
@@ -404,98 +410,3 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
         server.close()
         raise
     return server
-
-
-def send_due(
-    sessions: Callable[[], Session], settings: MailSettings, limit: int = 50
-) -> tuple[int, int]:
-    """Send up to ``limit`` messages whose time has come, each checked again first; returns
-    (sent, failed attempts). Each message's state is committed on its own (``sessions``
-    makes a write session); no transaction is open while the mail server is talked to.
-    Raises nothing but database errors: a mail server that is away or refuses is a failed
-    attempt, tried again later."""
-    if not settings.host:
-        return 0, 0
-    now = utcnow()
-    with sessions() as session:
-        session.execute(
-            update(MailMessage)
-            .where(
-                MailMessage.status == MailStatus.SENDING.value,
-                MailMessage.next_attempt_at <= now - STUCK_AFTER,
-            )
-            .values(status=MailStatus.PENDING.value)
-        )
-        due = list(
-            session.scalars(
-                select(MailMessage.id)
-                .where(
-                    MailMessage.status == MailStatus.PENDING.value,
-                    MailMessage.next_attempt_at <= now,
-                )
-                .order_by(MailMessage.id)
-                .limit(limit)
-            )
-        )
-        session.commit()
-    sent = failed = 0
-    server: smtplib.SMTP | None = None
-    try:
-        for message_id in due:
-            with sessions() as session:
-                row = session.get(MailMessage, message_id)
-                if row is None or row.status != MailStatus.PENDING.value:
-                    continue
-                if not _still_wanted(session, row):
-                    row.status = MailStatus.DROPPED.value
-                    session.commit()
-                    continue
-                claimed = session.execute(
-                    update(MailMessage)
-                    .where(
-                        MailMessage.id == message_id,
-                        MailMessage.status == MailStatus.PENDING.value,
-                    )
-                    .values(status=MailStatus.SENDING.value, next_attempt_at=utcnow())
-                )
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                message = _message(row, settings)
-                session.commit()
-            error = ""
-            try:
-                if server is None:
-                    server = _connect(settings)
-                server.send_message(message)
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                if server is not None:
-                    server.close()
-                    server = None
-            with sessions() as session:
-                row = session.get_one(MailMessage, message_id)
-                if error:
-                    failed += 1
-                    row.attempts += 1
-                    row.last_error = error
-                    row.status = (
-                        MailStatus.FAILED.value
-                        if row.attempts >= MAX_ATTEMPTS
-                        else MailStatus.PENDING.value
-                    )
-                    row.next_attempt_at = utcnow() + retry_delay(row.attempts)
-                else:
-                    sent += 1
-                    row.status = MailStatus.SENT.value
-                    row.sent_at = utcnow()
-                    row.last_error = ""
-                session.commit()
-            if error:
-                break  # the server is away or refusing: the rest wait for the next round
-    finally:
-        if server is not None:
-            try:
-                server.quit()
-            except (OSError, smtplib.SMTPException):
-                server.close()
-    return sent, failed

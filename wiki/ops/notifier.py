@@ -11,20 +11,32 @@ workers may run, on any hosts: each event and each message is claimed by exactly
 from __future__ import annotations
 
 import signal
+import smtplib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from wiki.config import load_secret_key
 from wiki.db import Database, get_database
+from wiki.models import MailMessage, MailStatus, utcnow
 from wiki.notify import mail
 from wiki.notify.fanout import handle_event, pending_events
 
-__all__ = ["deliver_mail", "handle_pending", "mail_settings", "run", "worker_command"]
+__all__ = [
+    "deliver_mail",
+    "handle_pending",
+    "mail_settings",
+    "run",
+    "send_due",
+    "worker_command",
+]
 
 #: Events read per round; a round ends early when the outbox is empty.
 BATCH = 200
@@ -60,8 +72,103 @@ def deliver_mail(app: Flask) -> tuple[int, int, int]:
     with database.session(write=True) as session:
         composed = mail.compose_due(session, settings)
         session.commit()
-    sent, failed = mail.send_due(lambda: database.session(write=True), settings)
+    sent, failed = send_due(lambda: database.session(write=True), settings)
     return composed, sent, failed
+
+
+def send_due(
+    sessions: Callable[[], Session], settings: mail.MailSettings, limit: int = 50
+) -> tuple[int, int]:
+    """Send up to ``limit`` messages whose time has come, each checked again first; returns
+    (sent, failed attempts). Each message's state is committed on its own (``sessions``
+    makes a write session); no transaction is open while the mail server is talked to.
+    Raises nothing but database errors: a mail server that is away or refuses is a failed
+    attempt, tried again later."""
+    if not settings.host:
+        return 0, 0
+    now = utcnow()
+    with sessions() as session:
+        session.execute(
+            update(MailMessage)
+            .where(
+                MailMessage.status == MailStatus.SENDING.value,
+                MailMessage.next_attempt_at <= now - mail.STUCK_AFTER,
+            )
+            .values(status=MailStatus.PENDING.value)
+        )
+        due = list(
+            session.scalars(
+                select(MailMessage.id)
+                .where(
+                    MailMessage.status == MailStatus.PENDING.value,
+                    MailMessage.next_attempt_at <= now,
+                )
+                .order_by(MailMessage.id)
+                .limit(limit)
+            )
+        )
+        session.commit()
+    sent = failed = 0
+    server: smtplib.SMTP | None = None
+    try:
+        for message_id in due:
+            with sessions() as session:
+                row = session.get(MailMessage, message_id)
+                if row is None or row.status != MailStatus.PENDING.value:
+                    continue
+                if not mail.still_wanted(session, row):
+                    row.status = MailStatus.DROPPED.value
+                    session.commit()
+                    continue
+                claimed = session.execute(
+                    update(MailMessage)
+                    .where(
+                        MailMessage.id == message_id,
+                        MailMessage.status == MailStatus.PENDING.value,
+                    )
+                    .values(status=MailStatus.SENDING.value, next_attempt_at=utcnow())
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                message = mail.build_message(row, settings)
+                session.commit()
+            error = ""
+            try:
+                if server is None:
+                    server = mail.connect(settings)
+                server.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                if server is not None:
+                    server.close()
+                    server = None
+            with sessions() as session:
+                row = session.get_one(MailMessage, message_id)
+                if error:
+                    failed += 1
+                    row.attempts += 1
+                    row.last_error = error
+                    row.status = (
+                        MailStatus.FAILED.value
+                        if row.attempts >= mail.MAX_ATTEMPTS
+                        else MailStatus.PENDING.value
+                    )
+                    row.next_attempt_at = utcnow() + mail.retry_delay(row.attempts)
+                else:
+                    sent += 1
+                    row.status = MailStatus.SENT.value
+                    row.sent_at = utcnow()
+                    row.last_error = ""
+                session.commit()
+            if error:
+                break  # the server is away or refusing: the rest wait for the next round
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                server.close()
+    return sent, failed
 
 
 def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = False) -> None:

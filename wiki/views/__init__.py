@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         errors,
+        feeds,
         files,
         groups,
         history,
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(files.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(feeds.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

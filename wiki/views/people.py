@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.access import accounts, people
+from wiki.access import accounts, feed_tokens, people
 from wiki.access.attempts import TooManyAttempts
 from wiki.access.permissions import Action, can
 from wiki.content import history
@@ -53,13 +53,15 @@ def profile(username: str):
     )
 
 
-def _settings_page(form: dict[str, str], errors: dict[str, str]):
+def _settings_page(form: dict[str, str], errors: dict[str, str], new_feed_token: str = ""):
     return render_template(
         "account.html",
         form=form,
         errors=errors,
         zones=people.time_zone_choices(),
         site_zone=current_app.config["DEFAULT_TIME_ZONE"],
+        feed_token=feed_tokens.token_of(get_session(), acting_user()),
+        new_feed_token=new_feed_token,
     ), 400 if errors else 200
 
 
@@ -107,6 +109,29 @@ def change_password():
         return _settings_page(_profile_form(), exc.errors)
     flash("Changed your password; your other sessions were ended.", "success")
     return redirect(url_for("people.account"))
+
+
+@bp.route("/account/feed-token", methods=["POST"])
+def make_feed_token():
+    """A new feed token, replacing any other: shown once, on the settings page this answers
+    with (not through a redirect, so that it is never kept in the session cookie)."""
+    require(Action.OWN_ACCOUNT)
+    with write_transaction() as session:
+        token = feed_tokens.make_token(session, acting_user())
+    page, status = _settings_page(_profile_form(), {}, new_feed_token=token)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/feed-token/revoke", methods=["POST"])
+def revoke_feed_token():
+    require(Action.OWN_ACCOUNT)
+    with write_transaction() as session:
+        revoked = feed_tokens.revoke_token(session, acting_user())
+    if revoked:
+        flash("Revoked your feed token: feed addresses with it no longer work.", "success")
+    else:
+        flash("You had no feed token.", "info")
+    return redirect(url_for("people.account", _anchor="feeds"))
 
 
 @bp.errorhandler(TooManyAttempts)
