@@ -49,11 +49,22 @@ EXCERPT_TIME_BUDGET = 0.5
 _WHAT = {
     RevisionKind.CREATE: "created",
     RevisionKind.EDIT: "edited",
-    RevisionKind.RENAME: "renamed",
+    RevisionKind.RENAME: "renamed or moved",
     RevisionKind.DELETE: "deleted",
     RevisionKind.UNDELETE: "undeleted",
     RevisionKind.RESTORE: "restored",
 }
+
+
+def describe_kind(kind: str) -> str:
+    """What a revision of ``kind`` did, as a verb ("edited", "created"...): feeds,
+    notifications and e-mail say it alike. Raises nothing."""
+    try:
+        return _WHAT[RevisionKind(kind)]
+    except (KeyError, ValueError):
+        return "changed"
+
+
 # What XML 1.0 cannot hold: C0 controls but tab and newlines, lone surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -187,7 +198,7 @@ def _entries(session: Session, query: Select) -> list[FeedEntry]:
 
 
 def _describe(revision: Revision) -> str:
-    what = _WHAT.get(revision.kind, str(revision.kind))
+    what = describe_kind(revision.kind)
     if revision.kind is RevisionKind.RESTORE and revision.restored_from is not None:
         return f"{what} to revision {revision.restored_from}"
     return what

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import readers_among
-from wiki.content.diffing import line_runs, split_lines
+from wiki.content.feeds import excerpt
 from wiki.models import (
     ChangeEvent,
     Notification,
@@ -34,8 +34,6 @@ __all__ = ["MENTION", "change_excerpt", "handle_event", "pending_events"]
 MENTION = "mention"
 # Strongest first: a person watching a page and its space is told "you watch this page".
 _REASONS = (MENTION, "page", "subtree", "space", "tag")
-_EXCERPT_LINES = 6
-_EXCERPT_LINE_CHARS = 200
 
 
 def pending_events(session: Session, limit: int) -> list[int]:
@@ -52,29 +50,14 @@ def pending_events(session: Session, limit: int) -> list[int]:
 
 
 def change_excerpt(before: str, after: str) -> str:
-    """A few changed lines, "+ added" / "- removed", each cut short: what a notification
-    shows of a change. Bounded for any texts. Raises nothing."""
-    old, new = split_lines(before), split_lines(after)
-    shown: list[str] = []
-    at_old = at_new = 0
-    for kind, count in line_runs(before, after):
-        if kind == "equal":
-            at_old += count
-            at_new += count
-            continue
-        lines = old[at_old : at_old + count] if kind == "delete" else new[at_new : at_new + count]
-        sign = "-" if kind == "delete" else "+"
-        for line in lines:
-            if line.strip() and len(shown) < _EXCERPT_LINES:
-                cut = line if len(line) <= _EXCERPT_LINE_CHARS else line[:_EXCERPT_LINE_CHARS] + "…"
-                shown.append(f"{sign} {cut}")
-        if kind == "delete":
-            at_old += count
-        else:
-            at_new += count
-        if len(shown) >= _EXCERPT_LINES:
-            break
-    return "\n".join(shown)
+    """A few changed lines, "+ added" / "- removed", each cut short, as feeds show them
+    (:func:`wiki.content.feeds.excerpt`): what a notification shows of a change. Bounded
+    for any texts. Raises nothing."""
+    shown = excerpt(before, after)
+    lines = [f"{'-' if line.kind == 'delete' else '+'} {line.text}" for line in shown.lines]
+    if shown.more:
+        lines.append(f"({shown.more} more changed lines)")
+    return "\n".join(lines)
 
 
 def _subtree_keys(session: Session, page: Page) -> list[str]:

@@ -14,29 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from wiki.access.permissions import Viewer, visible_pages
-from wiki.models import ChangeEvent, Notification, Page, Revision, RevisionKind, User, utcnow
+from wiki.content.feeds import describe_kind
+from wiki.models import ChangeEvent, Notification, Page, Revision, User, utcnow
 
-__all__ = ["BELL_MOST", "Shown", "describe_kind", "mark_read", "notifications_of", "unread_count"]
+__all__ = ["BELL_MOST", "Shown", "mark_read", "notifications_of", "unread_count"]
 
 #: The bell counts up to this many, then shows "99+".
 BELL_MOST = 99
-
-_WHAT = {
-    RevisionKind.CREATE: "created",
-    RevisionKind.EDIT: "edited",
-    RevisionKind.RENAME: "renamed or moved",
-    RevisionKind.DELETE: "deleted",
-    RevisionKind.UNDELETE: "undeleted",
-    RevisionKind.RESTORE: "restored an old revision of",
-}
-
-
-def describe_kind(kind: str) -> str:
-    """What a revision of ``kind`` did, as a verb: "edited", "created"... Raises nothing."""
-    try:
-        return _WHAT.get(RevisionKind(kind), "changed")
-    except ValueError:
-        return "changed"
 
 
 @dataclass(frozen=True)

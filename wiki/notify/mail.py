@@ -22,10 +22,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import readers_among
+from wiki.content.feeds import describe_kind
 from wiki.models import (
     ChangeEvent,
     EmailFrequency,
@@ -37,7 +38,6 @@ from wiki.models import (
     User,
     utcnow,
 )
-from wiki.notify.inbox import describe_kind
 
 __all__ = [
     "DIGEST_PERIODS",
@@ -151,8 +151,7 @@ def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
             Page.title,
             Page.slug,
             Revision.kind,
-            actor.c.display_name,
-            actor.c.username,
+            func.coalesce(actor.c.display_name, actor.c.username),
             Revision.summary,
             ChangeEvent.excerpt,
             Revision.number,
@@ -167,37 +166,26 @@ def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
         .where(Notification.id.in_(list(note_ids)))
         .order_by(Notification.id)
     )
-    return [
-        _Told(
-            note_id,
-            page_id,
-            title,
-            slug,
-            describe_kind(kind),
-            display_name or username or "Someone",
-            summary,
-            excerpt,
-            number,
-            reason,
-            detail,
-            at,
+    told = []
+    for note_id, page_id, title, slug, kind, actor_name, *rest in rows:
+        summary, excerpt, number, reason, detail, at = rest
+        told.append(
+            _Told(
+                note_id,
+                page_id,
+                title,
+                slug,
+                describe_kind(kind),
+                actor_name or "Someone",
+                summary,
+                excerpt,
+                number,
+                reason,
+                detail,
+                at,
+            )
         )
-        for (
-            note_id,
-            page_id,
-            title,
-            slug,
-            kind,
-            display_name,
-            username,
-            summary,
-            excerpt,
-            number,
-            reason,
-            detail,
-            at,
-        ) in rows
-    ]
+    return told
 
 
 def _why(told: _Told) -> str:

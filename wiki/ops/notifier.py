@@ -40,6 +40,9 @@ __all__ = [
 
 #: Events read per round; a round ends early when the outbox is empty.
 BATCH = 200
+#: Seconds the worker leaves mail alone after a failed send (a server that is away may
+#: take the whole connection timeout to say so; the notifications must not wait for it).
+MAIL_PAUSE = 30.0
 
 
 def handle_pending(database: Database, limit: int = BATCH) -> tuple[int, int]:
@@ -177,14 +180,17 @@ def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = Fals
     retried after a pause that doubles up to a minute. Raises nothing."""
     database = get_database(app)
     pause = interval
+    mail_resumes = 0.0  # after a failed send, mail waits a while; notifications go on
     while not stop.is_set():
         try:
             handled, made = handle_pending(database)
-            composed, sent, failed = deliver_mail(app)
-            if failed:
-                app.logger.warning("worker: the mail server refused or was away (%d)", failed)
-            elif composed or sent:
-                app.logger.info("worker: %d messages composed, %d sent", composed, sent)
+            if time.monotonic() >= mail_resumes:
+                composed, sent, failed = deliver_mail(app)
+                if failed:
+                    app.logger.warning("worker: the mail server refused or was away")
+                    mail_resumes = time.monotonic() + MAIL_PAUSE
+                elif composed or sent:
+                    app.logger.info("worker: %d messages composed, %d sent", composed, sent)
         except Exception:  # the database may be away for a while: never give up
             app.logger.exception("the worker could not handle the outbox; retrying")
             pause = min(max(pause * 2, interval), 60.0)
