@@ -52,7 +52,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    # Dropped in place (SQLite 3.35+): rebuilding users would trip the foreign keys of
+    # every table that names an account.
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('digest_through')
         batch_op.drop_column('email_frequency')
 

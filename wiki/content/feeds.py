@@ -248,8 +248,9 @@ def _excerpts(session: Session, revisions: list[Revision]) -> dict[int, Excerpt]
 
 def excerpt(old: str, new: str) -> Excerpt:
     """The first :data:`EXCERPT_LINES` lines removed from ``old`` or added in ``new`` (in
-    the order of the texts, removals of a change before its additions), XML-safe and cut to
-    :data:`EXCERPT_LINE_CHARS` characters, and the number of changed lines left out.
+    the order of the texts, removals of a change before its additions; blank lines left
+    out), XML-safe and cut to :data:`EXCERPT_LINE_CHARS` characters, and the number of
+    changed lines left out.
     Raises nothing."""
     old_lines, new_lines = split_lines(old), split_lines(new)
     old_at = new_at = 0
@@ -266,10 +267,13 @@ def excerpt(old: str, new: str) -> Excerpt:
         else:
             source, start = new_lines, new_at
             new_at += count
-        room = max(EXCERPT_LINES - len(lines), 0)
-        for text in source[start : start + min(count, room)]:
-            lines.append(ExcerptLine(kind, _cut(text)))
-        more += max(count - room, 0)
+        for text in source[start : start + count]:
+            if not text.strip():
+                continue  # an empty line added or removed says nothing in an excerpt
+            if len(lines) < EXCERPT_LINES:
+                lines.append(ExcerptLine(kind, _cut(text)))
+            else:
+                more += 1
     return Excerpt(lines, more)
 
 

@@ -173,8 +173,8 @@ def unsubscribe(token: str):
     if request.method == "GET":
         return render_template("unsubscribe.html", token=token, done=False)
     with write_transaction() as session:
-        if not preferences.stop_mail(session, user_id):
-            abort(404)
+        # An account deleted since gets no mail either: nothing to stop, nothing to say.
+        preferences.stop_mail(session, user_id)
     return render_template("unsubscribe.html", token=token, done=True)
 
 
