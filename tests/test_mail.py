@@ -277,3 +277,17 @@ def test_people_choose_how_often_they_get_mail(mail_app, db_session, users, cast
     )
     db_session.expire_all()
     assert accounts.get_user(db_session, "watcher").email_frequency == EmailFrequency.WEEKLY
+
+
+def test_an_idle_round_of_the_worker_writes_nothing(mail_app, db_session, cast, monkeypatch):
+    """The worker looks every second; on SQLite even an empty write transaction takes the
+    database's write lock from the people saving pages."""
+    run(mail_app)  # whatever the setting up left to do
+    database = get_database(mail_app)
+    opened: list[bool] = []
+    real = database.session
+    monkeypatch.setattr(
+        database, "session", lambda *, write=False: opened.append(write) or real(write=write)
+    )
+    assert run(mail_app) == (0, 0, 0)
+    assert opened and True not in opened

@@ -41,6 +41,7 @@ from wiki.models import (
 
 __all__ = [
     "DIGEST_PERIODS",
+    "anything_due",
     "MAX_ATTEMPTS",
     "MailSettings",
     "compose_due",
@@ -261,6 +262,38 @@ def _mailable(frequency: EmailFrequency):
         User.email.is_not(None),
         User.email != "",
         User.disabled.is_(False),
+    )
+
+
+def anything_due(session: Session, now: datetime | None = None) -> bool:
+    """Whether :func:`compose_due` would find work: a notification for someone who wants
+    mail at once, or a digest that fell due. Only reads (the worker asks every second and
+    opens a write transaction only when the answer is yes). Raises nothing but database
+    errors."""
+    now = now or utcnow()
+    waiting = session.scalar(
+        select(Notification.id)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.mailed_at.is_(None),
+            Notification.created_at >= now - IMMEDIATE_WINDOW,
+            *_mailable(EmailFrequency.IMMEDIATE),
+        )
+        .limit(1)
+    )
+    if waiting is not None:
+        return True
+    return any(
+        session.scalar(
+            select(User.id)
+            .where(
+                *_mailable(frequency),
+                or_(User.digest_through.is_(None), User.digest_through <= now - period),
+            )
+            .limit(1)
+        )
+        is not None
+        for frequency, period in DIGEST_PERIODS.items()
     )
 
 

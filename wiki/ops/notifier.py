@@ -14,14 +14,12 @@ import signal
 import smtplib
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from wiki.config import load_secret_key
 from wiki.db import Database, get_database
@@ -72,33 +70,41 @@ def deliver_mail(app: Flask) -> tuple[int, int, int]:
     settings = mail_settings(app)
     if not settings.host:
         return 0, 0, 0  # no mail server: nothing is composed either (nothing piles up)
-    with database.session(write=True) as session:
-        composed = mail.compose_due(session, settings)
-        session.commit()
-    sent, failed = send_due(lambda: database.session(write=True), settings)
+    composed = 0
+    # Asked every second: on SQLite a write transaction takes the database's write lock even
+    # when it changes nothing, so the worker writes only when there is something to write.
+    with database.session() as session:
+        due = mail.anything_due(session)
+    if due:
+        with database.session(write=True) as session:
+            composed = mail.compose_due(session, settings)
+            session.commit()
+    sent, failed = send_due(database, settings)
     return composed, sent, failed
 
 
-def send_due(
-    sessions: Callable[[], Session], settings: mail.MailSettings, limit: int = 50
-) -> tuple[int, int]:
+def send_due(database: Database, settings: mail.MailSettings, limit: int = 50) -> tuple[int, int]:
     """Send up to ``limit`` messages whose time has come, each checked again first; returns
-    (sent, failed attempts). Each message's state is committed on its own (``sessions``
-    makes a write session); no transaction is open while the mail server is talked to.
+    (sent, failed attempts). Each message's state is committed on its own; no transaction
+    is open while the mail server is talked to, and none writes when nothing is due.
     Raises nothing but database errors: a mail server that is away or refuses is a failed
     attempt, tried again later."""
     if not settings.host:
         return 0, 0
     now = utcnow()
-    with sessions() as session:
-        session.execute(
-            update(MailMessage)
-            .where(
-                MailMessage.status == MailStatus.SENDING.value,
-                MailMessage.next_attempt_at <= now - mail.STUCK_AFTER,
+    stuck = (
+        MailMessage.status == MailStatus.SENDING.value,
+        MailMessage.next_attempt_at <= now - mail.STUCK_AFTER,
+    )
+    with database.session() as session:
+        any_stuck = session.scalar(select(MailMessage.id).where(*stuck).limit(1)) is not None
+    if any_stuck:
+        with database.session(write=True) as session:
+            session.execute(
+                update(MailMessage).where(*stuck).values(status=MailStatus.PENDING.value)
             )
-            .values(status=MailStatus.PENDING.value)
-        )
+            session.commit()
+    with database.session() as session:
         due = list(
             session.scalars(
                 select(MailMessage.id)
@@ -110,12 +116,11 @@ def send_due(
                 .limit(limit)
             )
         )
-        session.commit()
     sent = failed = 0
     server: smtplib.SMTP | None = None
     try:
         for message_id in due:
-            with sessions() as session:
+            with database.session(write=True) as session:
                 row = session.get(MailMessage, message_id)
                 if row is None or row.status != MailStatus.PENDING.value:
                     continue
@@ -145,7 +150,7 @@ def send_due(
                 if server is not None:
                     server.close()
                     server = None
-            with sessions() as session:
+            with database.session(write=True) as session:
                 row = session.get_one(MailMessage, message_id)
                 if error:
                     failed += 1
