@@ -138,7 +138,7 @@ def test_subtrees_spaces_and_tags_reach_the_pages_in_them_once_each(app, db_sess
     [by_subtree] = notes_of(db_session, watcher)
     assert (by_subtree.reason, by_subtree.reason_detail) == ("subtree", "Warehouse")
     [by_space] = notes_of(db_session, people["reader"])
-    assert by_space.reason == "space"
+    assert (by_space.reason, by_space.reason_detail) == ("space", "Main")
     [by_tag] = notes_of(db_session, people["outsider"])
     assert (by_tag.reason, by_tag.reason_detail) == ("tag", "safety")
 

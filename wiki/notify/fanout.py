@@ -19,7 +19,6 @@ from wiki.models import (
     Notification,
     Page,
     Revision,
-    Space,
     User,
     Watch,
     WatchTarget,
@@ -79,7 +78,7 @@ def _candidates(
     tags = set(split_tags(revision.tags)) | set(split_tags(previous.tags if previous else ""))
     keys = {
         target_key(WatchTarget.PAGE, page.id): ("page", page.title),
-        target_key(WatchTarget.SPACE, page.space_id): ("space", ""),
+        target_key(WatchTarget.SPACE, page.space_id): ("space", page.space.name),
         **{target_key(WatchTarget.TAG, tag): ("tag", tag) for tag in tags},
     }
     for key in _subtree_keys(session, page):
@@ -95,8 +94,6 @@ def _candidates(
                 top = int(key.split(":", 1)[1])
                 subtree_titles[key] = session.scalar(select(Page.title).where(Page.id == top)) or ""
             detail = subtree_titles[key]
-        elif reason == "space":
-            detail = session.scalar(select(Space.name).where(Space.id == page.space_id)) or ""
         held = found.get(user_id)
         if held is None or _REASONS.index(reason) < _REASONS.index(held[0]):
             found[user_id] = (reason, detail)
