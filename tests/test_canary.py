@@ -15,8 +15,8 @@ Two worlds: a plain one (the pages a reader may not read are the deleted ones, a
 page when anonymous reading is off), and random ones of spaces, groups, memberships,
 grants, page trees, restrictions and deleted pages, where who may read what is worked out
 here by a small oracle of its own (not by the permission module under test). The people
-the pages' action items mention are notified while they may read them, before pages are
-restricted or deleted: the notification list and the bell must follow. The random
+the pages' action items name are notified while they may read them (given the items, then
+reminded that they are overdue), before pages are restricted or deleted: the notification list and the bell must follow. The random
 worlds are crawled again right after an access change, with every cache warm: no kept
 answer may serve the old access.
 """
@@ -27,6 +27,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import product
 
 import pytest
@@ -38,8 +39,8 @@ from wiki.content.pages import Limits, delete_page, edit_page
 from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
-from wiki.models import Page, Role
-from wiki.ops.notifier import handle_pending
+from wiki.models import Page, Role, utcnow
+from wiki.ops.notifier import handle_pending, remind_due
 
 from .conftest import PASSWORD, make_app
 from .test_search import search_now
@@ -59,9 +60,9 @@ class CanaryPage:
 
 
 def _action_items(canary: str) -> str:
-    return "".join(
-        f"- [ ] @{who} 2020-01-01 Do {canary}\n" for who in VISITORS if who != "anonymous"
-    )
+    # Due yesterday: overdue, and recent enough for the worker to remind their owners.
+    due = (utcnow().date() - timedelta(days=1)).isoformat()
+    return "".join(f"- [ ] @{who} {due} Do {canary}\n" for who in VISITORS if who != "anonymous")
 
 
 def _file_word(body_canary: str) -> str:
@@ -157,6 +158,7 @@ def _plain_world(app, database) -> Made:
             # The worker tells the people the action items mention (the reader, the admin)
             # now; the page's deletion must then hide what they were told.
             session.commit()
+            remind_due(database)
             handle_pending(database)
             if deleted:
                 delete_page(session, people["admin"], page, "gone")
@@ -295,6 +297,7 @@ def _random_world(app, database, seed: int) -> Made:
             # Those the action items mention hear of the pages while they may read them;
             # the restrictions and deletions below must hide what they were told.
             session.commit()
+            remind_due(database)
             handle_pending(database)
             for page in rng.sample(in_space, 2):
                 named = rng.sample(["alpha", "beta"], rng.randint(0, 2))

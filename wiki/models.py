@@ -777,7 +777,11 @@ class ChangeEvent(Base):
     (user, event) of :class:`Notification` keeps that from notifying anyone twice."""
 
     __tablename__ = "change_events"
-    __table_args__ = (Index("ix_change_events_handled_at_id", "handled_at", "id"),)
+    __table_args__ = (
+        Index("ix_change_events_handled_at_id", "handled_at", "id"),
+        # An index, not a constraint: SQLite adds it without rebuilding the table.
+        Index("ix_change_events_dedupe_key", "dedupe_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
@@ -787,10 +791,26 @@ class ChangeEvent(Base):
     handled_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # A few lines of what changed, made by the worker when it handles the event.
     excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What happened (:class:`EventKind`). Reminders are not changes: they point at the
+    # page's revision of the moment and have no actor.
+    kind: Mapped[str] = mapped_column(String(16), default="revision", server_default="revision")
+    # A reminder's subject: the action item's text (empty for a review) and its due date.
+    detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Whom an action item's reminder is for: its owner's case-folded username.
+    addressee_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Makes each reminder once, whichever worker notices it first.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     revision: Mapped[Revision] = relationship(foreign_keys=[revision_id])
     page: Mapped[Page] = relationship(foreign_keys=[page_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class EventKind(enum.StrEnum):
+    REVISION = "revision"  # a new revision of a page
+    REVIEW = "review"  # a page's review falls due soon
+    OVERDUE = "overdue"  # an action item's due date has passed
 
 
 class WatchTarget(enum.StrEnum):

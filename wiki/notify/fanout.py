@@ -3,8 +3,10 @@
 An event is claimed and its notifications written in one transaction (the worker's): a
 crash before the commit leaves the event to be handled again, and a second worker that
 claims the same event finds it taken. Each person hears of an event once, for the strongest
-reason they have (a mention, then the page, its subtree, its space, a tag), and only if they
-may read the page at that moment; the person who made the change is never told of it.
+reason they have (an action item given to them, a mention, then the page, its subtree, its
+space, a tag), and only if they may read the page at that moment; the person who made the
+change is never told of it. Reminders (:mod:`wiki.notify.reminders`) go to the owners they
+name, by the same rule of access.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from wiki.access.permissions import readers_among
 from wiki.content.feeds import excerpt
 from wiki.models import (
     ChangeEvent,
+    EventKind,
     Notification,
     Page,
     Revision,
@@ -26,13 +29,30 @@ from wiki.models import (
     utcnow,
 )
 from wiki.notify.mentions import added_mentions
+from wiki.notify.reminders import added_assignments, reminder_recipients
 from wiki.notify.watches import target_key
 
-__all__ = ["MENTION", "change_excerpt", "handle_event", "pending_events"]
+__all__ = ["ASSIGNED", "MENTION", "change_excerpt", "handle_event", "pending_events", "why"]
 
+ASSIGNED = "assigned"
 MENTION = "mention"
 # Strongest first: a person watching a page and its space is told "you watch this page".
-_REASONS = (MENTION, "page", "subtree", "space", "tag")
+_REASONS = (ASSIGNED, MENTION, "page", "subtree", "space", "tag")
+
+
+def why(reason: str, detail: str) -> str:
+    """Why a person was told, in a sentence (the list and the e-mail say it alike).
+    Raises nothing."""
+    return {
+        ASSIGNED: f"You were given an action item: \u201c{detail}\u201d.",
+        MENTION: "You were mentioned.",
+        "page": "You watch this page.",
+        "subtree": f"You watch the pages under {detail}.",
+        "space": f"You watch the space {detail}.",
+        "tag": f"You watch the tag {detail}.",
+        EventKind.REVIEW.value: "You look after this page.",
+        EventKind.OVERDUE.value: "The action item is yours.",
+    }.get(reason, "You watch it.")
 
 
 def pending_events(session: Session, limit: int) -> list[int]:
@@ -97,10 +117,17 @@ def _candidates(
         held = found.get(user_id)
         if held is None or _REASONS.index(reason) < _REASONS.index(held[0]):
             found[user_id] = (reason, detail)
-    names = added_mentions(previous.body if previous else "", revision.body)
+    before = previous.body if previous else ""
+    names = added_mentions(before, revision.body)
     if names:
         for user_id in session.scalars(select(User.id).where(User.username_key.in_(names))):
             found[user_id] = (MENTION, "")
+    given = added_assignments(before, revision.body)
+    if given:
+        for user_id, name_key in session.execute(
+            select(User.id, User.username_key).where(User.username_key.in_(list(given)))
+        ):
+            found[user_id] = (ASSIGNED, given[name_key])
     return found
 
 
@@ -117,10 +144,15 @@ def handle_event(session: Session, event_id: int) -> int:
         return 0
     event = session.get_one(ChangeEvent, event_id)
     page, revision = event.page, event.revision
-    previous = session.get(Revision, revision.parent_id) if revision.parent_id else None
-    event.excerpt = change_excerpt(previous.body if previous else "", revision.body)
-    candidates = _candidates(session, page, revision, previous)
-    candidates.pop(event.actor_id or 0, None)
+    if event.kind == EventKind.REVISION:
+        previous = session.get(Revision, revision.parent_id) if revision.parent_id else None
+        event.excerpt = change_excerpt(previous.body if previous else "", revision.body)
+        candidates = _candidates(session, page, revision, previous)
+        candidates.pop(event.actor_id or 0, None)
+    elif page.deleted:
+        return 0
+    else:
+        candidates = reminder_recipients(session, event)
     readers = readers_among(session, list(candidates), page)
     if not readers:
         return 0

@@ -8,7 +8,7 @@ counted, exactly as if it had never been made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from wiki.access.permissions import Viewer, visible_pages
 from wiki.content.feeds import describe_kind
 from wiki.models import ChangeEvent, Notification, Page, Revision, User, utcnow
+from wiki.notify.fanout import why
 
 __all__ = ["BELL_MOST", "Shown", "mark_read", "notifications_of", "unread_count"]
 
@@ -40,6 +41,10 @@ class Shown:
     summary: str
     actor_name: str
     excerpt: str
+    kind: str  # an EventKind: a change, or a reminder
+    why: str  # why its reader was told, in a sentence
+    detail: str  # a reminder's action item
+    due: date | None  # a reminder's due date
 
 
 def unread_count(session: Session, user: Viewer, user_id: int) -> int:
@@ -95,6 +100,10 @@ def notifications_of(
                 summary=revision.summary,
                 actor_name=display_name or username or "someone",
                 excerpt=event.excerpt,
+                kind=event.kind,
+                why=why(note.reason, note.reason_detail),
+                detail=event.detail,
+                due=event.due,
             )
         )
     return shown

@@ -17,7 +17,7 @@ import ssl
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -30,6 +30,7 @@ from wiki.content.feeds import describe_kind
 from wiki.models import (
     ChangeEvent,
     EmailFrequency,
+    EventKind,
     MailMessage,
     MailStatus,
     Notification,
@@ -38,6 +39,7 @@ from wiki.models import (
     User,
     utcnow,
 )
+from wiki.notify.fanout import why
 
 __all__ = [
     "DIGEST_PERIODS",
@@ -141,6 +143,9 @@ class _Told:
     reason: str
     reason_detail: str
     at: datetime
+    kind: str
+    detail: str
+    due: date | None
 
 
 def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
@@ -159,6 +164,9 @@ def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
             Notification.reason,
             Notification.reason_detail,
             Notification.created_at,
+            ChangeEvent.kind,
+            ChangeEvent.detail,
+            ChangeEvent.due,
         )
         .join(ChangeEvent, ChangeEvent.id == Notification.event_id)
         .join(Revision, Revision.id == ChangeEvent.revision_id)
@@ -169,7 +177,7 @@ def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
     )
     told = []
     for note_id, page_id, title, slug, kind, actor_name, *rest in rows:
-        summary, excerpt, number, reason, detail, at = rest
+        summary, excerpt, number, reason, reason_detail, at, event_kind, detail, due = rest
         told.append(
             _Told(
                 note_id,
@@ -182,27 +190,36 @@ def _told(session: Session, note_ids: Iterable[int]) -> list[_Told]:
                 excerpt,
                 number,
                 reason,
-                detail,
+                reason_detail,
                 at,
+                event_kind,
+                detail,
+                due,
             )
         )
     return told
 
 
 def _why(told: _Told) -> str:
-    return {
-        "mention": "you were mentioned",
-        "page": "you watch this page",
-        "subtree": f"you watch the pages under {told.reason_detail}",
-        "space": f"you watch the space {told.reason_detail}",
-        "tag": f"you watch the tag {told.reason_detail}",
-    }.get(told.reason, "you watch it")
+    sentence = why(told.reason, told.reason_detail).rstrip(".")
+    return sentence[:1].lower() + sentence[1:]
+
+
+def _headline(told: _Told) -> str:
+    """What happened, in one line (a message's subject says it too)."""
+    if told.kind == EventKind.REVIEW:
+        return f"The review of \u201c{told.title}\u201d falls due on {told.due}"
+    if told.kind == EventKind.OVERDUE:
+        return f"Overdue since {told.due}: \u201c{told.detail}\u201d on \u201c{told.title}\u201d"
+    return f"{told.actor} {told.what} \u201c{told.title}\u201d"
 
 
 def _entry(told: _Told, settings: MailSettings) -> str:
     page_url = f"{settings.base_url}/wiki/{told.slug}"
+    if told.kind != EventKind.REVISION:
+        return f"{_headline(told)} ({_why(told)}).\n\nSee the page: {page_url}"
     link = f"{page_url}/diff/{told.number - 1}/{told.number}" if told.number > 1 else page_url
-    lines = [f"{told.actor} {told.what} \u201c{told.title}\u201d ({_why(told)})."]
+    lines = [f"{_headline(told)} ({_why(told)})."]
     if told.summary:
         lines.append(f"Summary: {told.summary}")
     if told.excerpt:
@@ -318,7 +335,7 @@ def compose_due(session: Session, settings: MailSettings, now: datetime | None =
         told = _readable(session, _told(session, [note_id]), user.id)
         if told:
             item = told[0]
-            subject = f"[{settings.site_name}] {item.actor} {item.what} \u201c{item.title}\u201d"
+            subject = f"[{settings.site_name}] {_headline(item)}"
             body = _entry(item, settings) + _footer(
                 settings, user.id, f"You get this e-mail because {_why(item)}."
             )
@@ -337,6 +354,14 @@ def compose_due(session: Session, settings: MailSettings, now: datetime | None =
         for user in due:
             composed += _digest(session, settings, user, frequency, period, now)
     return composed
+
+
+def _counted(told: list[_Told]) -> str:
+    """ "3 changes, 1 reminder"."""
+    changes = sum(1 for item in told if item.kind == EventKind.REVISION)
+    reminders = len(told) - changes
+    counts = [(changes, "change"), (reminders, "reminder")]
+    return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts if n)
 
 
 def _digest(
@@ -367,9 +392,9 @@ def _digest(
         return 0
     shown = told[:_DIGEST_MOST]
     word = "daily" if frequency is EmailFrequency.DAILY else "weekly"
-    count = f"{len(told)} change{'s' if len(told) != 1 else ''}"
+    count = _counted(told)
     subject = f"[{settings.site_name}] Your {word} digest: {count}"
-    parts = [f"{count} to pages you watch or that mention you:"]
+    parts = [f"{count} since your last digest:"]
     parts += [_entry(item, settings) for item in shown]
     if len(told) > len(shown):
         parts.append(f"... and {len(told) - len(shown)} more: {settings.base_url}/-/notifications")

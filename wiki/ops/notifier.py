@@ -2,7 +2,8 @@
 
 Each round it reads the outbox (``change_events``) and turns each event into notifications,
 each in its own transaction (:func:`wiki.notify.fanout.handle_event`), so a crash loses
-nothing and repeats nothing; then it composes the e-mail that is due (messages at once and
+nothing and repeats nothing; every few minutes it first adds the reminders that fell due
+to the outbox (:mod:`wiki.notify.reminders`); then it composes the e-mail that is due (messages at once and
 digests) and sends what waits in the mail outbox (:mod:`wiki.notify.mail`). Any number of
 workers may run, on any hosts: each event and each message is claimed by exactly one.
 ``wiki serve`` starts one beside the web server unless told not to.
@@ -14,6 +15,7 @@ import signal
 import smtplib
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -26,11 +28,13 @@ from wiki.db import Database, get_database
 from wiki.models import MailMessage, MailStatus, utcnow
 from wiki.notify import mail
 from wiki.notify.fanout import handle_event, pending_events
+from wiki.notify.reminders import due_reminders, note_reminders
 
 __all__ = [
     "deliver_mail",
     "handle_pending",
     "mail_settings",
+    "remind_due",
     "run",
     "send_due",
     "worker_command",
@@ -41,6 +45,8 @@ BATCH = 200
 #: Seconds the worker leaves mail alone after a failed send (a server that is away may
 #: take the whole connection timeout to say so; the notifications must not wait for it).
 MAIL_PAUSE = 30.0
+#: Seconds between looks for reminders that fell due (they are counted in days).
+REMIND_EVERY = 300.0
 
 
 def handle_pending(database: Database, limit: int = BATCH) -> tuple[int, int]:
@@ -54,6 +60,20 @@ def handle_pending(database: Database, limit: int = BATCH) -> tuple[int, int]:
             made += handle_event(session, event_id)
             session.commit()
     return len(waiting), made
+
+
+def remind_due(database: Database, today: date | None = None) -> int:
+    """Put the reminders that fell due by ``today`` (the UTC date when None) into the
+    outbox, once each; returns how many were new. Only reads when none is due. Database
+    errors propagate."""
+    today = today or utcnow().date()
+    with database.session() as session:
+        due = due_reminders(session, today)
+    if due:
+        with database.session(write=True) as session:
+            note_reminders(session, due)
+            session.commit()
+    return len(due)
 
 
 def mail_settings(app: Flask) -> mail.MailSettings:
@@ -186,8 +206,12 @@ def run(app: Flask, interval: float, stop: threading.Event, *, once: bool = Fals
     database = get_database(app)
     pause = interval
     mail_resumes = 0.0  # after a failed send, mail waits a while; notifications go on
+    next_reminders = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_reminders:
+                remind_due(database)
+                next_reminders = time.monotonic() + REMIND_EVERY
             handled, made = handle_pending(database)
             if time.monotonic() >= mail_resumes:
                 composed, sent, failed = deliver_mail(app)
