@@ -8,17 +8,14 @@ and is sent once: a stopped or refusing server delays mail without losing or rep
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from tests.conftest import PASSWORD
 from tests.helpers import edit, make_page
+from tests.mailserver import Inbox
 from wiki.access import accounts, people, restrictions
 from wiki.db import get_database
 from wiki.models import (
@@ -34,44 +31,6 @@ from wiki.notify import mail, watches
 from wiki.ops.notifier import deliver_mail, handle_pending
 
 BASE = "https://wiki.example.com"
-
-
-class Inbox:
-    """An SMTP server on loopback and what it received; ``refuse`` makes it refuse every
-    recipient for now, ``stop()`` and ``start()`` take it away and bring it back."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.refuse = False
-        self.port = _free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return "450 Mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

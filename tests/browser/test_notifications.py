@@ -1,24 +1,28 @@
 """Hearing about changes in a real browser: watching a space, a page and a tag, being
-mentioned, the bell and the notification list, and never hearing of a page one may not
-read.
+mentioned, the bell and the notification list, never hearing of a page one may not read,
+and e-mail: at once, in a daily digest, and stopped from the link in a message.
 
 The served wiki runs no worker of its own: each journey runs one pass of it in-process
-(:func:`wiki.ops.notifier.handle_pending`) where the background worker would have.
+(:func:`wiki.ops.notifier.handle_pending`, then :func:`wiki.ops.notifier.deliver_mail` for
+mail) where the background worker would have. Mail goes to a real SMTP server on loopback.
 """
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import make_page
-from wiki.access import accounts, grants
+from tests.mailserver import Inbox
+from wiki.access import accounts, grants, people
 from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
-from wiki.models import Page, Space
-from wiki.ops.notifier import handle_pending
+from wiki.models import EmailFrequency, Page, Space
+from wiki.notify.mail import DIGEST_PERIODS
+from wiki.ops.notifier import deliver_mail, handle_pending
 
 from .conftest import log_in
 
@@ -298,3 +302,220 @@ def test_the_bell_is_reached_by_keyboard_and_named_notifications(staff, page):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/-/notifications$"))
     expect(bell_link).to_have_attribute("aria-current", "page")
+
+
+# --- e-mail --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mailbox(live):
+    """A mail server on loopback that the live wiki sends its mail to; the links in the
+    mail lead to the live wiki, so a browser can open them."""
+    inbox = Inbox()
+    inbox.start()
+    live.app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_STARTTLS=False, BASE_URL=live.url
+    )
+    yield inbox
+    inbox.stop()
+
+
+def send_mail(live) -> tuple[int, int, int]:
+    """The mail part of one pass of the worker: (messages composed, sent, failed attempts)."""
+    return deliver_mail(live.app)
+
+
+def text_of(message) -> str:
+    """A received message's text, its lines ended as in Python (SMTP ends them with CRLF)."""
+    return message.get_content().replace("\r\n", "\n")
+
+
+def give_address(live, username: str, address: str, frequency: EmailFrequency) -> None:
+    """Give a person an e-mail address and a choice of mail, as their settings would."""
+    with live.session() as session:
+        user = accounts.get_user(session, username)
+        people.update_profile(session, user, "", address, "")
+        user.email_frequency = frequency.value
+        session.commit()
+
+
+def choose_mail(page, choice: str) -> None:
+    """Choose how often mail comes on "What I watch", as a person would."""
+    page.goto("/-/watching")
+    page.get_by_label(choice, exact=True).check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/-/watching$"))
+    expect(page.get_by_role("status")).to_contain_text("Saved how you hear of changes.")
+    expect(page.get_by_label(choice, exact=True)).to_be_checked()
+
+
+def test_a_change_to_a_watched_space_arrives_by_mail_whose_link_stops_the_mail(
+    staff, new_page, mailbox
+):
+    """A reader gives an e-mail address in their settings, chooses mail at once on "What I
+    watch" and watches the space Main; an editor changes one of its pages in the editor.
+    The bell lights, and one pass of the worker delivers one e-mail to the reader's address:
+    it says who changed which page, why, which lines, and why the reader gets it; its link
+    opens the change, and it carries a one-click unsubscribe header. Opening the e-mail's
+    stop link in a browser where nobody is signed in and confirming stops the mail: "What I
+    watch" says "No e-mail", and the next change reaches the bell but no mailbox."""
+    arrange_page(staff, "Loading dock", "Doors open at 7.\nBring your badge.\n")
+    reader, editor = new_page(), new_page()
+    log_in(reader, "reader")
+    log_in(editor, "editor")
+
+    reader.goto("/-/account")
+    reader.get_by_label("E-mail address").fill("rita@example.com")
+    reader.get_by_role("button", name="Save settings").click()
+    expect(reader.get_by_role("status")).to_contain_text("Saved your settings.")
+    choose_mail(reader, "At once, one e-mail per change")
+    expect(reader.locator("legend")).to_have_text("E-mail to rita@example.com")
+    reader.goto("/-/spaces/main")
+    reader.get_by_role("button", name="Watch every page of this space").click()
+    expect(reader.get_by_role("status")).to_contain_text("You watch the space Main.")
+
+    edit_in_editor(
+        editor,
+        "loading-dock",
+        "Doors open at 6.\nBring your badge.\n",
+        summary="earlier start",
+    )
+    assert run_worker(staff) == (1, 2)  # the reader, and the admin who created the page
+    reader.reload()
+    expect(reader.locator(".bell-count")).to_have_text("1 unread")
+    assert send_mail(staff) == (1, 1, 0)  # the admin has no address
+
+    [message] = mailbox.messages
+    assert message["To"] == "rita@example.com"
+    assert message["Subject"] == "[Bureaupedia] editor edited “Loading dock”"
+    body = text_of(message)
+    assert "editor edited “Loading dock” (you watch the space Main).\n" in body
+    assert "Summary: earlier start\n" in body
+    assert "- Doors open at 7." in body and "+ Doors open at 6." in body
+    assert "Bring your badge." not in body  # the lines changed, not the whole page
+    change = f"{staff.url}/wiki/loading-dock/diff/1/2"
+    assert f"See the change: {change}\n" in body
+    assert "You get this e-mail because you watch the space Main." in body
+    stop = re.search(r"^Stop these e-mails: (\S+)$", body, re.MULTILINE)
+    assert stop, body
+    stop_link = stop[1]
+    assert stop_link.startswith(f"{staff.url}/-/unsubscribe/")
+    assert message["List-Unsubscribe"].strip() == f"<{stop_link}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    reader.goto(change)
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Loading dock: changes")
+    expect(reader.locator(".diff-new")).to_contain_text("earlier start")
+
+    # The link alone is the proof: a mail program's browser is signed in to nothing.
+    elsewhere = new_page()
+    elsewhere.goto(stop_link)
+    expect(elsewhere.get_by_role("heading", level=1)).to_have_text("E-mail from this wiki")
+    expect(elsewhere.locator("main")).to_contain_text("Stop the e-mails about changes")
+    elsewhere.get_by_role("button", name="Stop the e-mails").click()
+    expect(elsewhere.locator("main")).to_contain_text("You will get no more e-mail about changes.")
+    expect(elsewhere.get_by_role("button", name="Stop the e-mails")).to_have_count(0)
+
+    reader.goto("/-/watching")
+    expect(reader.get_by_label("No e-mail", exact=True)).to_be_checked()
+    expect(reader.get_by_label("At once, one e-mail per change")).not_to_be_checked()
+
+    edit_in_editor(
+        editor,
+        "loading-dock",
+        "Doors open at 5.\nBring your badge.\n",
+        summary="earlier still",
+    )
+    assert run_worker(staff) == (1, 2)
+    assert send_mail(staff) == (0, 0, 0)
+    assert len(mailbox.messages) == 1
+    reader.goto("/-/notifications")
+    expect(reader.locator(".bell-count")).to_have_text("2 unread")
+
+
+def test_a_daily_digest_brings_the_changes_of_its_day_in_one_message(staff, new_page, mailbox):
+    """A reader who gets mail at once watches a page and chooses the daily digest on "What
+    I watch"; an editor changes the page twice in the editor. No e-mail goes for either
+    change; once the day is over, one pass of the worker sends one digest telling of both
+    changes, each with who, why and its link, and nothing more after it."""
+    arrange_page(staff, "Loading dock", "Doors open at 7.\n")
+    give_address(staff, "reader", "rita@example.com", EmailFrequency.IMMEDIATE)
+    reader, editor = new_page(), new_page()
+    log_in(reader, "reader")
+    log_in(editor, "editor")
+    reader.goto("/wiki/loading-dock")
+    reader.locator(".watch").get_by_role("button", name="Watch this page").click()
+    expect(reader.get_by_role("status")).to_contain_text("You watch this page.")
+    choose_mail(reader, "A daily digest")
+    # The worker looks every second: its first look after the choice starts the digest's
+    # day, with nothing to tell yet.
+    assert send_mail(staff) == (0, 0, 0)
+
+    edit_in_editor(editor, "loading-dock", "Doors open at 6.\n", summary="earlier start")
+    edit_in_editor(
+        editor, "loading-dock", "Doors open at 6.\nBring your badge.\n", summary="badges"
+    )
+    assert run_worker(staff) == (2, 4)  # each told to the reader and the page's creator
+    assert send_mail(staff) == (0, 0, 0)  # not at once, and the day is not over
+    assert mailbox.messages == []
+
+    with staff.session() as session:  # the day passes: the last digest is a day older
+        reader_account = accounts.get_user(session, "reader")
+        assert reader_account.digest_through is not None
+        reader_account.digest_through -= DIGEST_PERIODS[EmailFrequency.DAILY]
+        session.commit()
+    assert send_mail(staff) == (1, 1, 0)
+
+    [digest] = mailbox.messages
+    assert digest["To"] == "rita@example.com"
+    assert digest["Subject"] == "[Bureaupedia] Your daily digest: 2 changes"
+    body = text_of(digest)
+    assert body.startswith("2 changes to pages you watch or that mention you:\n")
+    assert body.count("editor edited “Loading dock” (you watch this page).") == 2
+    assert "Summary: earlier start" in body and "Summary: badges" in body
+    assert f"See the change: {staff.url}/wiki/loading-dock/diff/1/2\n" in body
+    assert f"See the change: {staff.url}/wiki/loading-dock/diff/2/3\n" in body
+    assert "You get this daily digest because you chose it for your address." in body
+    assert f"Stop these e-mails: {staff.url}/-/unsubscribe/" in body
+    assert digest["List-Unsubscribe"].strip().startswith(f"<{staff.url}/-/unsubscribe/")
+    assert send_mail(staff) == (0, 0, 0) and len(mailbox.messages) == 1
+    # Mail does not read the notifications for the reader.
+    reader.goto("/-/notifications")
+    expect(reader.locator(".bell-count")).to_have_text("2 unread")
+
+
+def test_a_person_mentioned_in_a_page_is_told_so_by_mail(staff, new_page, mailbox):
+    """A reader who gets mail at once and watches nothing is mentioned ("@reader") by an
+    editor in the editor; one pass of the worker sends the reader an e-mail saying who
+    mentioned them on which page, with the line, and that it comes because they were
+    mentioned; its link opens the change."""
+    arrange_page(staff, "Office move", "Boxes arrive on Monday.\n")
+    give_address(staff, "reader", "rita@example.com", EmailFrequency.IMMEDIATE)
+    editor = new_page()
+    log_in(editor, "editor")
+
+    edit_in_editor(
+        editor,
+        "office-move",
+        "Boxes arrive on Monday.\n\n@reader please book the freight elevator.\n",
+        summary="who books the elevator",
+    )
+    assert run_worker(staff) == (1, 2)  # the reader, and the admin who created the page
+    assert send_mail(staff) == (1, 1, 0)
+
+    [message] = mailbox.messages
+    assert message["To"] == "rita@example.com"
+    assert message["Subject"] == "[Bureaupedia] editor edited “Office move”"
+    body = text_of(message)
+    assert "editor edited “Office move” (you were mentioned).\n" in body
+    assert "Summary: who books the elevator\n" in body
+    assert "+ @reader please book the freight elevator." in body
+    assert "You get this e-mail because you were mentioned." in body
+    change = re.search(r"^See the change: (\S+)$", body, re.MULTILINE)
+    assert change and change[1] == f"{staff.url}/wiki/office-move/diff/1/2", body
+
+    reader = new_page()
+    log_in(reader, "reader")
+    reader.goto(change[1])
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Office move: changes")
+    expect(reader.locator("body")).to_contain_text("@reader please book the freight elevator.")
