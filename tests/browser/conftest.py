@@ -96,8 +96,25 @@ class LiveWiki:
             get_search().indexer.run_once()
 
 
+def _closing(app):
+    """``app``, whose responses are closed even when the browser drops the connection
+    midway: werkzeug's development server then skips closing them, and a static file left
+    open fails the test that happens to collect it with a ResourceWarning."""
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:  # also when the abandoned generator is collected
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 def _serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-wiki", daemon=True)
     thread.start()
     return server, thread
