@@ -28,6 +28,8 @@ from wiki.models import (
     SearchSynonyms,
     Space,
     SpaceGrant,
+    SpaceSubscription,
+    SubscriptionOptOut,
     User,
     Watch,
 )
@@ -138,6 +140,20 @@ def snapshot(app):
             sorted(session.execute(select(Watch.user_id, Watch.target_key)).all()),
             sorted(session.execute(select(Notification.id, Notification.read_at)).all()),
             sorted(session.execute(select(FeedToken.user_id, FeedToken.token_hash)).all()),
+            sorted(
+                session.execute(
+                    select(
+                        SpaceSubscription.space_id,
+                        SpaceSubscription.group_id,
+                        SpaceSubscription.frequency,
+                    )
+                ).all()
+            ),
+            sorted(
+                session.execute(
+                    select(SubscriptionOptOut.user_id, SubscriptionOptOut.subscription_id)
+                ).all()
+            ),
         )
     finally:
         session.close()

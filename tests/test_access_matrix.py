@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from wiki.access import accounts, groups
+from wiki.content import spaces
 from wiki.content.pages import Limits, create_page
 from wiki.models import Invite, Role, utcnow
+from wiki.notify import subscriptions
 from wiki.notify.mail import unsubscribe_token
 
 from .conftest import PASSWORD, make_app
@@ -113,6 +115,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notifications.watch_page", "POST"): Route(OWN, "/wiki/policy/watch", {"target": "page"}),
     ("notifications.watch_space", "POST"): Route(OWN, "/-/spaces/main/watch"),
     # The link of an e-mail: for anyone who has it (the signed token is the proof).
+    ("notifications.space_subscriptions", "GET"): Route(ADMIN, "/-/spaces/main/subscriptions"),
+    ("notifications.space_subscriptions", "POST"): Route(
+        ADMIN, "/-/spaces/main/subscriptions", {"group": "sample", "frequency": "daily"}
+    ),
+    ("notifications.remove_space_subscription", "POST"): Route(
+        ADMIN, "/-/spaces/main/subscriptions/{subscription}/remove"
+    ),
+    # Anyone signed in, for themselves: who is not in the group hears so (a served page).
+    ("notifications.follow_through_group", "POST"): Route(
+        OWN, "/-/watching/groups/{subscription}", {"follow": "0"}
+    ),
     ("notifications.unsubscribe", "GET"): Route(PUBLIC, f"/-/unsubscribe/{_UNSUBSCRIBE}"),
     ("notifications.unsubscribe", "POST"): Route(PUBLIC, f"/-/unsubscribe/{_UNSUBSCRIBE}"),
     ("notifications.mail_status", "GET"): Route(ADMIN, "/-/admin/mail"),
@@ -315,7 +328,10 @@ def _client_for(app, visitor: str):
     return client
 
 
-_IDS: dict[str, int] = {"policy": 1}  # ids of the cast's pages, for addresses holding them
+_IDS: dict[str, int] = {
+    "policy": 1,
+    "subscription": 1,
+}  # ids of the cast's pages, for addresses holding them
 
 
 def _address(route: Route) -> str:
@@ -340,6 +356,10 @@ def cast(app, db_session, users, pages, policy_files):
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
     sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
     groups.change_members(db_session, users["admin"], sample, "add", "subject")
+    main = spaces.get_space(db_session, "main")
+    _IDS["subscription"] = subscriptions.subscribe_group(
+        db_session, users["admin"], main, "sample", "weekly"
+    ).id
     db_session.commit()
     _seed_invite(db_session)
     clients = {visitor: _client_for(app, visitor) for visitor in VISITORS}

@@ -40,6 +40,7 @@ from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import Page, Role, utcnow
+from wiki.notify import subscriptions
 from wiki.ops.notifier import handle_pending, remind_due
 
 from .conftest import PASSWORD, make_app
@@ -57,6 +58,9 @@ class CanaryPage:
     body_canary: str
     deleted: bool
     readers: frozenset[str] = frozenset()  # who may read it (the plain world: by rule)
+
+
+TEAMS = ("alpha", "beta")
 
 
 def _action_items(canary: str) -> str:
@@ -239,7 +243,7 @@ def _random_world(app, database, seed: int) -> Made:
         }
         admin = people["admin"]
         members: dict[str, set[str]] = {"reader": set(), "editor": set()}
-        for team in ("alpha", "beta"):
+        for team in TEAMS:
             group = groups.create_group(session, admin, team, team.title())
             joining = [v for v in ("reader", "editor") if rng.random() < 0.6]
             if joining:
@@ -268,6 +272,9 @@ def _random_world(app, database, seed: int) -> Made:
                 }[kind]
                 grants.set_grant(session, admin, space, who, name, level)
                 oracle.grants[key][subject] = level
+            # A group follows the space: its members hear of the pages they may read,
+            # and their list of what they follow names only spaces they may see.
+            subscriptions.subscribe_group(session, admin, space, rng.choice(TEAMS), "weekly")
             made.spaces.append((key, name_canary, frozenset()))
             in_space: list = []
             for _ in range(4):

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.helpers import edit, make_page
-from tests.test_mail import BASE, Inbox
+from tests.mailserver import Inbox
+from tests.test_mail import BASE
 from wiki.access import accounts, groups, people, restrictions
 from wiki.content.records import reviews
 from wiki.db import get_database

@@ -201,6 +201,30 @@ ACTIONS = {
     "make a feed token": ("POST", "/-/account/feed-token", {}, True, 200),
     # Nobody here has a token: there is nothing to revoke, and nothing changes.
     "revoke a feed token": ("POST", "/-/account/feed-token/revoke", {}, False, 302),
+    "open a space's group subscriptions": ("GET", "/-/spaces/main/subscriptions", None, False, 200),
+    "subscribe a group to a space": (
+        "POST",
+        "/-/spaces/main/subscriptions",
+        {"group": "sample", "frequency": "weekly"},
+        True,
+        302,
+    ),
+    # No group follows anything here: admins are told so (404), others are refused first.
+    "stop a group following a space": (
+        "POST",
+        "/-/spaces/main/subscriptions/999/remove",
+        {},
+        False,
+        404,
+    ),
+    # The editor is in "sample", which follows nothing here: nothing to opt out of.
+    "opt out of a group's subscription": (
+        "POST",
+        "/-/watching/groups/1",
+        {"follow": "0"},
+        False,
+        302,
+    ),
     "grant in a space": (
         "POST",
         "/-/spaces/main/access/grant",
@@ -250,6 +274,7 @@ OWN = {
     "stop watching what I edit",
     "make a feed token",
     "revoke a feed token",
+    "opt out of a group's subscription",
 }
 
 # What a user who may not do an action gets. Deleted pages are invisible to everyone but

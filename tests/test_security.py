@@ -46,6 +46,7 @@ def _post_routes():
         "position": 0,
         "name": "plan.txt",
         "page_id": 1,
+        "subscription_id": 1,
     }
     routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -90,6 +91,8 @@ FORMS = {
     "notifications.settings": {"email_frequency": "off"},
     "notifications.watch_page": {"target": "subtree"},
     "notifications.watch_space": {},
+    "notifications.space_subscriptions": {"group": "sample", "frequency": "weekly"},
+    "notifications.follow_through_group": {"follow": "0"},
     "reviews.page_review": {"action": "verify", "note": "forged"},
     "pages.undelete": {"summary": "forged"},
     "admin.users": {"username": "forged", "password": PASSWORD, "role": "admin"},

@@ -872,8 +872,49 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # When a message (at once or in a digest) told of it; None: not mailed (yet).
     mailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The group's subscription it came through (reason "group"): mailed as that
+    # subscription says, not as the person's own choice. None: the person's own reason.
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("space_subscriptions.id"), nullable=True
+    )
 
     event: Mapped[ChangeEvent] = relationship()
+
+
+class SpaceSubscription(Base):
+    """A group follows a space: each member hears of the space's changes (on the pages they
+    may read), by e-mail at once or in a daily or weekly digest of the space, as the admin
+    who subscribed the group chose. A member may opt out (:class:`SubscriptionOptOut`)."""
+
+    __tablename__ = "space_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("space_id", "group_id", name="uq_space_subscriptions_space_id_group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    # "immediate", "daily" or "weekly" (:class:`EmailFrequency`, never "off").
+    frequency: Mapped[str] = mapped_column(String(16))
+    # The end of the period the last digest covered; None: none sent yet.
+    digest_through: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    space: Mapped[Space] = relationship()
+    group: Mapped[Group] = relationship()
+
+
+class SubscriptionOptOut(Base):
+    """A member who chose not to hear of a space through their group's subscription."""
+
+    __tablename__ = "subscription_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("space_subscriptions.id"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EmailFrequency(enum.StrEnum):
@@ -916,6 +957,10 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A message of a group's subscription: its unsubscribe link opts out of that one.
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("space_subscriptions.id"), nullable=True
+    )
 
 
 class FeedToken(Base):

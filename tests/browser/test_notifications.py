@@ -21,7 +21,7 @@ from wiki.content import spaces
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
 from wiki.models import EmailFrequency, Page, Space
-from wiki.notify.mail import DIGEST_PERIODS
+from wiki.notify.compose import DIGEST_PERIODS
 from wiki.ops.notifier import deliver_mail, handle_pending
 
 from .conftest import log_in
@@ -447,8 +447,7 @@ def test_a_daily_digest_brings_the_changes_of_its_day_in_one_message(staff, new_
     reader.locator(".watch").get_by_role("button", name="Watch this page").click()
     expect(reader.get_by_role("status")).to_contain_text("You watch this page.")
     choose_mail(reader, "A daily digest")
-    # The worker looks every second: its first look after the choice starts the digest's
-    # day, with nothing to tell yet.
+    # The choice starts the digest's day: the worker, looking every second, sends nothing.
     assert send_mail(staff) == (0, 0, 0)
 
     edit_in_editor(editor, "loading-dock", "Doors open at 6.\n", summary="earlier start")
@@ -470,7 +469,7 @@ def test_a_daily_digest_brings_the_changes_of_its_day_in_one_message(staff, new_
     assert digest["To"] == "rita@example.com"
     assert digest["Subject"] == "[Bureaupedia] Your daily digest: 2 changes"
     body = text_of(digest)
-    assert body.startswith("2 changes to pages you watch or that mention you:\n")
+    assert body.startswith("2 changes since your last digest:\n")
     assert body.count("editor edited “Loading dock” (you watch this page).") == 2
     assert "Summary: earlier start" in body and "Summary: badges" in body
     assert f"See the change: {staff.url}/wiki/loading-dock/diff/1/2\n" in body

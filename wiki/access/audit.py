@@ -59,6 +59,7 @@ class AuditAction(enum.StrEnum):
     GROUP_MEMBERS_REMOVE = "group.members_remove"
     GROUP_MANAGER = "group.manager"
     SPACE_GRANT = "space.grant"
+    SPACE_SUBSCRIPTION = "space.subscription"
     PAGE_RESTRICT = "page.restrict"
     PAGE_MOVE = "page.move"
     PAGE_OWNERSHIP = "page.ownership"
@@ -98,6 +99,7 @@ _LABELS = {
     AuditAction.GROUP_MEMBERS_REMOVE: "group members removed",
     AuditAction.GROUP_MANAGER: "group manager changed",
     AuditAction.SPACE_GRANT: "space access changed",
+    AuditAction.SPACE_SUBSCRIPTION: "group subscription to a space changed",
     AuditAction.PAGE_RESTRICT: "page restrictions changed",
     AuditAction.PAGE_MOVE: "page moved",
     AuditAction.PAGE_OWNERSHIP: "page owner or review changed",
@@ -460,6 +462,8 @@ def describe(event: AuditEvent) -> str:
                 f"{isolate(str(get('subject', '?')))} in {get('space', '?')}: "
                 f"{get('before', '?')} → {get('after', '?')}{_describe_shift(details)}"
             )
+        case AuditAction.SPACE_SUBSCRIPTION:
+            return f"space {get('space', '?')}: mail {get('before', '?')} → {get('after', '?')}"
         case AuditAction.PAGE_RESTRICT:
             before = ", ".join(map(str, get("before") or []))
             after = ", ".join(map(str, get("after") or []))

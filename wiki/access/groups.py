@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,10 +39,15 @@ from wiki.models import (
     AccessLevel,
     Group,
     GroupMember,
+    MailMessage,
+    MailStatus,
+    Notification,
     PageRestriction,
     PageReview,
     Space,
     SpaceGrant,
+    SpaceSubscription,
+    SubscriptionOptOut,
     User,
     utcnow,
 )
@@ -355,7 +360,8 @@ def update_group(session: Session, actor: User, group: Group, name: str, descrip
 
 
 def delete_group(session: Session, actor: User, group: Group) -> list[str]:
-    """Delete ``group`` and its memberships; the names of the members who lost it.
+    """Delete ``group`` and its memberships, grants and subscriptions to spaces; the names
+    of the members who lost it.
 
     Recorded in the audit log (with those names). Raises Forbidden unless ``actor`` is an
     admin.
@@ -377,9 +383,38 @@ def delete_group(session: Session, actor: User, group: Group) -> list[str]:
         .where(PageRestriction.group_id == group.id)
         .values(group_id=None, subject=f"deleted-group:{group.id}")
     )
+    end_subscriptions(session, SpaceSubscription.group_id == group.id)
     session.delete(group)
     session.flush()
     return lost
+
+
+def end_subscriptions(session: Session, which: ColumnElement[bool]) -> None:
+    """End the subscriptions of groups to spaces that ``which`` selects: their members'
+    opt-outs go, their mail not sent yet is not sent, and what they told and no mail told
+    yet stays in the wiki only (members never chose to get it by mail); notifications and
+    messages keep their record, losing only the link. Raises nothing but database
+    errors."""
+    ended = select(SpaceSubscription.id).where(which).scalar_subquery()
+    session.execute(delete(SubscriptionOptOut).where(SubscriptionOptOut.subscription_id.in_(ended)))
+    session.execute(
+        update(MailMessage)
+        .where(
+            MailMessage.subscription_id.in_(ended),
+            MailMessage.status == MailStatus.PENDING.value,
+        )
+        .values(status=MailStatus.DROPPED.value)
+    )
+    session.execute(
+        update(Notification)
+        .where(Notification.subscription_id.in_(ended), Notification.mailed_at.is_(None))
+        .values(mailed_at=utcnow())
+    )
+    for table in (Notification, MailMessage):
+        session.execute(
+            update(table).where(table.subscription_id.in_(ended)).values(subscription_id=None)
+        )
+    session.execute(delete(SpaceSubscription).where(which))
 
 
 # --- members ----------------------------------------------------------------------------

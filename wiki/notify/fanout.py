@@ -5,7 +5,8 @@ crash before the commit leaves the event to be handled again, and a second worke
 claims the same event finds it taken. Each person hears of an event once, for the strongest
 reason they have (an action item given to them, a mention, then the page, its subtree, its
 space, a tag), and only if they may read the page at that moment; the person who made the
-change is never told of it. Reminders (:mod:`wiki.notify.reminders`) go to the owners they
+change is never told of it. The members of groups subscribed to the page's space hear of
+it too, when they have no reason of their own (:mod:`wiki.notify.subscriptions`). Reminders (:mod:`wiki.notify.reminders`) go to the owners they
 name, by the same rule of access.
 """
 
@@ -30,12 +31,22 @@ from wiki.models import (
 )
 from wiki.notify.mentions import added_mentions
 from wiki.notify.reminders import added_assignments, reminder_recipients
+from wiki.notify.subscriptions import subscribed_members
 from wiki.notify.watches import target_key
 
-__all__ = ["ASSIGNED", "MENTION", "change_excerpt", "handle_event", "pending_events", "why"]
+__all__ = [
+    "ASSIGNED",
+    "GROUP",
+    "MENTION",
+    "change_excerpt",
+    "handle_event",
+    "pending_events",
+    "why",
+]
 
 ASSIGNED = "assigned"
 MENTION = "mention"
+GROUP = "group"  # through a group's subscription to the space: the weakest reason
 # Strongest first: a person watching a page and its space is told "you watch this page".
 _REASONS = (ASSIGNED, MENTION, "page", "subtree", "space", "tag")
 
@@ -50,6 +61,7 @@ def why(reason: str, detail: str) -> str:
         "subtree": f"You watch the pages under {detail}.",
         "space": f"You watch the space {detail}.",
         "tag": f"You watch the tag {detail}.",
+        GROUP: f"You are in the group {detail}, which follows this space.",
         EventKind.REVIEW.value: "You look after this page.",
         EventKind.OVERDUE.value: "The action item is yours.",
     }.get(reason, "You watch it.")
@@ -144,11 +156,18 @@ def handle_event(session: Session, event_id: int) -> int:
         return 0
     event = session.get_one(ChangeEvent, event_id)
     page, revision = event.page, event.revision
+    via: dict[int, int] = {}  # who hears of it through a group's subscription, and which
     if event.kind == EventKind.REVISION:
         previous = session.get(Revision, revision.parent_id) if revision.parent_id else None
         event.excerpt = change_excerpt(previous.body if previous else "", revision.body)
         candidates = _candidates(session, page, revision, previous)
         candidates.pop(event.actor_id or 0, None)
+        through = subscribed_members(
+            session, page.space_id, set(candidates) | {event.actor_id or 0}
+        )
+        for user_id, (group_name, subscription_id) in through.items():
+            candidates[user_id] = (GROUP, group_name)
+            via[user_id] = subscription_id
     elif page.deleted:
         return 0
     else:
@@ -172,6 +191,7 @@ def handle_event(session: Session, event_id: int) -> int:
             "reason": candidates[user_id][0],
             "reason_detail": candidates[user_id][1][:255],
             "created_at": now,
+            "subscription_id": via.get(user_id),
         }
         for user_id in sorted(readers - already)
     ]

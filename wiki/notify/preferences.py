@@ -6,10 +6,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wiki.errors import InvalidInput
-from wiki.models import EmailFrequency, MailMessage, MailStatus, User
+from wiki.models import (
+    EmailFrequency,
+    GroupMember,
+    MailMessage,
+    MailStatus,
+    SpaceSubscription,
+    SubscriptionOptOut,
+    User,
+    utcnow,
+)
 
-__all__ = ["FREQUENCY_CHOICES", "MailCounts", "mail_counts", "set_preferences", "stop_mail"]
+__all__ = [
+    "FREQUENCY_CHOICES",
+    "MailCounts",
+    "mail_counts",
+    "set_preferences",
+    "stop_mail",
+    "subscription_names",
+]
 
+_DIGESTS = (EmailFrequency.DAILY, EmailFrequency.WEEKLY)
 #: The choices as the settings form offers them.
 FREQUENCY_CHOICES = (
     (EmailFrequency.IMMEDIATE, "At once, one e-mail per change"),
@@ -27,17 +44,36 @@ def set_preferences(session: Session, user: User, watch_own_edits: bool, frequen
     except ValueError:
         raise InvalidInput({"email_frequency": "Choose how often you get e-mail."}) from None
     user.watch_own_edits = watch_own_edits
+    if chosen.value != user.email_frequency and chosen in _DIGESTS:
+        # The first digest comes one period after the choice (not at once, for the past).
+        user.digest_through = utcnow()
     user.email_frequency = chosen.value
 
 
-def stop_mail(session: Session, user_id: int) -> bool:
-    """Send the account ``user_id`` no more mail about notifications (an unsubscribe link);
-    False when there is no such account. Raises nothing but database errors."""
+def stop_mail(session: Session, user_id: int, subscription_id: int | None = None) -> bool:
+    """Send the account ``user_id`` no more mail about notifications (an unsubscribe link),
+    or, given ``subscription_id``, none of that group subscription (they opt out of it);
+    False when there is no such account, subscription or membership any more. Raises
+    nothing but database errors."""
     user = session.get(User, user_id)
     if user is None:
         return False
-    user.email_frequency = EmailFrequency.OFF.value
+    if subscription_id is None:
+        user.email_frequency = EmailFrequency.OFF.value
+        return True
+    held = session.get(SpaceSubscription, subscription_id)
+    if held is None or session.get(GroupMember, (held.group_id, user_id)) is None:
+        return False
+    if session.get(SubscriptionOptOut, (user_id, subscription_id)) is None:
+        session.add(SubscriptionOptOut(user_id=user_id, subscription_id=subscription_id))
     return True
+
+
+def subscription_names(session: Session, subscription_id: int) -> tuple[str, str] | None:
+    """The space and the group of the subscription ``subscription_id`` (None: it ended),
+    as an unsubscribe page names them. Raises nothing but database errors."""
+    held = session.get(SpaceSubscription, subscription_id)
+    return None if held is None else (held.space.name, held.group.name)
 
 
 class MailCounts(dict):

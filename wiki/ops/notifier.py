@@ -3,8 +3,9 @@
 Each round it reads the outbox (``change_events``) and turns each event into notifications,
 each in its own transaction (:func:`wiki.notify.fanout.handle_event`), so a crash loses
 nothing and repeats nothing; every few minutes it first adds the reminders that fell due
-to the outbox (:mod:`wiki.notify.reminders`); then it composes the e-mail that is due (messages at once and
-digests) and sends what waits in the mail outbox (:mod:`wiki.notify.mail`). Any number of
+to the outbox (:mod:`wiki.notify.reminders`). Then it composes the e-mail that is due
+(:mod:`wiki.notify.compose`) and sends what waits in the mail outbox
+(:mod:`wiki.notify.mail`). Any number of
 workers may run, on any hosts: each event and each message is claimed by exactly one.
 ``wiki serve`` starts one beside the web server unless told not to.
 """
@@ -26,7 +27,7 @@ from sqlalchemy import select, update
 from wiki.config import load_secret_key
 from wiki.db import Database, get_database
 from wiki.models import MailMessage, MailStatus, utcnow
-from wiki.notify import mail
+from wiki.notify import compose, mail
 from wiki.notify.fanout import handle_event, pending_events
 from wiki.notify.reminders import due_reminders, note_reminders
 
@@ -94,10 +95,10 @@ def deliver_mail(app: Flask) -> tuple[int, int, int]:
     # Asked every second: on SQLite a write transaction takes the database's write lock even
     # when it changes nothing, so the worker writes only when there is something to write.
     with database.session() as session:
-        due = mail.anything_due(session)
+        due = compose.anything_due(session)
     if due:
         with database.session(write=True) as session:
-            composed = mail.compose_due(session, settings)
+            composed = compose.compose_due(session, settings)
             session.commit()
     sent, failed = send_due(database, settings)
     return composed, sent, failed

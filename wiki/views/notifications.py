@@ -1,4 +1,5 @@
-"""The bell and what it lists, and watching: pages, subtrees, spaces and tags."""
+"""The bell and what it lists; watching pages, subtrees, spaces and tags; groups
+subscribed to spaces."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from wiki.access.login import csrf
-from wiki.access.permissions import Action
+from wiki.access.groups import list_groups
+from wiki.access.login import csrf, login_manager
+from wiki.access.permissions import Action, can_in_space
 from wiki.config import load_secret_key
 from wiki.db import get_session
-from wiki.errors import InvalidInput
+from wiki.errors import InvalidInput, NotFound
 from wiki.models import WatchTarget
-from wiki.notify import inbox, mail, preferences, watches
+from wiki.notify import inbox, mail, preferences, subscriptions, watches
 from wiki.views.common import (
     acting_user,
     form_text,
@@ -103,6 +105,7 @@ def _watching_page(user, errors: dict | None = None, tag: str = "", status: int 
     return render_template(
         "watching.html",
         watches=found,
+        through_groups=subscriptions.followed_through_groups(get_session(), user, user.id),
         errors=errors or {},
         tag=tag,
         user=user,
@@ -167,15 +170,19 @@ def _secret() -> str:
 def unsubscribe(token: str):
     """Stop the e-mail of the person an e-mail's link was made for: a page with a button,
     and the one-click POST mail programs send."""
-    user_id = mail.user_of_token(_secret(), token)
-    if user_id is None:
+    signed = mail.read_token(_secret(), token)
+    if signed is None:
         abort(404)
+    user_id, subscription_id = signed
+    names = None
+    if subscription_id is not None:
+        names = preferences.subscription_names(get_session(), subscription_id)
     if request.method == "GET":
-        return render_template("unsubscribe.html", token=token, done=False)
+        return render_template("unsubscribe.html", token=token, done=False, names=names)
     with write_transaction() as session:
-        # An account deleted since gets no mail either: nothing to stop, nothing to say.
-        preferences.stop_mail(session, user_id)
-    return render_template("unsubscribe.html", token=token, done=True)
+        # An account or a subscription gone since sends no mail either: nothing to stop.
+        preferences.stop_mail(session, user_id, subscription_id)
+    return render_template("unsubscribe.html", token=token, done=True, names=names)
 
 
 @bp.get("/-/admin/mail")
@@ -223,3 +230,80 @@ def watch_space(key: str):
         watches.watch(session, acting_user(), WatchTarget.SPACE, space=space)
     flash(f"You watch the space {space.name}.", "success")
     return redirect(url_for("spaces.space", key=space.key))
+
+
+def _managed_space(key: str):
+    """The space ``key`` if the viewer may manage its access (site admins and the space's
+    admins); 404 when they may not see it, 403 when they see it but may not manage it."""
+    space = visible_space(key)
+    if not can_in_space(current_user, Action.MANAGE_ACCESS, space.id):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())  # visitors reading the wiki: log in first
+        abort(403)
+    return space
+
+
+@bp.route("/-/spaces/<key>/subscriptions", methods=["GET", "POST"])
+def space_subscriptions(key: str):
+    """The groups subscribed to a space and how they get its mail; subscribing a group or
+    changing its mail (the space's admins)."""
+    space = _managed_space(key)
+    if space.key != key:
+        return redirect(url_for("notifications.space_subscriptions", key=space.key), 301)
+    errors: dict[str, str] = {}
+    chosen = {"group": form_text("group"), "frequency": form_text("frequency") or "weekly"}
+    if request.method == "POST":
+        try:
+            with write_transaction() as session:
+                held = subscriptions.subscribe_group(
+                    session, acting_user(), space, chosen["group"], chosen["frequency"]
+                )
+                name = held.group.name
+        except InvalidInput as error:
+            errors = error.errors
+        else:
+            flash(f"The group {name} follows the space {space.name}.", "success")
+            return redirect(url_for("notifications.space_subscriptions", key=space.key))
+    session = get_session()
+    return render_template(
+        "space_subscriptions.html",
+        space=space,
+        subscriptions=subscriptions.subscriptions_of_space(session, space),
+        groups=list_groups(session),
+        frequencies=subscriptions.FREQUENCY_CHOICES,
+        chosen=chosen,
+        errors=errors,
+    ), 400 if errors else 200
+
+
+@bp.post("/-/spaces/<key>/subscriptions/<int:subscription_id>/remove")
+def remove_space_subscription(key: str, subscription_id: int):
+    """End a group's subscription to the space."""
+    space = _managed_space(key)
+    with write_transaction() as session:
+        name = subscriptions.unsubscribe_group(session, acting_user(), space, subscription_id)
+    flash(f"The group {name} no longer follows the space {space.name}.", "success")
+    return redirect(url_for("notifications.space_subscriptions", key=space.key))
+
+
+@bp.post("/-/watching/groups/<int:subscription_id>")
+def follow_through_group(subscription_id: int):
+    """Opt out of (``follow=0``) or back into (``follow=1``) a space one hears of through a
+    group's subscription."""
+    require(Action.OWN_ACCOUNT)
+    follow = form_text("follow") == "1"
+    try:
+        with write_transaction() as session:
+            space_name = subscriptions.opt_out(
+                session, current_user.id, subscription_id, not follow
+            )
+    except NotFound as error:  # left the group, or the subscription ended, meanwhile
+        flash(error.message, "error")
+        return redirect(url_for("notifications.watching"))
+    flash(
+        f"You hear of the space {space_name} through your group again."
+        if follow
+        else f"You no longer hear of the space {space_name} through your group.",
+        "success",
+    )
+    return redirect(url_for("notifications.watching"))
