@@ -115,6 +115,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notifications.watch_page", "POST"): Route(OWN, "/wiki/policy/watch", {"target": "page"}),
     ("notifications.watch_space", "POST"): Route(OWN, "/-/spaces/main/watch"),
     # The link of an e-mail: for anyone who has it (the signed token is the proof).
+    ("help.index", "GET"): Route(READ, "/-/help"),
     ("notifications.space_subscriptions", "GET"): Route(ADMIN, "/-/spaces/main/subscriptions"),
     ("notifications.space_subscriptions", "POST"): Route(
         ADMIN, "/-/spaces/main/subscriptions", {"group": "sample", "frequency": "daily"}

@@ -294,13 +294,23 @@ def test_deleting_hides_the_page_and_keeps_history_and_undelete_brings_it_back(
     assert client.post("/wiki/old-process/delete", data={"summary": "obsolete"}).status_code == 302
     auth.logout()
     auth.login("editor")
-    assert client.get("/wiki/old-process").status_code == 404
+    # Exactly the friendly screen of a page that never existed, naming the title.
+    hidden, never = client.get("/wiki/old-process"), client.get("/wiki/old-prozess")
+    assert hidden.status_code == never.status_code == 404
+    assert hidden.get_data(as_text=True).replace("process", "prozess") == never.get_data(
+        as_text=True
+    )
+    assert "There is no page “<bdi>Old process</bdi>” yet" in hidden.get_data(as_text=True)
     assert client.get("/wiki/old-process/history").status_code == 404
     assert "Old process" not in client.get("/-/recent").get_data(as_text=True)
     auth.logout()
     auth.login("admin")
     shown = client.get("/wiki/old-process")
-    assert shown.status_code == 200 and "This page is deleted" in shown.get_data(as_text=True)
+    notice = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert "This page was deleted by <bdi>admin</bdi> on <time" in notice
+    assert "(“<bdi>obsolete</bdi>”)" in notice
+    assert 'href="/wiki/old-process/undelete">Undelete it</a>' in notice
     assert client.post("/wiki/old-process/undelete", data={"summary": ""}).status_code == 302
     kinds = [r.kind for r in revisions_of(db_session, page.id)]
     assert kinds == [RevisionKind.CREATE, RevisionKind.DELETE, RevisionKind.UNDELETE]
@@ -487,3 +497,28 @@ def test_renaming_onto_a_deleted_pages_title_moves_the_deleted_page_aside(
     response = client.post("/wiki/policy/rename", data={"title": "Old plan"})
     assert response.status_code == 302
     assert "Book trains." in client.get("/wiki/old-plan").get_data(as_text=True)
+
+
+def test_the_help_page_covers_writing_links_fields_search_and_shortcuts(client, auth, users):
+    """Reachable from the editor and the search page; its templates and fields are the
+    wiki's own."""
+    from wiki.content.records.page_templates import BUILT_IN
+
+    auth.login("reader")
+    help_page = client.get("/-/help")
+    assert help_page.status_code == 200
+    text = help_page.get_data(as_text=True)
+    for heading in ("Writing a page", "Links between pages", "Templates and fields"):
+        assert f">{heading}</h2>" in text
+    for heading in ("Action items", "Searching", "Keyboard shortcuts"):
+        assert f">{heading}</h2>" in text
+    assert "<code>[[hr:Onboarding]]</code>" in text and "<code>tag:finance</code>" in text
+    assert "<kbd>Ctrl</kbd>+<kbd>S</kbd>" in text
+    for template in BUILT_IN:
+        assert f"<td>{template.name}</td>" in text
+        for field in template.fields:
+            assert f"<code>{field.name}</code>" in text
+    assert 'href="/-/help#searching"' in client.get("/-/search?q=budget").get_data(as_text=True)
+    auth.logout()
+    auth.login("editor")
+    assert 'href="/-/help"' in client.get("/-/new").get_data(as_text=True)

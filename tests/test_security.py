@@ -422,7 +422,7 @@ def test_an_unknown_page_offers_creating_it_to_editors_only(app, users):
         response = browser.get("/wiki/onboarding-checklist")
         html = response.get_data(as_text=True)
         assert response.status_code == 404
-        assert "There is no page here yet" in html
+        assert "There is no page “<bdi>Onboarding checklist</bdi>” yet" in html
         assert ("Create this page" in html) is offered
         assert ('href="/-/new?title=Onboarding+checklist"' in html) is offered
 

@@ -168,6 +168,40 @@ def test_setup_without_the_right_token_is_refused_and_keeps_the_username(
     assert client.get("/").location == "/-/setup"  # still not set up, and not logged in
 
 
+def test_every_error_of_the_setup_form_shows_at_once_and_the_right_token_stays(app, client, token):
+    """One round of corrections: a bad username, a short password and a confirmation
+    that differs are all named together; the username and the (right) token come back,
+    the passwords never do."""
+    response = client.post(
+        "/-/setup",
+        data={
+            "setup_token": token,
+            "username": "-grace-",
+            "password": "short",
+            "password_confirm": "shorter",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Use 1 to 64 letters" in html
+    assert "at least 10 characters." in html
+    assert "The two passwords differ." in html
+    assert 'value="-grace-"' in html and f'value="{token}"' in html
+    assert 'value="short"' not in html and 'value="shorter"' not in html
+
+    wrong_token = client.post(
+        "/-/setup",
+        data={
+            "setup_token": "guessed",
+            "username": "grace",
+            "password": "x",
+            "password_confirm": "x",
+        },
+    ).get_data(as_text=True)
+    assert "That is not the setup token" in wrong_token and "at least 10 characters." in wrong_token
+    assert count_users(app) == 0
+
+
 def test_a_near_miss_token_is_refused(app, client, token):
     for wrong in [
         token[:-1],

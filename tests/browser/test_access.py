@@ -77,7 +77,7 @@ def test_a_space_a_group_and_a_restricted_subtree_make_two_worlds(staff, new_pag
     expect(outsider.get_by_role("link", name="Human resources")).to_have_count(0)
     missing = outsider.goto("/wiki/hr:handbook")
     assert missing is not None and missing.status == 404
-    expect(outsider.get_by_role("heading", level=1)).to_have_text("There is no page here yet")
+    expect(outsider.get_by_role("heading", level=1)).to_have_text("There is no page “Handbook” yet")
 
     # Now restrict for real: the member loses the page at their next request.
     admin.goto("/wiki/hr:handbook/access")

@@ -78,7 +78,7 @@ def test_a_user_logs_in_and_out(staff, page):
 
     log_in(page, "editor")
     page.goto("/wiki/policy")
-    expect(page.get_by_role("heading", level=1)).to_have_text("There is no page here yet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("There is no page “Policy” yet")
     page.locator("details.user-menu > summary").click()
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/-/login$"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -61,6 +63,7 @@ SCREENS = [
     "/-/pages",
     "/-/recent",
     "/-/admin/users",
+    "/-/help",
     "/wiki/nowhere",
 ]
 
@@ -121,6 +124,54 @@ def test_pages_print_without_the_site_chrome(handbook, page):
     expect(page.locator("header.site-header")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Page")).to_be_hidden()
     expect(page.locator(".markdown-body")).to_be_visible()
+
+
+def test_a_printed_task_list_shows_which_items_are_done(staff, page):
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        make_page(session, editor, "Move checklist", "- [x] book the van\n- [ ] label boxes\n")
+    log_in(page, "reader")
+    page.goto("/wiki/move-checklist")
+    page.emulate_media(media="print")
+    boxes = page.locator(".markdown-body input.task-list-item-checkbox")
+    expect(boxes).to_have_count(2)
+    expect(boxes.nth(0)).to_be_visible()
+    expect(boxes.nth(0)).to_be_checked()
+    expect(boxes.nth(1)).to_be_visible()
+    expect(boxes.nth(1)).not_to_be_checked()
+
+
+def test_times_read_as_how_long_ago_with_the_exact_time_in_ones_zone_on_hover(staff, page):
+    """Moments of the last week read "3 days ago"; hovering shows the exact time in the
+    reader's own time zone; older ones show the exact time."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from wiki.models import Revision, User, utcnow
+
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        page_made = make_page(session, editor, "Rota", "Mondays.\n")
+        edit(session, editor, page_made, "Mondays and Fridays.\n")
+        when = utcnow() - timedelta(days=3, hours=2)
+        session.execute(update(Revision).where(Revision.number == 2).values(created_at=when))
+        session.execute(
+            update(Revision).where(Revision.number == 1).values(created_at=when - timedelta(30))
+        )
+        session.execute(
+            update(User).where(User.username == "reader").values(time_zone="Asia/Tokyo")
+        )
+        session.commit()
+    log_in(page, "reader")
+    page.goto("/wiki/rota")
+    moment = page.locator(".byline time")
+    expect(moment).to_have_text("3 days ago")
+    expect(moment).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d JST$"))
+    page.goto("/wiki/rota/history")
+    expect(page.locator("time").filter(has_text="3 days ago")).to_have_count(1)
+    older = page.locator("time").filter(has_text=re.compile(r"^\d{4}-\d\d-\d\d"))
+    expect(older.first).to_have_text(re.compile(r"JST$"))
 
 
 def test_every_screen_has_landmarks_and_labelled_fields(handbook, page):

@@ -105,22 +105,41 @@ def _check_name_is_free(session: Session, username: str) -> None:
         )
 
 
+def account_errors(username: str, password: str, confirm: str | None = None) -> dict[str, str]:
+    """Everything wrong with a new account's username and password, and with the
+    password's confirmation when given, at once (a form shows every error together); empty
+    when nothing is. Whether the name is free is checked when the account is made. Raises
+    nothing."""
+    errors: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(username.strip()):
+        errors["username"] = (
+            "Use 1 to 64 letters, digits, dots, dashes or underscores, "
+            "starting and ending with a letter or digit."
+        )
+    try:
+        _check_password(password)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    if confirm is not None and password != confirm:
+        errors["password_confirm"] = "The two passwords differ."
+    return errors
+
+
 def _add_user(session: Session, username: str, password: str, role: Role | str) -> User:
     username = username.strip()
-    if not USERNAME_PATTERN.match(username):
-        raise InvalidInput(
-            {
-                "username": "Use 1 to 64 letters, digits, dots, dashes or underscores, "
-                "starting and ending with a letter or digit."
-            }
-        )
+    errors = account_errors(username, password)
     role = parse_role(role)
-    _check_password(password)
-    if session.get_bind().dialect.name == "postgresql":
-        # Two look-alike names created at once must not both pass the check (SQLite's
-        # write transactions already take turns); the unique key only catches equal ones.
-        session.execute(select(func.pg_advisory_xact_lock(7_240_003)))
-    _check_name_is_free(session, username)
+    if "username" not in errors:
+        if session.get_bind().dialect.name == "postgresql":
+            # Two look-alike names created at once must not both pass the check (SQLite's
+            # write transactions already take turns); the unique key only catches equal ones.
+            session.execute(select(func.pg_advisory_xact_lock(7_240_003)))
+        try:
+            _check_name_is_free(session, username)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise InvalidInput(errors)
     key = username.casefold()
     user = User(
         username=username,
@@ -377,11 +396,17 @@ def change_own_password(
     a wrong current password, a weak new one or a confirmation that differs. Recorded in
     the audit log as done by the user.
     """
+    errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, old_password):
-        raise InvalidInput({"old_password": "That is not your current password."})
-    _check_password(new_password)
+        errors["old_password"] = "That is not your current password."
+    try:
+        _check_password(new_password)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
     if new_password != confirm:
-        raise InvalidInput({"password_confirm": "The two new passwords differ."})
+        errors["password_confirm"] = "The two new passwords differ."
+    if errors:
+        raise InvalidInput(errors)
     user.password_hash = _hash(new_password)
     end_all_login_sessions(session, user, keep=current_login)
     audit.record(session, user, AuditAction.USER_PASSWORD, user, {"own": True})

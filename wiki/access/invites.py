@@ -233,8 +233,9 @@ def accept_invite(session: Session, token: str, username: str, password: str, co
     Recorded in the audit log: the account made by the invitee, and the invite used.
     """
     invite = usable_invite(session, token, lock=True)
-    if password != confirm:
-        raise InvalidInput({"password_confirm": "The two passwords differ."})
+    errors = accounts.account_errors(username, password, confirm)
+    if errors:  # all at once, the confirmation's with the others
+        raise InvalidInput(errors)
     user = accounts.create_invited_user(
         session, username, password, invite.role, invite.email, invite.id
     )

@@ -162,6 +162,19 @@ def discard_setup_token(app: Flask | None = None) -> None:
     setup_token_path(app).unlink(missing_ok=True)
 
 
+def check_setup_form(given_token: str, username: str, password: str, confirm: str) -> None:
+    """Raise InvalidInput with every error of the first-run form at once (the setup token,
+    the username, the password and its confirmation), so one correction round is enough.
+    Raises nothing when all is well."""
+    errors = accounts.account_errors(username, password, confirm)
+    try:
+        check_setup_token(given_token)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise InvalidInput(errors)
+
+
 def check_setup_token(given: str, app: Flask | None = None) -> None:
     """Raise InvalidInput unless ``given`` is the setup token (constant-time comparison)."""
     expected = ensure_setup_token(app)

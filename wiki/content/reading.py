@@ -18,7 +18,15 @@ from wiki.content.records.fields import Record
 from wiki.content.records.tasks import mark_unknown_people, mentioned
 from wiki.content.render import RENDERER_VERSION, RenderError, mark_missing_links, render_markdown
 from wiki.content.spaces import space_key
-from wiki.models import Page, PageAlias, RenderedRevision, Revision, User, split_tags
+from wiki.models import (
+    Page,
+    PageAlias,
+    RenderedRevision,
+    Revision,
+    RevisionKind,
+    User,
+    split_tags,
+)
 from wiki.slugs import DEFAULT_SPACE_KEY
 
 
@@ -62,6 +70,7 @@ class RevisionSummary:
     author: AuthorName
     tags: list[str]
     record: Record = Record()
+    kind: RevisionKind = RevisionKind.EDIT  # a deleted page's shows who deleted it
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ _PAGE_VIEW = (
         Revision.summary,
         Revision.tags,
         Revision.fields,
+        Revision.kind,
         User.username,
         User.display_name,
         User.disabled,
@@ -142,6 +152,7 @@ def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> Pag
         summary,
         tags,
         fields,
+        kind,
         author,
         author_display_name,
         author_disabled,
@@ -168,6 +179,7 @@ def page_view(session: Session, slug: str, viewer: Viewer, database=None) -> Pag
             AuthorName(author, author_display_name, author_disabled),
             split_tags(tags),
             Record.from_json(fields),
+            RevisionKind(kind),
         ),
         shown=_shown(session, viewer, html, toc_html, wikilinks),
     )

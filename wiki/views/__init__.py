@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         feeds,
         files,
         groups,
+        help,
         history,
         links,
         notifications,
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(help.bp)
     errors.init_app(app)
 
     @app.url_value_preprocessor

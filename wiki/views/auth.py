@@ -27,9 +27,9 @@ def setup():
     if request.method == "POST":
         password = form_text("password")
         try:
-            security.check_setup_token(form_text("setup_token"))
-            if password != form_text("password_confirm"):
-                raise InvalidInput({"password_confirm": "The two passwords differ."})
+            security.check_setup_form(
+                form_text("setup_token"), username, password, form_text("password_confirm")
+            )
             with write_transaction() as session:
                 user = accounts.create_first_admin(session, username, password)
                 signed_in = accounts.start_login_session(session, user, request.user_agent.string)
