@@ -224,7 +224,7 @@ def shoot(base_url: str, folder: Path, chromium: str) -> list[Path]:
                 "Submit them **before the 10th** of the month.\n"
             )
             page.get_by_role("button", name="Save").click()
-            page.locator("#editor-preview .conflict-block").wait_for()
+            page.locator("#conflict-preview .conflict-block").wait_for()
             snap(page, "conflict")
             context.close()
 

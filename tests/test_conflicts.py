@@ -234,10 +234,13 @@ def _conflict(client, auth, db_session, users):
         "/wiki/travel/edit", data={"body": BASE.replace("120 EUR", "150 EUR"), "base": "1"}
     )
     assert response.status_code == 409
-    merged = response.get_data(as_text=True).split(
-        'name="body" rows="20" aria-describedby="body-help">'
-    )[1]
-    return page, html_unescape(merged.split("</textarea>")[0])
+    return page, _carried(response.get_data(as_text=True), "merged")
+
+
+def _carried(html: str, name: str) -> str:
+    """The text the conflict screen's form carries in its hidden field ``name``."""
+    text = html.split(f'<textarea name="{name}" hidden aria-hidden="true" tabindex="-1">')[1]
+    return html_unescape(text.split("</textarea>")[0])
 
 
 def test_saving_from_the_conflict_screen_with_markers_left_is_refused_and_the_text_comes_back(
@@ -292,3 +295,113 @@ def test_the_conflict_preview_shows_each_clash_as_both_versions_side_by_side(
     assert (
         "conflict-block" not in client.post("/-/preview", data={"body": merged}).get_json()["html"]
     )
+
+
+TABLE = "# Rates\n\n| City | Hotel |\n| --- | --- |\n| Paris | 120 EUR |\n| Oslo | 150 EUR |\n"
+
+
+def _table_conflict(client, auth, db_session, users):
+    """The admin changed Paris to 130 EUR meanwhile; the editor posts 140 EUR."""
+    page = make_page(db_session, users["editor"], "Rates", TABLE)
+    edit(db_session, users["admin"], page, TABLE.replace("120 EUR", "130 EUR"), base=1)
+    auth.login("editor")
+    mine = TABLE.replace("120 EUR", "140 EUR")
+    response = client.post(
+        "/wiki/rates/edit",
+        data={"body": mine, "base": "1", "summary": "new rate", "tags": "travel"},
+    )
+    assert response.status_code == 409
+    return page, response.get_data(as_text=True)
+
+
+def _resolve_form(html: str, **choices) -> dict:
+    """The conflict screen's form as a person sends it, with their choices."""
+    return {
+        "merged": _carried(html, "merged"),
+        "mine": _carried(html, "mine"),
+        "base": "2",
+        "base_original": "1",
+        "summary": "new rate",
+        "tags": "travel",
+        **choices,
+    }
+
+
+def test_the_conflict_screen_names_who_saved_meanwhile_and_shows_each_clash_side_by_side(
+    client, auth, db_session, users
+):
+    _page, html = _table_conflict(client, auth, db_session, users)
+    assert "<bdi>admin</bdi> saved this page (revision 2) on <time" in html
+    assert "touch the same lines in 1 place." in html
+    assert "<legend>Clash 1 of 1</legend>" in html
+    mine, theirs = html.split('class="clash-side conflict-theirs"')
+    assert "| Paris | 140 EUR |" in mine.split('class="clash-side conflict-mine"')[1]
+    assert "| Paris | 130 EUR |" in theirs.split("</section>")[0]
+    assert "Theirs (<bdi>admin</bdi>)" in html
+    assert "| City | Hotel |" in html  # the table's head, as context above the clash
+    for choice in ("Keep yours", "Keep theirs", "Keep both (yours first)", "Edit by hand"):
+        assert choice in html
+    # No marker syntax to read or edit: the markers only travel in the form's hidden field.
+    visible = html.replace(_carried(html, "merged").replace("<", "&lt;").replace(">", "&gt;"), "")
+    assert "&lt;&lt;&lt;" not in visible and "=======" not in visible
+
+
+@pytest.mark.parametrize(
+    ("choices", "row"),
+    [
+        ({"choice-1": "mine"}, "| Paris | 140 EUR |\n"),
+        ({"choice-1": "theirs"}, "| Paris | 130 EUR |\n"),
+        ({"choice-1": "both"}, "| Paris | 140 EUR |\n| Paris | 130 EUR |\n"),
+        (
+            {"choice-1": "hand", "hand-1": "| Paris | 135 EUR |\r\n"},
+            "| Paris | 135 EUR |\n",
+        ),
+    ],
+)
+def test_each_clash_is_kept_as_chosen_and_saved_on_top_of_theirs(
+    client, auth, db_session, users, choices, row
+):
+    page, html = _table_conflict(client, auth, db_session, users)
+    response = client.post("/wiki/rates/edit", data=_resolve_form(html, **choices))
+    assert response.status_code == 302
+    saved = bodies(db_session, page)
+    assert len(saved) == 3
+    assert saved[-1] == TABLE.replace("| Paris | 120 EUR |\n", row)
+
+
+def test_a_save_with_a_clash_undecided_is_refused_with_everything_kept(
+    client, auth, db_session, users
+):
+    page, html = _table_conflict(client, auth, db_session, users)
+    refused = client.post(
+        "/wiki/rates/edit", data=_resolve_form(html, **{"hand-1": "| Paris | 99 EUR |"})
+    )
+    again = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Choose what to keep where the texts clash (still open: 1)." in again
+    assert "| Paris | 99 EUR |</textarea>" in again  # what was typed by hand
+    assert 'value="new rate"' in again and 'value="travel"' in again
+    assert "<bdi>admin</bdi> saved this page (revision 2)" in again  # the explanation
+    assert _carried(again, "mine") == TABLE.replace("120 EUR", "140 EUR")  # and both texts
+    assert '<textarea id="theirs" readonly rows="20">' in again and "130 EUR" in again
+    assert len(bodies(db_session, page)) == 2
+
+    chosen = client.post(
+        "/wiki/rates/edit", data=_resolve_form(html, **{"choice-1": "theirs", "action": "preview"})
+    ).get_data(as_text=True)
+    assert 'value="theirs" checked' in chosen
+    assert "<table>" in chosen.split('id="conflict-preview"')[1]  # the table renders whole
+    assert len(bodies(db_session, page)) == 2  # a preview saves nothing
+
+
+def test_a_page_saved_again_while_resolving_brings_a_new_conflict_with_the_resolved_text(
+    client, auth, db_session, users
+):
+    page, html = _table_conflict(client, auth, db_session, users)
+    edit(db_session, users["admin"], page, TABLE.replace("120 EUR", "125 EUR"), base=2)
+    response = client.post("/wiki/rates/edit", data=_resolve_form(html, **{"choice-1": "mine"}))
+    assert response.status_code == 409
+    again = response.get_data(as_text=True)
+    assert _carried(again, "mine") == TABLE.replace("120 EUR", "140 EUR")
+    assert "(revision 3)" in again and 'name="base" value="3"' in again
+    assert len(bodies(db_session, page)) == 3

@@ -46,6 +46,10 @@ class EditConflict(WikiError):
     tags: str = ""  # the tags the user's form had
     values: dict[str, str] | None = None  # the field values it had (None: it had no fields)
     message: str = field(default="Someone else saved this page while you were editing it.")
+    # The revision the edit began from (0: a new page), and who saved after it, newest
+    # first (wiki.content.conflicts.SavedBy), for the screen to name them.
+    base_number: int = 0
+    saved_by: tuple = ()
 
     def __post_init__(self):
         super().__init__(self.message)

@@ -77,6 +77,9 @@ def test_edits_to_different_lines_by_two_people_are_merged(staff, new_page):
 
 
 def test_overlapping_edits_show_a_conflict_screen_that_keeps_the_users_text(staff, new_page):
+    """Alice and Bob edit the same line; Alice's save shows who saved in between, her
+    lines beside Bob's, and no marker syntax; a save without a choice keeps everything;
+    choosing by hand saves what she wrote."""
     arrange_page(staff, "Runbook", "Restart the service.\n")
     alice, bob = new_page(), new_page()
     log_in(alice, "editor")
@@ -91,28 +94,66 @@ def test_overlapping_edits_show_a_conflict_screen_that_keeps_the_users_text(staf
     alice.get_by_label("Text (Markdown)").fill("Restart the service, then drain the queue.\n")
     alice.get_by_role("button", name="Save").click()
     expect(alice.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
+    expect(alice.get_by_role("alert").first).to_contain_text("admin saved this page (revision 2)")
+    clash = alice.get_by_role("group", name="Clash 1 of 1")
+    expect(clash.locator(".conflict-mine")).to_contain_text("drain the queue")
+    expect(clash.locator(".conflict-theirs")).to_contain_text("systemctl")
+    assert "<<<<<<<" not in alice.locator("main").inner_text()  # what a person sees
     expect(alice.locator("#mine")).to_have_value("Restart the service, then drain the queue.\n")
     expect(alice.locator("#theirs")).to_have_value("Restart the service with systemctl.\n")
-    merged = alice.locator("#body")
-    expect(merged).to_have_value(re.compile(r"<<<<<<<.*drain the queue.*systemctl.*>>>>>>>", re.S))
-    # The live preview shows the clash as the two versions, labelled, not as Markdown.
-    expect(alice.locator("#editor-preview .conflict-mine")).to_contain_text("Your version")
-    expect(alice.locator("#editor-preview .conflict-mine")).to_contain_text("drain the queue")
-    expect(alice.locator("#editor-preview .conflict-theirs")).to_contain_text("systemctl")
+    # Undecided, the live result shows both versions side by side.
+    expect(alice.locator("#conflict-preview .conflict-mine")).to_contain_text("drain the queue")
 
-    # Saving with the markers still in is refused, and the text comes back.
-    alice.get_by_role("button", name=re.compile("Save")).click()
-    expect(alice.get_by_text("still has conflict markers")).to_be_visible()
-    expect(merged).to_have_value(re.compile(r"<<<<<<<.*drain the queue.*systemctl.*>>>>>>>", re.S))
+    alice.get_by_role("button", name="Save with these choices").click()
+    expect(alice.get_by_text("still open: 1")).to_be_visible()
+    expect(alice.locator("#theirs")).to_have_value("Restart the service with systemctl.\n")
 
-    merged.fill("Restart the service with systemctl, then drain the queue.\n")
-    alice.get_by_role("button", name=re.compile("Save")).click()
+    alice.get_by_role("radio", name="Edit by hand").check()
+    hand = alice.get_by_label("Your text for clash 1")
+    expect(hand).to_be_visible()
+    hand.fill("Restart the service with systemctl, then drain the queue.")
+    expect(alice.locator("#conflict-preview")).to_contain_text("systemctl, then drain")
+    alice.get_by_role("button", name="Save with these choices").click()
     expect(alice).to_have_url(re.compile(r"/wiki/runbook$"))
-    expect(alice.locator(".markdown-body")).to_have_text(
+    expect(alice.locator(".markdown-body")).to_contain_text(
         "Restart the service with systemctl, then drain the queue."
     )
-    alice.goto("/wiki/runbook/history")
-    expect(alice.locator("table.history tbody tr")).to_have_count(3)
+
+
+def test_a_clash_inside_a_table_is_resolved_with_the_buttons_and_previewed_as_a_table(
+    staff, new_page
+):
+    arrange_page(
+        staff, "Rates", "| City | Hotel |\n| --- | --- |\n| Paris | 120 EUR |\n| Oslo | 150 EUR |\n"
+    )
+    alice, bob = new_page(), new_page()
+    log_in(alice, "editor")
+    log_in(bob, "admin")
+    alice.goto("/wiki/rates/edit")
+    bob.goto("/wiki/rates/edit")
+    body = bob.get_by_label("Text (Markdown)")
+    body.fill(body.input_value().replace("120 EUR", "130 EUR"))
+    bob.get_by_role("button", name="Save").click()
+    expect(bob.locator(".markdown-body table")).to_contain_text("130 EUR")
+
+    body = alice.get_by_label("Text (Markdown)")
+    body.fill(body.input_value().replace("120 EUR", "140 EUR"))
+    alice.get_by_role("button", name="Save").click()
+    expect(alice.get_by_role("heading", level=1)).to_contain_text("Edit conflict")
+    preview = alice.locator("#conflict-preview")
+    alice.get_by_label("Keep theirs").check()
+    expect(preview.locator("table")).to_have_count(1)
+    expect(preview.locator("table")).to_contain_text("130 EUR")
+    expect(preview.locator("table")).not_to_contain_text("140 EUR")
+    expect(alice.locator(".conflict-progress")).to_contain_text("All decided")
+    alice.get_by_label("Keep both (yours first)").check()
+    expect(preview.locator("table tr")).to_have_count(4)  # the head, both Paris rows, Oslo
+    alice.get_by_label("Keep yours").check()
+    expect(preview.locator("table")).to_contain_text("140 EUR")
+    alice.get_by_role("button", name="Save with these choices").click()
+    expect(alice).to_have_url(re.compile(r"/wiki/rates$"))
+    expect(alice.locator(".markdown-body table")).to_contain_text("140 EUR")
+    expect(alice.locator(".markdown-body table")).to_contain_text("Oslo")
 
 
 def test_the_live_preview_follows_the_text_through_the_servers_pipeline(staff, page):

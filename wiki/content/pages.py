@@ -22,6 +22,7 @@ from wiki.access import audit
 from wiki.access.permissions import Action, can, can_in_space, visible_pages
 from wiki.content.attachment_links import ATTACHMENT_SCHEME
 from wiki.content.change_events import note_revision
+from wiki.content.conflicts import saved_since
 from wiki.content.links import store_links
 from wiki.content.merge import END_MARKER, MID_MARKER, START_MARKER, has_conflicts, merge_texts
 from wiki.content.records.action_items import tasks_of, write_action_items
@@ -510,6 +511,7 @@ def create_page(
             summary=summary,
             tags=tags,
             message=f"{current.author.username} created this page while you were writing it.",
+            saved_by=saved_since(session, theirs.id, 0),
         ) from None
     start_review(session, page, author)
     revision = _append_revision(
@@ -581,6 +583,9 @@ def edit_page(
                 current_number=page.latest_number,
                 summary=summary,
                 tags=tags,
+                values=values,
+                base_number=base_number,
+                saved_by=saved_since(session, page.id, base_number),
             )
         body, merged_with = merge.text, page.latest_number
     if body == current.body and tags == current.tags and record.as_json() == current.fields:

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, landing, spaces, tree
+from wiki.content import catalog, conflicts, landing, spaces, tree
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -173,10 +173,86 @@ def _preview(body: str, space: str, conflicts: bool = False, page_id: int | None
         return None, exc.errors
 
 
-def _conflict_screen(conflict: EditConflict):
-    """The edit conflict screen (409), its preview in the space the page's slug names."""
+def _conflict_screen(
+    conflict: EditConflict,
+    *,
+    choices: dict[int, str] | None = None,
+    hand: dict[int, str] | None = None,
+    errors: dict[str, str] | None = None,
+    show_result: bool = False,
+    status: int = 409,
+):
+    """The edit conflict screen: each clash as yours and theirs with a choice, the result
+    (previewed in the space the page's slug names) and both full texts."""
     space = split_space_key(conflict.slug)[0] or DEFAULT_SPACE_KEY
-    return render_template("conflict.html", conflict=conflict, space_key=space), 409
+    choices, hand = choices or {}, hand or {}
+    resolution = conflicts.resolve(conflict.merged, choices, hand)
+    preview = None
+    if show_result:
+        preview, preview_errors = _preview(resolution.text, space, conflicts=True)
+        errors = {**preview_errors, **(errors or {})}
+    return render_template(
+        "conflict.html",
+        conflict=conflict,
+        parts=conflicts.conflict_parts(conflict.merged),
+        choices=choices,
+        hand=hand,
+        result=resolution.text,
+        preview=preview,
+        errors=errors or {},
+        space_key=space,
+    ), status
+
+
+def _resolve_conflict(page):
+    """A post of the conflict screen: preview the result of the choices, or save it on top
+    of the revision saved meanwhile. Every choice comes back when something is missing."""
+    values = _field_values(Record.from_json(page.current.fields))
+    conflict = conflicts.conflict_from_form(
+        get_session(),
+        page,
+        mine=form_text("mine"),
+        merged=form_text("merged"),
+        current_number=int_field("base") or 0,
+        base_number=int_field("base_original") or 0,
+        summary=form_text("summary"),
+        tags=form_text("tags"),
+        values=values,
+    )
+    numbers = range(1, conflicts.clash_count(conflict.merged) + 1)
+    choices = {n: form_text(f"choice-{n}") for n in numbers if form_text(f"choice-{n}")}
+    hand = {n: form_text(f"hand-{n}") for n in numbers if f"hand-{n}" in request.form}
+    resolution = conflicts.resolve(conflict.merged, choices, hand)
+    if request.form.get("action") == "preview":
+        return _conflict_screen(conflict, choices=choices, hand=hand, show_result=True, status=200)
+    if resolution.undecided:
+        listed = ", ".join(str(n) for n in resolution.undecided)
+        errors = {"choices": f"Choose what to keep where the texts clash (still open: {listed})."}
+        return _conflict_screen(conflict, choices=choices, hand=hand, errors=errors, status=400)
+    try:
+        with write_transaction() as session:
+            check_form_encoding()
+            result = service.edit_page(
+                session,
+                acting_user(),
+                page,
+                conflict.current_number,
+                resolution.text,
+                conflict.summary,
+                limits(),
+                tags=conflict.tags,
+                values=values,
+            )
+    except InvalidInput as exc:
+        return _conflict_screen(
+            conflict, choices=choices, hand=hand, errors=exc.errors, show_result=True, status=400
+        )
+    except EditConflict as again:  # saved again meanwhile: the resolved text is "yours" now
+        return _conflict_screen(again)
+    flash(
+        "Saved: the clashes are resolved." if result.revision else "No changes to save.", "success"
+    )
+    return redirect(url_for("pages.view", slug=result.page.slug))
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -194,7 +270,9 @@ def edit(slug: str):
     # A missing or malformed base is no revision: the save answers that the form is out
     # of date, with the text kept.
     base_number = int_field("base") or 0
-    resolving = request.form.get("resolving") == "1"  # sent from the conflict screen
+    if "merged" in request.form:  # the conflict screen's choices
+        return _resolve_conflict(page)
+    resolving = request.form.get("resolving") == "1"  # an older conflict screen's text
     if request.form.get("action") == "preview":
         space = spaces.space_key(get_session(), page.space_id)
         rendered, errors = _preview(body, space, conflicts=resolving, page_id=page.id)
