@@ -6,6 +6,7 @@ from flask import Flask, abort
 
 from wiki.access import people as people_service
 from wiki.files.attachments import size_label
+from wiki.notify.inbox import BELL_MOST
 from wiki.views.common import (
     RowNumberConverter,
     WikiRequest,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(
         lambda: {
             "unread_count": notifications.bell_count,
+            "bell_most": BELL_MOST,
             "watched_as": notifications.watched_as,
             "watching_key": notifications.watching_key,
         }
