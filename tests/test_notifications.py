@@ -349,3 +349,33 @@ def test_who_hears_of_a_page_is_decided_by_the_rule_of_can(app, db_session, peop
             admin.id,
             people["watcher"].id,
         }
+
+
+def test_the_bell_counts_up_to_ninety_nine_then_says_more(app, client, auth, db_session, people):
+    from sqlalchemy import insert
+
+    page = fresh_page(app, db_session, people["editor"], "Dock rules", "Helmets.\n")
+    revision_id = page.current_revision_id
+    reader = people["reader"]
+
+    def tell(count: int) -> None:
+        events = [
+            db_session.execute(
+                insert(ChangeEvent).values(page_id=page.id, revision_id=revision_id)
+            ).inserted_primary_key[0]
+            for _ in range(count)
+        ]
+        db_session.execute(
+            insert(Notification),
+            [
+                {"user_id": reader.id, "event_id": e, "page_id": page.id, "reason": "page"}
+                for e in events
+            ],
+        )
+        db_session.commit()
+
+    auth.login("reader")
+    tell(inbox.BELL_MOST)
+    assert _bell(client.get("/-/notifications").get_data(as_text=True)) == "99"
+    tell(1)
+    assert _bell(client.get("/-/notifications").get_data(as_text=True)) == "99+"
