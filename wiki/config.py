@@ -29,6 +29,12 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def app_secret(app) -> str:
+    """The secret key ``app`` signs with: its configured one, else the instance folder's
+    (as the server reads or makes it). Raises OSError when that file cannot be made."""
+    return str(app.secret_key or load_secret_key(Path(app.instance_path)))
+
+
 def load_secret_key(instance_path: Path) -> str:
     """Return ``SECRET_KEY`` from the environment, or from a file in the instance folder.
 

@@ -17,14 +17,13 @@ import smtplib
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 
-from wiki.config import load_secret_key
+from wiki.config import app_secret
 from wiki.db import Database, get_database
 from wiki.models import MailMessage, MailStatus, utcnow
 from wiki.notify import compose, mail
@@ -80,8 +79,7 @@ def remind_due(database: Database, today: date | None = None) -> int:
 def mail_settings(app: Flask) -> mail.MailSettings:
     """The app's mail settings, with its secret key (read or made like the server's).
     Raises OSError when the instance folder cannot hold a new key."""
-    secret = app.secret_key or load_secret_key(Path(app.instance_path))
-    return mail.MailSettings.from_config(app.config, str(secret))
+    return mail.MailSettings.from_config(app.config, app_secret(app))
 
 
 def deliver_mail(app: Flask) -> tuple[int, int, int]:

@@ -3,8 +3,6 @@ subscribed to spaces."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +18,7 @@ from flask_login import current_user
 from wiki.access.groups import list_groups
 from wiki.access.login import csrf, login_manager
 from wiki.access.permissions import Action, can_in_space
-from wiki.config import load_secret_key
+from wiki.config import app_secret
 from wiki.db import get_session
 from wiki.errors import InvalidInput, NotFound
 from wiki.models import WatchTarget
@@ -159,10 +157,6 @@ def settings():
     return redirect(url_for("notifications.watching"))
 
 
-def _secret() -> str:
-    return str(current_app.secret_key or load_secret_key(Path(current_app.instance_path)))
-
-
 # No form token: the signed link is the proof, and mail programs post to it with one click
 # (RFC 8058), from outside any session of the wiki.
 @csrf.exempt
@@ -170,7 +164,7 @@ def _secret() -> str:
 def unsubscribe(token: str):
     """Stop the e-mail of the person an e-mail's link was made for: a page with a button,
     and the one-click POST mail programs send."""
-    signed = mail.read_token(_secret(), token)
+    signed = mail.read_token(app_secret(current_app), token)
     if signed is None:
         abort(404)
     user_id, subscription_id = signed
