@@ -16,9 +16,10 @@ page when anonymous reading is off), and random ones of spaces, groups, membersh
 grants, page trees, restrictions and deleted pages, where who may read what is worked out
 here by a small oracle of its own (not by the permission module under test). The people
 the pages' action items name are notified while they may read them (given the items, then
-reminded that they are overdue), before pages are restricted or deleted: the notification list and the bell must follow. The random
-worlds are crawled again right after an access change, with every cache warm: no kept
-answer may serve the old access.
+reminded that they are overdue), before pages are restricted or deleted: the notification
+list, the bell and the mail composed afterwards must follow. The random worlds are crawled
+again right after an access change, with every cache warm: no kept answer may serve the
+old access.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.helpers import TINY_PNG, make_page
 from wiki.access import accounts, feed_tokens
@@ -39,8 +40,9 @@ from wiki.content.pages import Limits, delete_page, edit_page
 from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
-from wiki.models import Page, Role, utcnow
-from wiki.notify import subscriptions
+from wiki.models import MailMessage, Page, Role, SpaceSubscription, User, utcnow
+from wiki.notify import compose, subscriptions
+from wiki.notify.mail import MailSettings, still_wanted
 from wiki.ops.notifier import handle_pending, remind_due
 
 from .conftest import PASSWORD, make_app
@@ -504,6 +506,41 @@ def _leaks(app, made: Made, client, visitor: str) -> list[tuple[str, str]]:
             if canary.encode() in lowered and canary not in address:
                 leaks.append((address, canary))
     return leaks
+
+
+def test_no_mail_about_to_go_out_tells_anyone_of_a_page_they_may_not_read(world):
+    """The cast, with addresses and mail at once (and the groups' digests of the spaces due),
+    was told of pages before they were restricted or deleted; the worker composes that mail
+    now. Every message it would send holds canaries only of pages its reader may read."""
+    app, made = world
+    database = get_database(app)
+    settings = MailSettings.from_config(app.config, "canary-secret")
+    with database.session(write=True) as session:
+        for name in ("reader", "editor", "admin"):
+            person = accounts.get_user(session, name)
+            person.email, person.email_frequency = f"{name}@example.com", "immediate"
+        session.execute(
+            update(SpaceSubscription).values(digest_through=utcnow() - timedelta(days=8))
+        )
+        session.commit()
+        assert compose.compose_due(session, settings) > 0  # the cast was told of pages
+        session.commit()
+    with database.session() as session:
+        names = {user_id: name for user_id, name in session.execute(select(User.id, User.username))}
+        messages = [
+            row for row in session.scalars(select(MailMessage)) if still_wanted(session, row)
+        ]
+    assert messages
+    for row in messages:
+        visitor = names[row.user_id]
+        hidden = [
+            canary
+            for page in made
+            if not _may_read(visitor, page)
+            for canary in (page.body_canary, page.title_canary)
+        ] + [canary for _key, canary, seen in made.spaces if visitor not in seen]
+        text = f"{row.subject}\n{row.body}".lower()
+        assert [canary for canary in hidden if canary in text] == [], (visitor, row.subject)
 
 
 def _swap(text: str, page: CanaryPage, missing_canary: str) -> str:
