@@ -283,3 +283,24 @@ def policy_files(pages, users, db_session):
     delete_file(db_session, users["admin"], attach(db_session, editor, policy, "gone.txt", b"x"))
     db_session.commit()
     return policy
+
+
+#: The address mail from the tests' wiki gives for it.
+MAIL_BASE = "https://wiki.example.com"
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback (aiosmtpd) and what it received."""
+    from tests.mailserver import Inbox
+
+    inbox = Inbox()
+    inbox.start()
+    yield inbox
+    inbox.stop()
+
+
+@pytest.fixture
+def mail_app(more_apps, smtp):
+    """The wiki on the test database, sending its mail to :func:`smtp`."""
+    return more_apps(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, BASE_URL=MAIL_BASE)

@@ -13,9 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import PASSWORD
+from tests.conftest import MAIL_BASE, PASSWORD
 from tests.helpers import edit, make_page
-from tests.mailserver import Inbox
 from wiki.access import accounts, people, restrictions
 from wiki.db import get_database
 from wiki.models import (
@@ -30,20 +29,7 @@ from wiki.models import (
 from wiki.notify import mail, watches
 from wiki.ops.notifier import deliver_mail, handle_pending
 
-BASE = "https://wiki.example.com"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    inbox.start()
-    yield inbox
-    inbox.stop()
-
-
-@pytest.fixture
-def mail_app(more_apps, smtp):
-    return more_apps(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, BASE_URL=BASE)
+BASE = MAIL_BASE
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import MAIL_BASE as BASE
 from tests.conftest import PASSWORD
 from tests.helpers import edit, make_page
-from tests.mailserver import Inbox
-from tests.test_mail import BASE
 from wiki.access import accounts, groups, people, restrictions
 from wiki.content.records import reviews
 from wiki.db import get_database
@@ -177,42 +176,37 @@ def test_an_item_that_becomes_overdue_reminds_its_owner_unless_ticked_meanwhile(
     assert ("overdue", "fix the tap") not in told(db_session, owen)
 
 
-def test_reminders_arrive_by_mail_and_show_in_the_list(more_apps, db_session, cast):
-    smtp = Inbox()
-    smtp.start()
-    try:
-        app = more_apps(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, BASE_URL=BASE)
-        owen = cast["owen"]
-        people.update_profile(db_session, owen, "Owen Owner", "owen@example.com", "")
-        owen.email_frequency = EmailFrequency.IMMEDIATE.value
-        db_session.commit()
-        yesterday = (today() - timedelta(1)).isoformat()
-        page = make_page(db_session, cast["editor"], "Move", f"- [ ] @owen {yesterday} order\n")
-        worker(app)
-        _review(db_session, cast["admin"], page, "owen", 3)
-        worker(app)
-        assert deliver_mail(app)[:2] == (3, 3)
+def test_reminders_arrive_by_mail_and_show_in_the_list(mail_app, smtp, db_session, cast):
+    app = mail_app
+    owen = cast["owen"]
+    people.update_profile(db_session, owen, "Owen Owner", "owen@example.com", "")
+    owen.email_frequency = EmailFrequency.IMMEDIATE.value
+    db_session.commit()
+    yesterday = (today() - timedelta(1)).isoformat()
+    page = make_page(db_session, cast["editor"], "Move", f"- [ ] @owen {yesterday} order\n")
+    worker(app)
+    _review(db_session, cast["admin"], page, "owen", 3)
+    worker(app)
+    assert deliver_mail(app)[:2] == (3, 3)
 
-        by_subject = {message["Subject"]: message.get_content() for message in smtp.messages}
-        due = today() + timedelta(3)
-        assert sorted(by_subject) == [
-            f"[Bureaupedia] Overdue since {yesterday}: \u201corder\u201d on \u201cMove\u201d",
-            f"[Bureaupedia] The review of \u201cMove\u201d falls due on {due}",
-            "[Bureaupedia] editor created \u201cMove\u201d",
-        ]
-        assigned = by_subject["[Bureaupedia] editor created \u201cMove\u201d"]
-        assert "because you were given an action item: \u201corder\u201d" in assigned
-        overdue = by_subject[sorted(by_subject)[0]]
-        assert "because the action item is yours" in overdue
-        assert f"See the page: {BASE}/wiki/move" in overdue
-        review = by_subject[sorted(by_subject)[1]]
-        assert "because you look after this page" in review
+    by_subject = {message["Subject"]: message.get_content() for message in smtp.messages}
+    due = today() + timedelta(3)
+    assert sorted(by_subject) == [
+        f"[Bureaupedia] Overdue since {yesterday}: \u201corder\u201d on \u201cMove\u201d",
+        f"[Bureaupedia] The review of \u201cMove\u201d falls due on {due}",
+        "[Bureaupedia] editor created \u201cMove\u201d",
+    ]
+    assigned = by_subject["[Bureaupedia] editor created \u201cMove\u201d"]
+    assert "because you were given an action item: \u201corder\u201d" in assigned
+    overdue = by_subject[sorted(by_subject)[0]]
+    assert "because the action item is yours" in overdue
+    assert f"See the page: {BASE}/wiki/move" in overdue
+    review = by_subject[sorted(by_subject)[1]]
+    assert "because you look after this page" in review
 
-        client = app.test_client()
-        client.post("/-/login", data={"username": "owen", "password": PASSWORD})
-        listing = client.get("/-/notifications").get_data(as_text=True)
-        assert "Reminder: the review of" in listing and f'datetime="{due}"' in listing
-        assert 'Overdue: <q dir="auto">order</q>' in listing
-        assert "You were given an action item: \u201corder\u201d." in listing
-    finally:
-        smtp.stop()
+    client = app.test_client()
+    client.post("/-/login", data={"username": "owen", "password": PASSWORD})
+    listing = client.get("/-/notifications").get_data(as_text=True)
+    assert "Reminder: the review of" in listing and f'datetime="{due}"' in listing
+    assert 'Overdue: <q dir="auto">order</q>' in listing
+    assert "You were given an action item: \u201corder\u201d." in listing

@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from tests.conftest import MAIL_BASE as BASE
 from tests.conftest import PASSWORD
 from tests.helpers import edit
-from tests.mailserver import Inbox
-from tests.test_mail import BASE
 from wiki.access import accounts, audit, grants, groups, people, restrictions
 from wiki.content import spaces
 from wiki.content.pages import Limits, create_page
@@ -38,18 +37,10 @@ from wiki.ops.notifier import deliver_mail, handle_pending
 
 
 @pytest.fixture
-def smtp():
-    inbox = Inbox()
-    inbox.start()
-    yield inbox
-    inbox.stop()
-
-
-@pytest.fixture
-def world(more_apps, smtp, db_session, users):
+def world(mail_app, db_session, users):
     """The space Sales and the group "sales" (sam and sue, with addresses and a daily
     digest of their own); the editor writes in Sales. Returns (app, space, group)."""
-    app = more_apps(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, BASE_URL=BASE)
+    app = mail_app
     admin = users["admin"]
     space = spaces.create_space(db_session, admin, "sales", "Sales", open_to_signed_in=True)
     team = groups.create_group(db_session, admin, "sales", "Sales team")
