@@ -123,7 +123,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notifications.remove_space_subscription", "POST"): Route(
         ADMIN, "/-/spaces/main/subscriptions/{subscription}/remove"
     ),
-    # Anyone signed in, for themselves: who is not in the group hears so (a served page).
+    # Anyone signed in, for themselves (the cast is in the group "followers").
     ("notifications.follow_through_group", "POST"): Route(
         OWN, "/-/watching/groups/{subscription}", {"follow": "0"}
     ),
@@ -357,9 +357,12 @@ def cast(app, db_session, users, pages, policy_files):
     accounts.create_user(db_session, "subject", PASSWORD, Role.READER)
     sample = groups.create_group(db_session, users["admin"], "sample", "Sample")
     groups.change_members(db_session, users["admin"], sample, "add", "subject")
+    # "followers" (the cast) follows the space Main: each may opt out of it.
+    followers = groups.create_group(db_session, users["admin"], "followers", "Followers")
+    groups.change_members(db_session, users["admin"], followers, "add", "reader editor admin")
     main = spaces.get_space(db_session, "main")
     _IDS["subscription"] = subscriptions.subscribe_group(
-        db_session, users["admin"], main, "sample", "weekly"
+        db_session, users["admin"], main, "followers", "weekly"
     ).id
     db_session.commit()
     _seed_invite(db_session)

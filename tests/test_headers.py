@@ -61,6 +61,7 @@ def every_url(app) -> list[str]:
         "name": "plan.txt",
         "page_id": 1,
         "tag": "guide",
+        "subscription_id": 1,
     }
     urls = []
     with app.test_request_context():

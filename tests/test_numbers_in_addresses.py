@@ -31,6 +31,7 @@ SAMPLES = {
     "username": "editor",
     "filename": "css/wiki.css",
     "name": "plan.txt",
+    "key": "main",
 }
 _PART = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 _NUMERIC_PARAMETER = re.compile(r"\bint_(arg|field)\(\s*\"([^\"]+)\"")
