@@ -345,6 +345,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}/history",
         f"/wiki/{slug}/diff/1/2",
         f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/diff/1/2?view=rendered",
         f"/wiki/{slug}/blame",
         f"/wiki/{slug}/rev/1",
         f"/wiki/{slug}/edit",
@@ -368,6 +369,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}",
         f"/wiki/{slug}/diff/1/2",
         f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/diff/1/2?view=rendered",
         f"/wiki/{slug}/blame",
         f"/wiki/{slug}/rev/1",
     ]

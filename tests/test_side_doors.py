@@ -29,6 +29,7 @@ PAGE_PROBES = [
     f"/wiki/{SLUG}/rev/1/raw",
     f"/wiki/{SLUG}/diff/1/2",
     f"/wiki/{SLUG}/diff/1/2?view=side",
+    f"/wiki/{SLUG}/diff/1/2?view=rendered",
     f"/wiki/{SLUG}/diff?from=1&to=2",
     f"/wiki/{SLUG}/blame",
     f"/wiki/{SLUG}/edit",
@@ -132,7 +133,7 @@ def test_admins_do_see_the_deleted_page_so_the_probes_reach_it(client, auth, del
     # The other tests would pass vacuously if the probes missed the page: here they find it.
     auth.login("admin")
     leaks = _leaks(client)
-    assert set(PAGE_PROBES[:9]) - {f"/wiki/{SLUG}/diff?from=1&to=2"} <= set(leaks)
+    assert set(PAGE_PROBES[:10]) - {f"/wiki/{SLUG}/diff?from=1&to=2"} <= set(leaks)
     for url in (
         "/-/recent",
         "/-/users/editor/contributions",

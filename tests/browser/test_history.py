@@ -1,4 +1,5 @@
-"""History in a real browser: comparing revisions, blame, restoring, and what readers see."""
+"""History in a real browser: comparing revisions (as text and as the page shows them), blame,
+restoring, and what readers see."""
 
 from __future__ import annotations
 
@@ -45,6 +46,53 @@ def test_a_reader_compares_two_chosen_revisions(staff, page):
     expect(diff.locator("td.line.insert .marker").first).to_have_text("+")
     page.get_by_role("link", name="Side-by-side view").click()
     expect(page.locator("table.diff.side-by-side")).to_be_visible()
+
+
+OFFICES = """| City | Street | Staff |
+| --- | --- | --- |
+| Paris | Rue Neuve | 12 |
+| Rome | Via Larga | 8 |
+"""
+
+
+def test_the_rendered_view_marks_the_changed_cell_of_a_table(staff, page):
+    with staff.session() as session:
+        editor = accounts.get_user(session, "editor")
+        offices = make_page(session, editor, "Offices", OFFICES)
+        edit(session, editor, offices, OFFICES.replace("Via Larga", "Via Stretta"), summary="moved")
+    log_in(page, "reader")
+    page.goto("/wiki/offices/history")
+    page.get_by_label("the page as shown").check()
+    page.get_by_role("button", name="Compare selected revisions").click()
+
+    expect(page).to_have_url(re.compile(r"/wiki/offices/diff/1/2\?view=rendered$"))
+    table = page.locator(".rendered-diff table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    changed = table.locator("tbody tr").nth(1).locator("td").nth(1)
+    expect(changed.locator("del")).to_have_text("Larga")
+    expect(changed.locator("ins")).to_have_text("Stretta")
+    expect(table.locator("ins, del")).to_have_count(2)  # nothing else is marked
+    # Not colour alone: struck through and underlined, and words for screen readers.
+    styles = changed.evaluate(
+        """cell => {
+            const style = (selector, pseudo) =>
+                getComputedStyle(cell.querySelector(selector), pseudo);
+            return [style("del").textDecorationLine, style("ins").textDecorationLine,
+                    style("del", "::before").content, style("ins", "::before").content];
+        }"""
+    )
+    assert styles == ["line-through", "underline", '" [removed: "', '" [added: "']
+    expect(changed).to_have_accessible_name(
+        re.compile(r"^Via \[removed: Larga ?\] \[added: Stretta ?\]")
+    )
+    # On screen the words are visually hidden; on paper they show.
+    clipped = "cell => getComputedStyle(cell.querySelector('del'), '::before').clipPath"
+    assert changed.evaluate(clipped) != "none"
+    page.emulate_media(media="print")
+    assert changed.evaluate(clipped) == "none"
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Inline view").click()  # back to the text
+    expect(page.locator("table.diff td.line.insert")).to_contain_text(["Via Stretta"])
 
 
 def test_the_byline_leads_to_the_last_change(staff, page):

@@ -56,6 +56,7 @@ SCREENS = [
     "/wiki/handbook/history",
     "/wiki/handbook/diff/1/2",
     "/wiki/handbook/diff/1/2?view=side",
+    "/wiki/handbook/diff/1/2?view=rendered",
     "/wiki/handbook/blame",
     "/-/search?q=badge",
     "/-/pages",

@@ -1,4 +1,5 @@
-"""Reading history: page history, recent changes, contributions, diffs and blame.
+"""Reading history: page history, recent changes, contributions, diffs (of the text and
+of the page as shown) and blame.
 
 Lists are paginated in the database with keyset cursors (``before``/``after``), so the
 1,000th page of history costs what the first does.
@@ -6,7 +7,7 @@ Lists are paginated in the database with keyset cursors (``before``/``after``), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, defer, joinedload
@@ -15,7 +16,9 @@ from wiki.access.permissions import Viewer, visible_pages
 from wiki.content import blame as blame_lines
 from wiki.content.diffing import Diff, diff_texts
 from wiki.content.pages import get_revision
+from wiki.content.reading import show_revision
 from wiki.content.records.fields import FieldChange, Record, changes
+from wiki.content.rendered_diff import RenderedDiff, diff_rendered
 from wiki.models import Page, Revision, User
 from wiki.pagination import Window, newest_first
 
@@ -84,6 +87,7 @@ class Comparison:
     diff: Diff
     field_changes: list[FieldChange]
     tags_changed: bool
+    rendered: RenderedDiff | None = None  # the pages as shown, when asked for
 
 
 def compare(session: Session, page: Page, old_number: int, new_number: int) -> Comparison:
@@ -97,6 +101,18 @@ def compare(session: Session, page: Page, old_number: int, new_number: int) -> C
         field_changes=changes(Record.from_json(old.fields), Record.from_json(new.fields)),
         tags_changed=old.tags != new.tags,
     )
+
+
+def compare_rendered(
+    session: Session, viewer: Viewer, page: Page, old_number: int, new_number: int, database=None
+) -> Comparison:
+    """Like :func:`compare`, with the two revisions also compared as the page shows them to
+    ``viewer`` (:mod:`wiki.content.rendered_diff`); ``database`` stores renderings that
+    were missing. Raises NotFound for unknown numbers."""
+    comparison = compare(session, page, old_number, new_number)
+    old_html = show_revision(session, viewer, comparison.old, database).html
+    new_html = show_revision(session, viewer, comparison.new, database).html
+    return replace(comparison, rendered=diff_rendered(old_html, new_html))
 
 
 #: Lines of the current text one blame page shows (a long text is shown in windows).

@@ -77,16 +77,27 @@ def choose_diff(slug: str):
         flash("Pick two revisions to compare.", "error")
         return redirect(url_for("history.page_history", slug=page.slug))
     old, new = sorted((old, new))
-    view = "side" if request.args.get("view") == "side" else None
-    return redirect(url_for("history.diff", slug=page.slug, old=old, new=new, view=view))
+    return redirect(url_for("history.diff", slug=page.slug, old=old, new=new, view=_diff_view()))
+
+
+def _diff_view() -> str | None:
+    """How the diff page shows the changes: "side" (the text side by side), "rendered"
+    (the page as shown), or None (the text, inline)."""
+    view = request.args.get("view")
+    return view if view in ("side", "rendered") else None
 
 
 @bp.route("/wiki/<slug>/diff/<int:old>/<int:new>")
 def diff(slug: str, old: int, new: int):
     page, _ = load_page(slug)
-    comparison = history.compare(get_session(), page, old, new)
-    side_by_side = request.args.get("view") == "side"
-    return render_template("diff.html", page=page, comparison=comparison, side_by_side=side_by_side)
+    view = _diff_view()
+    session = get_session()
+    if view == "rendered":
+        viewer = current_user._get_current_object()
+        comparison = history.compare_rendered(session, viewer, page, old, new, get_database())
+    else:
+        comparison = history.compare(session, page, old, new)
+    return render_template("diff.html", page=page, comparison=comparison, view=view)
 
 
 @bp.route("/wiki/<slug>/blame")
