@@ -36,6 +36,7 @@ PAGE_PROBES = [
     f"/wiki/{SLUG}/rename",
     f"/wiki/{SLUG}/delete",
     f"/wiki/{SLUG}/undelete",
+    f"/wiki/{SLUG}/rev/1/restore",  # not even for admins: a deleted page is undeleted first
 ]
 # Lists and searches that could include it: they may not even show its title (the query
 # never contains the title in full, so an echo of the query cannot pass for a leak).

@@ -101,6 +101,7 @@ def test_hostile_text_never_runs_in_the_browser(staff, page):
             f"/diff/1/{last}",
             f"/diff/1/{last}?view=side",
             f"/diff/1/{last}?view=rendered",
+            "/rev/1/restore",
             "/blame",
         ):
             page.goto(hostile_page.url + suffix)
