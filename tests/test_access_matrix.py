@@ -184,7 +184,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("history.choose_diff", "GET"): Route(READ, "/wiki/policy/diff?from=1&to=2"),
     ("history.diff", "GET"): Route(READ, "/wiki/policy/diff/1/2"),
     ("history.blame", "GET"): Route(READ, "/wiki/policy/blame"),
-    ("history.restore", "POST"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
+    # The confirmation, with the changes; the POST names the revision current when it was shown.
+    ("history.restore", "GET"): Route(ADMIN, "/wiki/policy/rev/1/restore"),
+    ("history.restore", "POST"): Route(
+        ADMIN, "/wiki/policy/rev/1/restore", {"current": "2", "reason": "back to trains"}
+    ),
     ("history.recent", "GET"): Route(READ, "/-/recent"),
     # The feeds, read as the session's user ("guide" tags Handbook); feed tokens are
     # tried in test_feeds.

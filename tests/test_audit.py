@@ -112,9 +112,17 @@ def test_page_renames_deletes_undeletes_and_restores_record_one_event_each(app, 
     ]
 
     log_in(client, "admin")
-    client.post("/wiki/travel-policy/rev/1/restore")
+    client.post(
+        "/wiki/travel-policy/rev/1/restore", data={"current": "3", "reason": "flights are out"}
+    )
     assert log.new() == [
-        ("admin", "page.restore", "page", "Travel policy", {"restored": 1, "revision": 4})
+        (
+            "admin",
+            "page.restore",
+            "page",
+            "Travel policy",
+            {"restored": 1, "author": "editor", "revision": 4, "reason": "flights are out"},
+        )
     ]
     client.post("/wiki/travel-policy/delete", data={"summary": "obsolete"})
     assert log.new() == [
@@ -183,7 +191,10 @@ def test_failed_or_empty_actions_record_nothing(app, client, runner, pages):
         ("/-/admin/users/reader/enable", {}),  # already enabled
         ("/-/admin/users/reader/password", {"password": "short"}),
         ("/-/admin/users", {"username": "Editor", "password": PASSWORD, "role": "reader"}),
-        ("/wiki/policy/rev/2/restore", {}),  # already the current text
+        ("/wiki/policy/rev/2/restore", {"current": "2"}),  # already the current text
+        ("/wiki/policy/rev/1/restore", {"current": "1"}),  # the page changed since
+        ("/wiki/policy/rev/1/restore", {"current": "2", "reason": "x" * 301}),  # too long
+        ("/wiki/policy/rev/1/restore", {}),  # not confirmed
         ("/wiki/policy/rename", {"title": "Policy", "summary": ""}),  # the same title
         ("/wiki/old-plan/delete", {"summary": ""}),  # already deleted
         ("/wiki/policy/undelete", {"summary": ""}),  # not deleted
@@ -347,7 +358,7 @@ def history(app, db_session, users, pages):
             "page",
             "Policy",
             policy.id,
-            {"restored": 1, "revision": 4},
+            {"restored": 1, "author": "editor", "revision": 4, "reason": "the draft was better"},
         ),
         (day("2024-04-01"), admin_user, "user.disable", "user", "Old_Timer", None, {}),
     ]
@@ -415,7 +426,10 @@ def test_the_log_lists_everything_newest_first_in_words(app, admin, history):
     assert shown_targets(page_html) == SEEDED + FIXTURES
     assert "role reader → editor" in page_html
     assert "renamed “\u2068Office move\u2069” → “\u2068Policy\u2069” as revision 2" in page_html
-    assert "restored revision 1 as revision 4" in page_html
+    assert (
+        "restored revision 1 (by \u2068editor\u2069) as revision 4; "
+        "reason: “\u2068the draft was better\u2069”" in page_html
+    )
     assert "deleted as revision 3 (“\u2068&lt;b&gt;gone&lt;/b&gt;\u2069”)" in page_html
     assert "<b>gone" not in page_html
     assert "with role reader" in page_html

@@ -164,7 +164,9 @@ def test_an_admin_restores_an_old_revision_as_a_new_revision(client, auth, db_se
     page = make_page(db_session, users["editor"], "Travel", "good text\n")
     edit(db_session, users["editor"], page, "vandalised\n")
     auth.login("admin")
-    response = client.post("/wiki/travel/rev/1/restore")
+    response = client.post(
+        "/wiki/travel/rev/1/restore", data={"current": "2", "reason": "undo the vandalism"}
+    )
     assert response.status_code == 302
     db_session.rollback()
     revisions = list(
@@ -174,23 +176,29 @@ def test_an_admin_restores_an_old_revision_as_a_new_revision(client, auth, db_se
     )
     assert [r.body for r in revisions] == ["good text\n", "vandalised\n", "good text\n"]
     assert revisions[-1].kind is RevisionKind.RESTORE
-    assert revisions[-1].summary == "Restored revision 1 by editor"
+    assert revisions[-1].summary == "Restored revision 1 (by editor) — undo the vandalism"
     assert revisions[-1].author.username == "admin"
     assert "good text" in client.get("/wiki/travel").get_data(as_text=True)
 
 
 def test_restoring_the_current_text_is_refused_with_a_message(client, auth, db_session, users):
-    make_page(db_session, users["editor"], "Travel", "same\n")
+    page = make_page(db_session, users["editor"], "Travel", "same\n")
+    edit(db_session, users["editor"], page, "other\n")
+    edit(db_session, users["editor"], page, "same\n")
     auth.login("admin")
-    response = client.post("/wiki/travel/rev/1/restore", follow_redirects=True)
-    assert "same text as the current one" in response.get_data(as_text=True)
+    response = client.post("/wiki/travel/rev/1/restore", data={"current": "3"})
+    page_html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "same text, tags and fields as the current revision 3" in page_html
+    assert "Restore revision 1</button>" not in page_html
 
 
 def test_an_editor_cannot_restore_a_revision(client, auth, db_session, users):
     page = make_page(db_session, users["editor"], "Travel", "good\n")
     edit(db_session, users["editor"], page, "bad\n")
     auth.login("editor")
-    assert client.post("/wiki/travel/rev/1/restore").status_code == 403
+    assert client.get("/wiki/travel/rev/1/restore").status_code == 403
+    assert client.post("/wiki/travel/rev/1/restore", data={"current": "2"}).status_code == 403
     assert "Restore this revision" not in client.get("/wiki/travel/rev/1").get_data(as_text=True)
     assert "restore" not in client.get("/wiki/travel/history").get_data(
         as_text=True

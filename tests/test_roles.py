@@ -58,7 +58,14 @@ ACTIONS = {
         True,
         302,
     ),
-    "restore a revision": ("POST", "/wiki/policy/rev/1/restore", {}, True, 302),
+    "confirm restoring a revision": ("GET", "/wiki/policy/rev/1/restore", None, False, 200),
+    "restore a revision": (
+        "POST",
+        "/wiki/policy/rev/1/restore",
+        {"current": "2", "reason": "trains only"},
+        True,
+        302,
+    ),
     "delete a page": ("POST", "/wiki/policy/delete", {"summary": "gone"}, True, 302),
     "undelete a page": ("POST", "/wiki/old-plan/undelete", {"summary": "back"}, True, 302),
     "open user management": ("GET", "/-/admin/users", None, False, 200),
@@ -369,8 +376,8 @@ CONTROLS = {
     "delete tab": ("/wiki/policy", 'href="/wiki/policy/delete"'),
     "new page link": ("/wiki/policy", 'href="/-/new"'),
     "admin link": ("/wiki/policy", 'href="/-/admin/users"'),
-    "restore in history": ("/wiki/policy/history", 'action="/wiki/policy/rev/1/restore"'),
-    "restore button in history": ("/wiki/policy/history", ">restore</button>"),
+    "restore in history": ("/wiki/policy/history", 'href="/wiki/policy/rev/1/restore"'),
+    "restore link in history": ("/wiki/policy/history", ">restore…</a>"),
     "restore on an old revision": ("/wiki/policy/rev/1", "Restore this revision"),
 }
 

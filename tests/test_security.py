@@ -80,6 +80,7 @@ FORMS = {
     "pages.rename": {"title": "Forged title", "summary": ""},
     "tree.move": {"space": "main", "parent": "Handbook", "confirm": "yes"},
     "pages.delete": {"summary": "forged"},
+    "history.restore": {"current": "2", "reason": "forged"},
     "actions.tick": {"base": "1", "done": "1"},
     "files.upload": {"file": (b"forged", "forged.txt"), "comment": "forged"},
     "files.delete": {},
@@ -345,8 +346,10 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}/history",
         f"/wiki/{slug}/diff/1/2",
         f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/diff/1/2?view=rendered",
         f"/wiki/{slug}/blame",
         f"/wiki/{slug}/rev/1",
+        f"/wiki/{slug}/rev/1/restore",
         f"/wiki/{slug}/edit",
         f"/wiki/{slug}/rename",
         f"/wiki/{slug}/move",
@@ -368,8 +371,10 @@ def test_user_text_is_escaped_everywhere_it_is_shown(client, auth, hostile_page)
         f"/wiki/{slug}",
         f"/wiki/{slug}/diff/1/2",
         f"/wiki/{slug}/diff/1/2?view=side",
+        f"/wiki/{slug}/diff/1/2?view=rendered",
         f"/wiki/{slug}/blame",
         f"/wiki/{slug}/rev/1",
+        f"/wiki/{slug}/rev/1/restore",
     ]
     for url in set(shows_title + shows_summary + shows_text):
         response = client.get(url)

@@ -31,6 +31,8 @@ from wiki.content.render import (
     ALLOWED_CLASSES,
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
+    DIFF_ALLOWED_CLASSES,
+    DIFF_ALLOWED_TAGS,
     ID_PREFIX,
     render_markdown,
 )
@@ -146,12 +148,17 @@ class ScriptFinder(HTMLParser):
     schemes. Elsewhere only the elements the templates emit, scripts and style sheets only
     from this site, no ``style`` attributes. Everywhere: no ``on*`` attribute, no URL with a
     scheme other than http(s)/mailto, no comment, no text a browser might read as a tag.
+    With ``marks`` the rendered Markdown is a rendered diff, which may also hold the marks of
+    the diff allowlist (``<ins>``, and classes on ``<ins>``, ``<del>``, rows, cells and list
+    items).
     """
 
-    def __init__(self, *, fragment: bool = False):
+    def __init__(self, *, fragment: bool = False, marks: bool = False):
         super().__init__(convert_charrefs=False)
         self.problems: list[str] = []
         self._fragment = fragment
+        self._tags = DIFF_ALLOWED_TAGS if marks else ALLOWED_TAGS
+        self._classes = DIFF_ALLOWED_CLASSES if marks else ALLOWED_CLASSES
         self._stack: list[str] = []
         # Index in the stack of the element holding rendered Markdown (None: outside it;
         # -1: the whole input is rendered Markdown).
@@ -242,11 +249,11 @@ class ScriptFinder(HTMLParser):
 
     def _check_content(self, tag: str, values: dict[str, str]) -> None:
         where = f"<{tag}> in the rendered text"
-        if tag not in ALLOWED_TAGS:
+        if tag not in self._tags:
             self._flag(f"{where} is not in the renderer's allowlist")
             return
         allowed = set(ALLOWED_ATTRIBUTES.get(tag, ()))
-        if tag in ALLOWED_CLASSES:
+        if tag in self._classes:
             allowed.add("class")
         if tag == "a":
             allowed.add("rel")
@@ -258,7 +265,7 @@ class ScriptFinder(HTMLParser):
             if name not in allowed:
                 self._flag(f"{where} has the attribute {name}={value[:60]!r}, not allowed")
         for cls in values.get("class", "").split():
-            if cls not in ALLOWED_CLASSES.get(tag, ()):
+            if cls not in self._classes.get(tag, ()):
                 self._flag(f"{where} has the class {cls!r}, not allowed")
         if "id" in values and not values["id"].startswith(ID_PREFIX):
             self._flag(f"{where} has id={values['id']!r} without the {ID_PREFIX!r} prefix")
@@ -297,12 +304,13 @@ class ScriptFinder(HTMLParser):
             self._flag(f"{where} submits elsewhere: {values['action']!r}")
 
 
-def script_problems(document: str, *, fragment: bool = False) -> list[str]:
+def script_problems(document: str, *, fragment: bool = False, marks: bool = False) -> list[str]:
     """Everything in ``document`` that could run script (see :class:`ScriptFinder`).
 
-    ``fragment``: the input is rendered Markdown on its own (e.g. the preview's JSON).
+    ``fragment``: the input is rendered Markdown on its own (e.g. the preview's JSON);
+    ``marks``: the rendered Markdown is a rendered diff.
     """
-    finder = ScriptFinder(fragment=fragment)
+    finder = ScriptFinder(fragment=fragment, marks=marks)
     finder.feed(document)
     finder.close()
     if fragment and finder._stack:
@@ -543,7 +551,7 @@ class Findings:
         self.problems: list[str] = []
         self.checked = 0
 
-    def page(self, reply, where: str, *, status=200) -> str:
+    def page(self, reply, where: str, *, status=200, marks: bool = False) -> str:
         """Check an HTML answer; a redirect must stay on the site (its body is not shown)."""
         statuses = status if isinstance(status, tuple) else (status,)
         text = reply.get_data(as_text=True)
@@ -558,7 +566,9 @@ class Findings:
             return text
         self.checked += 1
         if reply.mimetype == "text/html":
-            self.problems.extend(f"{where}: {problem}" for problem in script_problems(text))
+            self.problems.extend(
+                f"{where}: {problem}" for problem in script_problems(text, marks=marks)
+            )
         else:
             self.problems.append(f"{where}: answered {reply.mimetype}, expected text/html")
         return text
@@ -600,7 +610,7 @@ def _without_clash_frames(html: str) -> str:
 
 
 def test_page_bodies_never_become_script(hostile_wiki):
-    """Page view, first revision, inline and side-by-side diffs, blame, raw text, editor,
+    """Page view, first revision, inline, side-by-side and rendered diffs, blame, raw text, editor,
     JSON and form previews, conflict screen and refused saves: every payload."""
     _, client, hostile = hostile_wiki
     found = Findings()
@@ -614,6 +624,12 @@ def test_page_bodies_never_become_script(hostile_wiki):
         diff = found.page(client.get(f"{page.url}/diff/1/{last}"), f"{where} diff")
         found.shown(diff, page.summaries[0], f"{where} diff")
         found.page(client.get(f"{page.url}/diff/1/{last}?view=side"), f"{where} side-by-side diff")
+        rendered = found.page(
+            client.get(f"{page.url}/diff/1/{last}?view=rendered"),
+            f"{where} rendered diff",
+            marks=True,
+        )
+        found.expect("rendered-diff" in rendered, f"{where}: the rendered diff shows no page")
         found.page(client.get(f"{page.url}/blame"), f"{where} blame")
         editor = found.page(client.get(f"{page.url}/edit"), f"{where} editor")
         found.shown(editor, page.body, f"{where} editor")
@@ -667,7 +683,7 @@ def test_page_bodies_never_become_script(hostile_wiki):
             refused = client.post(f"{page.url}/edit", data=form)
             found.shown(found.page(refused, f"{where} refused save", status=400), page.raw, where)
     found.assert_none()
-    assert found.checked >= 8 * len(hostile) + len(CORPUS)
+    assert found.checked >= 9 * len(hostile) + len(CORPUS)
 
 
 def test_titles_summaries_tags_and_snippets_never_become_script(hostile_wiki):

@@ -58,6 +58,8 @@ SCREENS = [
     "/wiki/handbook/history",
     "/wiki/handbook/diff/1/2",
     "/wiki/handbook/diff/1/2?view=side",
+    "/wiki/handbook/diff/1/2?view=rendered",
+    "/wiki/handbook/rev/1/restore",
     "/wiki/handbook/blame",
     "/-/search?q=badge",
     "/-/pages",

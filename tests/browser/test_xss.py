@@ -95,7 +95,15 @@ def test_hostile_text_never_runs_in_the_browser(staff, page):
 
     for hostile_page in hostile:
         last = len(hostile_page.revisions)
-        for suffix in ("", "/history", f"/diff/1/{last}", f"/diff/1/{last}?view=side", "/blame"):
+        for suffix in (
+            "",
+            "/history",
+            f"/diff/1/{last}",
+            f"/diff/1/{last}?view=side",
+            f"/diff/1/{last}?view=rendered",
+            "/rev/1/restore",
+            "/blame",
+        ):
             page.goto(hostile_page.url + suffix)
             expect(page.get_by_role("heading", level=1).first).to_contain_text(
                 hostile_page.title[:4]

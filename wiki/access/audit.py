@@ -429,6 +429,8 @@ def describe(event: AuditEvent) -> str:
             text = "undeleted"
         case AuditAction.PAGE_RESTORE:
             text = f"restored revision {get('restored', '?')}"
+            if get("author"):
+                text += f" (by {isolate(str(get('author')))})"
         case AuditAction.PAGE_MOVE:
             pages = get("pages", 1)
             text = f"from {_describe_place(get('from'))} to {_describe_place(get('to'))}, "
@@ -479,4 +481,6 @@ def describe(event: AuditEvent) -> str:
         text += f" as revision {get('revision')}"
     if get("summary"):
         text += f" (“{isolate(get('summary'))}”)"
+    if get("reason"):  # a restore's
+        text += f"; reason: “{isolate(str(get('reason')))}”"
     return text

@@ -1,4 +1,5 @@
-"""Reading history: page history, recent changes, contributions, diffs and blame.
+"""Reading history: page history, recent changes, contributions, diffs (of the text and
+of the page as shown), what a restore would change, and blame.
 
 Lists are paginated in the database with keyset cursors (``before``/``after``), so the
 1,000th page of history costs what the first does.
@@ -6,7 +7,7 @@ Lists are paginated in the database with keyset cursors (``before``/``after``), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, defer, joinedload
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session, contains_eager, defer, joinedload
 from wiki.access.permissions import Viewer, visible_pages
 from wiki.content import blame as blame_lines
 from wiki.content.diffing import Diff, diff_texts
-from wiki.content.pages import get_revision
+from wiki.content.pages import get_revision, same_content
+from wiki.content.reading import show_revision
 from wiki.content.records.fields import FieldChange, Record, changes
+from wiki.content.rendered_diff import RenderedDiff, diff_rendered
 from wiki.models import Page, Revision, User
 from wiki.pagination import Window, newest_first
 
@@ -84,6 +87,7 @@ class Comparison:
     diff: Diff
     field_changes: list[FieldChange]
     tags_changed: bool
+    rendered: RenderedDiff | None = None  # the pages as shown, when asked for
 
 
 def compare(session: Session, page: Page, old_number: int, new_number: int) -> Comparison:
@@ -97,6 +101,53 @@ def compare(session: Session, page: Page, old_number: int, new_number: int) -> C
         field_changes=changes(Record.from_json(old.fields), Record.from_json(new.fields)),
         tags_changed=old.tags != new.tags,
     )
+
+
+def compare_rendered(
+    session: Session, viewer: Viewer, page: Page, old_number: int, new_number: int, database=None
+) -> Comparison:
+    """Like :func:`compare`, with the two revisions also compared as the page shows them to
+    ``viewer`` (:mod:`wiki.content.rendered_diff`); ``database`` stores renderings that
+    were missing. Raises NotFound for unknown numbers."""
+    comparison = compare(session, page, old_number, new_number)
+    old_html = show_revision(session, viewer, comparison.old, database).html
+    new_html = show_revision(session, viewer, comparison.new, database).html
+    return replace(comparison, rendered=diff_rendered(old_html, new_html))
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What restoring a revision would do: the changes from the current revision (the old
+    side of ``comparison``) to the chosen one (its new side)."""
+
+    comparison: Comparison
+
+    @property
+    def current(self) -> Revision:
+        return self.comparison.old
+
+    @property
+    def chosen(self) -> Revision:
+        return self.comparison.new
+
+    @property
+    def nothing_to_restore(self) -> str | None:
+        """Why restoring would change nothing, or None when it would change something."""
+        number = self.chosen.number
+        if number == self.current.number:
+            return f"Revision {number} is the current revision: there is nothing to restore."
+        if same_content(self.chosen, self.current):
+            return (
+                f"Revision {number} has the same text, tags and fields as the current "
+                f"revision {self.current.number}: there is nothing to restore."
+            )
+        return None
+
+
+def restore_plan(session: Session, page: Page, number: int) -> RestorePlan:
+    """What restoring revision ``number`` of ``page`` would change, from the revision
+    current now. Raises NotFound for an unknown number."""
+    return RestorePlan(compare(session, page, page.latest_number, number))
 
 
 #: Lines of the current text one blame page shows (a long text is shown in windows).

@@ -678,20 +678,82 @@ def undelete_page(session: Session, author: User, page: Page, summary: str) -> S
     return result
 
 
-def restore_revision(
-    session: Session, author: User, page: Page, number: int, limits: Limits
-) -> SaveResult:
-    """Make revision ``number``'s text current again, as a new revision.
+MAX_RESTORE_REASON_CHARS = 300
+"""Longest reason for a restore: it goes into the new revision's summary after
+"Restored revision N (by author) — ", which must stay within :data:`MAX_SUMMARY_CHARS`."""
 
-    Raises NotFound for an unknown revision or a deleted page, InvalidInput when the text
-    is already current.
+
+def clean_restore_reason(reason: str) -> str:
+    """Return the reason with surrounding and repeated white space removed.
+
+    Raises InvalidInput (keyed ``reason``) when it is longer than
+    :data:`MAX_RESTORE_REASON_CHARS` or has control characters.
     """
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_RESTORE_REASON_CHARS:
+        raise InvalidInput(
+            {
+                "reason": f"The reason can have at most {MAX_RESTORE_REASON_CHARS} characters "
+                f"(it has {len(reason):,}); shorten it."
+            }
+        )
+    if _first_control_char(reason) is not None or _SURROGATE.search(reason):
+        raise InvalidInput({"reason": "The reason contains control characters."})
+    return reason
+
+
+def same_content(one: Revision, other: Revision) -> bool:
+    """Whether two revisions have the same text, tags and fields (restoring one where the
+    other is current would change nothing). Raises nothing."""
+    return one.body == other.body and one.tags == other.tags and one.fields == other.fields
+
+
+def restore_summary(number: int, old_author: str, reason: str) -> str:
+    """The summary of a restore: "Restored revision 2 (by anna) — reason" (no dash without
+    a reason). Raises nothing."""
+    summary = f"Restored revision {number} (by {old_author})"
+    return f"{summary} — {reason}" if reason else summary
+
+
+def restore_revision(
+    session: Session,
+    author: User,
+    page: Page,
+    number: int,
+    limits: Limits,
+    *,
+    reason: str = "",
+    seen_current: int | None = None,
+) -> SaveResult:
+    """Make revision ``number``'s text, tags and fields current again, as a new revision by
+    ``author`` whose summary names the revision, its author and ``reason``.
+
+    ``seen_current`` is the number of the revision that was current when ``author`` looked
+    at the changes (None: whatever is current now); if another has been saved since, the
+    restore is refused, so nobody restores over a change they have not seen.
+    Raises NotFound for an unknown revision or a deleted page, InvalidInput for a bad
+    reason (keyed ``reason``), a page changed since ``seen_current`` (keyed ``current``)
+    or a revision whose text is already current (keyed ``restore``).
+    """
+    reason = clean_restore_reason(reason)
     page = _lock_page(session, page)
     if page.deleted:
         raise NotFound(f"{page.title} has been deleted; undelete it first.")
     old = get_revision(session, page, number)
     current = page.current
-    if old.body == current.body and old.tags == current.tags and old.fields == current.fields:
+    if seen_current is not None and seen_current != page.latest_number:
+        raise InvalidInput(
+            {
+                "current": f"{current.author.username} saved revision {page.latest_number} "
+                f"after you opened this page, so the changes you checked are out of date. "
+                "Below are the changes against it now: check them, then confirm again."
+            }
+        )
+    if number == page.latest_number:
+        raise InvalidInput(
+            {"restore": f"Revision {number} is the current revision: there is nothing to restore."}
+        )
+    if same_content(old, current):
         raise InvalidInput({"restore": f"Revision {number} has the same text as the current one."})
     revision = _append_revision(
         session,
@@ -700,7 +762,7 @@ def restore_revision(
         RevisionKind.RESTORE,
         title=page.title,
         body=old.body,
-        summary=f"Restored revision {number} by {old.author.username}",
+        summary=restore_summary(number, old.author.username, reason),
         tags=old.tags,
         record=Record.from_json(old.fields),
         restored_from=number,
@@ -711,7 +773,12 @@ def restore_revision(
         author,
         audit.AuditAction.PAGE_RESTORE,
         page,
-        {"restored": number, "revision": revision.number},
+        {
+            "restored": number,
+            "author": old.author.username,
+            "revision": revision.number,
+            "reason": reason,
+        },
     )
     return SaveResult(page=page, revision=revision)
 

@@ -53,6 +53,8 @@ __all__ = [
     "ALLOWED_TAGS",
     "ALLOWED_URL_SCHEMES",
     "BYTE_ORDER_MARK",
+    "DIFF_ALLOWED_CLASSES",
+    "DIFF_ALLOWED_TAGS",
     "ID_PREFIX",
     "MAX_SOURCE_CHARS",
     "RENDERER_VERSION",
@@ -60,6 +62,7 @@ __all__ = [
     "Rendered",
     "mark_missing_links",
     "render_markdown",
+    "sanitize_diff_html",
     "sanitize_html",
 ]
 
@@ -159,27 +162,50 @@ _CLASSES = {
     "th": {"align-left", "align-center", "align-right"},
     "td": {"align-left", "align-center", "align-right"},
 }
-_CLEANER = nh3.Cleaner(
-    tags=_TAGS,
-    clean_content_tags={"script", "style"},
-    attributes=_ATTRIBUTES,
-    allowed_classes=_CLASSES,
-    # task list check boxes: only type=checkbox, optionally checked, always disabled
-    tag_attribute_values={
-        "input": {"type": {"checkbox"}, "checked": {"", "checked"}},
-        "img": {"loading": {"lazy"}},  # pictures of a page's files load as they scroll in
-    },
-    set_tag_attribute_values={"input": {"disabled": "disabled"}},
-    url_schemes=set(ALLOWED_URL_SCHEMES),
-    url_relative="pass_through",
-    link_rel="noopener noreferrer",
-    id_prefix=ID_PREFIX,
-    strip_comments=True,
-)
+# What a rendered diff adds (wiki.content.rendered_diff): <ins>, and classes marking added
+# and removed blocks, rows, cells and list items.
+_DIFF_MARKS = {
+    "ins": {"diff-block"},
+    "del": {"diff-block"},
+    "li": {"diff-added", "diff-removed"},
+    "tr": {"diff-added", "diff-removed"},
+    "td": {"diff-added", "diff-removed"},
+    "th": {"diff-added", "diff-removed"},
+}
+_DIFF_CLASSES = {
+    tag: _CLASSES.get(tag, set()) | _DIFF_MARKS.get(tag, set())
+    for tag in _CLASSES.keys() | _DIFF_MARKS.keys()
+}
+
+
+def _cleaner(tags: set[str], classes: dict[str, set[str]]) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=tags,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        allowed_classes=classes,
+        # task list check boxes: only type=checkbox, optionally checked, always disabled
+        tag_attribute_values={
+            "input": {"type": {"checkbox"}, "checked": {"", "checked"}},
+            "img": {"loading": {"lazy"}},  # pictures of a page's files load as they scroll in
+        },
+        set_tag_attribute_values={"input": {"disabled": "disabled"}},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        url_relative="pass_through",
+        link_rel="noopener noreferrer",
+        id_prefix=ID_PREFIX,
+        strip_comments=True,
+    )
+
+
+_CLEANER = _cleaner(_TAGS, _CLASSES)
+_DIFF_CLEANER = _cleaner(_TAGS | {"ins"}, _DIFF_CLASSES)
 # Read-only views of the allowlist, for checking rendered HTML (the tests do).
 ALLOWED_TAGS = frozenset(_TAGS)
 ALLOWED_ATTRIBUTES = {tag: frozenset(names) for tag, names in _ATTRIBUTES.items()}
 ALLOWED_CLASSES = {tag: frozenset(names) for tag, names in _CLASSES.items()}
+DIFF_ALLOWED_TAGS = frozenset(_TAGS | {"ins"})
+DIFF_ALLOWED_CLASSES = {tag: frozenset(names) for tag, names in _DIFF_CLASSES.items()}
 
 
 def sanitize_html(html: str) -> str:
@@ -191,6 +217,13 @@ def sanitize_html(html: str) -> str:
     idempotent. Raises nothing for any ``str`` (``TypeError`` for other types).
     """
     return _CLEANER.clean(html)
+
+
+def sanitize_diff_html(html: str) -> str:
+    """Like :func:`sanitize_html`, also keeping what a rendered diff marks changes with:
+    ``<ins>``, ``<del>`` and ``<li>``, ``<tr>``, ``<td>``, ``<th>`` with the classes of
+    :data:`DIFF_ALLOWED_CLASSES`. Raises nothing for any ``str``."""
+    return _DIFF_CLEANER.clean(html)
 
 
 # --------------------------------------------------------------------------- parser

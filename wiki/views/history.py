@@ -17,13 +17,15 @@ from flask_login import current_user
 from wiki.access import accounts
 from wiki.access.permissions import Action
 from wiki.content import history
-from wiki.content.pages import get_revision, restore_revision
+from wiki.content.pages import MAX_RESTORE_REASON_CHARS, get_revision, restore_revision
 from wiki.content.reading import show_revision
 from wiki.db import get_database, get_session
 from wiki.errors import InvalidInput
 from wiki.views.common import (
     acting_user,
+    form_text,
     int_arg,
+    int_field,
     limits,
     load_page,
     require,
@@ -77,16 +79,27 @@ def choose_diff(slug: str):
         flash("Pick two revisions to compare.", "error")
         return redirect(url_for("history.page_history", slug=page.slug))
     old, new = sorted((old, new))
-    view = "side" if request.args.get("view") == "side" else None
-    return redirect(url_for("history.diff", slug=page.slug, old=old, new=new, view=view))
+    return redirect(url_for("history.diff", slug=page.slug, old=old, new=new, view=_diff_view()))
+
+
+def _diff_view() -> str | None:
+    """How the diff page shows the changes: "side" (the text side by side), "rendered"
+    (the page as shown), or None (the text, inline)."""
+    view = request.args.get("view")
+    return view if view in ("side", "rendered") else None
 
 
 @bp.route("/wiki/<slug>/diff/<int:old>/<int:new>")
 def diff(slug: str, old: int, new: int):
     page, _ = load_page(slug)
-    comparison = history.compare(get_session(), page, old, new)
-    side_by_side = request.args.get("view") == "side"
-    return render_template("diff.html", page=page, comparison=comparison, side_by_side=side_by_side)
+    view = _diff_view()
+    session = get_session()
+    if view == "rendered":
+        viewer = current_user._get_current_object()
+        comparison = history.compare_rendered(session, viewer, page, old, new, get_database())
+    else:
+        comparison = history.compare(session, page, old, new)
+    return render_template("diff.html", page=page, comparison=comparison, view=view)
 
 
 @bp.route("/wiki/<slug>/blame")
@@ -98,17 +111,46 @@ def blame(slug: str):
     return render_template("blame.html", page=page, window=window)
 
 
-@bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["POST"])
+@bp.route("/wiki/<slug>/rev/<int:number>/restore", methods=["GET", "POST"])
 def restore(slug: str, number: int):
-    page, _ = load_page(slug, Action.RESTORE)
-    try:
-        with write_transaction() as session:
-            result = restore_revision(session, acting_user(), page, number, limits())
-    except InvalidInput as exc:
-        flash(next(iter(exc.errors.values())), "error")
-        return redirect(url_for("history.page_history", slug=page.slug))
-    flash(f"Restored revision {number} as revision {result.new_revision.number}.", "success")
-    return redirect(url_for("pages.view", slug=page.slug))
+    """GET shows what restoring revision ``number`` would change and asks for a reason;
+    POST, with the number of the revision that was current then, restores it."""
+    page, via_alias = load_page(slug, Action.RESTORE)
+    if via_alias and request.method == "GET":
+        return redirect(url_for("history.restore", slug=page.slug, number=number))
+    reason = form_text("reason")
+    errors: dict[str, str] = {}
+    seen_current = int_field("current")
+    if request.method == "POST" and seen_current is None:  # not sent from this page
+        errors = {"current": "Check the changes below, then confirm."}
+    elif request.method == "POST":
+        try:
+            with write_transaction() as session:
+                result = restore_revision(
+                    session,
+                    acting_user(),
+                    page,
+                    number,
+                    limits(),
+                    reason=reason,
+                    seen_current=seen_current,
+                )
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(
+                f"Restored revision {number} as revision {result.new_revision.number}.", "success"
+            )
+            return redirect(url_for("pages.view", slug=page.slug))
+    plan = history.restore_plan(get_session(), page, number)
+    return render_template(
+        "restore.html",
+        page=page,
+        plan=plan,
+        reason=reason,
+        errors=errors,
+        max_reason=MAX_RESTORE_REASON_CHARS,
+    ), 400 if errors else 200
 
 
 @bp.route("/-/recent")
