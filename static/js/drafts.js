@@ -56,7 +56,7 @@
 
   var status = document.createElement("span");
   status.className = "draft-status";
-  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite"); // read out when it changes
   var saveButton = form.querySelector("button[name=action][value=save]");
   var actions = saveButton ? saveButton.parentNode : form;
   actions.appendChild(status);
