@@ -47,7 +47,7 @@ def _sent_form() -> DraftForm:
 
 def editor_context(page: Page, resumed: DraftOffer | None = None) -> dict:
     """What the editor screen shows of drafts: who else is editing ``page`` and the draft
-    it resumes (if any)."""
+    it resumes (if any). Raises nothing but database errors."""
     names = service.others_editing(get_session(), current_user._get_current_object(), page)
     return {"editing": service.editing_sentence(names), "resumed": resumed}
 
