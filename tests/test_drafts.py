@@ -5,6 +5,8 @@ once they save or discard it. Others see only that someone is editing, by name."
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,8 +19,9 @@ from wiki.content.drafts import DraftForm
 from wiki.content.pages import Limits, create_page, delete_page
 from wiki.content.records import page_templates
 from wiki.content.records.ticking import tick_task
+from wiki.db import get_database
 from wiki.errors import Forbidden, NotFound
-from wiki.models import Draft, Revision, utcnow
+from wiki.models import Draft, Page, Revision, User, utcnow
 
 from .conftest import PASSWORD, make_app
 from .helpers import edit
@@ -312,6 +315,44 @@ def test_a_late_save_of_an_editor_never_overwrites_its_newer_one(pages, users, d
     assert drafts.save_draft(db_session, editor, page, other, Limits()).body.endswith("Third.\n")
     db_session.commit()
     assert len(_draft_rows(db_session)) == 1
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
+def test_two_first_saves_of_one_draft_at_once_leave_one_draft(app, pages, users):
+    """Two tabs (or a save and the beacon of a page being left) making the same person's
+    first draft of a page at the same moment: the second waits for the first and replaces
+    it, with no error."""
+    database = get_database(app)
+    first, second = database.session(), database.session()
+    outcome: dict = {}
+
+    def save(session, body):
+        editor = session.get(User, users["editor"].id)
+        page = session.get(Page, pages["policy"].id)
+        return drafts.save_draft(session, editor, page, DraftForm(2, body), Limits())
+
+    def later():
+        try:
+            save(second, DRAFT + "Second tab.\n")
+            second.commit()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            outcome["error"] = exc
+
+    try:
+        save(first, DRAFT + "First tab.\n")  # not committed yet: the other save waits on it
+        other = threading.Thread(target=later)
+        other.start()
+        time.sleep(0.5)
+        first.commit()
+        other.join(timeout=10)
+        assert "error" not in outcome, outcome
+        first.rollback()
+        assert list(first.scalars(select(Draft.body))) == [DRAFT + "Second tab.\n"]
+    finally:
+        first.close()
+        second.close()
 
 
 # --------------------------------------------------------------------------- access
