@@ -15,6 +15,7 @@ from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
 from wiki.models import (
     Attachment,
+    Draft,
     FeedToken,
     Group,
     GroupMember,
@@ -76,7 +77,7 @@ def snapshot(app):
     (with passwords and profiles), the search synonyms, the spaces (with their settings),
     groups and their members, the invites, the grants and restrictions, the pages' owners
     and reviews, the files and their versions, what people watch and their notifications,
-    the feed tokens."""
+    the feed tokens, the drafts."""
     session = get_database(app).session()
     try:
         return (
@@ -152,6 +153,11 @@ def snapshot(app):
             sorted(
                 session.execute(
                     select(SubscriptionOptOut.user_id, SubscriptionOptOut.subscription_id)
+                ).all()
+            ),
+            sorted(
+                session.execute(
+                    select(Draft.author_id, Draft.page_id, Draft.body, Draft.updated_at)
                 ).all()
             ),
         )

@@ -91,6 +91,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("pages.view", "GET"): Route(READ, "/wiki/policy"),
     ("pages.edit", "GET"): Route(WRITE, "/wiki/policy/edit"),
     ("pages.edit", "POST"): Route(WRITE, "/wiki/policy/edit", {"body": "Walk.\n", "base": "2"}),
+    # One's own draft of a page one may edit: kept, discarded, and who else is editing it.
+    ("drafts.save", "POST"): Route(WRITE, "/wiki/policy/draft", {"body": "Run.\n", "base": "2"}),
+    ("drafts.discard", "POST"): Route(WRITE, "/wiki/policy/draft/discard"),
+    ("drafts.editing", "GET"): Route(WRITE, "/wiki/policy/editing"),
     ("spaces.directory", "GET"): Route(READ, "/-/spaces"),
     ("access.space", "GET"): Route(SIGNED_IN, "/-/spaces/main/access"),
     ("access.grant", "POST"): Route(

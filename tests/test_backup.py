@@ -18,7 +18,7 @@ from wiki.access import grants, groups, restrictions
 from wiki.access.accounts import create_user, set_disabled
 from wiki.access.invites import create_invite
 from wiki.access.people import update_profile
-from wiki.content import spaces
+from wiki.content import drafts, spaces
 from wiki.content.pages import (
     Limits,
     create_page,
@@ -183,8 +183,8 @@ def seed_spaces(app) -> None:
 
 
 def seed_records(app) -> None:
-    """A lesson with fields and action items in hr, given a review interval and verified
-    (after :func:`seed_spaces`)."""
+    """A lesson with fields and action items in hr, given a review interval and verified,
+    and the editor's draft of it (after :func:`seed_spaces`)."""
     from datetime import date
 
     from wiki.content.records import page_templates, reviews
@@ -207,6 +207,14 @@ def seed_records(app) -> None:
         ).page
         reviews.change_review(session, admin, lesson, "admin", 90, date(2026, 12, 4))
         reviews.verify(session, admin, lesson, "Checked.")
+        # Unsaved work is the user's too: a draft of the lesson, with a field as typed.
+        drafts.save_draft(
+            session,
+            session.scalar(select(User).where(User.username_key == "editor")),
+            lesson,
+            drafts.DraftForm(1, start.body + "Half a thought", values={"team": "Ops"}),
+            Limits(),
+        )
         session.commit()
     finally:
         session.close()
@@ -319,6 +327,7 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert any(row[columns.index("fields")] for row in revisions)
     assert len(before["page_fields"]) == 2 and len(before["action_items"]) == 2
     assert len(before["review_log"]) == 1 and before["page_reviews"]
+    assert len(before["drafts"]) == 1
     # Skipped tables come back empty (and were not empty).
     engine = _engine(target_url)
     with engine.connect() as connection:
@@ -335,6 +344,8 @@ def test_a_round_trip_gives_back_every_row_and_a_working_wiki(
     assert (logged_in.status_code, logged_in.location) == (302, "/")
     page = browser.get("/wiki/travel-policy")
     assert page.status_code == 200 and "Book trains." in page.get_data(as_text=True)
+    offer = browser.get("/wiki/hr:freight-elevator/edit").get_data(as_text=True)
+    assert "You have an unsaved draft of this page" in offer and "Half a thought" in offer
     space = browser.get("/-/spaces/main").get_data(as_text=True)
     assert (
         "Everyone" in space

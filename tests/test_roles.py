@@ -37,6 +37,10 @@ ACTIONS = {
         302,
     ),
     "preview an edit": ("POST", "/-/preview", {"body": "*hi*"}, False, 200),
+    "save a draft": ("POST", "/wiki/policy/draft", {"body": "Run.\n", "base": "2"}, True, 200),
+    # Nobody here has a draft: there is nothing to discard, and nothing changes.
+    "discard a draft": ("POST", "/wiki/policy/draft/discard", {}, False, 302),
+    "see who else is editing": ("GET", "/wiki/policy/editing", None, False, 200),
     "rename a page": (
         "POST",
         "/wiki/policy/rename",
@@ -259,6 +263,9 @@ WRITES = {
     "create a page",
     "edit a page",
     "preview an edit",
+    "save a draft",
+    "discard a draft",
+    "see who else is editing",
     "rename a page",
     "preview a move",
     "move a page",

@@ -75,6 +75,8 @@ FORMS = {
     "pages.new": {"title": "Forged page", "body": "forged", "summary": ""},
     "pages.edit": {"body": "forged\n", "base": "2", "summary": ""},
     "pages.preview": {"body": "*forged*"},
+    "drafts.save": {"body": "forged\n", "base": "2"},
+    "drafts.discard": {},
     "spaces.new": {"key": "forged", "name": "Forged space", "description": ""},
     "spaces.edit": {"name": "Forged space", "description": "", "home": ""},
     "pages.rename": {"title": "Forged title", "summary": ""},

@@ -610,8 +610,9 @@ def _without_clash_frames(html: str) -> str:
 
 
 def test_page_bodies_never_become_script(hostile_wiki):
-    """Page view, first revision, inline, side-by-side and rendered diffs, blame, raw text, editor,
-    JSON and form previews, conflict screen and refused saves: every payload."""
+    """Page view, first revision, inline, side-by-side and rendered diffs, blame, raw text,
+    editor, a draft's offer and its resumed editor, JSON and form previews, conflict screen
+    and refused saves: every payload."""
     _, client, hostile = hostile_wiki
     found = Findings()
     for page in hostile:
@@ -633,6 +634,16 @@ def test_page_bodies_never_become_script(hostile_wiki):
         found.page(client.get(f"{page.url}/blame"), f"{where} blame")
         editor = found.page(client.get(f"{page.url}/edit"), f"{where} editor")
         found.shown(editor, page.body, f"{where} editor")
+        # A draft of another text: the offer to resume it (its diff, summary and tags) and
+        # the editor resuming it; then it is discarded.
+        draft = {"body": page.conflicting, "base": str(last), "tags": page.tags}
+        saved = client.post(f"{page.url}/draft", data={**draft, "summary": page.summaries[0]})
+        found.expect(saved.status_code == 200, f"{where}: draft answered {saved.status_code}")
+        offer = found.page(client.get(f"{page.url}/edit"), f"{where} draft offer")
+        found.expect("unsaved draft" in offer, f"{where}: no draft offered")
+        resumed = found.page(client.get(f"{page.url}/edit?draft=resume"), f"{where} resumed")
+        found.shown(resumed, page.conflicting, f"{where} resumed draft")
+        client.post(f"{page.url}/draft/discard")
 
         raw = client.get(f"{page.url}/rev/{last}/raw")
         found.expect(

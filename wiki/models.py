@@ -979,3 +979,39 @@ class FeedToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class Draft(Base):
+    """What one person typed in the editor of one page and has not saved yet: kept on the
+    server so a crash or a closed laptop loses nothing (:mod:`wiki.content.drafts`).
+
+    One per person and page. Never a revision, and read by its author alone; saving the
+    page from the editor deletes it in the same transaction, discarding deletes it. Others
+    only learn that someone is editing (a draft changed in the last few minutes), by name.
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        UniqueConstraint("author_id", "page_id", name="uq_drafts_author_id_page_id"),
+        # "Who else is editing this page": the page's drafts changed lately.
+        Index("ix_drafts_page_id_updated_at", "page_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    # The revision the editing started from: a resumed draft saves (and merges) from it.
+    base_number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    tags: Mapped[str] = mapped_column(Text, default="")  # as typed
+    # The field values as typed ({name: value}); None: the editor had no fields.
+    fields: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # Which open editor wrote it (made by the browser) and how many saves it had sent, so
+    # that an older save arriving late never overwrites a newer one of the same editor.
+    editor_key: Mapped[str] = mapped_column(String(40), default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship()

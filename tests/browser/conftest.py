@@ -113,11 +113,54 @@ def _closing(app):
     return serve
 
 
+class _Requests:
+    """Counts the requests the live server is handling, so that the database is closed only
+    once the last one is done: one the browser sent in the background as its test ended (a
+    draft saved as the page went) would otherwise put its connection back into a pool
+    already closed, and a later test would collect the ResourceWarning."""
+
+    def __init__(self):
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def started(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def finished(self) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_until_done(self, timeout: float) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0, timeout=timeout)
+
+
 def _serve(app):
     server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
+    requests = _Requests()
+    spawn, handle = server.process_request, server.process_request_thread
+
+    def process_request(request, client_address):  # counted before its thread starts
+        requests.started()
+        try:
+            spawn(request, client_address)
+        except BaseException:
+            requests.finished()
+            raise
+
+    def process_request_thread(request, client_address):
+        try:
+            handle(request, client_address)
+        finally:
+            requests.finished()
+
+    server.process_request = process_request
+    server.process_request_thread = process_request_thread
     thread = threading.Thread(target=server.serve_forever, name="live-wiki", daemon=True)
     thread.start()
-    return server, thread
+    return server, thread, requests
 
 
 @pytest.fixture
@@ -130,11 +173,12 @@ def live(database_url, tmp_path):
         wiki.server_errors.append(repr(exception))
 
     got_request_exception.connect(record, app)
-    server, thread = _serve(app)
+    server, thread, requests = _serve(app)
     wiki.url = f"http://127.0.0.1:{server.server_port}"
     yield wiki
     server.shutdown()
     thread.join(timeout=10)
+    requests.wait_until_done(timeout=10)
     runtime = app.extensions["wiki.search"]
     if runtime.indexer is not None:
         runtime.indexer.stop()

@@ -35,6 +35,7 @@ _NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 FORMATS = {
     "minute": "%Y-%m-%d %H:%M %Z",
     "date": "%Y-%m-%d",
+    "time": "%H:%M",  # for what happened moments ago ("Saved as draft at 10:42")
 }
 
 
@@ -75,7 +76,8 @@ def check_site_zone(name: str) -> None:
 
 def local_time(moment: datetime, zone_name: str, style: str = "minute") -> str:
     """``moment`` (timezone-aware) as shown in the zone ``zone_name``, in ``style``
-    ("minute": date, time and zone abbreviation; "date": the date only).
+    ("minute": date, time and zone abbreviation; "date": the date only; "time": hours and
+    minutes).
 
     Raises InvalidInput for an unknown zone, KeyError for an unknown style, ValueError for
     a naive ``moment``.

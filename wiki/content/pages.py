@@ -40,6 +40,7 @@ from wiki.content.spaces import page_slug, space_key
 from wiki.errors import EditConflict, InvalidInput, NotFound
 from wiki.models import (
     DEFAULT_SPACE_ID,
+    Draft,
     Page,
     PageAlias,
     RenderedRevision,
@@ -541,6 +542,7 @@ def edit_page(
     limits: Limits,
     tags: str | None = None,
     values: dict[str, str] | None = None,
+    ends_draft: bool = False,
 ) -> SaveResult:
     """Save a new text (and tags, and field ``values`` as typed; None keeps them) for
     ``page``, edited from ``base_number``.
@@ -548,8 +550,9 @@ def edit_page(
     If others saved since ``base_number``, their changes and the user's are merged when
     they do not overlap; otherwise EditConflict is raised with both texts. Fields and tags
     the user left as they were keep what others saved meanwhile. Saving an unchanged text
-    creates no revision. Raises InvalidInput for bad input (field values keyed
-    ``field-<name>``).
+    creates no revision. A save from the editor (``ends_draft``) deletes the author's draft
+    of the page (:mod:`wiki.content.drafts`) with it, saved or unchanged: the draft was that
+    editing. Raises InvalidInput for bad input (field values keyed ``field-<name>``).
     """
     body = clean_body(body, limits)
     summary = clean_summary(summary)
@@ -588,6 +591,8 @@ def edit_page(
                 saved_by=saved_since(session, page.id, base_number),
             )
         body, merged_with = merge.text, page.latest_number
+    if ends_draft:
+        _end_draft(session, author, page)
     if body == current.body and tags == current.tags and record.as_json() == current.fields:
         return SaveResult(page=page, revision=None, merged_with=merged_with)
     revision = _append_revision(
@@ -602,6 +607,11 @@ def edit_page(
         record=record,
     )
     return SaveResult(page=page, revision=revision, merged_with=merged_with)
+
+
+def _end_draft(session: Session, author: User, page: Page) -> None:
+    """Delete ``author``'s draft of ``page``, in the transaction of the save it became."""
+    session.execute(delete(Draft).where(Draft.author_id == author.id, Draft.page_id == page.id))
 
 
 def rename_page(

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         actions,
         admin,
         auth,
+        drafts,
         errors,
         feeds,
         files,
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowNumberConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(drafts.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(groups.bp)

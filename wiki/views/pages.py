@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, conflicts, landing, spaces, tree
+from wiki.content import catalog, conflicts, drafts, landing, spaces, tree
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -46,6 +46,7 @@ from wiki.views.common import (
     viewer_today,
     write_transaction,
 )
+from wiki.views.drafts import editor_context
 
 bp = Blueprint("pages", __name__)
 
@@ -137,8 +138,11 @@ def _render_edit(
     preview=None,
     resolving=False,
     status=200,
+    resumed=None,
 ):
     record = Record.from_json(page.current.fields)
+    if resumed is not None:  # the fields as the draft had them
+        record, values = resumed.record, dict(resumed.record.values)
     return (
         render_template(
             "edit.html",
@@ -152,6 +156,7 @@ def _render_edit(
             errors=errors or {},
             preview=preview,
             resolving=resolving,
+            **editor_context(page, resumed),
         ),
         status,
     )
@@ -242,6 +247,7 @@ def _resolve_conflict(page):
                 limits(),
                 tags=conflict.tags,
                 values=values,
+                ends_draft=True,  # the draft the conflicting save came from is saved now
             )
     except InvalidInput as exc:
         return _conflict_screen(
@@ -261,6 +267,20 @@ def edit(slug: str):
     if via_alias:
         return redirect(url_for("pages.edit", slug=page.slug))
     if request.method == "GET":
+        # An unsaved draft is offered first: resumed (?draft=resume) or discarded.
+        offer = drafts.draft_offer(get_session(), acting_user(), page)
+        if offer is not None and request.args.get("draft") != "resume":
+            return render_template("draft_offer.html", page=page, offer=offer)
+        if offer is not None:
+            draft = offer.draft
+            return _render_edit(
+                page,
+                body=draft.body,
+                summary=draft.summary,
+                tags=draft.tags,
+                base_number=draft.base_number,
+                resumed=offer,
+            )
         current = page.current
         return _render_edit(
             page, body=current.body, summary="", tags=current.tags, base_number=page.latest_number
@@ -302,6 +322,7 @@ def edit(slug: str):
                 limits(),
                 tags=tags if "tags" in request.form else None,
                 values=values,
+                ends_draft=True,
             )
     except InvalidInput as exc:
         return _render_edit(
