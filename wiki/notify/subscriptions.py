@@ -112,9 +112,9 @@ def subscribe_group(
 
 def unsubscribe_group(session: Session, actor: User, space: Space, subscription_id: int) -> str:
     """End the subscription ``subscription_id`` of ``space``
-    (:func:`~wiki.access.groups.end_subscriptions`), audited; returns the group's name. Raises Forbidden
-    unless ``actor`` may manage the space's access, NotFound for no such subscription of
-    the space."""
+    (:func:`~wiki.access.groups.end_subscriptions`), audited; returns the group's name.
+    Raises Forbidden unless ``actor`` may manage the space's access, NotFound for no such
+    subscription of the space."""
     _require_manager(actor, space)
     held = session.scalar(
         select(SpaceSubscription).where(
