@@ -137,11 +137,12 @@ def test_the_page_says_when_it_was_verified_and_when_review_is_overdue(
     )
     assert saved.status_code == 302
     client.post("/wiki/ops:forklift-safety/review", data={"action": "verify", "note": "ok"})
+    verified_on = datetime.now(UTC).date()  # not the module's TODAY: a run may cross midnight
     client.get("/wiki/ops:forklift-safety/review")  # shows (and clears) the message
     client.get("/wiki/ops:forklift-safety")  # kept from now on
     shown = client.get("/wiki/ops:forklift-safety").get_data(as_text=True)
-    assert f"Verified by editor on {TODAY.isoformat()}" in shown
-    assert f"next review {(TODAY + timedelta(days=30)).isoformat()}" in shown
+    assert f"Verified by editor on {verified_on.isoformat()}" in shown
+    assert f"next review {(verified_on + timedelta(days=30)).isoformat()}" in shown
     # The kept page view follows a change of the review (no new revision is made).
     client.post(
         "/wiki/ops:forklift-safety/review",
