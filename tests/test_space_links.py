@@ -16,7 +16,7 @@ from wiki.content.reading import page_view
 from wiki.content.render import RENDERER_VERSION
 from wiki.db import get_database
 from wiki.models import DEFAULT_SPACE_ID, Page, RenderedRevision
-from wiki.search import indexer
+from wiki.search import documents
 
 from .helpers import edit, make_page
 
@@ -155,17 +155,17 @@ def test_the_search_index_renders_in_the_pages_space(app, db_session, world):
     db_session.commit()
     page = db_session.scalar(select(Page).where(Page.slug == "hr:onboarding"))
     seen: list[str] = []
-    original = indexer.fresh_rendering
+    original = documents.fresh_rendering
 
     def spy(body, space="main", page_id=None):
         seen.append(space)
         return original(body, space, page_id)
 
-    indexer.fresh_rendering = spy  # type: ignore[assignment]
+    documents.fresh_rendering = spy  # type: ignore[assignment]
     try:
-        (document,), _removed = indexer.documents_for(db_session, [page.id])
+        (document,), _removed = documents.documents_for(db_session, [page.id])
     finally:
-        indexer.fresh_rendering = original  # type: ignore[assignment]
+        documents.fresh_rendering = original  # type: ignore[assignment]
     assert seen == ["hr"]
     assert "the leave rules" in document.body and "the runbook" in document.body
 
