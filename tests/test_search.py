@@ -357,7 +357,7 @@ def test_a_typo_gets_a_did_you_mean_suggestion(app, client, auth, db_session, us
     assert 'search instead for <a href="/-/search?q=printre&amp;exactly=1">printre</a>' in html
     assert 'href="/wiki/firewall"' in html
     html = client.get("/-/search?q=printre&exactly=1").get_data(as_text=True)
-    assert "Nothing found" in html or "0 pages found" in html
+    assert "Nothing found" in html or "0 results found" in html
     assert 'Did you mean <a href="/-/search?q=printer">printer</a>' in html
 
 
@@ -443,11 +443,14 @@ def titles_found_in(html: str) -> list[str]:
 
 
 def _message(html: str) -> str:
-    """The text of the results page between the search form and the results."""
+    """The text of the results page between the search form and the results, without
+    the facets."""
     import re
 
     part = html.split('class="search-form"', 1)[1].split("</form>", 1)[1]
     part = part.split('<details class="help">', 1)[0]
+    if "</aside>" in part:
+        part = part.split("</aside>", 1)[1]
     return " ".join(re.sub(r"<[^>]+>", " ", part).split())
 
 
@@ -459,12 +462,12 @@ def test_a_cut_prefix_says_so_and_the_total_is_a_lower_bound(app, client, auth, 
     search_now(app)
     auth.login("reader")
     text = _message(client.get("/-/search", query_string={"q": "xb0*"}).get_data(as_text=True))
-    assert f"at least {PREFIX_MAX_TERMS} pages found" in text
+    assert f"at least {PREFIX_MAX_TERMS} results found" in text
     assert "“xb0*” matches more words than are searched" in text
     assert f"its {PREFIX_MAX_TERMS} most common ones" in text
     # Few enough words: the count is exact and nothing is said.
     text = _message(client.get("/-/search", query_string={"q": "xb05*"}).get_data(as_text=True))
-    assert text.startswith("10 pages found")
+    assert text.startswith("10 results found")
 
 
 @pytest.mark.parametrize(
@@ -474,8 +477,8 @@ def test_a_cut_prefix_says_so_and_the_total_is_a_lower_bound(app, client, auth, 
         ("a\x01\x02", "Nothing to search for"),
         # A lone surrogate as a browser sends it, and bytes that are not UTF-8: the server
         # keeps them percent-encoded, so they are searched as the words they then are.
-        ("%ED%A0%80", "0 pages found"),
-        ("%FF%FE", "0 pages found"),
+        ("%ED%A0%80", "0 results found"),
+        ("%FF%FE", "0 results found"),
         ("-", "Nothing to search for"),
         ("OR", "Nothing to search for"),
         ('"', "searched as they are"),

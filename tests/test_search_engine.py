@@ -535,14 +535,14 @@ def test_the_mark_survives_reopening_and_is_committed_with_the_documents(tmp_pat
 def test_a_failed_apply_changes_neither_pages_nor_mark(tmp_path, monkeypatch):
     directory = tmp_path / "index"
     engine = make_engine(directory)
-    real_fields = schema._fields
+    real_fields = schema._documents
 
     def failing_fields(doc):
         if doc.page_id == 22:
             raise RuntimeError("disk full, say")
         return real_fields(doc)
 
-    monkeypatch.setattr(schema, "_fields", failing_fields)
+    monkeypatch.setattr(schema, "_documents", failing_fields)
     with pytest.raises(RuntimeError):
         engine.apply(
             [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,14 +26,14 @@ from wiki.files.storage import DatabaseStore
 from wiki.files.texts import WORKING, ExtractionLimits, extract_pending
 from wiki.models import FileText, SearchPageChange, utcnow
 from wiki.search import indexer
-from wiki.search.backend import IndexState, PageDocument
+from wiki.search.backend import FileDocument, IndexState, PageDocument
 from wiki.search.engine import WhooshEngine
 from wiki.search.query import parse
 from wiki.search.runtime import extraction_limits, get_search
 from wiki.search.schema import build_schema
 
 from .conftest import make_app
-from .test_search import search_now, titles_found
+from .test_search import search_now
 
 DOCUMENTS = {
     "pdf": ("Forklift checklist.pdf", lambda word: corpus.text_pdf([f"Check the {word} daily."])),
@@ -53,17 +54,25 @@ def results(client, query: str) -> str:
 
 
 def file_labels(client, query: str) -> list[tuple[str, str]]:
-    """(title, file name) of each result of ``query`` ("" when the snippet is the page's)."""
+    """(page title, file name) of each result of ``query`` ("" for the page itself)."""
     found = []
-    for item in results(client, query).split("<li>")[1:]:
-        title = re.search(r'<h2 dir="auto"><a href="/wiki/[^"]*">([^<]*)</a>', item)
-        if title is None:
-            continue
-        named = re.search(r'In file <a href="([^"]*)"><bdi>([^<]*)</bdi></a>', item)
-        found.append(
-            (html.unescape(title.group(1)), html.unescape(named.group(2)) if named else "")
-        )
+    for item in results(client, query).split('<li class="hit-')[1:]:
+        if item.startswith("file"):
+            named = re.search(
+                r'In file <a href="[^"]*"><bdi>([^<]*)</bdi></a> on page '
+                r'<a href="/wiki/[^"]*"><bdi>([^<]*)</bdi></a>',
+                item,
+            )
+            found.append((html.unescape(named.group(2)), html.unescape(named.group(1))))
+        else:
+            title = re.search(r'<h2 dir="auto"><a href="/wiki/[^"]*">([^<]*)</a>', item)
+            found.append((html.unescape(title.group(1)), ""))
     return found
+
+
+def pages_found(client, query: str) -> list[str]:
+    """The titles of the pages found by ``query``, by their own text or by a file's."""
+    return list(dict.fromkeys(title for title, _file in file_labels(client, query)))
 
 
 def text_row(db_session, sha256: str) -> FileText | None:
@@ -89,16 +98,22 @@ def test_a_word_of_a_document_finds_its_page_and_names_the_file(
     answer = results(client, "hydraulics")
     assert f'href="/-/pages/{page.id}/files/' in answer
     assert "<mark>hydraulics</mark>" in answer  # the snippet is the file's
-    # The page's own words still give the page's own snippet.
-    assert file_labels(client, "forklifts") == [("Warehouse", "")]
-    assert titles_found(client, "hydraulics forklifts") == ["Warehouse"]  # words from both
+    assert "1 result found" in answer
+    # The page's own words find the page itself, first (the file's name has the word too).
+    assert file_labels(client, "forklifts")[0] == ("Warehouse", "")
+    # Words of the page and of its file: neither has both, so each shows for most words.
+    assert sorted(file_labels(client, "hydraulics forklifts")) == [
+        ("Warehouse", ""),
+        ("Warehouse", name),
+    ]
 
 
 def test_the_link_of_a_file_result_downloads_the_file(app, client, auth, db_session, users, page):
     attach(db_session, users["editor"], page, "Notes #1.txt", b"The gearbox squeaks.\n")
     search_now(app)
     auth.login("reader")
-    link = re.search(r'In file <a href="([^"]*)"', results(client, "gearbox")).group(1)
+    link = re.search(r'<h2 dir="auto"><a href="(/-/pages/[^"]*)"', results(client, "gearbox"))
+    link = link.group(1)
     assert client.get(html.unescape(link)).data == b"The gearbox squeaks.\n"
 
 
@@ -108,12 +123,12 @@ def test_a_deleted_file_is_no_longer_found_and_comes_back_with_undelete(
     file = attach(db_session, users["editor"], page, "Old memo.txt", b"Mention of zeppelins.\n")
     search_now(app)
     auth.login("reader")
-    assert titles_found(client, "zeppelins") == ["Warehouse"]
+    assert pages_found(client, "zeppelins") == ["Warehouse"]
 
     delete_file(db_session, users["editor"], file)
     db_session.commit()
     search_now(app)
-    assert titles_found(client, "zeppelins") == []
+    assert pages_found(client, "zeppelins") == []
 
     undelete_file(db_session, users["admin"], file)
     db_session.commit()
@@ -130,14 +145,14 @@ def test_a_new_version_replaces_the_text_and_a_restore_brings_it_back(
     attach(db_session, users["editor"], page, name, make("alternator"))
     search_now(app)
     auth.login("reader")
-    assert titles_found(client, "alternator") == ["Warehouse"]
-    assert titles_found(client, "carburettor") == []
+    assert pages_found(client, "alternator") == ["Warehouse"]
+    assert pages_found(client, "carburettor") == []
 
     restore_version(db_session, users["admin"], file, 1)
     db_session.commit()
     search_now(app)  # the content's text is known already: nothing to read again
-    assert titles_found(client, "carburettor") == ["Warehouse"]
-    assert titles_found(client, "alternator") == []
+    assert pages_found(client, "carburettor") == ["Warehouse"]
+    assert pages_found(client, "alternator") == []
 
 
 def test_one_content_on_two_pages_is_read_once_and_found_on_both(
@@ -162,11 +177,11 @@ def test_in_files_searches_only_the_files(app, client, auth, db_session, users, 
     attach(db_session, users["editor"], page, "Inventory.csv", b"item,where\npallets,dock\n")
     search_now(app)
     auth.login("reader")
-    assert sorted(titles_found(client, "pallets")) == ["Pallets", "Warehouse"]
+    assert sorted(pages_found(client, "pallets")) == ["Pallets", "Warehouse"]
     assert file_labels(client, "in:files pallets") == [("Warehouse", "Inventory.csv")]
     assert file_labels(client, "pallets IN:FILES dock") == [("Warehouse", "Inventory.csv")]
-    assert titles_found(client, "in:files forklifts") == []  # a word of the page only
-    assert titles_found(client, "in:files inventory") == ["Warehouse"]  # file names count
+    assert pages_found(client, "in:files forklifts") == []  # a word of the page only
+    assert pages_found(client, "in:files inventory") == ["Warehouse"]  # file names count
     assert "Nothing to search for" in results(client, "in:files")
 
 
@@ -181,7 +196,7 @@ def test_a_file_of_a_page_the_reader_may_not_read_is_never_found(
     auth.login("reader")
     for query in ("quicksilver", "in:files quicksilver", "merger"):
         answer = results(client, query)
-        assert titles_found(client, query) == []
+        assert pages_found(client, query) == []
         assert "Merger plan" not in answer and "Board minutes" not in answer
     auth.logout()
     auth.login("admin")
@@ -197,8 +212,8 @@ def test_a_zip_bomb_disguised_as_a_document_fails_and_the_indexer_carries_on(
     make_page(db_session, users["editor"], "After the bomb", "Saved afterwards: dromedary.\n")
     search_now(app)
     auth.login("reader")
-    assert titles_found(client, "lorries") == ["Warehouse"]
-    assert titles_found(client, "dromedary") == ["After the bomb"]
+    assert pages_found(client, "lorries") == ["Warehouse"]
+    assert pages_found(client, "dromedary") == ["After the bomb"]
     row = text_row(db_session, bomb.current.blob_sha256)
     assert row is not None and (row.status, row.text) == ("failed", "")
     assert row.error
@@ -219,7 +234,7 @@ def test_a_slow_document_holds_the_indexer_no_longer_than_the_timeout(
         assert time.monotonic() - started < 10  # the timeout, a child's start, two rounds
         client = app.test_client()
         client.post("/-/login", data={"username": "reader", "password": "correct horse battery"})
-        assert titles_found(client, "okapi") == ["Meanwhile"]
+        assert pages_found(client, "okapi") == ["Meanwhile"]
         assert text_row(db_session, slow.current.blob_sha256).status == "timeout"
     finally:
         get_database(app).dispose()
@@ -408,7 +423,7 @@ def test_a_change_committed_out_of_order_is_picked_up_in_the_late_commit_window(
     file = attach(db_session, users["editor"], page, "Late.txt", b"Tardigrade survey.\n")
     search_now(app)
     auth.login("reader")
-    assert titles_found(client, "tardigrade") == ["Warehouse"]
+    assert pages_found(client, "tardigrade") == ["Warehouse"]
     # The delete's note gets an id below the mark, as a late commit's would.
     delete_file(db_session, users["editor"], file)
     db_session.flush()
@@ -421,7 +436,7 @@ def test_a_change_committed_out_of_order_is_picked_up_in_the_late_commit_window(
     )
     db_session.commit()
     search_now(app)
-    assert titles_found(client, "tardigrade") == []
+    assert pages_found(client, "tardigrade") == []
 
 
 def test_the_feed_is_pruned_and_an_index_behind_it_is_rebuilt(
@@ -451,7 +466,7 @@ def test_the_feed_is_pruned_and_an_index_behind_it_is_rebuilt(
         search_now(app)  # rebuilds it
         assert engine.state().checked_at > stale
     auth.login("reader")
-    assert titles_found(client, "forklifts") == ["Warehouse"]
+    assert pages_found(client, "forklifts") == ["Warehouse"]
 
 
 # ---------------------------------------------------------------------- the engine
@@ -465,6 +480,8 @@ def _engine(tmp_path, *docs: PageDocument) -> WhooshEngine:
 
 
 def _page(page_id: int, title: str, body: str, files=(), stamp: str = "") -> PageDocument:
+    uploaded = datetime(2024, 5, 2, tzinfo=UTC)
+    files = [FileDocument(name, text, "Bob", uploaded) for name, text in files]
     return PageDocument(
         page_id=page_id,
         slug=title.lower().replace(" ", "-"),
@@ -480,11 +497,14 @@ def _page(page_id: int, title: str, body: str, files=(), stamp: str = "") -> Pag
     )
 
 
-def test_a_page_document_takes_files_as_name_and_text_pairs():
-    assert _page(1, "A", "b", [("x.txt", "y")]).files == (("x.txt", "y"),)
-    for bad in (["x.txt"], [("x.txt", 1)], "x.txt"):
+def test_a_page_document_takes_files_as_file_documents():
+    (file,) = _page(1, "A", "b", [("x.txt", "y")]).files
+    assert (file.name, file.text, file.author) == ("x.txt", "y", "Bob")
+    for bad in (["x.txt"], [("x.txt", "y")], "x.txt"):
         with pytest.raises(TypeError):
-            _page(1, "A", "b", bad)
+            replace(_page(1, "A", "b"), files=bad)
+    with pytest.raises(TypeError):
+        FileDocument("x.txt", 1, "Bob", datetime(2024, 5, 2, tzinfo=UTC))  # type: ignore[arg-type]
 
 
 def test_a_word_in_a_file_ranks_below_the_same_word_in_a_page(tmp_path):
@@ -501,7 +521,7 @@ def test_a_word_in_a_file_ranks_below_the_same_word_in_a_page(tmp_path):
         engine.close()
 
 
-def test_the_snippet_comes_from_the_file_with_most_of_the_words(tmp_path):
+def test_each_file_is_a_result_of_its_own_on_its_page(tmp_path):
     engine = _engine(
         tmp_path,
         _page(
@@ -512,13 +532,18 @@ def test_the_snippet_comes_from_the_file_with_most_of_the_words(tmp_path):
         ),
     )
     try:
-        (hit,) = engine.search("brakes tyres").hits
-        assert hit.file_name == "b.txt"
+        (hit,) = engine.search("brakes tyres", as_typed=True).hits
+        assert (hit.kind, hit.file_name, hit.title, hit.slug) == ("file", "b.txt", "Fleet", "fleet")
         assert "<mark>Brakes</mark> and <mark>tyres</mark>" in hit.snippet
-        (hit,) = engine.search("brakes").hits
-        assert hit.file_name is None  # the page shows the word as well as any file
-        (hit,) = engine.search("in:files brakes").hits
-        assert hit.file_name == "a.txt"
+        found = engine.search("brakes")
+        assert sorted((hit.kind, hit.file_name) for hit in found.hits) == [
+            ("file", "a.txt"),
+            ("file", "b.txt"),
+            ("page", None),
+        ]
+        assert found.hits[0].kind == "page"  # the page's own word weighs most
+        found = engine.search("in:files brakes")
+        assert sorted(hit.file_name for hit in found.hits) == ["a.txt", "b.txt"]
     finally:
         engine.close()
 
@@ -538,12 +563,12 @@ def test_a_match_deep_in_a_long_file_is_shown_and_past_the_cap_nothing_is_indexe
         (hit,) = engine.search("ocelot").hits
         assert hit.file_name == "log.txt"
         assert "<mark>ocelot</mark>" in hit.snippet and hit.snippet.startswith("…")
-        assert engine.search("lynx").total == 0  # past MAX_FILES_CHARS
+        assert engine.search("lynx").total == 0  # past MAX_FILE_CHARS
     finally:
         engine.close()
 
 
-def test_a_file_name_alone_finds_its_page(tmp_path):
+def test_a_file_name_alone_finds_the_file(tmp_path):
     engine = _engine(tmp_path, _page(1, "Fleet", "Logs.", [("Budget 2024.xlsx", "")]))
     try:
         (hit,) = engine.search("in:files budget").hits

@@ -237,7 +237,7 @@ def build(directory: Path, layout) -> tuple[WhooshEngine, list[Doc]]:
                     remove_page(writer, page_id, searcher)
                     live.pop(page_id, None)
                 else:
-                    update_page(writer, as_page(doc, revision))
+                    update_page(writer, as_page(doc, revision), searcher)
                     live[page_id] = doc
             writer.commit(merge=False)
     engine.refresh()

@@ -149,7 +149,7 @@ def test_a_search_too_long_to_send_is_held_back_with_a_message(corpus, page):
     box.press("Enter")
     expect(page).to_have_url(re.compile(r"q=%E6%97%A5"))
     expect(page.locator(".search-too-long")).to_have_count(0)
-    expect(page.get_by_role("status").last).to_contain_text("pages found")
+    expect(page.get_by_role("status").last).to_contain_text("results found")
 
 
 UNDERSTOOD = {

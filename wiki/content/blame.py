@@ -76,17 +76,53 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
     text, or an empty list when there are no revisions or the last text is empty. Raises
     nothing itself; errors from iterating ``revisions`` propagate.
     """
+    return _walk(revisions, None)
+
+
+@dataclass(frozen=True)
+class RemovedLines(Generic[K]):
+    """Lines that revision ``removed_by`` took out of the text: consecutive lines of the
+    previous revision ``last`` (the last that had them), each with the ``origin`` key of
+    the revision that introduced it, oldest first in ``origins``."""
+
+    lines: tuple[str, ...]
+    origins: tuple[K, ...]
+    last: K
+    removed_by: K
+
+
+def removed_lines(revisions: Iterable[tuple[K, str]]) -> list[RemovedLines[K]]:
+    """Every run of lines a revision deleted from the one before, with the revisions that
+    had introduced them (as :func:`blame` attributes lines), in the order of the revisions.
+
+    A line that was only changed is removed too (its new form is another line), and so is
+    a moved one: the caller decides what counts as removed text. Blank lines are left out.
+    Same arguments and time budget as :func:`blame`; raises nothing itself.
+    """
+    found: list[RemovedLines[K]] = []
+    _walk(revisions, found)
+    return found
+
+
+def _walk(
+    revisions: Iterable[tuple[K, str]], removals: list[RemovedLines[K]] | None
+) -> list[BlameLine[K]]:
+    """:func:`blame`, also noting into ``removals`` (when given) what each revision deleted."""
     deadline = time.monotonic() + TOTAL_BUDGET
     dmp = diff_match_patch()
     table = _LineTable()
     origins: list[K] = []  # one per line of ``previous``
     previous = ""  # normalised text of the previous revision
     previous_code: str | None = ""  # its encoding in ``table``; None if it could not be encoded
+    previous_key: K | None = None
     for key, text in revisions:
         if "\r" in text or (text and text[-1] != "\n"):
             text = normalize_text(text)
         if text == previous:
+            previous_key = key
             continue
+        noting = _Noting(removals, previous, previous_key, key) if removals is not None else None
+        previous_key = key
         timeout = min(STEP_TIMEOUT, max(deadline - time.monotonic(), MIN_STEP_TIMEOUT))
         if previous_code is not None and table.chars <= _MAX_TABLE_CHARS:
             head, old_end, new_end = _common_lines(previous, text)
@@ -109,7 +145,7 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
                     previous_code[lines_after:],
                     time.time() + timeout,
                 )
-                _apply(origins, key, diffs)
+                _apply(origins, key, diffs, noting)
                 previous_code = previous_code[:lines_before] + middle + previous_code[lines_after:]
                 previous = text
                 continue
@@ -119,7 +155,7 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
         new_code = table.encode(text) if old_code is not None else None
         if old_code is not None and new_code is not None:
             dmp.Diff_Timeout = timeout
-            _apply(origins, key, _diff_main(dmp, old_code, new_code, time.time() + timeout))
+            _apply(origins, key, _diff_main(dmp, old_code, new_code, time.time() + timeout), noting)
         else:
             # More distinct lines in this pair than characters: diff-match-patch's own line
             # mode copes (coarsely) with that.
@@ -129,6 +165,8 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
                 if kind == "equal":
                     at += count
                 elif kind == "delete":
+                    if noting is not None:
+                        noting.note(at, origins[at : at + count])
                     del origins[at : at + count]
                 else:
                     origins[at:at] = [key] * count
@@ -142,18 +180,50 @@ def blame(revisions: Iterable[tuple[K, str]]) -> list[BlameLine[K]]:
     ]
 
 
-def _apply(origins: list[K], key: K, diffs: list[tuple[int, str]]) -> None:
-    """Turn the origins of the old text's lines into those of the new text's, in place."""
+def _apply(
+    origins: list[K], key: K, diffs: list[tuple[int, str]], noting: _Noting[K] | None = None
+) -> None:
+    """Turn the origins of the old text's lines into those of the new text's, in place,
+    telling ``noting`` of the lines deleted."""
     at = 0
+    old_at = 0  # the same place, counted in the old text's lines
     for op, chars in diffs:
         count = len(chars)  # one character per line
         if op == _EQUAL:
             at += count
+            old_at += count
         elif op == _DELETE:
+            if noting is not None:
+                noting.note(old_at, origins[at : at + count])
             del origins[at : at + count]
+            old_at += count
         else:
             origins[at:at] = [key] * count
             at += count
+
+
+class _Noting(Generic[K]):
+    """Collects the lines one revision deleted from the previous text into ``removals``."""
+
+    def __init__(self, removals: list[RemovedLines[K]], old_text: str, last: K | None, key: K):
+        self._removals, self._old_text, self._last, self._key = removals, old_text, last, key
+        self._lines: list[str] | None = None
+
+    def note(self, old_at: int, origins: list[K]) -> None:
+        if self._last is None:
+            return
+        if self._lines is None:
+            self._lines = self._old_text.split("\n")
+        kept = [
+            (line, origin)
+            for line, origin in zip(
+                self._lines[old_at : old_at + len(origins)], origins, strict=True
+            )
+            if line.strip()
+        ]
+        if kept:
+            lines, line_origins = zip(*kept, strict=True)
+            self._removals.append(RemovedLines(lines, line_origins, self._last, self._key))
 
 
 class _TableFull(Exception):

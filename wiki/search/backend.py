@@ -27,28 +27,92 @@ if TYPE_CHECKING:  # for annotations only: this module stays free of Whoosh
     from wiki.search.synonyms import Synonyms
 
 __all__ = [
+    "HIT_KINDS",
     "NOTICE_KINDS",
+    "SORTS",
+    "Facet",
+    "FacetValue",
+    "FileDocument",
     "Hit",
     "IndexBusy",
     "IndexState",
     "IndexUnavailable",
     "Notice",
     "PageDocument",
+    "RemovedPassage",
     "Results",
     "SearchBackend",
 ]
 
 
+HIT_KINDS = ("page", "file", "history")
+"""What a document, and so a hit, can be: a page as it is now, one of its live files, or
+a passage that was removed from it (its *old text*)."""
+
+SORTS = ("relevance", "date")
+"""How results can be ordered: best match first, or most recently changed first."""
+
+
+@dataclass(frozen=True)
+class FileDocument:
+    """One live file of a page, as searched: its name, the text of its current version (""
+    while unread or unreadable), who uploaded that version and when (aware datetime).
+    Raises TypeError or ValueError on construction when a field is invalid."""
+
+    name: str
+    text: str
+    author: str
+    updated: datetime
+
+    def __post_init__(self):
+        for name in ("name", "text", "author"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str")
+        if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
+            raise ValueError("updated must be a timezone-aware datetime")
+
+
+@dataclass(frozen=True)
+class RemovedPassage:
+    """Text that was on a page and was removed from it: on the page from revision number
+    ``first`` to ``last``, removed by revision ``removed`` (its id ``removed_id``), written
+    by ``author`` at ``removed_at`` (aware). Raises TypeError or ValueError on construction
+    when a field is invalid."""
+
+    text: str
+    first: int
+    last: int
+    removed: int
+    removed_id: int
+    author: str
+    removed_at: datetime
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not isinstance(self.author, str):
+            raise TypeError("text and author must be str")
+        for name in ("first", "last", "removed", "removed_id"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        if not self.first <= self.last < self.removed:
+            raise ValueError("a passage is removed after the revisions it was on")
+        if not isinstance(self.removed_at, datetime) or self.removed_at.utcoffset() is None:
+            raise ValueError("removed_at must be a timezone-aware datetime")
+
+
 @dataclass(frozen=True)
 class PageDocument:
-    """What the wiki indexes for one page: its current revision and its live files.
+    """What the wiki indexes for one page: its current revision, its live files and the
+    text removed from it over its history; each becomes a document of its own (see
+    :data:`HIT_KINDS`), all found by the readers of the page.
 
     ``body`` is the plain text as rendered for reading (no Markdown syntax, no HTML),
     ``headings`` the section headings (one per line), ``updated`` a timezone-aware
-    datetime. ``files`` are the page's files that are not deleted, as (name, text of the
-    current version; "" while unread or unreadable), ``files_stamp`` what tells whether
-    they changed since they were indexed (compared, never parsed: the caller makes it).
-    Raises ValueError or TypeError on construction when a field is invalid.
+    datetime, ``space`` the key of the page's space. ``files`` are the page's files that
+    are not deleted (:class:`FileDocument`), ``files_stamp`` what tells whether they changed
+    since they were indexed (compared, never parsed: the caller makes it); ``removed`` the
+    passages removed from the page by its revisions (:class:`RemovedPassage`). Raises
+    ValueError or TypeError on construction when a field is invalid.
     """
 
     page_id: int
@@ -62,28 +126,34 @@ class PageDocument:
     revision_id: int
     # The page's field values (name, value), in its record's order: ``team:logistics``.
     fields: tuple[tuple[str, str], ...] = ()
-    files: tuple[tuple[str, str], ...] = ()
+    files: tuple[FileDocument, ...] = ()
     files_stamp: str = ""
+    space: str = ""
+    removed: tuple[RemovedPassage, ...] = ()
+    # The fields the facets count (names; None: all): not dates, numbers or free text.
+    facet_fields: tuple[str, ...] | None = None
 
     def __post_init__(self):
         for name in ("page_id", "revision_id"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive int, not {value!r}")
-        for name in ("slug", "title", "headings", "body", "author"):
+        for name in ("slug", "title", "headings", "body", "author", "space"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"{name} must be a str")
         if isinstance(self.tags, str) or not all(isinstance(tag, str) for tag in self.tags):
             raise TypeError("tags must be a sequence of str")
         object.__setattr__(self, "tags", tuple(self.tags))
         if isinstance(self.files, str) or not all(
-            isinstance(file, tuple)
-            and len(file) == 2
-            and all(isinstance(part, str) for part in file)
-            for file in self.files
+            isinstance(file, FileDocument) for file in self.files
         ):
-            raise TypeError("files must be a sequence of (name, text) pairs of str")
+            raise TypeError("files must be a sequence of FileDocument")
         object.__setattr__(self, "files", tuple(self.files))
+        if isinstance(self.removed, str) or not all(
+            isinstance(passage, RemovedPassage) for passage in self.removed
+        ):
+            raise TypeError("removed must be a sequence of RemovedPassage")
+        object.__setattr__(self, "removed", tuple(self.removed))
         if not isinstance(self.files_stamp, str):
             raise TypeError("files_stamp must be a str")
         if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
@@ -92,8 +162,13 @@ class PageDocument:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. ``snippet`` is escaped HTML whose only markup is ``<mark>``;
-    ``file_name`` names the page's file it comes from, None when it comes from the page."""
+    """One search result, of kind ``kind`` (:data:`HIT_KINDS`) on the page ``page_id``
+    (``slug``, ``title``). ``snippet`` is escaped HTML whose only markup is ``<mark>``.
+
+    A file hit names its file (``file_name``); an old-text hit says where the text was
+    (``removed``: the passage's revisions and who removed it; its ``text`` is ""). ``author``
+    and ``updated`` are the page's last edit, the file's upload, or the removal.
+    """
 
     page_id: int
     slug: str
@@ -104,6 +179,27 @@ class Hit:
     tags: tuple[str, ...]
     score: float
     file_name: str | None = None
+    kind: str = "page"
+    removed: RemovedPassage | None = None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One way to narrow the results: ``label`` as shown, ``filter`` the search syntax
+    that narrows to it (``space:eng``), ``count`` how many of the results have it."""
+
+    label: str
+    filter: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """The counts of the results by one property (``name``: space, type, tag, author,
+    edited, or a record field's name), most frequent first."""
+
+    name: str
+    values: tuple[FacetValue, ...]
 
 
 @dataclass(frozen=True)
@@ -170,6 +266,9 @@ class Results:
     correction when that found pages and the query found none (``corrected_from`` is then
     the query as typed). ``relaxed`` is True when the hits are pages with most of the
     words rather than all of them (``all_words`` pages had all of them).
+
+    ``facets`` count every permitted result by space, type, tag, author, when edited and
+    record field (when asked for; only what the reader may read is counted).
     """
 
     hits: list[Hit]
@@ -185,6 +284,7 @@ class Results:
     relaxed: bool = False
     all_words: int = 0
     notices: tuple[Notice, ...] = ()
+    facets: tuple[Facet, ...] = ()
 
     @property
     def total_bound(self) -> str:
@@ -304,12 +404,21 @@ class SearchBackend(Protocol):
         allowed: Callable[[int], bool] | None = None,
         as_typed: bool = False,
         synonyms: Synonyms | None = None,
+        filters: Sequence[str] = (),
+        history: bool = False,
+        sort: str = "relevance",
+        facets: bool = False,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike); ``synonyms``, when
-        given, also find each term's alternatives (:mod:`wiki.search.synonyms`). Unless
-        ``as_typed``, a query that finds nothing is spelling-corrected, and one whose words
-        together find little also shows pages with most of them (see :class:`Results`).
+        filters out pages the reader may not see (hits, total and facets alike);
+        ``synonyms``, when given, also find each term's alternatives
+        (:mod:`wiki.search.synonyms`). Unless ``as_typed``, a query that finds nothing is
+        spelling-corrected, and one whose words together find little also shows pages with
+        most of them (see :class:`Results`).
+
+        ``filters`` (search syntax each, such as ``space:eng``: the facets' values) narrow
+        the results without being corrected or relaxed; ``history`` includes text removed
+        from pages; ``sort`` is one of :data:`SORTS`; ``facets`` asks for the counts.
 
         Never raises for any query text. Raises IndexUnavailable when there is no usable
         index; exceptions from ``allowed`` propagate.

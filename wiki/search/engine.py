@@ -30,7 +30,14 @@ from whoosh.index import LockError
 
 from wiki.instance import private_folder
 from wiki.search.analysis import WORD, fold
-from wiki.search.backend import IndexBusy, IndexState, IndexUnavailable, PageDocument, Results
+from wiki.search.backend import (
+    SORTS,
+    IndexBusy,
+    IndexState,
+    IndexUnavailable,
+    PageDocument,
+    Results,
+)
 from wiki.search.readers import OpenGeneration, open_latest
 from wiki.search.schema import (
     FIELD_BOOSTS,
@@ -45,7 +52,7 @@ from wiki.search.schema import (
     update_state,
 )
 from wiki.search.scoring import CallerError, FieldWeighting
-from wiki.search.searching import SEARCH_TIME_LIMIT, run_search
+from wiki.search.searching import SEARCH_TIME_LIMIT, Narrowing, run_search
 from wiki.search.storage import IndexDirectory, damaged_index
 from wiki.search.suggest import complete_title, spelling_suggestion
 from wiki.search.synonyms import Synonyms
@@ -264,7 +271,7 @@ class WhooshEngine:
                     indexed = indexed_revision(searcher, page_id)
                     if indexed is not None and indexed > doc.revision_id:
                         continue  # never replace a newer revision with an older one
-                    update_page(writer, doc)
+                    update_page(writer, doc, searcher)
                 for page_id in removed:
                     remove_page(writer, page_id, searcher)
                 update_state(
@@ -331,7 +338,7 @@ class WhooshEngine:
         else:
             writer = ix.writer(limitmb=REBUILD_LIMITMB)
         seen: set[int] = set()
-        count = 0
+        count = written = 0
         try:
             for doc in documents:
                 if not isinstance(doc, PageDocument):
@@ -339,7 +346,7 @@ class WhooshEngine:
                 if doc.page_id in seen:
                     raise ValueError(f"page {doc.page_id} given twice")
                 seen.add(doc.page_id)
-                add_page(writer, doc)
+                written += add_page(writer, doc)
                 count += 1
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     progress(count)
@@ -352,8 +359,8 @@ class WhooshEngine:
         # Whoosh's multi-process writer drops a worker's segment if the worker reports
         # late; a short index must never go live.
         built = self._files.document_count(name, self.schema)
-        if built != count + 1:
-            raise RuntimeError(f"rebuild wrote {built - 1} of {count} pages")
+        if built != written + 1:
+            raise RuntimeError(f"rebuild wrote {built - 1} of {written} documents")
         return count
 
     # ------------------------------------------------------------------ reading
@@ -367,12 +374,21 @@ class WhooshEngine:
         allowed: Callable[[int], bool] | None = None,
         as_typed: bool = False,
         synonyms: Synonyms | None = None,
+        filters: Sequence[str] = (),
+        history: bool = False,
+        sort: str = "relevance",
+        facets: bool = False,
     ) -> Results:
         """Search with the query language of :mod:`wiki.search.query`; ``allowed(page_id)``
-        filters out pages the reader may not see (hits and total alike); ``synonyms``, when
-        given, also find each term's alternatives (:mod:`wiki.search.synonyms`). Unless
-        ``as_typed``, a query that finds nothing is spelling-corrected, and one whose words
-        together find little also shows pages with most of them (see :class:`~wiki.search.backend.Results`).
+        filters out pages the reader may not see (hits, total and facets alike);
+        ``synonyms``, when given, also find each term's alternatives
+        (:mod:`wiki.search.synonyms`). Unless ``as_typed``, a query that finds nothing is
+        spelling-corrected, and one whose words together find little also shows pages with
+        most of them (see :class:`~wiki.search.backend.Results`).
+
+        ``filters`` (search syntax each) narrow the results, ``history`` includes old
+        text, ``sort`` orders them (:data:`~wiki.search.backend.SORTS`; anything else is
+        relevance), ``facets`` counts them (see :class:`~wiki.search.searching.Narrowing`).
 
         Never raises for any query text: unparseable text is searched as plain words
         (``fallback``), slow searches stop early (``timed_out``). Raises IndexUnavailable
@@ -398,6 +414,12 @@ class WhooshEngine:
                     as_typed=bool(as_typed),
                     cut=isinstance(query, str) and len(query) > MAX_QUERY_CHARS,
                     synonyms=synonyms,
+                    options=Narrowing(
+                        filters=tuple(f for f in filters if isinstance(f, str)),
+                        history=bool(history),
+                        sort=sort if sort in SORTS else "relevance",
+                        facets=bool(facets),
+                    ),
                 )
 
     def suggest(self, query: str) -> str | None:

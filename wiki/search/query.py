@@ -10,17 +10,19 @@ What people can type::
                            ``budget OR forecast 2024`` means ``(budget OR forecast) 2024``
     (a OR b) -c            parentheses group
     title:onboarding       a word, phrase, prefix or group in one field:
-    tag:finance            title:, tag:, author:, updated:
+    tag:finance            title:, tag:, author:, updated:, space:, type:
     author:"Chloé Martin"
     updated:2024           a year, month (2024-03) or day (2024-03-15), UTC
     updated:>2024-01-01    after that day (also >=, <, <=)
     updated:[2024-01-01 to 2024-03-31]   inclusive range; either end may be left out
     updated:2024-01-01..2024-03-31       the same
     in:files budget        the words only in the text (and names) of the pages' files
+    space:eng              pages (and their files and old text) of one space
+    type:file              only files (type:page, type:history: only old text)
 
-Plain words search the title, the tags, the headings, the body and the text of the page's
-files, with the title weighing most, then the tags, the headings, the body, and the files
-least. Upper-case ``OR``, ``AND`` and ``NOT`` are
+Plain words search each page's title, tags, headings and body, each file's name and text,
+and (when asked for) text removed from pages, with the title weighing most, then the
+tags, the headings, the body, and the files least. Upper-case ``OR``, ``AND`` and ``NOT`` are
 operators; in lower case they are ordinary (stop) words.
 
 :func:`parse` never raises for any input: text it cannot understand (an unclosed quote or
@@ -50,6 +52,7 @@ from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_wor
 from wiki.search.schema import FIELD_BOOSTS, field_term
 from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import (
+    KINDS,
     RECORD_FIELD,
     SCOPE_FIELD,
     SCOPES,
@@ -169,6 +172,11 @@ class _Compiler:
         fieldname = node.fieldname
         if fieldname == "updated":
             return _date_query(node.text)
+        if fieldname == "kind":
+            kind = KINDS.get(node.text.strip().casefold())
+            if kind is None:
+                raise QuerySyntaxError(f"type: takes one of {', '.join(sorted(KINDS))}")
+            return query.Term("kind", kind)
         if fieldname == "tags":
             # A quoted tag is the tag as it is: "wip*" is a tag, not a prefix.
             return self.tag(node.text, whole=node.kind == "phrase")

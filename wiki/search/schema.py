@@ -1,15 +1,21 @@
 """What one generation of the index holds: the Whoosh schema and its version, and how a
 page and the index state are written into it and read back.
 
-Each generation holds one document per page (key ``page:<id>``) and one state document
-(key ``state``) that records the last revision id applied (the *high-water mark*), the
-last id of the page change feed applied, when that feed was last read through, and the
-schema version. The state is written in the same commit as the pages, so after a crash
-the marks never disagree with what the index contains.
+Each page is written as several documents (``kind``): the page itself (key
+``page:<id>``), one per live file (``file:<id>:<n>``, its name and text in the field
+``files``, at most :data:`MAX_FILE_CHARS` characters) and one per passage removed from it
+(``old:<id>:<n>``, the text in ``body``). All of them carry the page's id, space, tags and
+record fields and are written and deleted together (field ``owner``), so a file or old
+text is found by exactly the readers of its page, and narrowed like it. Only the page's
+own document has its title, headings and tags as words.
 
-A page's document holds the text of its live files too (field ``files``, at most
-:data:`MAX_FILES_CHARS` characters in all), so a file is found exactly where its page is,
-by exactly the readers of its page.
+One state document (key ``state``) records the last revision id applied (the *high-water
+mark*), the last id of the page change feed applied, when that feed was last read through,
+and the schema version. The state is written in the same commit as the pages, so after a
+crash the marks never disagree with what the index contains.
+
+What the facets count is kept in a column (``facets``) per document, read without
+touching the stored fields: see :func:`facet_entries`.
 """
 
 from __future__ import annotations
@@ -17,31 +23,34 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import NgramFilter
 
 from wiki.search.analysis import fold, keyword_analyzer, name_analyzer, text_analyzer
-from wiki.search.backend import IndexState, IndexUnavailable, PageDocument
+from wiki.search.backend import IndexState, IndexUnavailable, PageDocument, RemovedPassage
 from wiki.search.storage import damaged_index
 
 __all__ = [
     "AUTOCOMPLETE_GRAM",
+    "FACET_SEPARATOR",
     "FIELD_BOOSTS",
-    "MAX_FILES_CHARS",
+    "MAX_FILE_CHARS",
     "SCHEMA_VERSION",
     "add_page",
     "add_state",
     "build_schema",
+    "facet_entries",
     "field_term",
     "indexed_file_stamp",
     "indexed_revision",
     "read_state",
+    "removed_passage",
     "remove_page",
     "update_page",
     "update_state",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump whenever the schema, the analysis (:mod:`wiki.search.analysis`) or the way pages
 are stored changes: an index of another version is reported unavailable, and the wiki
 must rebuild it."""
@@ -54,9 +63,11 @@ files (a long spreadsheet mentions many things it is not about). The engine's
 scoring applies them, so queries carry no boosts: a boosted Whoosh query wraps every term
 matcher in one more layer, which cost ~10% of the time of multi-word searches."""
 
-MAX_FILES_CHARS = 200_000
-"""Characters of a page's files indexed, in all (names included): the first ones, files
-taken by name."""
+MAX_FILE_CHARS = 200_000
+"""Characters of a file's text indexed: the first ones."""
+
+FACET_SEPARATOR = "\x1f"
+"""Between the entries of a document's ``facets`` column (a character no text keeps)."""
 
 AUTOCOMPLETE_GRAM = 20
 """Title words are indexed by their first 1..20 letters for autocomplete."""
@@ -69,10 +80,13 @@ def build_schema() -> fields.Schema:
     """The index schema. Changing it (or the analyzers) requires bumping SCHEMA_VERSION.
     Never raises."""
     return fields.Schema(
-        key=fields.ID(unique=True, stored=True),  # "page:<id>", or "state"
+        key=fields.ID(unique=True, stored=True),  # "page:<id>", "file:...", "old:...", "state"
+        owner=fields.ID(),  # "page:<id>" on every document of the page
+        kind=fields.ID(stored=True, sortable=True),  # page, file or history: HIT_KINDS
         page_id=fields.NUMERIC(int, 64, signed=False, shift_step=0, stored=True, sortable=True),
         revision_id=fields.NUMERIC(int, 64, signed=False, shift_step=0, stored=True, sortable=True),
         slug=fields.STORED(),
+        page_title=fields.STORED(),
         title=fields.TEXT(analyzer=text_analyzer(), stored=True),
         # The whole folded title: "go to page" on an exact match, and autocomplete ranking.
         title_key=fields.ID(sortable=True),
@@ -81,21 +95,25 @@ def build_schema() -> fields.Schema:
             phrase=False,
         ),
         headings=fields.TEXT(analyzer=text_analyzer()),
+        # A page's text, or the text removed from it (old text); stored for snippets.
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        # The page's live files: each one's name, then its text. Stored for snippets, with
-        # where each file's text lies in it (file_spans: [(name, start, end)]).
+        # A file's name, then its text; stored for snippets.
         files=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        file_spans=fields.STORED(),
+        file_name=fields.STORED(),
         files_stamp=fields.STORED(),
+        # Where old text was: (first, last, removed revision numbers, removing revision id).
+        removed=fields.STORED(),
         tags=fields.TEXT(analyzer=keyword_analyzer(), phrase=False, stored=True),
         # The same tags as words, for plain searches: "austin parking" finds a page
         # tagged "austin" whose text speaks of a garage.
         tag_words=fields.TEXT(analyzer=text_analyzer()),
         # A record's fields, each "name=value" one term (``team:logistics``); their values
-        # are also among the tag words, so plain words find them.
+        # are also among the page's tag words, so plain words find them.
         record=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
+        space=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True),
         updated=fields.DATETIME(stored=True, sortable=True),  # sortable: read for recency
+        facets=fields.COLUMN(columns.VarBytesColumn()),
         # On the state document: {"hwm": int, "changes": int, "checked": float | None,
         # "schema": int}.
         state=fields.STORED(),
@@ -105,22 +123,27 @@ def build_schema() -> fields.Schema:
 # ---------------------------------------------------------------------- writing
 
 
-def add_page(writer, doc: PageDocument) -> None:
-    """Add ``doc`` to a new index, where the page cannot be yet. Raises what the Whoosh
-    writer raises."""
-    writer.add_document(**_fields(doc))
+def add_page(writer, doc: PageDocument) -> int:
+    """Add the page's documents to a new index, where the page cannot be yet; returns how
+    many. Raises what the Whoosh writer raises."""
+    written = 0
+    for document in _documents(doc):
+        writer.add_document(**document)
+        written += 1
+    return written
 
 
-def update_page(writer, doc: PageDocument) -> None:
-    """Add ``doc``, replacing the page's indexed document if there is one. Raises what the
-    Whoosh writer raises."""
-    writer.update_document(**_fields(doc))
+def update_page(writer, doc: PageDocument, searcher) -> None:
+    """Write the page's documents, replacing those indexed (``searcher``: the writer's
+    own). Raises what the Whoosh writer raises."""
+    remove_page(writer, doc.page_id, searcher)
+    add_page(writer, doc)
 
 
 def remove_page(writer, page_id: int, searcher) -> None:
-    """Delete the page's document if there is one (``searcher``: the writer's own). Raises
-    what the Whoosh writer raises."""
-    writer.delete_by_term("key", _key(page_id), searcher=searcher)
+    """Delete the page's documents if there are any (``searcher``: the writer's own).
+    Raises what the Whoosh writer raises."""
+    writer.delete_by_term("owner", _key(page_id), searcher=searcher)
 
 
 def add_state(writer, state: IndexState) -> None:
@@ -148,51 +171,114 @@ def _key(page_id: int) -> str:
     return f"page:{page_id}"
 
 
-def _files(doc: PageDocument) -> tuple[str, list[tuple[str, int, int]]]:
-    """The files' text as indexed and stored ("name\ntext", blank lines between files, cut
-    at MAX_FILES_CHARS), and where each file's text lies in it."""
-    parts: list[str] = []
-    spans: list[tuple[str, int, int]] = []
-    used = 0
-    for name, text in doc.files:
-        if used >= MAX_FILES_CHARS:
-            break
-        head = _text(name) + "\n"
-        body = _text(text)[: max(0, MAX_FILES_CHARS - used - len(head))]
-        start = used + len(head)
-        parts.append(head + body + "\n\n")
-        spans.append((name, start, start + len(body)))
-        used += len(head) + len(body) + 2
-    return "".join(parts), spans
+def facet_entries(column_value: bytes) -> list[str]:
+    """A document's ``facets`` column as its entries: ``k:<kind>``, ``s:<space>``,
+    ``a:<author>``, ``t:<tag>`` and ``f:<name>=<value>``. Never raises for bytes."""
+    if not column_value:
+        return []
+    return column_value.decode("utf-8", "replace").split(FACET_SEPARATOR)
 
 
-def _fields(doc: PageDocument) -> dict:
-    updated = doc.updated.astimezone(UTC)
+def _facets(kind: str, doc: PageDocument, author: str) -> bytes:
+    entries = [f"k:{kind}", f"s:{doc.space}", f"a:{author}"]
+    entries += [f"t:{tag}" for tag in doc.tags]
+    counted = doc.facet_fields
+    entries += [
+        f"f:{name}={' '.join(value.split())}"
+        for name, value in doc.fields
+        if counted is None or name in counted
+    ]
+    return FACET_SEPARATOR.join(
+        _text(entry).replace(FACET_SEPARATOR, " ") for entry in entries
+    ).encode()
+
+
+def _documents(doc: PageDocument) -> list[dict]:
+    """The page's documents: the page, then its files, then its old text."""
     tags = [_text(tag).replace(",", " ") for tag in doc.tags]
-    files, spans = _files(doc)
-    return {
-        "key": _key(doc.page_id),
+    shared = {
+        "owner": _key(doc.page_id),
         "page_id": doc.page_id,
         "revision_id": doc.revision_id,
         "slug": doc.slug,
-        "title": _text(doc.title),
-        "title_key": fold(_text(doc.title)),
-        "title_ac": _text(doc.title),
-        "headings": _text(doc.headings),
-        "body": _text(doc.body),
-        "files": files,
-        "file_spans": spans,
-        "files_stamp": doc.files_stamp,
+        "page_title": _text(doc.title),
         "tags": ",".join(tags),
         "_stored_tags": tuple(doc.tags),
-        # Tags and field values as text, one per line.
-        "tag_words": "\n".join(_text(word) for word in (*doc.tags, *(v for _, v in doc.fields))),
         "record": ",".join(field_term(name, _text(value)) for name, value in doc.fields),
-        "author": _text(doc.author),
+        "space": doc.space,
+    }
+    documents = [
+        {
+            **shared,
+            "key": _key(doc.page_id),
+            "kind": "page",
+            "title": _text(doc.title),
+            "title_key": fold(_text(doc.title)),
+            "title_ac": _text(doc.title),
+            "headings": _text(doc.headings),
+            "body": _text(doc.body),
+            "files_stamp": doc.files_stamp,
+            # Tags and field values as text, one per line.
+            "tag_words": "\n".join(
+                _text(word) for word in (*doc.tags, *(v for _, v in doc.fields))
+            ),
+            **_by(doc.author, doc.updated),
+            "facets": _facets("page", doc, doc.author),
+        }
+    ]
+    for number, file in enumerate(doc.files, 1):
+        documents.append(
+            {
+                **shared,
+                "key": f"file:{doc.page_id}:{number}",
+                "kind": "file",
+                "files": _text(file.name) + "\n" + _text(file.text[:MAX_FILE_CHARS]),
+                "file_name": file.name,
+                **_by(file.author, file.updated),
+                "facets": _facets("file", doc, file.author),
+            }
+        )
+    for number, passage in enumerate(doc.removed, 1):
+        documents.append(
+            {
+                **shared,
+                "key": f"old:{doc.page_id}:{number}",
+                "kind": "history",
+                "body": _text(passage.text),
+                "removed": (passage.first, passage.last, passage.removed, passage.removed_id),
+                **_by(passage.author, passage.removed_at),
+                "facets": _facets("history", doc, passage.author),
+            }
+        )
+    return documents
+
+
+def _by(author: str, when: datetime) -> dict:
+    updated = when.astimezone(UTC)
+    return {
+        "author": _text(author),
         # The DATETIME field drops tzinfo: give it UTC; store the aware value for display.
         "updated": updated.replace(tzinfo=None),
         "_stored_updated": updated,
     }
+
+
+def removed_passage(stored: dict) -> RemovedPassage | None:
+    """Where the old text of a stored history document was (its text left ""), or None
+    for another kind. Never raises for a stored document of this schema."""
+    place = stored.get("removed")
+    if not place:
+        return None
+    first, last, removed, removed_id = place
+    return RemovedPassage(
+        text="",
+        first=first,
+        last=last,
+        removed=removed,
+        removed_id=removed_id,
+        author=stored.get("author", ""),
+        removed_at=stored["updated"],
+    )
 
 
 def _state_fields(state: IndexState) -> dict:

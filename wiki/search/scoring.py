@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import UTC, datetime
 
 from whoosh import collectors, scoring
 from whoosh.util.times import datetime_to_long
 
+from wiki.search.facets import FacetCounter
 from wiki.search.matching import SearchTimeout
 
 
@@ -122,21 +123,39 @@ _MICROSECONDS_PER_DAY = 86_400_000_000
 
 
 class PageCollector(collectors.TopCollector):
-    """The top N pages by score (with a bonus for recent edits, :data:`RECENCY_BONUS`), with
-    an exact total, a permission filter and a deadline.
+    """The top N results by score (with a bonus for recent edits, :data:`RECENCY_BONUS`),
+    or the newest N (``by_date``), with an exact total, a permission filter, a deadline,
+    and optionally: only the documents in ``only`` (global numbers: the filters' matches),
+    no old text unless ``history``, and the facets counted into ``facets``.
 
     Block-quality skipping is off: it made no search faster here (common words fill every
     block) and it would make the total an estimate. The matcher may still be simplified,
     but never pruned by a minimum score, for the same reason.
     """
 
-    def __init__(self, limit: int, allowed: Callable[[int], bool] | None, deadline: float):
+    def __init__(
+        self,
+        limit: int,
+        allowed: Callable[[int], bool] | None,
+        deadline: float,
+        *,
+        history: bool = True,
+        only: Container[int] | None = None,
+        by_date: bool = False,
+        facets: FacetCounter | None = None,
+    ):
         super().__init__(limit=limit, usequality=False)
         self._allowed = allowed
         self._deadline = deadline
+        self._history = history
+        self._only = only
+        self._by_date = by_date
+        self.facets = facets
         self._verdicts: dict[int, bool] = {}
         self._page_ids = None
         self._updated = None
+        self._kinds = None
+        self._facet_column = None
         # The index stores naive UTC datetimes as microseconds (Whoosh's column format).
         self._now = datetime_to_long(datetime.now(UTC).replace(tzinfo=None))
         self.timed_out = False
@@ -162,8 +181,20 @@ class PageCollector(collectors.TopCollector):
             if reader.has_column("updated")
             else None
         )
+        self._kinds = (
+            reader.column_reader("kind", translate=False) if reader.has_column("kind") else None
+        )
+        self._facet_column = (
+            reader.column_reader("facets")
+            if self.facets is not None and reader.has_column("facets")
+            else None
+        )
 
     def collect(self, sub_docnum):
+        if self._by_date:
+            # Newest first: the edit time is the score (ties: index order).
+            updated = self._updated[sub_docnum] if self._updated is not None else 0
+            return self._collect(self.offset + sub_docnum, float(updated or 0))
         score = self.matcher.score()
         if self._updated is not None:
             updated = self._updated[sub_docnum]
@@ -178,6 +209,9 @@ class PageCollector(collectors.TopCollector):
         verdicts = self._verdicts
         page_ids = self._page_ids
         deadline = self._deadline
+        only, offset = self._only, self.offset
+        kinds = None if self._history else self._kinds
+        facets, facet_column, updated = self.facets, self._facet_column, self._updated
         if page_ids is None:
             return  # a segment holding only the state document
         for count, sub_docnum in enumerate(self.matches(), 1):
@@ -185,6 +219,8 @@ class PageCollector(collectors.TopCollector):
             if not count & 63 and time.monotonic() > deadline:
                 self.timed_out = True
                 return
+            if only is not None and offset + sub_docnum not in only:
+                continue
             # The state document has no text, date or tags, so no query matches it: page
             # ids are only read when there is a permission filter.
             if allowed is not None:
@@ -197,6 +233,15 @@ class PageCollector(collectors.TopCollector):
                         raise CallerError() from exc
                 if not verdict:
                     continue
+            if kinds is not None and kinds[sub_docnum] == b"history":
+                # Old text was not asked for: only counted, so the facet can offer it.
+                if facets is not None:
+                    facets.hidden_history += 1
+                continue
+            if facet_column is not None:
+                facets.add(
+                    facet_column[sub_docnum], updated[sub_docnum] if updated is not None else None
+                )
             collect(sub_docnum)
 
     def _collect(self, global_docnum, score):

@@ -8,18 +8,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from whoosh import query
 
 from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
+from wiki.search.facets import FacetCounter
 from wiki.search.notices import search_notices
 from wiki.search.query import highlight_terms, most_words, parse_with_notices, plain_terms
-from wiki.search.schema import FIELD_BOOSTS
+from wiki.search.schema import FIELD_BOOSTS, removed_passage
 from wiki.search.scoring import CallerError, PageCollector
-from wiki.search.snippets import best_snippet
+from wiki.search.snippets import best_snippet, file_snippet
 from wiki.search.suggest import spelling_suggestion
 from wiki.search.synonyms import Synonyms
+from wiki.search.syntax import MAX_QUERY_CHARS, clean
 
-__all__ = ["FEW_HITS", "MAX_RESULTS", "SEARCH_TIME_LIMIT", "run_search"]
+__all__ = [
+    "FEW_HITS",
+    "MAX_FILTERS",
+    "MAX_RESULTS",
+    "SEARCH_TIME_LIMIT",
+    "Narrowing",
+    "run_search",
+]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +42,9 @@ SEARCH_TIME_LIMIT = 0.5
 
 MAX_RESULTS = 1000
 """Deepest result reachable by paging; later pages come back empty (``total`` stays exact)."""
+
+MAX_FILTERS = 20
+"""Filters applied at most; more are ignored (each costs a pass over its matches)."""
 
 FEW_HITS = 3
 """Below this many pages with all the words, a plain query also shows pages with most of
@@ -47,12 +63,14 @@ def run_search(
     as_typed: bool = False,
     cut: bool = False,
     synonyms: Synonyms | None = None,
+    options: Narrowing | None = None,
 ) -> Results:
     """Page ``page`` (of ``per_page`` hits) of the results for ``text`` (a cleaned query)
     in ``searcher``'s index, of the pages ``allowed`` permits, collecting for at most
     ``time_limit`` seconds. ``cut`` says the text was cut to the most the engine reads;
     ``synonyms`` expand the query (the spelling suggestion and the exact title look at
-    the text as typed).
+    the text as typed); ``options`` narrow, order and count the results (filters, old
+    text, sort, facets).
 
     When nothing matches and a spelling correction of the query (from words the reader may
     read) finds pages, those are shown (``corrected_from``); when all the words of a
@@ -70,9 +88,12 @@ def run_search(
 
     wanted = page * per_page
     known = _known_word(searcher, schema)
+    narrowing = _Narrowed(searcher, schema, options or Narrowing(), known)
 
     def attempt_search(text: str, deadline: float):
-        return _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms)
+        return _search(
+            searcher, schema, text, wanted, allowed, deadline, known, synonyms, narrowing
+        )
 
     q, fallback, collector, noted = original = attempt_search(text, deadline())
     searched, corrected_from, relaxed = text, None, False
@@ -90,7 +111,9 @@ def run_search(
     if all_words < FEW_HITS and not collector.timed_out and not as_typed:
         loose = most_words(searched, schema, synonyms)
         if loose is not None:
-            attempt_collector = _collect_safely(searcher, loose, wanted, allowed, deadline())
+            attempt_collector = _collect_safely(
+                searcher, loose, wanted, allowed, deadline(), narrowing
+            )
             if attempt_collector is not None and attempt_collector.count() > all_words:
                 q, collector, relaxed = loose, attempt_collector, True
     if corrected_from is not None and collector.count() == 0:
@@ -100,7 +123,7 @@ def run_search(
     total = collector.count()
     if total < FEW_HITS and corrected_from is None and not collector.timed_out:
         suggestion = _better_suggestion(
-            searcher, schema, text, total, allowed, deadline(), synonyms
+            searcher, schema, text, total, allowed, deadline(), synonyms, narrowing
         )
     top = collector.results().top_n
     chosen = top[(page - 1) * per_page : page * per_page]
@@ -120,6 +143,7 @@ def run_search(
         relaxed=relaxed,
         all_words=all_words,
         notices=search_notices(searched, noted, parsed, searcher.reader(), cut=cut),
+        facets=collector.facets.facets() if collector.facets is not None else (),
     )
 
 
@@ -136,11 +160,11 @@ def _known_word(searcher, schema) -> Callable[[str], bool]:
     return known
 
 
-def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms):
+def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms, narrowing):
     """Parse and collect ``text``: ``(query, fallback, collector, notices)``."""
     q, fallback, noted = parse_with_notices(text, schema, known, synonyms)
     try:
-        collector = _collect(searcher, q, wanted, allowed, deadline)
+        collector = _collect(searcher, q, wanted, allowed, deadline, narrowing)
     except CallerError:
         raise
     except Exception:
@@ -148,13 +172,13 @@ def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms):
         # user's: answer with plain words rather than an error.
         log.exception("query %r failed; retrying as plain words", text)
         q, fallback = plain_terms(text, schema), True
-        collector = _collect(searcher, q, wanted, allowed, deadline)
+        collector = _collect(searcher, q, wanted, allowed, deadline, narrowing)
     return q, fallback, collector, noted
 
 
-def _collect_safely(searcher, q, wanted, allowed, deadline) -> PageCollector | None:
+def _collect_safely(searcher, q, wanted, allowed, deadline, narrowing) -> PageCollector | None:
     try:
-        return _collect(searcher, q, wanted, allowed, deadline)
+        return _collect(searcher, q, wanted, allowed, deadline, narrowing)
     except CallerError:
         raise
     except Exception:
@@ -172,7 +196,9 @@ def _suggestion(searcher, text, allowed) -> str | None:
         return None
 
 
-def _better_suggestion(searcher, schema, text, total, allowed, deadline, synonyms) -> str | None:
+def _better_suggestion(
+    searcher, schema, text, total, allowed, deadline, synonyms, narrowing
+) -> str | None:
     """A corrected query to offer ("did you mean"), only when it finds more pages than
     ``text`` did (``total``)."""
     corrected = _suggestion(searcher, text, allowed)
@@ -180,18 +206,69 @@ def _better_suggestion(searcher, schema, text, total, allowed, deadline, synonym
         return None
     known = _known_word(searcher, schema)
     q, _fallback, _noted = parse_with_notices(corrected, schema, known, synonyms)
-    collector = _collect_safely(searcher, q, total + 1, allowed, deadline)
+    collector = _collect_safely(searcher, q, total + 1, allowed, deadline, narrowing)
     if collector is None or collector.timed_out or collector.count() <= total:
         return None
     return corrected
 
 
-def _collect(searcher, q, wanted, allowed, deadline) -> PageCollector:
-    collector = PageCollector(min(wanted, MAX_RESULTS), allowed, deadline)
+def _collect(searcher, q, wanted, allowed, deadline, narrowing: _Narrowed) -> PageCollector:
+    collector = PageCollector(
+        min(wanted, MAX_RESULTS),
+        allowed,
+        deadline,
+        history=narrowing.history or _names_old_text(q),
+        only=narrowing.only,
+        by_date=narrowing.by_date,
+        facets=FacetCounter(narrowing.now) if narrowing.facets else None,
+    )
     context = searcher.context()
     context.deadline = deadline  # read by the matchers of wiki.search.matching
     searcher.search_with_collector(q, collector, context=context)
     return collector
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What narrows, orders and counts the results besides the query: ``filters`` (search
+    syntax each, all must match: the facets' values), ``history`` (include old text),
+    ``sort`` (one of :data:`~wiki.search.backend.SORTS`), ``facets`` (count them)."""
+
+    filters: tuple[str, ...] = ()
+    history: bool = False
+    sort: str = "relevance"
+    facets: bool = False
+
+
+class _Narrowed:
+    """A :class:`Narrowing` made ready for one search: the filters' matching documents
+    (read once, global document numbers), and whether they ask for old text."""
+
+    def __init__(self, searcher, schema, narrowing: Narrowing, known):
+        self.history = narrowing.history
+        self.by_date = narrowing.sort == "date"
+        self.facets = narrowing.facets
+        self.now = datetime.now(UTC)
+        self.only: set[int] | None = None
+        parts = []
+        for text in narrowing.filters[:MAX_FILTERS]:
+            text = clean(text)[:MAX_QUERY_CHARS]
+            q, _fallback, _noted = parse_with_notices(text, schema, known, None)
+            if q is query.NullQuery:
+                # Nothing to search in the filter (only stop words or symbols): the
+                # filter's words as they are, so that a bad filter narrows to nothing
+                # rather than to everything.
+                q = plain_terms(text, schema)
+            parts.append(q)
+            self.history = self.history or _names_old_text(q)
+        if parts:
+            combined = parts[0] if len(parts) == 1 else query.And(parts)
+            self.only = set(searcher.docs_for_query(combined))
+
+
+def _names_old_text(q) -> bool:
+    """Whether the query asks for old text by name (``type:history``)."""
+    return ("kind", "history") in q.all_terms()
 
 
 class _Terms:
@@ -212,24 +289,28 @@ class _Terms:
 
 def _hit(searcher, docnum: int, score: float, terms: _Terms) -> Hit:
     stored = searcher.stored_fields(docnum)
-    spans = stored.get("file_spans") or ()
-    snippet = best_snippet(
-        stored.get("body", ""),
-        terms.body,
-        stored.get("files", ""),
-        spans,
-        terms.files if spans else None,
-    )
+    kind = stored.get("kind", "page")
+    file_name = stored.get("file_name")
+    if kind == "file" and file_name is not None:
+        files = stored.get("files", "")
+        spans = [(file_name, len(file_name) + 1, len(files))]
+        snippet = file_snippet(files, spans, terms.files) or best_snippet(
+            files[len(file_name) + 1 :], set()
+        )
+    else:
+        snippet = best_snippet(stored.get("body", ""), terms.body)
     return Hit(
         page_id=stored["page_id"],
         slug=stored["slug"],
-        title=stored["title"],
+        title=stored.get("page_title") or stored.get("title", ""),
         snippet=snippet.html,
         author=stored.get("author", ""),
         updated=stored["updated"],
         tags=tuple(stored.get("tags", ())),
         score=float(score),
-        file_name=snippet.file_name,
+        file_name=file_name,
+        kind=kind,
+        removed=removed_passage(stored),
     )
 
 

@@ -41,8 +41,22 @@ USER_FIELDS = {
     "tags": "tags",
     "author": "author",
     "updated": "updated",
+    "space": "space",
+    "type": "kind",
 }
 """Field names people may type (``tags:`` is accepted for ``tag:``) -> schema field."""
+
+KINDS = {
+    "page": "page",
+    "pages": "page",
+    "file": "file",
+    "files": "file",
+    "history": "history",
+    "old": "history",
+    "removed": "history",
+}
+"""What ``type:`` may name -> the kind of document (:data:`wiki.search.backend.HIT_KINDS`):
+``type:file`` finds only files, ``type:history`` only text removed from pages."""
 
 SCOPES = {"files": "files", "file": "files"}
 """What ``in:`` may name (``in:files``: the words are searched only in the text of the
@@ -317,6 +331,14 @@ def correctable_words(text: str) -> list[tuple[int, int, str]]:
             for m in _WHOLE_WORD.finditer(text[token.start : token.end]):
                 words.append((token.start + m.start(), token.start + m.end(), m.group()))
     return words
+
+
+def quoted(value: str) -> str:
+    """``value`` as a phrase, quotes and backslashes escaped, so that no character of it is
+    read as syntax. Raises TypeError for a non-str."""
+    if not isinstance(value, str):
+        raise TypeError("value must be a str")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def field_query(name: str, value: str) -> str:

@@ -12,28 +12,15 @@ from flask import (
 )
 from flask_login import current_user
 
-from wiki.access.permissions import Action, readable_pages
+from wiki.access.permissions import Action
 from wiki.content.records import reviews
 from wiki.db import get_session
 from wiki.search.backend import IndexUnavailable
-from wiki.search.runtime import get_engine, get_search
-from wiki.search.synonym_list import current_synonyms
-from wiki.search.syntax import MAX_QUERY_CHARS
+from wiki.search.runtime import get_engine
+from wiki.search.service import Asked, ask, readable_check
 from wiki.views.common import int_arg, require, viewer_today
 
 bp = Blueprint("search", __name__)
-
-PER_PAGE = 10
-
-
-def _readable(fresh: str = ""):
-    """The engine's ``allowed`` check: the pages the viewer may read (one rule, in
-    :mod:`wiki.access.permissions`), and of freshness ``fresh`` if given."""
-    readable = readable_pages(get_session(), current_user._get_current_object())
-    if fresh not in reviews.FRESHNESS:
-        return readable
-    wanted = reviews.fresh_pages(get_session(), fresh, viewer_today())
-    return lambda page_id: page_id in wanted and readable(page_id)
 
 
 @bp.route("/search")
@@ -45,37 +32,24 @@ def search_shortcut():
 @bp.route("/-/search")
 def results():
     require(Action.READ)
-    # The engine reads MAX_QUERY_CHARS characters and is given one more, so that it can say
-    # the query was cut; the page echoes only what was searched.
-    given = request.args.get("q", "")[: MAX_QUERY_CHARS + 1]
-    query = given[:MAX_QUERY_CHARS]
-    page = min(int_arg("page") or 1, 1000)
-    # "Search instead for ...": the words as typed, without correction or relaxing.
-    exactly = 1 if request.args.get("exactly") == "1" else None
-    fresh = request.args.get("fresh", "")
-    fresh = fresh if fresh in reviews.FRESHNESS else ""
-    found, unavailable = None, False
-    if query.strip():
-        search = get_search()
-        try:
-            found = get_engine().search(
-                given,
-                page=page,
-                per_page=PER_PAGE,
-                allowed=_readable(fresh),
-                as_typed=exactly is not None,
-                synonyms=current_synonyms(get_session()),
-            )
-        except IndexUnavailable:
-            unavailable = True
-            search.changed()  # the indexer rebuilds it
+    asked = Asked(
+        text=request.args.get("q", ""),
+        page=min(int_arg("page") or 1, 1000),
+        # "Search instead for ...": the words as typed, without correction or relaxing.
+        exactly=request.args.get("exactly") == "1",
+        fresh=request.args.get("fresh", ""),
+        filters=tuple(request.args.getlist("f")),
+        history=request.args.get("history") == "1",
+        sort=request.args.get("sort", ""),
+    )
+    answer = ask(get_session(), current_user._get_current_object(), asked, viewer_today())
     return render_template(
         "search.html",
-        query=query,
-        results=found,
-        unavailable=unavailable,
-        exactly=exactly,
-        fresh=fresh or None,
+        asked=asked,
+        query=asked.query,
+        results=answer.results,
+        facets=answer.facets,
+        unavailable=answer.unavailable,
         freshness=reviews.FRESHNESS,
     )
 
@@ -87,8 +61,9 @@ def titles():
     prefix = request.args.get("q", "")[:100]
     if not prefix.strip():
         return jsonify([])
+    allowed = readable_check(get_session(), current_user._get_current_object(), "", viewer_today())
     try:
-        matches = get_engine().autocomplete(prefix, limit=8, allowed=_readable())
+        matches = get_engine().autocomplete(prefix, limit=8, allowed=allowed)
     except IndexUnavailable:
         matches = []
     return jsonify(
