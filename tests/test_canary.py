@@ -3,7 +3,8 @@
 Each page carries a canary word of its own in its text and another in its title. As each
 kind of visitor, the test crawls every GET route of the URL map (taken from the app, so a
 new route is covered by construction) with every page's address, revision numbers, user
-names and search queries filled in, and asserts:
+names and search queries (with their filters, old text and order) filled in, and
+asserts:
 
 - no canary of a page the visitor may not read appears in any byte of any response (the
   title canary is allowed only in an answer to an address that the visitor typed with it);
@@ -77,6 +78,12 @@ def _file_word(body_canary: str) -> str:
     return "docw" + body_canary[4:]
 
 
+def _old_word(body_canary: str) -> str:
+    """A word only text removed from the page holds (search finds it with "include
+    history" alone): made from the body canary, without containing it."""
+    return "oldw" + body_canary[4:]
+
+
 def _attach(session, author, page, title_canary: str, body_canary: str) -> None:
     """A document and a picture on ``page``, named by its title canary; the document holds
     its body canary and a word of its own: files of a page, and their text, are as hidden
@@ -143,7 +150,13 @@ def _plain_world(app, database) -> Made:
             title_canary, body_canary = _canary(), _canary()
             title = f"Notes {title_canary}"
             first = first or title
-            page = make_page(session, people["editor"], title, f"First {body_canary}.\n")
+            # A line the edit below removes: old text, found only with "include history".
+            page = make_page(
+                session,
+                people["editor"],
+                title,
+                f"First {body_canary}.\nOld {_old_word(body_canary)} notes.\n",
+            )
             # Every page links to the first (which everyone reads) and to a missing page,
             # and has a tag, named by its own canary: what links here, orphaned and wanted
             # pages and the tag index must show them only to the page's readers.
@@ -283,17 +296,21 @@ def _random_world(app, database, seed: int) -> Made:
                 title_canary, body_canary = _canary(), _canary()
                 title = f"Notes {title_canary}"
                 # A link to a missing page and a tag, named by the page's canary.
+                body = f"First {body_canary}.\n[[Wish {body_canary}]]\n\n" + _action_items(
+                    body_canary
+                )
                 page = create_page(
                     session,
                     admin,
                     title,
-                    f"First {body_canary}.\n[[Wish {body_canary}]]\n\n"
-                    + _action_items(body_canary),
+                    f"Old {_old_word(body_canary)} notes.\n" + body,
                     "",
                     Limits(),
                     tags=body_canary,
                     space=space,
                 ).page
+                # Its first line removed: old text, found only with "include history".
+                edit_page(session, admin, page, 1, body, "trim", Limits(), tags=body_canary)
                 _attach(session, admin, page, title_canary, body_canary)
                 parent = rng.choice(in_space) if in_space and rng.random() < 0.6 else None
                 if parent is not None:
@@ -456,6 +473,17 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
             f"/-/search?q=in:files+{file_word}",
             f"/-/search?q=in:files+{file_word}&exactly=1",
         ]
+        # Text removed from the page, and the page's words, with old text included; the
+        # facets of every results page list spaces, tags and authors of what was found.
+        old_word = _old_word(page.body_canary)
+        addresses += [
+            f"/-/search?q={old_word}&history=1",
+            f"/-/search?q=type:history+{old_word}",
+            f"/-/search?q={page.body_canary}&history=1&sort=date",
+            f"/-/search?f=type:history&f=tag:{page.body_canary}",
+            f"/-/search?q=notes&f=tag:{page.body_canary}&history=1",
+            f"/-/search?q=notes&f=type:file&history=1",
+        ]
         # The new-page form naming the page as the parent of the new one.
         addresses += [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
         # A typo of the canary: did-you-mean and corrections must not offer it.
@@ -600,6 +628,13 @@ def test_every_page_the_visitor_may_read_is_reachable_and_found(world, visitor):
             in_file = client.get(f"/-/search?q=in:files+{_file_word(page.body_canary)}")
             assert f'href="/wiki/{page.slug}"' in in_file.get_data(as_text=True), page.slug
             assert f"Doc {page.title_canary}.txt" in in_file.get_data(as_text=True)
+            # Its removed line is found with old text included, and only then.
+            old_word = _old_word(page.body_canary)
+            old = client.get(f"/-/search?q={old_word}&history=1").get_data(as_text=True)
+            assert f'href="/wiki/{page.slug}/diff/1/2"' in old, (visitor, page.slug)
+            assert f'href="/wiki/{page.slug}"' not in client.get(
+                f"/-/search?q={old_word}&exactly=1"
+            ).get_data(as_text=True)
     # The feed of recent changes lists every page the visitor may read (the worlds have
     # fewer changes than a feed holds), read in a browser or with their feed token.
     feeds = [client.get("/-/feeds/recent").get_data(as_text=True)]
