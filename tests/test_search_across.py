@@ -133,6 +133,9 @@ def test_a_clicked_facet_narrows_and_combines_with_typed_syntax(client, auth, wo
     # Two facets: files of the space.
     html = _results(client, q="forklift", f=['space:"ops"', "type:file"])
     assert _kinds(html) == ["file"]
+    # A filter may leave out what it matches.
+    assert sorted(_kinds(_results(client, q="forklift", f=["-type:file"]))) == ["page"] * 3
+    assert _kinds(_results(client, q="forklift", f=['NOT space:"ops"'])) == ["page"]
     # Only filters, nothing typed: the filters are the search.
     html = _results(client, f='team:"Logistics"')
     assert re.findall(r'<h2 dir="auto"><a href="/wiki/([^"]+)"', html) == ["dock-doors"]

@@ -6,6 +6,7 @@ spelling suggestion and exact title match to go with them.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -250,20 +251,28 @@ class _Narrowed:
         self.facets = narrowing.facets
         self.now = datetime.now(UTC)
         self.only: set[int] | None = None
-        parts = []
         for text in narrowing.filters[:MAX_FILTERS]:
-            text = clean(text)[:MAX_QUERY_CHARS]
+            text = clean(text)[:MAX_QUERY_CHARS].strip()
+            # "-tag:archive" narrows to what does not match: everything but the term's.
+            negated = _NEGATION.match(text)
+            if negated is not None:
+                text = text[negated.end() :]
             q, _fallback, _noted = parse_with_notices(text, schema, known, None)
             if q is query.NullQuery:
                 # Nothing to search in the filter (only stop words or symbols): the
                 # filter's words as they are, so that a bad filter narrows to nothing
                 # rather than to everything.
                 q = plain_terms(text, schema)
-            parts.append(q)
-            self.history = self.history or _names_old_text(q)
-        if parts:
-            combined = parts[0] if len(parts) == 1 else query.And(parts)
-            self.only = set(searcher.docs_for_query(combined))
+            matching = set(searcher.docs_for_query(q))
+            if negated is not None:
+                matching = set(searcher.docs_for_query(query.Every())) - matching
+            else:
+                self.history = self.history or _names_old_text(q)
+            self.only = matching if self.only is None else self.only & matching
+
+
+_NEGATION = re.compile(r"(?:-|NOT\s+)(?=\S)")
+"""A filter that leaves out what its term matches (``-tag:archive``, ``NOT type:file``)."""
 
 
 def _names_old_text(q) -> bool:
