@@ -666,7 +666,7 @@ _SYLLABLES = "ka lo mir tes var nok bel dra fen quo ril sam tor ul vex wen zan c
 _ROOMS = "Heron Puffin Lapwing Curlew Plover Avocet Bittern Merlin Shrike Dipper".split()
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday".split()
 _NOTES = [
-    "Note: until {month} the {system} export runs on {host}; ask {person} for access.",
+    "Note: until {month} the {system} export runs on {host} ({ticket}); ask {person} for access.",
     "Temporary workaround ({ticket}): restart the {system} sync by hand after each deploy.",
     "Update: the {vendor} contract ends on {day}, and {person} is handling the renewal.",
     "The {team} stand-up now meets in the {room} room on {weekday}s.",
@@ -681,21 +681,19 @@ def _coined_names(count: int, seed: str) -> list[str]:
     """Made-up product and vendor names ("Varnok", "Telisam"): the words of short-lived
     notes, which real wikis are full of and which no docstring has."""
     rng = random.Random(seed)
-    names: list[str] = []
+    names: dict[str, None] = {}
     for _ in range(count * 20):  # bounded: stops once there are enough
-        name = "".join(rng.sample(_SYLLABLES, rng.choice([2, 2, 3]))).capitalize()
-        if name not in names:
-            names.append(name)
+        names.setdefault("".join(rng.sample(_SYLLABLES, rng.choice([2, 2, 3]))).capitalize())
         if len(names) == count:
             break
-    return names
+    return list(names)
 
 
-SYSTEMS = _coined_names(150, "systems")
+SYSTEMS = _coined_names(3000, "systems")  # each in a note or two: words that come and go
 VENDORS = [
     f"{name} {kind}"
     for name, kind in zip(
-        _coined_names(190, "vendors")[150:],
+        _coined_names(3300, "vendors")[3000:],
         itertools.cycle(["Ltd", "GmbH", "Logistics", "Partners"]),
     )
 ]
@@ -730,7 +728,7 @@ class EditWriter(HistoryWriter):
             (self._drop_paragraph, 0.3 + 1.0 * (1 - grow)),
             (self._drop_list_item, 0.4 + 1.5 * (1 - grow)),
             (self._add_note, 1.0),
-            (self._drop_note, 0.8),
+            (self._drop_note, 1.4),
             (self._swap_paragraphs, 0.2),
         ]
 
