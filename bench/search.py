@@ -127,7 +127,7 @@ return returns returned value values default object objects used using use may m
 _FENCE = re.compile(r"```.*?```", re.S)
 _WORD = re.compile(r"[a-z]+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_TICKET = re.compile(r"[a-z]+-\d+")
+_TICKET = re.compile(r"inc-\d+")
 
 
 # ---------------------------------------------------------------------- databases
@@ -243,7 +243,9 @@ def _at_fraction(items: list, fraction: float, count: int, taken: set) -> list:
     return out
 
 
-def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
+def build_queries(vocab: Vocabulary, known: set[str] | None = None) -> dict[str, list[str]]:
+    """The classes of queries; ``known`` (words found in the pages now), when given, keeps
+    out of the typos class the misspellings that pages really have."""
     n = vocab.sampled
     taken: set = set()
     by_df = vocab.words
@@ -307,7 +309,7 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
     for index, w in enumerate(w for w in medium + common if len(w) >= 7 and w.isalpha()):
         middle = len(w) // 2
         typo = w[:middle] + w[middle + 1] + w[middle] + w[middle + 2 :]
-        if typo == w:
+        if typo == w or (known is not None and typo in known):
             continue
         corrected.append(typo if index % 2 == 0 else f"{typo} {medium[index % len(medium)]}")
         if len(corrected) == 5:
@@ -487,12 +489,8 @@ def corpus_facts(session) -> CorpusFacts:
     return facts
 
 
-def _one_swap_from(word: str, known: set[str]) -> bool:
-    """Whether ``word`` is a known word with two neighbouring letters swapped (a typo that a
-    later edit fixed: not a word anybody searches for)."""
-    return any(
-        word[:i] + word[i + 1] + word[i] + word[i + 2 :] in known for i in range(len(word) - 1)
-    )
+def _anagram(word: str) -> str:
+    return "".join(sorted(word))
 
 
 def _field_query(name: str, value: str) -> str:
@@ -555,10 +553,13 @@ def build_corpus_queries(
         queries["values"] = values
 
     # History: words and phrases that pages of the sample had and no page has now.
+    # A word whose letters are those of a word found now is a typo that an edit fixed (the
+    # edits swap letters, sometimes twice in one word): not a word anybody searches for.
+    anagrams = {_anagram(w) for w in facts.present}
     candidates = [
         w
         for w, _ in sorted(facts.removed.items(), key=lambda item: (-item[1], item[0]))
-        if stem(w) not in facts.present_stems and not _one_swap_from(w, facts.present)
+        if stem(w) not in facts.present_stems and _anagram(w) not in anagrams
     ]
     words = [w for w in candidates if w.isalpha() and len(w) >= 6 and w not in STOP]
     tickets = [w for w in candidates if _TICKET.fullmatch(w)]
@@ -858,14 +859,16 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
         # 2-3. Queries and autocomplete, on a reused searcher (one engine per process).
         with database.session() as session:
             vocab = vocabulary(session)
-        queries: dict = build_queries(vocab)
-        prefixes = autocomplete_prefixes(vocab)
-        engine = WhooshEngine(index_dir)
         started = time.perf_counter()
         with database.session() as session:
             facts = corpus_facts(session)
+        everything = bool(facts.records or facts.files)
+        # Edits leave typos in pages: on such a corpus a typo query must not be one of them.
+        queries: dict = build_queries(vocab, facts.present if everything else None)
+        prefixes = autocomplete_prefixes(vocab)
+        engine = WhooshEngine(index_dir)
         more = build_corpus_queries(facts, vocab, engine)
-        if facts.records or facts.files:
+        if everything:
             result.corpus = (
                 f"{facts.records:,} records, {facts.files:,} files with text, "
                 f"{facts.revisions:,} revisions"
