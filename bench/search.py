@@ -555,7 +555,7 @@ def build_corpus_queries(
     # History: words and phrases that pages of the sample had and no page has now.
     # A word whose letters are those of a word found now is a typo that an edit fixed (the
     # edits swap letters, sometimes twice in one word): not a word anybody searches for.
-    anagrams = {_anagram(w) for w in facts.present}
+    anagrams = Counter(_anagram(w) for w in facts.present)
     candidates = [
         w
         for w, _ in sorted(facts.removed.items(), key=lambda item: (-item[1], item[0]))
@@ -577,6 +577,9 @@ def build_corpus_queries(
     pairs = rng.sample(facts.removed_pairs, min(400, len(facts.removed_pairs)))
     found = 0
     for a, b in pairs:
+        # Not a typo that pages still have ("legnth" beside "length") in the phrase.
+        if anagrams[_anagram(a)] > 1 or anagrams[_anagram(b)] > 1:
+            continue
         if f"{a} {b}" in facts.current_text:
             continue
         phrase = f'"{a} {b}"'
