@@ -244,8 +244,8 @@ def _at_fraction(items: list, fraction: float, count: int, taken: set) -> list:
 
 
 def build_queries(vocab: Vocabulary, known: set[str] | None = None) -> dict[str, list[str]]:
-    """The classes of queries; ``known`` (words found in the pages now), when given, keeps
-    out of the typos class the misspellings that pages really have."""
+    """The classes of queries; ``known`` (the stems of the words found in pages now), when
+    given, keeps out of the typos class the misspellings that pages really have."""
     n = vocab.sampled
     taken: set = set()
     by_df = vocab.words
@@ -309,7 +309,7 @@ def build_queries(vocab: Vocabulary, known: set[str] | None = None) -> dict[str,
     for index, w in enumerate(w for w in medium + common if len(w) >= 7 and w.isalpha()):
         middle = len(w) // 2
         typo = w[:middle] + w[middle + 1] + w[middle] + w[middle + 2 :]
-        if typo == w or (known is not None and typo in known):
+        if typo == w or (known is not None and stem(typo) in known):
             continue
         corrected.append(typo if index % 2 == 0 else f"{typo} {medium[index % len(medium)]}")
         if len(corrected) == 5:
@@ -867,7 +867,7 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
             facts = corpus_facts(session)
         everything = bool(facts.records or facts.files)
         # Edits leave typos in pages: on such a corpus a typo query must not be one of them.
-        queries: dict = build_queries(vocab, facts.present if everything else None)
+        queries: dict = build_queries(vocab, facts.present_stems if everything else None)
         prefixes = autocomplete_prefixes(vocab)
         engine = WhooshEngine(index_dir)
         more = build_corpus_queries(facts, vocab, engine)
