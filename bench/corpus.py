@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import importlib
 import inspect
 import io
+import itertools
 import pkgutil
 import random
 import re
 import sys
 import textwrap
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 # Modules that do something visible when imported (open a browser, print, start a GUI),
 # or that are test suites or entry points rather than library code.
@@ -266,17 +270,7 @@ class HistoryWriter:
         for _ in range(20):  # bounded; almost always the first try
             size = _size(text)
             grow = 1.0 if size < self.low else 0.0 if size > self.high else 0.5
-            options = [
-                (self._reword, 3.0),
-                (self._typo_fix, 2.0),
-                (self._add_sentence, 2.0 * grow),
-                (self._add_list_item, 1.5 * grow),
-                (self._add_paragraph, 1.0 * grow),
-                (self._add_section, 0.3 * grow),
-                (self._drop_sentence, 1.5 * (1 - grow)),
-                (self._drop_paragraph, 1.0 * (1 - grow)),
-                (self._swap_paragraphs, 0.2),
-            ]
+            options = self._options(grow)
             change = self.rng.choices([o for o, _ in options], [w for _, w in options])[0]
             blocks = text.rstrip("\n").split("\n\n")
             result = change(blocks)
@@ -286,6 +280,21 @@ class HistoryWriter:
                 if new_text != text:
                     return new_text, summary
         return text.rstrip("\n") + "\n\n" + self.corpus.paragraph(self.rng) + "\n", "Add a note"
+
+    def _options(self, grow: float) -> list[tuple[Callable, float]]:
+        """The kinds of change and their weights; ``grow`` is 1 below the size range, 0
+        above it and 0.5 inside."""
+        return [
+            (self._reword, 3.0),
+            (self._typo_fix, 2.0),
+            (self._add_sentence, 2.0 * grow),
+            (self._add_list_item, 1.5 * grow),
+            (self._add_paragraph, 1.0 * grow),
+            (self._add_section, 0.3 * grow),
+            (self._drop_sentence, 1.5 * (1 - grow)),
+            (self._drop_paragraph, 1.0 * (1 - grow)),
+            (self._swap_paragraphs, 0.2),
+        ]
 
     # Each change returns (blocks, summary) or None when it does not apply.
 
@@ -388,6 +397,455 @@ class HistoryWriter:
         i = self.rng.choice(prose)
         blocks[i], blocks[i + 1] = blocks[i + 1], blocks[i]
         return blocks, "Reorder"
+
+
+# ---------------------------------------------------------------------- a wiki with everything
+
+# The "everything" corpus (bench/seed.py --corpus everything): pages in several spaces, a
+# share of them records made from the built-in templates with field values, files with
+# their text, and many edits across pages. Vocabularies are small, like a real company's.
+TEAMS = [
+    "Logistics", "Finance", "Payroll", "Procurement", "Facilities", "Legal", "Compliance",
+    "Security", "Platform", "Networking", "Data", "Analytics", "Support", "Field Service",
+    "Sales", "Marketing", "Research", "Design", "Mobile", "Web", "Billing", "Identity",
+    "Infrastructure", "Release", "Quality", "Onboarding", "Recruiting", "Customer Success",
+    "Warehouse", "Travel",
+]  # fmt: skip
+PROJECTS = [
+    "Kestrel", "Marigold", "Bluebell", "Tamarind", "Halyard", "Quillon", "Saffron", "Juniper",
+    "Osprey", "Cobalt", "Nimbus", "Paddock", "Wayfarer", "Lantern", "Foxglove", "Granite",
+    "Ironwood", "Jacaranda", "Kingfisher", "Lodestar", "Meridian", "Nettle", "Orchard",
+    "Pinnacle", "Quarry", "Redwood", "Sextant", "Thistle", "Umber", "Vervain", "Willow",
+    "Yarrow", "Zephyr", "Alder", "Bramble", "Cinder", "Dunlin", "Ember", "Fennel", "Gannet",
+]  # fmt: skip
+CUSTOMERS = [
+    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent",
+    "Tyrell", "Cyberdyne", "Wonka", "Oscorp", "Gringotts", "Monarch",
+]  # fmt: skip
+SERVICES = [
+    "checkout", "payments API", "single sign-on", "VPN", "mail relay", "build farm",
+    "search", "file shares", "badge readers", "payroll export", "data warehouse",
+    "ticket queue", "phone system", "print service", "CRM sync", "mobile app", "status page",
+    "backup jobs", "DNS", "expense tool",
+]  # fmt: skip
+SEVERITIES = {"low": 35, "medium": 40, "high": 20, "critical": 5}  # the template's choices
+OUTCOMES = {"success": 45, "partial success": 40, "failure": 15}
+DECISION_STATUSES = {"accepted": 60, "proposed": 20, "rejected": 10, "superseded": 10}
+# (key, name, description); "" is the default space.
+SPACES = [
+    ("eng", "Engineering", "Platform, networking, releases and the services we run."),
+    ("ops", "Operations", "Facilities, logistics, support and incidents."),
+    ("people", "People", "Hiring, onboarding, payroll and policies."),
+    ("finance", "Finance", "Budgets, procurement, billing and audits."),
+    ("sales", "Sales", "Customers, accounts and the sales playbook."),
+]
+# What share of pages is which kind of record ("" an ordinary page), and where each goes.
+PAGE_KINDS = {
+    "": 65,
+    "lessons-learned": 20,
+    "incident-post-mortem": 8,
+    "meeting-notes": 4,
+    "decision-record": 3,
+}
+KIND_SPACES = {
+    "": {"": 30, "eng": 25, "ops": 15, "people": 12, "finance": 12, "sales": 6},
+    "lessons-learned": {"eng": 40, "ops": 35, "sales": 10, "finance": 10, "": 5},
+    "incident-post-mortem": {"eng": 60, "ops": 40},
+    "meeting-notes": {"": 20, "eng": 20, "ops": 20, "people": 15, "finance": 15, "sales": 10},
+    "decision-record": {"eng": 60, "ops": 20, "finance": 20},
+}
+FILE_KINDS = {"report": 40, "minutes": 35, "spreadsheet": 25}
+PEOPLE = ["editor", "alice", "bob", "carol", "dave"]
+"""The accounts bench/seed.py makes that write: record contacts, attendees, file owners."""
+EPOCH = date(2025, 6, 30)
+"""The corpus's "today": dates in records and files fall in the four years before it."""
+
+
+def zipf_choice(rng: random.Random, items: list[str], exponent: float = 0.8) -> str:
+    """One of ``items``, the first ones far more often than the last (as teams and projects
+    are in any company's records)."""
+    weights = [1 / (rank + 1) ** exponent for rank in range(len(items))]
+    return rng.choices(items, weights)[0]
+
+
+def _weighted(rng: random.Random, table: dict[str, int]) -> str:
+    return rng.choices(list(table), list(table.values()))[0]
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """What page ``i`` of the everything corpus is: its kind ("" for an ordinary page, else
+    the key of a built-in template), its space key ("" for the default space), its title and
+    its field values (as the template's fields name them)."""
+
+    kind: str
+    space: str
+    title: str
+    values: dict[str, str]
+    day: date  # the date the template's placeholders are filled with
+
+
+def plan_pages(corpus: Corpus, count: int, seed: int, people: list[str] = PEOPLE) -> list[PagePlan]:
+    """The plan of ``count`` pages; page ``i``'s kind, space and values depend only on the
+    seed and ``i``. Titles are distinct (slugs too); ordinary pages keep the titles of
+    :meth:`Corpus.titles`."""
+    titles = corpus.titles(count, seed)
+    seen = {_slug_key(t) for t in titles}
+    plans: list[PagePlan] = []
+    for index in range(count):
+        rng = random.Random(f"{seed}:plan:{index}")
+        kind = _weighted(rng, PAGE_KINDS)
+        space = _weighted(rng, KIND_SPACES[kind])
+        day = EPOCH - timedelta(days=rng.randrange(4 * 365))
+        values: dict[str, str] = {}
+        title = titles[index]
+        topic = _humanise(rng.choice(corpus.docs).name)
+        team, project = zipf_choice(rng, TEAMS), zipf_choice(rng, PROJECTS)
+        customer = zipf_choice(rng, CUSTOMERS) if rng.random() < 0.6 else ""
+        if kind == "lessons-learned":
+            values = {
+                "project": project,
+                "team": team,
+                "event_date": day.isoformat(),
+                "outcome": _weighted(rng, OUTCOMES),
+                "severity": _weighted(rng, SEVERITIES),
+                "customer": customer,
+                "owner": rng.choice(people),
+            }
+            title = f"{project} lessons: {topic}"
+        elif kind == "incident-post-mortem":
+            service = zipf_choice(rng, SERVICES)
+            values = {
+                "severity": _weighted(rng, SEVERITIES),
+                "team": team,
+                "started": day.isoformat(),
+                "resolved": (day + timedelta(days=rng.choice([0, 0, 0, 1, 2]))).isoformat(),
+                "customer": customer,
+                "service": service,
+                "incident_lead": rng.choice(people),
+            }
+            title = f"Incident {day.isoformat()}: {service} {topic}"
+        elif kind == "meeting-notes":
+            values = {"meeting_date": day.isoformat(), "team": team}
+            title = f"{team} meeting {day.isoformat()}: {topic}"
+        elif kind == "decision-record":
+            values = {
+                "status": _weighted(rng, DECISION_STATUSES),
+                "decided_on": day.isoformat(),
+                "decider": rng.choice(people),
+                "team": team,
+                "project": project,
+            }
+            title = f"Decision: {topic} for {project}"
+        if kind:
+            base, number = title, 2
+            while _slug_key(title) in seen:  # bounded by the titles taken so far
+                title, number = f"{base} ({number})", number + 1
+            seen.add(_slug_key(title))
+        plans.append(PagePlan(kind, space, title, {k: v for k, v in values.items() if v}, day))
+    return plans
+
+
+def record_body(
+    corpus: Corpus, template_text: str, plan: PagePlan, titles: list[str], index: int, seed: int
+) -> str:
+    """A record's text: the template's (placeholders filled) with each instruction line
+    replaced by prose, each empty list filled, timelines and attendees added."""
+    rng = random.Random(f"{seed}:record:{index}")
+    values = plan.values
+    out: list[str] = []
+    blocks = template_text.strip("\n").split("\n\n")
+    for position, block in enumerate(blocks):
+        lines = block.split("\n")
+        if position > 0 and block.startswith("_") and block.rstrip().endswith("_"):
+            text = corpus.paragraph(rng, titles, exclude=index)
+            if "project" in values and rng.random() < 0.3:
+                text = f"This concerns project {values['project']}. {text}"
+            elif "customer" in values and rng.random() < 0.3:
+                text = f"{values['customer']} was affected. {text}"
+            out.append(text)
+            if rng.random() < 0.4:
+                out.append(corpus.paragraph(rng, titles, exclude=index))
+        elif block.strip() in ("-", "1."):
+            marker = block.strip()
+            items = [corpus.sentence(rng) for _ in range(rng.randint(2, 4))]
+            out.append("\n".join(f"{marker} {item}" for item in items))
+        elif lines[0].startswith("1. _"):
+            items = [corpus.sentence(rng) for _ in range(rng.randint(2, 4))]
+            out.append("\n".join(f"{n}. {item}" for n, item in enumerate(items, 1)))
+        elif lines[0].startswith("| Time"):
+            rows = lines[:2]
+            for hour in sorted(rng.sample(range(24), rng.randint(3, 5))):
+                event = corpus.sentence(rng).replace("|", "/")
+                rows.append(
+                    f"| {plan.day.isoformat()} {hour:02d}:{rng.randrange(60):02d} | {event} |"
+                )
+            out.append("\n".join(rows))
+        elif lines[0].startswith("- @"):  # attendees
+            others = [p for p in PEOPLE if f"- @{p}" not in lines]
+            lines += [f"- @{p}" for p in rng.sample(others, rng.randint(1, len(others)))]
+            out.append("\n".join(lines))
+        elif lines[0].startswith("- [ ]"):
+            items = [
+                f"- [{'x' if rng.random() < 0.3 else ' '}] "
+                f"@{values.get('owner') or values.get('incident_lead') or values.get('decider') or 'editor'} "
+                f"{(plan.day + timedelta(days=rng.randrange(7, 90))).isoformat()} "
+                f"{_short(corpus.sentence(rng))}"
+                for _ in range(rng.randint(1, 3))
+            ]
+            out.append("\n".join(items))
+        else:
+            out.append(block)
+    return _trim("\n\n".join(out), PAGE_MAX_BYTES + 1500) + "\n"
+
+
+def _short(sentence: str, words: int = 10) -> str:
+    cut = sentence.split()[:words]
+    return " ".join(cut).rstrip(".,;:") + ("" if len(cut) < words else "...")
+
+
+def file_document(corpus: Corpus, seed: int, number: int, plan: PagePlan) -> tuple[str, str]:
+    """File ``number`` of the corpus, attached to the page of ``plan``: a name and its text
+    (2-6 KB): a status report, meeting minutes, or a spreadsheet saved as CSV."""
+    rng = random.Random(f"{seed}:file:{number}")
+    kind = _weighted(rng, FILE_KINDS)
+    team = plan.values.get("team") or zipf_choice(rng, TEAMS)
+    project = plan.values.get("project") or zipf_choice(rng, PROJECTS)
+    day = plan.day + timedelta(days=rng.randrange(60))
+    target = rng.randint(2000, 6000)
+    people = PEOPLE
+    if kind == "report":
+        parts = [
+            f"{project} status report, {day.strftime('%B %Y')}",
+            f"Prepared by {rng.choice(people)} for the {team} team.",
+        ]
+        section = 1
+        while _size("\n\n".join(parts)) < target:  # bounded: each round adds text
+            parts.append(f"{section}. {_humanise(rng.choice(corpus.docs).name).capitalize()}")
+            parts.append(corpus.paragraph(rng))
+            if rng.random() < 0.4:
+                parts.append("\n".join(f"  * {corpus.sentence(rng)}" for _ in range(3)))
+            section += 1
+        return f"{project.lower()}-report-{day.isoformat()}-{number}.txt", "\n\n".join(parts)
+    if kind == "minutes":
+        present = ", ".join(sorted(rng.sample(people, 3)))
+        parts = [f"# Minutes of the {team} meeting, {day.isoformat()}", f"Present: {present}"]
+        item = 1
+        while _size("\n\n".join(parts)) < target:  # bounded: each round adds text
+            parts.append(
+                f"{item}. {_humanise(rng.choice(corpus.docs).name).capitalize()}\n\n"
+                f"{corpus.paragraph(rng)}\n\n"
+                f"Decision: {corpus.sentence(rng)}\n"
+                f"Action: {rng.choice(people)} to {_short(corpus.sentence(rng), 8).lower()}"
+            )
+            item += 1
+        slug = team.lower().replace(" ", "-")
+        return f"minutes-{slug}-{day.isoformat()}-{number}.md", "\n\n".join(parts)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Item", "Owner", "Team", "Project", "Cost", "Status", "Notes"])
+    row = 1
+    while out.tell() < target:  # bounded: each row adds text
+        writer.writerow(
+            [
+                row,
+                rng.choice(people),
+                zipf_choice(rng, TEAMS),
+                project,
+                f"{rng.randrange(50, 50000):,}",
+                rng.choice(["open", "done", "late", "cancelled", "ordered"]),
+                _short(corpus.sentence(rng), 14),
+            ]
+        )
+        row += 1
+    slug = team.lower().replace(" ", "-")
+    return f"{slug}-{project.lower()}-{day.year}-{number}.csv", out.getvalue()
+
+
+_SYLLABLES = "ka lo mir tes var nok bel dra fen quo ril sam tor ul vex wen zan cor pha lis mon ter bri gal".split()
+_ROOMS = "Heron Puffin Lapwing Curlew Plover Avocet Bittern Merlin Shrike Dipper".split()
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday".split()
+_NOTES = [
+    "Note: until {month} the {system} export runs on {host} ({ticket}); ask {person} for access.",
+    "Temporary workaround ({ticket}): restart the {system} sync by hand after each deploy.",
+    "Update: the {vendor} contract ends on {day}, and {person} is handling the renewal.",
+    "The {team} stand-up now meets in the {room} room on {weekday}s.",
+    "Known issue {ticket}: {system} rejects uploads larger than {size} MB until the patch lands.",
+    "Update: {system} was replaced by {other}; the old links still redirect for now.",
+]
+_LIST_ITEM = re.compile(r"^(?:- |\d+\. )")
+_NOTE_START = re.compile(r"^(?:Note:|Temporary workaround|Update:|Known issue|The .* stand-up)")
+
+
+def _coined_names(count: int, seed: str) -> list[str]:
+    """Made-up product and vendor names ("Varnok", "Telisam"): the words of short-lived
+    notes, which real wikis are full of and which no docstring has."""
+    rng = random.Random(seed)
+    names: dict[str, None] = {}
+    for _ in range(count * 20):  # bounded: stops once there are enough
+        names.setdefault("".join(rng.sample(_SYLLABLES, rng.choice([2, 2, 3]))).capitalize())
+        if len(names) == count:
+            break
+    return list(names)
+
+
+SYSTEMS = _coined_names(3000, "systems")  # each in a note or two: words that come and go
+VENDORS = [
+    f"{name} {kind}"
+    for name, kind in zip(
+        _coined_names(3300, "vendors")[3000:],
+        itertools.cycle(["Ltd", "GmbH", "Logistics", "Partners"]),
+    )
+]
+
+
+class EditWriter(HistoryWriter):
+    """Edits of many pages in turn: the kinds of change of :class:`HistoryWriter`, with
+    more removals (sentences, paragraphs, list items), list items reworded, short-lived
+    notes (a workaround, a ticket, a contract date, a system since replaced) added and
+    later removed, and each page its own pending typos."""
+
+    def __init__(self, corpus: Corpus, seed: int = 1, low: int = 2500, high: int = 6500):
+        super().__init__(corpus, seed, low, high)
+        self.rng = random.Random(f"{seed}:edits")
+        self._pending: dict[object, list[tuple[str, str]]] = {}
+
+    def edit_of(self, key: object, text: str) -> tuple[str, str]:
+        """A new text for the page ``key`` (any hashable name) and its summary."""
+        self._typos = self._pending.setdefault(key, [])
+        return self.edit(text)
+
+    def _options(self, grow: float) -> list[tuple[Callable, float]]:
+        return [
+            (self._reword, 2.5),
+            (self._reword_list_item, 1.0),
+            (self._typo_fix, 1.5),
+            (self._add_sentence, 2.0 * grow),
+            (self._add_list_item, 1.5 * grow),
+            (self._add_paragraph, 1.0 * grow),
+            (self._add_section, 0.2 * grow),
+            (self._drop_sentence, 0.5 + 2.0 * (1 - grow)),
+            (self._drop_paragraph, 0.3 + 1.0 * (1 - grow)),
+            (self._drop_list_item, 0.4 + 1.5 * (1 - grow)),
+            (self._add_note, 1.0),
+            (self._drop_note, 1.4),
+            (self._swap_paragraphs, 0.2),
+        ]
+
+    def _prose_index(self, blocks: list[str]) -> int | None:
+        prose = [
+            i
+            for i, b in enumerate(blocks)
+            if not b.startswith(("#", "-", "1.", "```", "|", "_", "**"))
+        ]
+        return self.rng.choice(prose) if prose else None
+
+    def note(self) -> str:
+        """A short-lived note: names, dates and numbers that seldom outlive a few edits."""
+        rng = self.rng
+        day = EPOCH - timedelta(days=rng.randrange(4 * 365))
+        system, other = rng.sample(SYSTEMS, 2)
+        return rng.choice(_NOTES).format(
+            month=day.strftime("%B"),
+            system=system,
+            other=other,
+            host=f"{system.lower()}-{rng.randrange(1, 40):02d}",
+            person=rng.choice(PEOPLE),
+            ticket=f"INC-{rng.randrange(10000, 100000)}",
+            vendor=rng.choice(VENDORS),
+            day=day.isoformat(),
+            team=zipf_choice(rng, TEAMS),
+            room=rng.choice(_ROOMS),
+            weekday=rng.choice(_WEEKDAYS),
+            size=rng.choice([5, 10, 20, 50]),
+        )
+
+    def _add_note(self, blocks):
+        note = self.note()
+        roll = self.rng.random()
+        lists = self._lists(blocks)
+        i = self._prose_index(blocks)
+        if roll < 0.4 and i is not None:
+            blocks[i] = f"{blocks[i]} {note}"
+        elif roll < 0.7 and lists:
+            j = self.rng.choice(lists)
+            marker = "-" if blocks[j].startswith("- ") else f"{blocks[j].count(chr(10)) + 2}."
+            blocks[j] = f"{blocks[j]}\n{marker} {note}"
+        else:
+            blocks.insert(self.rng.randrange(1, len(blocks) + 1), note)
+        return blocks, self.rng.choice(["Add a note", "Status update", "Workaround", "FYI"])
+
+    def _drop_note(self, blocks):
+        """Remove a note that is no longer true (the sentence, list item or paragraph)."""
+        found = []
+        for i, block in enumerate(blocks):
+            for j, line in enumerate(block.split("\n")):
+                item = line.split(" ", 1)[1] if _LIST_ITEM.match(line) else line
+                for k, sentence in enumerate(_SENTENCE_END.split(item)):
+                    if _NOTE_START.match(sentence):
+                        found.append((i, j, k))
+        if not found:
+            return None
+        i, j, k = self.rng.choice(found)
+        lines = blocks[i].split("\n")
+        marker, _, item = (
+            lines[j].partition(" ") if _LIST_ITEM.match(lines[j]) else ("", "", lines[j])
+        )
+        sentences = _SENTENCE_END.split(item)
+        del sentences[k]
+        if sentences:
+            lines[j] = " ".join(filter(None, [marker, " ".join(sentences)]))
+        else:
+            del lines[j]
+        if lines:
+            blocks[i] = "\n".join(lines)
+        else:
+            del blocks[i]
+        return blocks, self.rng.choice(["Remove outdated note", "No longer true", "Fixed now"])
+
+    def _lists(self, blocks: list[str]) -> list[int]:
+        """Bullet and numbered lists, not task lists (their items are action items)."""
+        return [
+            i
+            for i, b in enumerate(blocks)
+            if b.startswith(("- ", "1. ")) and not b.startswith(("- [", "- @"))
+        ]
+
+    def _add_list_item(self, blocks):
+        lists = [i for i in self._lists(blocks) if blocks[i].count("\n") < 8]
+        if not lists:
+            return super()._add_list_item(blocks)
+        i = self.rng.choice(lists)
+        marker = "-" if blocks[i].startswith("- ") else f"{blocks[i].count(chr(10)) + 2}."
+        blocks[i] = f"{blocks[i]}\n{marker} {self.corpus.sentence(self.rng)}"
+        return blocks, self.rng.choice(["Add to the list", "One more item", "Add checklist item"])
+
+    def _drop_list_item(self, blocks):
+        lists = self._lists(blocks)
+        if not lists:
+            return None
+        i = self.rng.choice(lists)
+        items = blocks[i].split("\n")
+        if len(items) < 2:
+            if len(blocks) < 4:
+                return None
+            del blocks[i]
+        else:
+            del items[self.rng.randrange(len(items))]
+            blocks[i] = "\n".join(items)
+        return blocks, self.rng.choice(["Remove an item", "No longer needed", "Trim the list"])
+
+    def _reword_list_item(self, blocks):
+        lists = self._lists(blocks)
+        if not lists:
+            return None
+        i = self.rng.choice(lists)
+        items = blocks[i].split("\n")
+        j = self.rng.randrange(len(items))
+        marker = items[j].split(" ", 1)[0]
+        items[j] = f"{marker} {self.corpus.sentence(self.rng)}"
+        blocks[i] = "\n".join(items)
+        return blocks, self.rng.choice(["Reword an item", "Update the list", "Clarify"])
 
 
 # ---------------------------------------------------------------------- helpers

@@ -4,6 +4,7 @@
     python bench/search.py --pages 10000 20000   # and how the figures scale
     python bench/search.py --database-url sqlite:///copy.db   # an already seeded database
     python bench/search.py --pages 10000 --profile phrases    # where one class's time goes
+    python bench/search.py --corpus everything   # records, files, history (bench/seed.py)
 
 For each database (SQLite files are copied first, so a seeded file is never changed):
 
@@ -17,6 +18,14 @@ For each database (SQLite files are copied first, so a seeded file is never chan
    all on one page (the search ranks pages by most words). Every query is run once to
    warm up, then ``--repeat`` times timed: ``engine.search(q, per_page=10)`` (top 10 with
    highlighted snippets). p50 / p95 per class; a query that finds nothing is reported.
+   On a corpus with records, files and edits (``--corpus everything``) five more classes,
+   built from the database the same way: record field queries (``team:platform``,
+   ``severity:high``...), field values typed as plain words (a project's name), words and
+   phrases found only in text removed from pages (searched with ``history=True``), words
+   found only in files' text, and words with a facet's filter (``space:eng``,
+   ``type:file``). With ``--facets`` (the default) every timed search also asks for the
+   facets (``facets=True``). A class whose argument ``engine.search`` does not take yet
+   (``history``, ``filters``) is built and printed but not timed.
 3. **autocomplete**: 2-4 letter prefixes of real title words, ``engine.autocomplete``.
 4. **save -> searchable**: the app's own runtime (``SEARCH_BACKGROUND=True``: one
    ``BackgroundIndexer`` thread, woken by the after-commit hook). Saves alternate between
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import inspect
 import io
 import os
 import pstats
@@ -58,8 +68,9 @@ from views import ms, percentile
 from wiki import create_app
 from wiki.content.pages import Limits, create_page, edit_page
 from wiki.db import get_database
-from wiki.models import Page, Revision, User
+from wiki.models import Attachment, AttachmentVersion, FileText, Page, Revision, User
 from wiki.search import indexer
+from wiki.search.analysis import stem
 from wiki.search.engine import WhooshEngine
 from wiki.search.rewrite import FILLER_WORDS
 
@@ -75,6 +86,27 @@ TARGETS_MS = {
     "corrected": 100,
     "most": 100,
     "autocomplete": 20,
+}
+# Classes of the corpus with records, files and history ("search across everything"); a
+# class is built only when the database has what it needs.
+CORPUS_CLASSES = ["record", "values", "history", "files", "filtered"]
+TARGETS_MS.update({"record": 50, "values": 50, "files": 50})  # as fields and single words
+NEEDS = {"history": "history", "filtered": "filters"}
+"""The argument of ``engine.search`` a class needs beyond the query text."""
+SEARCH_PARAMETERS = frozenset(inspect.signature(WhooshEngine.search).parameters)
+CLASS_NAMES = {
+    "words": "single words",
+    "and": "AND of 2-3 words",
+    "fields": "field queries",
+    "phrases": "phrases",
+    "prefixes": "prefixes",
+    "corrected": "typos, corrected at once",
+    "most": "questions, pages with most words",
+    "record": "record fields (team:, severity:...)",
+    "values": "field values as plain words",
+    "history": "words only in removed text (history)",
+    "files": "words only in files",
+    "filtered": "words with a facet's filter",
 }
 REINDEX_TARGET_S = 60
 VISIBLE_TARGET_S = 1.0
@@ -94,14 +126,18 @@ return returns returned value values default object objects used using use may m
 )
 _FENCE = re.compile(r"```.*?```", re.S)
 _WORD = re.compile(r"[a-z]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TICKET = re.compile(r"inc-\d+")
 
 
 # ---------------------------------------------------------------------- databases
 
 
-def seeded_sqlite(workdir: Path, pages: int) -> Path:
-    """``workdir/wiki-<pages>-1000.db``, seeded with bench/seed.py unless it is there."""
-    path = workdir / f"wiki-{pages}-{REVISIONS_PAGE}.db"
+def seeded_sqlite(workdir: Path, pages: int, corpus: str = "plain") -> Path:
+    """``workdir/wiki-<pages>-1000.db`` (``wiki-<pages>-1000-<corpus>.db`` for another
+    corpus than the plain one), seeded with bench/seed.py unless it is there."""
+    suffix = "" if corpus == "plain" else f"-{corpus}"
+    path = workdir / f"wiki-{pages}-{REVISIONS_PAGE}{suffix}.db"
     if path.exists():
         with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as connection:
             count = connection.execute("select count(*) from pages").fetchone()[0]
@@ -111,13 +147,14 @@ def seeded_sqlite(workdir: Path, pages: int) -> Path:
         raise SystemExit(
             f"{path} has {count - 1:,} pages, not {pages:,}: move it away or use --workdir"
         )
-    from seed import seed
+    from seed import corpus_options, seed
 
     partial = Path(f"{path}.partial")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    print(f"Seeding {pages:,} pages into {path} (kept for later runs)...", flush=True)
-    timings = seed(f"sqlite:///{partial}", pages, REVISIONS_PAGE, quiet=True)
+    for end in ("", "-wal", "-shm"):
+        Path(f"{partial}{end}").unlink(missing_ok=True)
+    print(f"Seeding {pages:,} pages ({corpus}) into {path} (kept for later runs)...", flush=True)
+    options = corpus_options(corpus, pages)
+    timings = seed(f"sqlite:///{partial}", pages, REVISIONS_PAGE, quiet=not options, **options)
     print(f"  seeded in {timings['total']:.1f} s", flush=True)
     partial.rename(path)
     return path
@@ -206,7 +243,9 @@ def _at_fraction(items: list, fraction: float, count: int, taken: set) -> list:
     return out
 
 
-def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
+def build_queries(vocab: Vocabulary, known: set[str] | None = None) -> dict[str, list[str]]:
+    """The classes of queries; ``known`` (the stems of the words found in pages now), when
+    given, keeps out of the typos class the misspellings that pages really have."""
     n = vocab.sampled
     taken: set = set()
     by_df = vocab.words
@@ -270,7 +309,7 @@ def build_queries(vocab: Vocabulary) -> dict[str, list[str]]:
     for index, w in enumerate(w for w in medium + common if len(w) >= 7 and w.isalpha()):
         middle = len(w) // 2
         typo = w[:middle] + w[middle + 1] + w[middle] + w[middle + 2 :]
-        if typo == w:
+        if typo == w or (known is not None and stem(typo) in known):
             continue
         corrected.append(typo if index % 2 == 0 else f"{typo} {medium[index % len(medium)]}")
         if len(corrected) == 5:
@@ -311,6 +350,279 @@ def autocomplete_prefixes(vocab: Vocabulary, count: int = 40) -> list[str]:
     return out[:count]
 
 
+# ---------------------------------------------------------------------- the corpus with everything
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One query: the text typed, the facet filters clicked (query-syntax strings such as
+    ``space:eng``) and whether text removed from pages is searched too."""
+
+    text: str
+    filters: tuple[str, ...] = ()
+    history: bool = False
+
+    @property
+    def label(self) -> str:
+        extras = [*self.filters, *(["history"] if self.history else [])]
+        return self.text + "".join(f"  [{extra}]" for extra in extras)
+
+
+def search_options(probe: Probe, facets: bool) -> dict:
+    """The keyword arguments of ``engine.search`` for ``probe`` beyond the text and the
+    page: only those it needs, so that the plain classes run on an engine without them."""
+    options: dict = {}
+    if facets:
+        options["facets"] = True
+    if probe.history:
+        options["history"] = True
+    if probe.filters:
+        options["filters"] = probe.filters
+    return options
+
+
+@dataclass
+class CorpusFacts:
+    """What the corpus holds beyond pages, read from the database: field values, the words
+    found now anywhere, the words only removed text has, and the words of files."""
+
+    records: int = 0
+    files: int = 0
+    revisions: int = 0
+    values: dict[str, Counter] = field(default_factory=dict)  # field name -> value counts
+    present: set[str] = field(default_factory=set)  # words of pages and files as they are now
+    present_stems: set[str] = field(default_factory=set)
+    page_stems: set[str] = field(default_factory=set)  # without the files' text
+    current_text: str = ""  # every page's words, a page a line (for phrase look-ups)
+    removed: Counter = field(default_factory=Counter)  # word -> sampled pages that removed it
+    removed_pairs: list[tuple[str, str]] = field(default_factory=list)
+    file_words: Counter = field(default_factory=Counter)  # word -> files that have it
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_FENCE.sub(" ", text).lower())
+
+
+def _with_parts(tokens) -> set[str]:
+    words = set(tokens)
+    words.update(part for token in tokens if "-" in token for part in token.split("-"))
+    return words
+
+
+def corpus_facts(session) -> CorpusFacts:
+    """Read the records, files and history of the database (a few seconds at 10,000 pages:
+    every current text, the history of every ``SAMPLE_EVERY``-th page and every file)."""
+    from wiki.content.records.fields import Record
+
+    facts = CorpusFacts()
+    facts.revisions = session.scalar(select(func.count(Revision.id))) or 0
+    lines: list[str] = []
+    page_words: set[str] = set()
+    current: dict[int, tuple[set[str], set[tuple[str, str]]]] = {}
+    rows = session.execute(
+        select(Page.id, Page.title, Revision.body, Revision.tags, Revision.fields)
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .where(Page.deleted.is_(False))
+        .execution_options(yield_per=1000)
+    )
+    for page_id, title, body, tags, stored in rows:
+        record = Record.from_json(stored)
+        values = [value for _spec, value in record.filled()]
+        if record:
+            facts.records += 1
+            for spec, value in record.filled():
+                facts.values.setdefault(spec.name, Counter())[value] += 1
+        tokens = _tokens(f"{title}\n{tags or ''}\n{' '.join(values)}\n{body}")
+        words = _with_parts(tokens)
+        page_words |= words
+        lines.append(" ".join(_tokens(body)))
+        if page_id % SAMPLE_EVERY == 0:
+            current[page_id] = (words, set(pairwise(tokens)))
+    facts.current_text = "\n".join(lines)
+
+    file_words: set[str] = set()
+    for (text,) in session.execute(
+        select(FileText.text)
+        .join(AttachmentVersion, AttachmentVersion.blob_sha256 == FileText.sha256)
+        .join(Attachment, Attachment.current_version_id == AttachmentVersion.id)
+        .where(FileText.status == "done", Attachment.deleted.is_(False))
+        .distinct()
+    ):
+        facts.files += 1
+        words = _with_parts(_tokens(text))
+        file_words |= words
+        facts.file_words.update(words)
+    facts.present = page_words | file_words
+    facts.page_stems = {stem(word) for word in page_words}
+    facts.present_stems = facts.page_stems | {stem(word) for word in file_words - page_words}
+
+    # The history of the sampled pages: words and word pairs of their older revisions that
+    # their current text no longer has.
+    history = session.execute(
+        select(Revision.page_id, Revision.body)
+        .join(Page, Page.id == Revision.page_id)
+        .where(
+            Page.deleted.is_(False),
+            Revision.page_id % SAMPLE_EVERY == 0,
+            Revision.id != Page.current_revision_id,
+        )
+        .order_by(Revision.page_id, Revision.id)
+    )
+    removed: dict[int, set[str]] = {}
+    pairs: dict[tuple[str, str], None] = {}  # in the order met
+    for page_id, body in history:
+        now_words, now_pairs = current.get(page_id, (set(), set()))
+        tokens = _tokens(body)
+        removed.setdefault(page_id, set()).update(_with_parts(tokens) - now_words)
+        for pair in pairwise(tokens):
+            if pair not in now_pairs:
+                pairs.setdefault(pair)
+    for words in removed.values():
+        facts.removed.update(w for w in words if w not in facts.present)
+    # Phrases of two words that are both still found, but not side by side.
+    facts.removed_pairs = [
+        (a, b)
+        for a, b in pairs
+        if a.isalpha() and b.isalpha() and len(a) >= 4 and len(b) >= 4
+        if a not in STOP and b not in STOP and a in facts.present and b in facts.present
+    ]
+    return facts
+
+
+def _anagram(word: str) -> str:
+    return "".join(sorted(word))
+
+
+def _field_query(name: str, value: str) -> str:
+    value = value.lower()
+    return f'{name}:"{value}"' if " " in value else f"{name}:{value}"
+
+
+def _nothing_found(engine: WhooshEngine, text: str) -> bool:
+    """Whether ``text`` finds no page in the current text (as typed: no correction)."""
+    return engine.search(text, per_page=1, as_typed=True).total == 0
+
+
+def build_corpus_queries(
+    facts: CorpusFacts, vocab: Vocabulary, engine: WhooshEngine
+) -> dict[str, list[Probe]]:
+    """The classes of a corpus with records, files and history; only those it has data for.
+    ``engine`` (the current index) checks that each history query finds nothing without
+    the history: its words or phrase are in removed text only."""
+    queries: dict[str, list[Probe]] = {}
+    by_count = {
+        name: [value for value, _ in counts.most_common()] for name, counts in facts.values.items()
+    }
+
+    def ranked(name: str, position: float) -> str | None:
+        values = by_count.get(name, [])
+        return values[min(len(values) - 1, int(len(values) * position))] if values else None
+
+    record = []
+    for name, position in [
+        ("team", 0),
+        ("team", 0.5),
+        ("severity", -1),
+        ("project", 0.3),
+        ("customer", 0.5),
+        ("service", 0),
+        ("outcome", 0.9),
+    ]:
+        value = "high" if name == "severity" else ranked(name, position)
+        if value and (name != "severity" or "severity" in by_count):
+            record.append(Probe(_field_query(name, value)))
+    if "severity" in by_count and "team" in by_count:
+        record.append(Probe(f"severity:critical {_field_query('team', ranked('team', 0.2))}"))
+    if record:
+        queries["record"] = record
+
+    # Field values typed as words: single-word values of the names people search for, not
+    # words that pages use anyway ("Data", "Web"): those are the class of single words.
+    values = []
+    for name, position in [("project", 0), ("project", 0.6), ("team", 0.4), ("customer", 0.3)]:
+        single = [
+            v
+            for v in by_count.get(name, [])
+            if " " not in v and vocab.df[v.lower()] <= 0.02 * vocab.sampled
+        ]
+        if single:
+            values.append(Probe(single[min(len(single) - 1, int(len(single) * position))].lower()))
+    if values and "severity" in by_count:
+        values.append(Probe(f"{values[0].text} critical"))
+    if values:
+        queries["values"] = values
+
+    # History: words and phrases that pages of the sample had and no page has now.
+    # A word whose letters are those of a word found now is a typo that an edit fixed (the
+    # edits swap letters, sometimes twice in one word): not a word anybody searches for.
+    anagrams = Counter(_anagram(w) for w in facts.present)
+    candidates = [
+        w
+        for w, _ in sorted(facts.removed.items(), key=lambda item: (-item[1], item[0]))
+        if stem(w) not in facts.present_stems and _anagram(w) not in anagrams
+    ]
+    words = [w for w in candidates if w.isalpha() and len(w) >= 6 and w not in STOP]
+    tickets = [w for w in candidates if _TICKET.fullmatch(w)]
+    history: list[Probe] = []
+    for pool, count in [(words, 2), (words[len(words) // 2 :], 1), (tickets, 1)]:
+        taken = 0
+        for w in pool[:50]:
+            text = w.upper() if _TICKET.fullmatch(w) else w
+            if text not in {p.text for p in history} and _nothing_found(engine, text):
+                history.append(Probe(text, history=True))
+                taken += 1
+                if taken == count:
+                    break
+    rng = random.Random(17)
+    pairs = rng.sample(facts.removed_pairs, min(400, len(facts.removed_pairs)))
+    found = 0
+    for a, b in pairs:
+        # Not a typo that pages still have ("legnth" beside "length") in the phrase.
+        if anagrams[_anagram(a)] > 1 or anagrams[_anagram(b)] > 1:
+            continue
+        if f"{a} {b}" in facts.current_text:
+            continue
+        phrase = f'"{a} {b}"'
+        if _nothing_found(engine, phrase):
+            history.append(Probe(phrase, history=True))
+            found += 1
+            if found == 2:
+                break
+    if history:
+        queries["history"] = history
+
+    # Files: words that only files' text has (never a page's title, text, tags or fields),
+    # from common to rare among the files, and a word of both, searched in files only.
+    only_files = [
+        w
+        for w, _ in sorted(facts.file_words.items(), key=lambda item: (-item[1], item[0]))
+        if w.isalpha() and len(w) >= 5 and w not in STOP and stem(w) not in facts.page_stems
+    ]
+    files = [Probe(w) for w in _at_fraction(only_files, 0, 2, set())]
+    files += [Probe(w) for w in _at_fraction(only_files, 0.5, 2, set())]
+    if files and values:
+        files.append(Probe(f"in:files {values[0].text}"))
+    if files:
+        queries["files"] = files
+
+    # A facet's filter clicked: space, type, a field.
+    medium = [w for w in vocab.words if 0.02 * vocab.sampled <= vocab.df[w] <= 0.10 * vocab.sampled]
+    common = [w for w in vocab.words if vocab.df[w] <= 0.6 * vocab.sampled]
+    filtered = []
+    if common:
+        filtered.append(Probe(common[0], filters=("space:eng",)))
+    if medium and "team" in by_count:
+        word = medium[len(medium) // 3]
+        filtered.append(Probe(word, filters=(_field_query("team", ranked("team", 0)),)))
+    if files:
+        filtered.append(Probe(files[0].text, filters=("type:file",)))
+    if values and "severity" in by_count:
+        filtered.append(Probe(values[0].text, filters=("severity:high", "space:ops")))
+    if filtered and (record or files):
+        queries["filtered"] = filtered
+    return queries
+
+
 # ---------------------------------------------------------------------- measuring
 
 
@@ -327,40 +639,63 @@ class Result:
     visible: list[float] = field(default_factory=list)
     not_found: int = 0
     problems: list[str] = field(default_factory=list)
+    facets_seen: dict[str, str] = field(default_factory=dict)  # class -> the first facets
+    skipped: dict[str, str] = field(default_factory=dict)  # class -> why it was not timed
+    corpus: str = ""  # what the database holds beyond pages
 
 
 def time_queries(
     engine: WhooshEngine,
-    queries: dict[str, list[str]],
+    queries: dict[str, list[str]] | dict[str, list[Probe]],
     repeat: int,
     result: Result,
     profile: list[str],
+    facets: bool = False,
 ) -> None:
-    for cls, items in queries.items():
-        for q in items:  # warm-up (also records the hit counts)
-            found = engine.search(q, per_page=10)
+    """Time each class (a query is a text, or a :class:`Probe` with filters or history);
+    with ``facets`` every search also asks for the facets."""
+    probes = {
+        cls: [q if isinstance(q, Probe) else Probe(q) for q in items]
+        for cls, items in queries.items()
+    }
+    for cls, items in probes.items():
+        for probe in items:  # warm-up (also records the hit counts)
+            q = probe.label
+            found = engine.search(probe.text, per_page=10, **search_options(probe, facets))
             if not found.total:
                 result.problems.append(f"query {q!r} ({cls}) finds nothing")
             elif cls == "corrected" and found.corrected_from is None:
                 result.problems.append(f"query {q!r} ({cls}) was not corrected")
             elif cls == "most" and not found.relaxed:
                 result.problems.append(f"query {q!r} ({cls}) found pages with all its words")
-    for cls, items in queries.items():
+            if facets and not getattr(found, "facets", None) and found.total:
+                result.problems.append(f"query {q!r} ({cls}) found pages but no facets")
+            if facets and cls not in result.facets_seen and getattr(found, "facets", None):
+                result.facets_seen[cls] = ", ".join(
+                    f"{group.name} ({len(group.values)})" for group in found.facets
+                )
+    for cls, items in probes.items():
         profiler = cProfile.Profile() if cls in profile else None
         samples = []
-        for q in items:
+        for probe in items:
+            options = search_options(probe, facets)
             mine = []
             for _ in range(repeat):
                 if profiler:
                     profiler.enable()
                 started = time.perf_counter()
-                found = engine.search(q, per_page=10)
+                found = engine.search(probe.text, per_page=10, **options)
                 elapsed = time.perf_counter() - started
                 if profiler:
                     profiler.disable()
                 mine.append(elapsed)
             samples += mine
-            result.per_query[q] = (cls, statistics.median(mine), found.total, found.timed_out)
+            result.per_query[probe.label] = (
+                cls,
+                statistics.median(mine),
+                found.total,
+                found.timed_out,
+            )
         result.classes[cls] = samples
         if profiler:
             print_profile(profiler, f"search, class {cls}")
@@ -527,18 +862,42 @@ def run_one(label: str, database_url: str, args, work: Path) -> Result:
         # 2-3. Queries and autocomplete, on a reused searcher (one engine per process).
         with database.session() as session:
             vocab = vocabulary(session)
-        queries = build_queries(vocab)
+        started = time.perf_counter()
+        with database.session() as session:
+            facts = corpus_facts(session)
+        everything = bool(facts.records or facts.files)
+        # Edits leave typos in pages: on such a corpus a typo query must not be one of them.
+        queries: dict = build_queries(vocab, facts.present_stems if everything else None)
         prefixes = autocomplete_prefixes(vocab)
         engine = WhooshEngine(index_dir)
-        time_queries(engine, queries, args.repeat, result, args.profile)
+        more = build_corpus_queries(facts, vocab, engine)
+        if everything:
+            result.corpus = (
+                f"{facts.records:,} records, {facts.files:,} files with text, "
+                f"{facts.revisions:,} revisions"
+            )
+            print(
+                f"corpus: {result.corpus}; its queries built in "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+        for cls, probes in more.items():
+            needed = NEEDS.get(cls)
+            if needed and needed not in SEARCH_PARAMETERS:
+                result.skipped[cls] = f"engine.search takes no {needed!r} argument"
+                print(f"{cls:9} not timed ({result.skipped[cls]}): {[p.label for p in probes]}")
+            else:
+                queries[cls] = probes
+        time_queries(engine, queries, args.repeat, result, args.profile, args.facets)
         time_autocomplete(engine, prefixes, args.repeat, result, "autocomplete" in args.profile)
         engine.close()
         print(f"{'class':9} {'median ms':>9} {'hits':>7}  query")
         for q, (cls, median, total, timed_out) in result.per_query.items():
             print(f"{cls:9} {ms(median):>9} {total:>7,}  {q}{'  (timed out)' if timed_out else ''}")
         print(f"autocomplete prefixes: {' '.join(prefixes)}")
-        for cls in CLASSES:
-            s = result.classes[cls]
+        for cls, seen in result.facets_seen.items():
+            print(f"facets of the first query of {cls}: {seen}")
+        for cls, s in result.classes.items():
             print(
                 f"{cls:9} p50 {ms(percentile(s, 50)):>6} ms  p95 {ms(percentile(s, 95)):>6} ms  "
                 f"({len(s)} searches)"
@@ -580,24 +939,20 @@ def summary_table(results: list[Result]) -> str:
         + " | ".join(f"{r.reindex_s:.1f}" for r in results)
         + f" | < {REINDEX_TARGET_S} |"
     )
-    names = {
-        "words": "single words",
-        "and": "AND of 2-3 words",
-        "fields": "field queries",
-        "phrases": "phrases",
-        "prefixes": "prefixes",
-        "corrected": "typos, corrected at once",
-        "most": "questions, pages with most words",
-    }
-    for cls in CLASSES:
+    for cls in [*CLASSES, *CORPUS_CLASSES]:
+        if not any(cls in r.classes or cls in r.skipped for r in results):
+            continue
         cells = [
             f"{ms(percentile(r.classes[cls], 50))} / {ms(percentile(r.classes[cls], 95))}"
+            if cls in r.classes
+            else "not timed"
+            if cls in r.skipped
+            else ""
             for r in results
         ]
+        target = f"p95 < {TARGETS_MS[cls]}" if cls in TARGETS_MS else ""
         rows.append(
-            f"| search, {names[cls]}, p50 / p95 ms | "
-            + " | ".join(cells)
-            + f" | p95 < {TARGETS_MS[cls]} |"
+            f"| search, {CLASS_NAMES[cls]}, p50 / p95 ms | " + " | ".join(cells) + f" | {target} |"
         )
     rows.append(
         "| autocomplete p50 / p95 ms | "
@@ -647,16 +1002,33 @@ def main() -> int:
         "--repeat", type=int, default=5, help="timed runs of each query (default 5)"
     )
     parser.add_argument("--saves", type=int, default=30, help="timed saves (default 30)")
+    parser.add_argument(
+        "--corpus",
+        choices=["plain", "everything"],
+        default="plain",
+        help="the seeded corpus: plain pages (default) or everything (records with fields, "
+        "files with their text, edits across pages: bench/seed.py --corpus everything)",
+    )
+    parser.add_argument(
+        "--facets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="every timed search also asks for the facets (default; --no-facets for an "
+        "engine whose search takes no facets argument)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--profile",
         nargs="+",
         default=[],
-        choices=[*CLASSES, "autocomplete", "reindex", "saves"],
+        choices=[*CLASSES, *CORPUS_CLASSES, "autocomplete", "reindex", "saves"],
         help="print cProfile figures for classes of queries, autocomplete, the reindex, or "
         "(saves) the background indexer's rounds during the saves",
     )
     args = parser.parse_args()
+    if args.facets and "facets" not in SEARCH_PARAMETERS:
+        print("engine.search takes no facets argument here: run with --no-facets")
+        return 2
 
     # SIGTERM must still run the finally blocks (the indexer thread, temporary folders).
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(143)))
@@ -671,7 +1043,7 @@ def main() -> int:
         else:
             args.workdir.mkdir(parents=True, exist_ok=True)
             for pages in args.pages:
-                seeded = seeded_sqlite(args.workdir, pages)
+                seeded = seeded_sqlite(args.workdir, pages, args.corpus)
                 run_dir = work / f"run-{pages}"
                 run_dir.mkdir()
                 copy = run_dir / "wiki.db"
@@ -679,9 +1051,10 @@ def main() -> int:
                 copy_sqlite(seeded, copy)
                 print(f"copied {seeded.name} in {time.perf_counter() - started:.1f} s")
                 try:
-                    results.append(
-                        run_one(f"SQLite, {pages:,} pages", f"sqlite:///{copy}", args, run_dir)
+                    label = f"SQLite, {pages:,} pages" + (
+                        f" ({args.corpus})" if args.corpus != "plain" else ""
                     )
+                    results.append(run_one(label, f"sqlite:///{copy}", args, run_dir))
                 finally:
                     shutil.rmtree(run_dir, ignore_errors=True)
     print("\n" + summary_table(results))
