@@ -36,6 +36,7 @@ from wiki.ops.migrate import upgrade
 from .conftest import PASSWORD, make_app
 from .conftest import open_engine as _engine
 from .test_search import search_now, titles_found
+from .test_search_files import pages_found
 
 KEPT_TABLES = [
     table
@@ -752,7 +753,7 @@ def test_files_travel_in_the_archive_and_every_download_is_the_same(
     search_now(target)
     browser = target.test_client()
     browser.post("/-/login", data={"username": "reader", "password": PASSWORD})
-    assert sorted(titles_found(browser, "quokka")) == ["Comeback", "Travel policy"]
+    assert sorted(pages_found(browser, "quokka")) == ["Comeback", "Travel policy"]
 
 
 def _with_changed_bytes(archive: Path) -> bytes:

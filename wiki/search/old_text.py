@@ -10,7 +10,7 @@ passage, exactly as the blame page would say.
 
 from __future__ import annotations
 
-import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +28,19 @@ MAX_PASSAGES = 2000
 """Most passages indexed per page, the latest removals kept: a page rewritten every day
 for years is searched for what it lost lately, and its index stays bounded."""
 
-_WORD = re.compile(r"\w+")
+_SPACING = str.maketrans(
+    {
+        char: " "
+        for char in string.punctuation + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb"
+    }
+)
+"""Punctuation read as spacing when a text is cut into words: both sides of a comparison
+are cut alike, and str.translate and split run at C speed (a regex over every removing
+revision was a quarter of a full reindex)."""
+
+
+def _words(text: str) -> set[str]:
+    return set(text.casefold().translate(_SPACING).split())
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,8 @@ def removed_passages(revisions: Sequence[RevisionText]) -> list[RemovedPassage]:
     def still_there(line: str, number: int) -> bool:
         words = words_of.get(number)
         if words is None:
-            words = words_of[number] = set(_WORD.findall(by_number[number].body.casefold()))
-        return set(_WORD.findall(line.casefold())) <= words
+            words = words_of[number] = _words(by_number[number].body)
+        return _words(line) <= words
 
     passages: list[RemovedPassage] = []
     for run in removed_lines((revision.number, revision.body) for revision in revisions):
