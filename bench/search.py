@@ -296,9 +296,9 @@ def build_queries(vocab: Vocabulary, known: set[str] | None = None) -> dict[str,
 
     stems = []
     for w in common[5:60]:
-        stem = w[: 3 if len(stems) % 2 else 4]
-        if stem not in {s for s in stems} and stem not in ("conf", "pro"):
-            stems.append(stem)
+        start = w[: 3 if len(stems) % 2 else 4]
+        if start not in stems and start not in ("conf", "pro"):
+            stems.append(start)
         if len(stems) == 3:
             break
     prefixes = ["config*", "pro*"] + [f"{s}*" for s in stems]

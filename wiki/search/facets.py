@@ -2,16 +2,19 @@
 each value with the search syntax that narrows the results to it.
 
 The collector (:mod:`wiki.search.scoring`) hands every permitted match to a
-:class:`FacetCounter`, which counts each document's ``facets`` column as it is (bytes: a
-dictionary look-up per match) and its edit time by period; the entries are split and
-summed only once per distinct column value, at the end. So counting costs little even
-when thousands of pages match.
+:class:`FacetCounter`: its entries, parsed once per segment and kept
+(:func:`parse_entries`), and its edit time. They are counted at the end in C (a
+``Counter`` over them all, a sort and bisections for the periods), so counting costs
+little even when thousands of pages match.
 """
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
 from whoosh.util.times import datetime_to_long
 
@@ -19,7 +22,7 @@ from wiki.search.backend import Facet, FacetValue
 from wiki.search.schema import facet_entries
 from wiki.search.syntax import quoted, tag_query
 
-__all__ = ["MAX_VALUES", "PERIODS", "FacetCounter"]
+__all__ = ["MAX_VALUES", "PERIODS", "FacetCounter", "parse_entries"]
 
 MAX_VALUES = 8
 """Values shown per facet, the most frequent (ties by name)."""
@@ -30,6 +33,12 @@ PERIODS = (("day", 1), ("week", 7), ("month", 30), ("year", 365))
 _KIND_LABELS = {"page": "page", "file": "file", "history": "old text"}
 _KIND_FILTERS = {"page": "type:page", "file": "type:file", "history": "type:history"}
 _ENTRY_FACETS = {"k": "type", "s": "space", "a": "author", "t": "tag"}
+
+
+def parse_entries(column_value: bytes) -> tuple[str, ...]:
+    """A document's ``facets`` column as its distinct entries, each string interned (a
+    segment's documents share few of them). Never raises for bytes."""
+    return tuple(sys.intern(entry) for entry in dict.fromkeys(facet_entries(column_value)))
 
 
 class FacetCounter:
@@ -43,36 +52,38 @@ class FacetCounter:
         self._limits = [
             datetime_to_long(datetime(day.year, day.month, day.day)) for day in self._starts
         ]
-        self.raw: Counter[bytes] = Counter()
+        self._entries: list[tuple[str, ...]] = []
+        self._times: list[int] = []
         self.periods = [0] * (len(PERIODS) + 1)  # the last one: older than a year
         self.hidden_history = 0  # permitted old text left out (history not asked for)
 
-    def add(self, column_value: bytes, updated: int | None) -> None:
-        """Count one permitted match: its ``facets`` column and edit time (Whoosh's long,
-        None when unknown). Never raises."""
-        self.raw[column_value] += 1
+    def add(self, entries: tuple[str, ...], updated: int | None) -> None:
+        """Count one permitted match: its facet entries (:func:`parse_entries`) and edit
+        time (Whoosh's long, None when unknown). Only kept: they are counted at once by
+        :meth:`facets`, in C (``Counter`` of a chain, a sort). Never raises."""
+        self._entries.append(entries)
         if updated:
-            older = True
-            for number, limit in enumerate(self._limits):
-                if updated >= limit:
-                    self.periods[number] += 1
-                    older = False
-            if older:
-                self.periods[-1] += 1
+            self._times.append(updated)
+
+    def _count_periods(self) -> None:
+        times = sorted(self._times)
+        for number, limit in enumerate(self._limits):
+            self.periods[number] = len(times) - bisect_left(times, limit)
+        self.periods[-1] = bisect_left(times, self._limits[-1])
 
     def facets(self) -> tuple[Facet, ...]:
         """The facets with at least one value: type, space, edited, tag, author, then
         record fields by name. Never raises."""
+        self._count_periods()
         counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for column_value, count in self.raw.items():
-            for entry in set(facet_entries(column_value)):
-                prefix, _, value = entry.partition(":")
-                if prefix == "f":
-                    name, _, field_value = value.partition("=")
-                    if field_value:
-                        counts["field:" + name][field_value] += count
-                elif prefix in _ENTRY_FACETS and value:
-                    counts[_ENTRY_FACETS[prefix]][value] += count
+        for entry, count in Counter(chain.from_iterable(self._entries)).items():
+            prefix, _, value = entry.partition(":")
+            if prefix == "f":
+                name, _, field_value = value.partition("=")
+                if field_value:
+                    counts["field:" + name][field_value] += count
+            elif prefix in _ENTRY_FACETS and value:
+                counts[_ENTRY_FACETS[prefix]][value] += count
         if self.hidden_history:
             counts["type"]["history"] += self.hidden_history
         found = [

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from whoosh import collectors, scoring
 from whoosh.util.times import datetime_to_long
 
-from wiki.search.facets import FacetCounter
+from wiki.search.facets import FacetCounter, parse_entries
 from wiki.search.matching import SearchTimeout
 
 
@@ -30,12 +30,41 @@ class FieldWeighting(scoring.BM25F):
         self.field_boosts = dict(field_boosts)
         self._lengths: dict[tuple[str, str], array] = {}
         self._norms: dict[tuple[str, str], tuple[float, array]] = {}
+        self._columns: dict[tuple[str, str], list] = {}
 
     def forget_except(self, segment_ids: set[str]) -> None:
         """Drop the tables of segments that are no longer in the index."""
-        for table in (self._lengths, self._norms):
+        for table in (self._lengths, self._norms, self._columns):
             for key in [k for k in table if k[0] not in segment_ids]:
                 del table[key]
+
+    def facet_entries(self, reader) -> list[tuple[str, ...]] | None:
+        """Every document's facet entries in ``reader``'s segment (see :meth:`column`),
+        parsed once per segment. Raises what Whoosh raises for a damaged segment."""
+        segment = reader.segment()
+        raw = self.column(reader, "facets")
+        if segment is None or raw is None:
+            return None
+        key = (segment.segment_id(), "facets:parsed")
+        parsed = self._columns.get(key)
+        if parsed is None:
+            parsed = self._columns[key] = [parse_entries(value) for value in raw]
+        return parsed
+
+    def column(self, reader, fieldname: str) -> list | None:
+        """Every document's value of the column ``fieldname`` in ``reader``'s segment, as
+        stored (not translated), read once per segment and kept: a search reads several
+        columns for every match, and Whoosh reads each value from the file (a seek and a
+        read: most of the time of a search for a common word). None when the segment has
+        no such column. Raises what Whoosh raises for a damaged segment."""
+        segment = reader.segment()
+        if segment is None or not reader.has_column(fieldname):
+            return None
+        key = (segment.segment_id(), fieldname)
+        values = self._columns.get(key)
+        if values is None:
+            values = self._columns[key] = list(reader.column_reader(fieldname, translate=False))
+        return values
 
     def norms(self, searcher, fieldname: str) -> array | None:
         reader = searcher.reader()
@@ -155,7 +184,7 @@ class PageCollector(collectors.TopCollector):
         self._page_ids = None
         self._updated = None
         self._kinds = None
-        self._facet_column = None
+        self._facet_column: list[tuple[str, ...]] | None = None
         # The index stores naive UTC datetimes as microseconds (Whoosh's column format).
         self._now = datetime_to_long(datetime.now(UTC).replace(tzinfo=None))
         self.timed_out = False
@@ -175,20 +204,26 @@ class PageCollector(collectors.TopCollector):
     def set_subsearcher(self, subsearcher, offset):
         super().set_subsearcher(subsearcher, offset)
         reader = subsearcher.reader()
-        self._page_ids = reader.column_reader("page_id") if reader.has_column("page_id") else None
-        self._updated = (
-            reader.column_reader("updated", translate=False)
-            if reader.has_column("updated")
-            else None
-        )
-        self._kinds = (
-            reader.column_reader("kind", translate=False) if reader.has_column("kind") else None
-        )
-        self._facet_column = (
-            reader.column_reader("facets")
-            if self.facets is not None and reader.has_column("facets")
-            else None
-        )
+        weighting = self.top_searcher.weighting
+
+        def column(name: str):
+            if isinstance(weighting, FieldWeighting):
+                return weighting.column(reader, name)
+            if not reader.has_column(name):
+                return None
+            return reader.column_reader(name, translate=False)
+
+        # Page ids are stored as they are (unsigned, no shift): no translation needed.
+        self._page_ids = column("page_id")
+        self._updated = column("updated")
+        self._kinds = column("kind")
+        self._facet_column = None
+        if self.facets is not None:
+            if isinstance(weighting, FieldWeighting):
+                self._facet_column = weighting.facet_entries(reader)
+            elif reader.has_column("facets"):
+                raw = reader.column_reader("facets", translate=False)
+                self._facet_column = [parse_entries(value) for value in raw]
 
     def collect(self, sub_docnum):
         if self._by_date:
