@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from wiki.instance import private_folder
 from wiki.search.analysis import WORD, fold
 from wiki.search.backend import IndexBusy, IndexState, IndexUnavailable, PageDocument, Results
 from wiki.search.readers import OpenGeneration, open_latest
+from wiki.search.related import related_pages
 from wiki.search.schema import (
     FIELD_BOOSTS,
     add_page,
@@ -428,6 +429,23 @@ class WhooshEngine:
             with self._failing_as_unavailable("autocomplete"):
                 read_state(searcher)  # as in search(): damage must not read as "no such title"
                 return complete_title(searcher, folded, limit, allowed)
+
+    def related(
+        self, page_id: int, limit: int = 10, *, linked: Mapping[int, int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The pages most related to the page ``page_id``, best first, at most ``limit``
+        (:mod:`wiki.search.related`): ``(page_id, score)``, never the page itself, only
+        indexed pages; [] when the page is not indexed. ``linked``: for the pages linked
+        with it, in how many directions. Raises TypeError for a page id that is not an int,
+        IndexUnavailable when there is no usable index."""
+        if not isinstance(page_id, int) or isinstance(page_id, bool):
+            raise TypeError(f"page ids must be int, not {page_id!r}")
+        limit = min(max(1, _as_int(limit, 10)), MAX_PER_PAGE)
+        with self._lock:
+            searcher = self._live_locked().searcher
+            with self._failing_as_unavailable("related pages"):
+                read_state(searcher)  # as in search(): damage must not read as "nothing"
+                return related_pages(searcher, page_id, limit, linked)
 
     @contextmanager
     def _failing_as_unavailable(self, what: str) -> Iterator[None]:

@@ -1,0 +1,197 @@
+"""Pages related to a page, worked out from the index: the pages that share its rare words,
+its rarer tags, and links with it.
+
+Three parts add up to a page's score for another page:
+
+- **words**: the page's key terms (the words of its title and text that are frequent in it
+  and rare in the index, by Whoosh's Bo1 model) are searched in the other pages' titles and
+  text with the engine's BM25F weighting; the other page's score is divided by the page's
+  own, so it lies between 0 and about 1 whatever the page's length. A word most pages use
+  is hardly a key term, and matches little when it is one;
+- **tags**: each tag both pages carry adds up to :data:`TAG_WEIGHT`, less the more pages
+  carry it (a tag on every page adds almost nothing);
+- **links**: a wiki link from one page to the other adds :data:`LINK_WEIGHT`, in each
+  direction. The caller gives them (they are in the database, not the index).
+
+Only page documents count (key ``page:<id>``): the index may hold documents of other
+kinds, which are never related pages. The page itself is never related to itself.
+Nothing here knows the database; :mod:`wiki.search.related_lists` stores the lists.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+from whoosh import classify
+from whoosh.query import Or, Term
+
+__all__ = ["CANDIDATES", "KEEP", "LINK_WEIGHT", "TAG_WEIGHT", "related_pages"]
+
+KEEP = 10
+"""Related pages kept per page: more than a page view shows, so that pages a viewer may not
+read can be left out and some remain."""
+
+CANDIDATES = 50
+"""Pages the words' search collects before the parts are added up."""
+
+KEY_TERMS = 12
+"""Key terms of a page's text searched; of its title, :data:`TITLE_TERMS`."""
+TITLE_TERMS = 4
+
+MAX_TEXT_CHARS = 20_000
+"""Characters of a page's text its key terms are read from (the start of a long page says
+what it is about; reading a whole 1 MB page would take a second)."""
+
+TEXT_WEIGHT = 1.0
+TAG_WEIGHT = 0.5
+LINK_WEIGHT = 0.3
+
+MAX_TAG_PAGES = 2000
+"""A tag carried by more pages than this is not looked at: it would add almost nothing to
+each of them, and reading its pages would take long."""
+
+MIN_SCORE = 0.05
+"""Below this, a page is not related: a word or two in common by chance."""
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _key(page_id: int) -> str:
+    return f"page:{page_id}"
+
+
+class _Pages:
+    """Which page a document number is, for page documents only (their ``key`` is
+    ``page:<id>``): cached per computation."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        reader = searcher.reader()
+        self._ids = reader.column_reader("page_id") if reader.has_column("page_id") else None
+        self._known: dict[int, int | None] = {}
+
+    def page_of(self, docnum: int) -> int | None:
+        if docnum in self._known:
+            return self._known[docnum]
+        page_id = None
+        if self._ids is not None:
+            candidate = self._ids[docnum]
+            # The page's own document is the one its key finds: any other document naming
+            # the page (of another kind, or an old deleted one) is not the page.
+            if candidate > 0 and self.docnum_of(candidate) == docnum:
+                page_id = candidate
+        self._known[docnum] = page_id
+        return page_id
+
+    def docnum_of(self, page_id: int) -> int | None:
+        return self._searcher.document_number(key=_key(page_id))
+
+
+def _key_terms(searcher, fieldname: str, text: str, number: int) -> list[tuple[str, float]]:
+    """The ``number`` most telling terms of ``text`` as ``fieldname`` indexes them, with
+    weights (the best 1.0)."""
+    text = _SURROGATES.sub("\ufffd", text or "")[:MAX_TEXT_CHARS]
+    if not text.strip():
+        return []
+    expander = classify.Expander(searcher.reader(), fieldname, model=classify.Bo1Model)
+    expander.add_text(text)
+    return expander.expanded_terms(number, normalize=True)
+
+
+def _word_scores(searcher, own: int, stored: dict, pages: _Pages) -> dict[int, float]:
+    """Each page sharing key terms with the page (document ``own``): its score divided by
+    the page's own (0..1)."""
+    weights: dict[str, float] = {}
+    for fieldname, number in (("body", KEY_TERMS), ("title", TITLE_TERMS)):
+        for term, weight in _key_terms(searcher, fieldname, stored.get(fieldname, ""), number):
+            weights[term] = max(weight, weights.get(term, 0.0))
+    if not weights:
+        return {}
+    reader = searcher.reader()
+    parts = [
+        Term(fieldname, term, boost=weight)
+        for term, weight in weights.items()
+        for fieldname in ("title", "body")
+        if (fieldname, term) in reader
+    ]
+    if not parts:
+        return {}
+    hits = searcher.search(Or(parts), limit=CANDIDATES + 1)
+    found = {hit.docnum: hit.score for hit in hits}
+    # The page itself matches its own key terms best (whoever outscores it is as related as
+    # a page can be).
+    best = max(found.get(own, 0.0), max(found.values(), default=0.0))
+    if best <= 0:
+        return {}
+    scores: dict[int, float] = {}
+    for docnum, score in found.items():
+        page_id = pages.page_of(docnum) if docnum != own else None
+        if page_id is not None:
+            scores[page_id] = min(1.0, score / best)
+    return scores
+
+
+def _tag_scores(searcher, own: int, stored: dict, pages: _Pages) -> dict[int, float]:
+    """Each page sharing tags with the page: the sum of each shared tag's weight (a tag
+    carried by fewer pages weighs more; at most 1 each)."""
+    tags = stored.get("tags") or ()
+    if isinstance(tags, str):
+        tags = (tags,)
+    field = searcher.schema["tags"]
+    # Analysed as the schema indexes them: one term per tag, commas inside a tag spaces.
+    text = ",".join(_SURROGATES.sub("\ufffd", tag).replace(",", " ") for tag in tags)
+    terms = set(field.process_text(text)) if text else set()
+    reader = searcher.reader()
+    total = max(2, searcher.doc_count())
+    scores: dict[int, float] = defaultdict(float)
+    for term in sorted(terms):
+        if ("tags", term) not in reader:
+            continue
+        carried_by = reader.doc_frequency("tags", term)
+        if carried_by <= 1 or carried_by > MAX_TAG_PAGES:
+            continue
+        weight = math.log(1 + total / carried_by) / math.log(1 + total)
+        for docnum in reader.postings("tags", term).all_ids():
+            if docnum == own:
+                continue
+            page_id = pages.page_of(docnum)
+            if page_id is not None:
+                scores[page_id] += weight
+    return scores
+
+
+def related_pages(
+    searcher,
+    page_id: int,
+    limit: int = KEEP,
+    linked: Mapping[int, int] | None = None,
+) -> list[tuple[int, float]]:
+    """The pages most related to the page ``page_id`` in ``searcher``'s index, as
+    ``(page_id, score)``, best first (ties: the lower id), at most ``limit``; [] when the
+    page is not indexed. ``linked`` gives, for the pages linked with it, in how many
+    directions (1 or 2); pages not in the index are left out.
+
+    Raises what Whoosh raises for a damaged index.
+    """
+    pages = _Pages(searcher)
+    own = pages.docnum_of(page_id)
+    if own is None:
+        return []
+    stored = searcher.stored_fields(own)
+    scores: dict[int, float] = defaultdict(float)
+    for other, similarity in _word_scores(searcher, own, stored, pages).items():
+        scores[other] += TEXT_WEIGHT * similarity
+    for other, weight in _tag_scores(searcher, own, stored, pages).items():
+        scores[other] += TAG_WEIGHT * weight
+    for other, directions in (linked or {}).items():
+        if other != page_id and pages.docnum_of(other) is not None:
+            scores[other] += LINK_WEIGHT * min(2, max(0, directions))
+    scores.pop(page_id, None)
+    ranked = sorted(
+        ((other, score) for other, score in scores.items() if score >= MIN_SCORE),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [(other, round(score, 6)) for other, score in ranked[:limit]]
