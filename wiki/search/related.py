@@ -53,8 +53,9 @@ MAX_TAG_PAGES = 2000
 """A tag carried by more pages than this is not looked at: it would add almost nothing to
 each of them, and reading its pages would take long."""
 
-MIN_SCORE = 0.05
-"""Below this, a page is not related: a word or two in common by chance."""
+MIN_SCORE = 0.1
+"""Below this, a page is not related: a common word or two in common by chance (a word
+most pages use scores about 0.05)."""
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
