@@ -69,6 +69,9 @@ REBUILD_LIMITMB = 128
 
 PROGRESS_EVERY = 1000
 
+MAX_TERM_COUNTS = 200_000
+"""Most term counts :meth:`WhooshEngine.related` keeps between calls (about 20 MB)."""
+
 
 def _as_int(value, default: int) -> int:
     try:
@@ -112,6 +115,8 @@ class WhooshEngine:
         self._weighting = FieldWeighting(FIELD_BOOSTS)
         self._lock = threading.RLock()
         self._live: OpenGeneration | None = None
+        # Term counts kept by related() for the live commit: (generation, commit), counts.
+        self._term_counts: tuple[tuple[str, int], dict[tuple[str, str], int]] = (("", -1), {})
 
     # ------------------------------------------------------------------ state
 
@@ -442,10 +447,14 @@ class WhooshEngine:
             raise TypeError(f"page ids must be int, not {page_id!r}")
         limit = min(max(1, _as_int(limit, 10)), MAX_PER_PAGE)
         with self._lock:
-            searcher = self._live_locked().searcher
+            live = self._live_locked()
+            commit, known = self._term_counts
+            if commit != (live.name, live.generation) or len(known) > MAX_TERM_COUNTS:
+                known = {}
+                self._term_counts = ((live.name, live.generation), known)
             with self._failing_as_unavailable("related pages"):
-                read_state(searcher)  # as in search(): damage must not read as "nothing"
-                return related_pages(searcher, page_id, limit, linked)
+                read_state(live.searcher)  # as in search(): damage must not read as "nothing"
+                return related_pages(live.searcher, page_id, limit, linked, known)
 
     @contextmanager
     def _failing_as_unavailable(self, what: str) -> Iterator[None]:

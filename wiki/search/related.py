@@ -4,8 +4,8 @@ its rarer tags, and links with it.
 Three parts add up to a page's score for another page:
 
 - **words**: the page's key terms (the words of its title and text that are frequent in it
-  and rare in the index, by Whoosh's Bo1 model) are searched in the other pages' titles and
-  text with the engine's BM25F weighting; the other page's score is divided by the page's
+  and rare in the index: tf-idf) are searched in the other pages' titles and text with the
+  engine's BM25F weighting; the other page's score is divided by the page's
   own, so it lies between 0 and about 1 whatever the page's length. A word most pages use
   is hardly a key term, and matches little when it is one;
 - **tags**: each tag both pages carry adds up to :data:`TAG_WEIGHT`, less the more pages
@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
-
-from whoosh import classify
-from whoosh.query import Or, Term
 
 __all__ = ["CANDIDATES", "KEEP", "LINK_WEIGHT", "TAG_WEIGHT", "related_pages"]
 
@@ -35,11 +32,23 @@ KEEP = 10
 read can be left out and some remain."""
 
 CANDIDATES = 50
-"""Pages the words' search collects before the parts are added up."""
+"""Pages with most words in common kept before the parts are added up."""
+
+FIELD_WEIGHTS = {"title": 3.0, "body": 1.0}
+"""A key term in another page's title says three times as much as one in its text (as
+search weighs them, :data:`wiki.search.schema.FIELD_BOOSTS`)."""
+K1 = 1.2
+"""How fast a term's repetitions stop counting (BM25's k1)."""
 
 KEY_TERMS = 12
 """Key terms of a page's text searched; of its title, :data:`TITLE_TERMS`."""
 TITLE_TERMS = 4
+
+MAX_TERM_SHARE = 0.05
+"""A word in more than this share of the documents (and more than :data:`MIN_TERM_DOCS`)
+is too common to tell what a page is about: it is not searched (reading its postings would
+also cost the most)."""
+MIN_TERM_DOCS = 50
 
 MAX_TEXT_CHARS = 20_000
 """Characters of a page's text its key terms are read from (the start of a long page says
@@ -91,45 +100,88 @@ class _Pages:
         return self._searcher.document_number(key=_key(page_id))
 
 
-def _key_terms(searcher, fieldname: str, text: str, number: int) -> list[tuple[str, float]]:
-    """The ``number`` most telling terms of ``text`` as ``fieldname`` indexes them, with
-    weights (the best 1.0)."""
+class _Frequencies:
+    """How many documents have a term in a field, looked up once (in ``known``, which the
+    caller may keep for later computations on the same searcher), and the most a key term
+    may be in (:data:`MAX_TERM_SHARE`)."""
+
+    def __init__(self, searcher, known: dict[tuple[str, str], int] | None = None):
+        self.reader = searcher.reader()
+        self.total = max(2, searcher.doc_count())
+        self.most = max(MIN_TERM_DOCS, int(self.total * MAX_TERM_SHARE))
+        self._known = known if known is not None else {}
+
+    def documents(self, fieldname: str, term: str) -> int:
+        key = (fieldname, term)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = self.reader.doc_frequency(fieldname, term)
+        return found
+
+
+def _key_terms(
+    searcher, frequencies: _Frequencies, fieldname: str, text: str, number: int
+) -> list[tuple[str, float]]:
+    """The ``number`` most telling terms of ``text`` as ``fieldname`` indexes them, by
+    tf-idf, with weights (the best 1.0). Terms no other document has are left out (they
+    find nothing), and so are terms too common to tell anything (:data:`MAX_TERM_SHARE`)."""
     text = _SURROGATES.sub("\ufffd", text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
         return []
-    expander = classify.Expander(searcher.reader(), fieldname, model=classify.Bo1Model)
-    expander.add_text(text)
-    return expander.expanded_terms(number, normalize=True)
+    field = searcher.schema[fieldname]
+    counts: Counter[str] = Counter()
+    for term, _frequency, weight, _value in field.index(text):
+        counts[field.from_bytes(term)] += weight
+    total = frequencies.total
+    scored = []
+    for term, frequency in counts.items():
+        documents = frequencies.documents(fieldname, term)
+        if 2 <= documents <= frequencies.most:
+            scored.append((term, (1 + math.log(frequency)) * math.log(total / documents)))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    best = scored[0][1] if scored and scored[0][1] > 0 else 1.0
+    return [(term, score / best) for term, score in scored[:number]]
 
 
-def _word_scores(searcher, own: int, stored: dict, pages: _Pages) -> dict[int, float]:
+def _word_scores(
+    searcher, own: int, stored: dict, pages: _Pages, frequencies: _Frequencies
+) -> dict[int, float]:
     """Each page sharing key terms with the page (document ``own``): its score divided by
-    the page's own (0..1)."""
+    the page's own (0..1).
+
+    A document's score is the sum, over the key terms it has in its title or text, of the
+    term's weight times its BM25 parts (the term's rarity in that field, how often the
+    document has it, saturating) times the field's weight: read straight from the
+    postings, which is several times faster than a Whoosh search collecting the same."""
     weights: dict[str, float] = {}
     for fieldname, number in (("body", KEY_TERMS), ("title", TITLE_TERMS)):
-        for term, weight in _key_terms(searcher, fieldname, stored.get(fieldname, ""), number):
+        text = stored.get(fieldname, "")
+        for term, weight in _key_terms(searcher, frequencies, fieldname, text, number):
             weights[term] = max(weight, weights.get(term, 0.0))
-    if not weights:
-        return {}
-    reader = searcher.reader()
-    parts = [
-        Term(fieldname, term, boost=weight)
-        for term, weight in weights.items()
-        for fieldname in ("title", "body")
-        if (fieldname, term) in reader
-    ]
-    if not parts:
-        return {}
-    hits = searcher.search(Or(parts), limit=CANDIDATES + 1)
-    found = {hit.docnum: hit.score for hit in hits}
-    # The page itself matches its own key terms best (whoever outscores it is as related as
-    # a page can be).
+    total, reader = frequencies.total, frequencies.reader
+    found: dict[int, float] = defaultdict(float)
+    for term, weight in weights.items():
+        for fieldname, field_weight in FIELD_WEIGHTS.items():
+            documents = frequencies.documents(fieldname, term)
+            if not documents or documents > frequencies.most:
+                continue
+            idf = math.log(1 + (total - documents + 0.5) / (documents + 0.5))
+            boost = weight * idf * field_weight
+            matcher = reader.postings(fieldname, term)
+            while matcher.is_active():
+                frequency = matcher.weight()
+                found[matcher.id()] += boost * frequency / (frequency + K1)
+                matcher.next()
+    # The page itself has all its key terms (whoever outscores it is as related as a page
+    # can be).
     best = max(found.get(own, 0.0), max(found.values(), default=0.0))
     if best <= 0:
         return {}
+    found.pop(own, None)
+    ranked = sorted(found.items(), key=lambda item: -item[1])[:CANDIDATES]
     scores: dict[int, float] = {}
-    for docnum, score in found.items():
-        page_id = pages.page_of(docnum) if docnum != own else None
+    for docnum, score in ranked:
+        page_id = pages.page_of(docnum)
         if page_id is not None:
             scores[page_id] = min(1.0, score / best)
     return scores
@@ -169,11 +221,14 @@ def related_pages(
     page_id: int,
     limit: int = KEEP,
     linked: Mapping[int, int] | None = None,
+    known: dict[tuple[str, str], int] | None = None,
 ) -> list[tuple[int, float]]:
     """The pages most related to the page ``page_id`` in ``searcher``'s index, as
     ``(page_id, score)``, best first (ties: the lower id), at most ``limit``; [] when the
     page is not indexed. ``linked`` gives, for the pages linked with it, in how many
-    directions (1 or 2); pages not in the index are left out.
+    directions (1 or 2); pages not in the index are left out. ``known`` keeps how many
+    documents have each term, for later calls on the same searcher (a bulk refresh looks the
+    same words up again and again).
 
     Raises what Whoosh raises for a damaged index.
     """
@@ -183,7 +238,8 @@ def related_pages(
         return []
     stored = searcher.stored_fields(own)
     scores: dict[int, float] = defaultdict(float)
-    for other, similarity in _word_scores(searcher, own, stored, pages).items():
+    frequencies = _Frequencies(searcher, known)
+    for other, similarity in _word_scores(searcher, own, stored, pages, frequencies).items():
         scores[other] += TEXT_WEIGHT * similarity
     for other, weight in _tag_scores(searcher, own, stored, pages).items():
         scores[other] += TAG_WEIGHT * weight
