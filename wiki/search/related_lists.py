@@ -57,7 +57,10 @@ SECONDS_PER_ROUND = 0.25
 10-30 ms each; see bench/README.md)."""
 
 PAGES_PER_ROUND = 200
-"""Most pages one round looks at."""
+"""Most revisions one round follows the index through."""
+
+SCAN_BATCH = 40
+"""Most missing or old lists one round looks at (about as many as fit in its time)."""
 
 SCAN_EVERY = 60.0
 """Seconds between looks for lists that are missing or old, while none are left over."""
@@ -321,17 +324,17 @@ class RelatedRefresher:
             return 0
         self._scanned = self.clock()
         with database.session() as session:
-            due = due_pages(session, utcnow(), PAGES_PER_ROUND)
+            due = due_pages(session, utcnow(), SCAN_BATCH)
             deleted = list(
                 session.scalars(
                     select(RelatedList.page_id)
                     .join(Page, Page.id == RelatedList.page_id)
                     .where(Page.deleted.is_(True))
-                    .limit(PAGES_PER_ROUND)
+                    .limit(SCAN_BATCH)
                 )
             )
         written, left = refresh_lists(
             database, engine, [*deleted, *due], deadline=deadline, skip_fresh=False
         )
-        self._more = len(due) == PAGES_PER_ROUND or bool(left)
+        self._more = len(due) == SCAN_BATCH or bool(left)
         return written
