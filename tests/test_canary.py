@@ -11,6 +11,11 @@ names and search queries filled in, and asserts:
   body once the two addresses are swapped);
 - every page the visitor may read is reachable, and found by its canary.
 
+Every page view lists related pages: the plain world's pages are deleted after their lists
+were worked out, so the lists of readable pages name deleted ones; in the random worlds
+they name restricted pages and pages of spaces a visitor does not see (a test checks that
+some list does, so the crawl proves they are left out).
+
 Two worlds: a plain one (the pages a reader may not read are the deleted ones, and every
 page when anonymous reading is off), and random ones of spaces, groups, memberships,
 grants, page trees, restrictions and deleted pages, where who may read what is worked out
