@@ -31,8 +31,8 @@ KEEP = 10
 """Related pages kept per page: more than a page view shows, so that pages a viewer may not
 read can be left out and some remain."""
 
-CANDIDATES = 50
-"""Pages with most words in common kept before the parts are added up."""
+CANDIDATES = 200
+"""Documents with most words in common kept before the parts are added up."""
 
 FIELD_WEIGHTS = {"title": 3.0, "body": 1.0}
 """A key term in another page's title says three times as much as one in its text (as
@@ -143,11 +143,9 @@ def _key_terms(
     return [(term, score / best) for term, score in scored[:number]]
 
 
-def _word_scores(
-    searcher, own: int, stored: dict, pages: _Pages, frequencies: _Frequencies
-) -> dict[int, float]:
-    """Each page sharing key terms with the page (document ``own``): its score divided by
-    the page's own (0..1).
+def _word_scores(searcher, own: int, stored: dict, frequencies: _Frequencies) -> dict[int, float]:
+    """Each document sharing key terms with the page (document ``own``), by number: its
+    score divided by the page's own (0..1).
 
     A document's score is the sum, over the key terms it has in its title or text, of the
     term's weight times its BM25 parts (the term's rarity in that field, how often the
@@ -179,17 +177,12 @@ def _word_scores(
         return {}
     found.pop(own, None)
     ranked = sorted(found.items(), key=lambda item: -item[1])[:CANDIDATES]
-    scores: dict[int, float] = {}
-    for docnum, score in ranked:
-        page_id = pages.page_of(docnum)
-        if page_id is not None:
-            scores[page_id] = min(1.0, score / best)
-    return scores
+    return {docnum: min(1.0, score / best) for docnum, score in ranked}
 
 
-def _tag_scores(searcher, own: int, stored: dict, pages: _Pages) -> dict[int, float]:
-    """Each page sharing tags with the page: the sum of each shared tag's weight (a tag
-    carried by fewer pages weighs more; at most 1 each)."""
+def _tag_scores(searcher, own: int, stored: dict) -> dict[int, float]:
+    """Each document sharing tags with the page (document ``own``), by number: the sum of
+    each shared tag's weight (a tag carried by fewer pages weighs more; at most 1 each)."""
     tags = stored.get("tags") or ()
     if isinstance(tags, str):
         tags = (tags,)
@@ -201,18 +194,13 @@ def _tag_scores(searcher, own: int, stored: dict, pages: _Pages) -> dict[int, fl
     total = max(2, searcher.doc_count())
     scores: dict[int, float] = defaultdict(float)
     for term in sorted(terms):
-        if ("tags", term) not in reader:
-            continue
         carried_by = reader.doc_frequency("tags", term)
         if carried_by <= 1 or carried_by > MAX_TAG_PAGES:
             continue
         weight = math.log(1 + total / carried_by) / math.log(1 + total)
         for docnum in reader.postings("tags", term).all_ids():
-            if docnum == own:
-                continue
-            page_id = pages.page_of(docnum)
-            if page_id is not None:
-                scores[page_id] += weight
+            scores[docnum] += weight
+    scores.pop(own, None)
     return scores
 
 
@@ -237,18 +225,23 @@ def related_pages(
     if own is None:
         return []
     stored = searcher.stored_fields(own)
+    # By document number first: only the best are looked up as pages (a tag may give
+    # hundreds of documents, and each look-up costs a term search).
     scores: dict[int, float] = defaultdict(float)
-    frequencies = _Frequencies(searcher, known)
-    for other, similarity in _word_scores(searcher, own, stored, pages, frequencies).items():
-        scores[other] += TEXT_WEIGHT * similarity
-    for other, weight in _tag_scores(searcher, own, stored, pages).items():
-        scores[other] += TAG_WEIGHT * weight
-    for other, directions in (linked or {}).items():
-        if other != page_id and pages.docnum_of(other) is not None:
-            scores[other] += LINK_WEIGHT * min(2, max(0, directions))
-    scores.pop(page_id, None)
-    ranked = sorted(
-        ((other, score) for other, score in scores.items() if score >= MIN_SCORE),
-        key=lambda item: (-item[1], item[0]),
-    )
-    return [(other, round(score, 6)) for other, score in ranked[:limit]]
+    words = _word_scores(searcher, own, stored, _Frequencies(searcher, known))
+    for docnum, similarity in words.items():
+        scores[docnum] += TEXT_WEIGHT * similarity
+    for docnum, weight in _tag_scores(searcher, own, stored).items():
+        scores[docnum] += TAG_WEIGHT * weight
+    for linked_page, directions in (linked or {}).items():
+        linked_doc = pages.docnum_of(linked_page) if linked_page != page_id else None
+        if linked_doc is not None and linked_doc != own:
+            scores[linked_doc] += LINK_WEIGHT * min(2, max(0, directions))
+    chosen: list[tuple[int, float]] = []
+    for docnum, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+        if score < MIN_SCORE or len(chosen) == limit:
+            break
+        other = pages.page_of(docnum)
+        if other is not None and other != page_id:
+            chosen.append((other, round(score, 6)))
+    return sorted(chosen, key=lambda item: (-item[1], item[0]))
