@@ -12,6 +12,11 @@ asserts:
   body once the two addresses are swapped);
 - every page the visitor may read is reachable, and found by its canary.
 
+Every page view lists related pages: the plain world's pages are deleted after their lists
+were worked out, so the lists of readable pages name deleted ones; in the random worlds
+they name restricted pages and pages of spaces a visitor does not see (a test checks that
+some list does, so the crawl proves they are left out).
+
 Two worlds: a plain one (the pages a reader may not read are the deleted ones, and every
 page when anonymous reading is off), and random ones of spaces, groups, memberships,
 grants, page trees, restrictions and deleted pages, where who may read what is worked out
@@ -34,6 +39,7 @@ from itertools import product
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from tests.helpers import TINY_PNG, make_page
 from wiki.access import accounts, feed_tokens
@@ -41,7 +47,7 @@ from wiki.content.pages import Limits, delete_page, edit_page
 from wiki.db import get_database
 from wiki.files.attachments import Upload, upload_files
 from wiki.files.storage import DatabaseStore
-from wiki.models import MailMessage, Page, Role, SpaceSubscription, User, utcnow
+from wiki.models import MailMessage, Page, RelatedPage, Role, SpaceSubscription, User, utcnow
 from wiki.notify import compose, subscriptions
 from wiki.notify.mail import MailSettings, still_wanted
 from wiki.ops.notifier import handle_pending, remind_due
@@ -179,11 +185,16 @@ def _plain_world(app, database) -> Made:
             session.commit()
             remind_due(database)
             handle_pending(database)
-            if deleted:
-                delete_page(session, people["admin"], page, "gone")
-            session.commit()
             readers = frozenset({"admin"} if deleted else VISITORS)
             made.append(CanaryPage(title, page.slug, title_canary, body_canary, deleted, readers))
+        # Every page links to the first, so each is related to it: the first page's list of
+        # related pages, worked out while all were live, names the pages deleted now.
+        search_now(app)
+        for page in made:
+            if page.deleted:
+                gone = session.scalars(select(Page).where(Page.slug == page.slug)).one()
+                delete_page(session, people["admin"], gone, "gone")
+        session.commit()
     return made
 
 
@@ -534,6 +545,29 @@ def _leaks(app, made: Made, client, visitor: str) -> list[tuple[str, str]]:
             if canary.encode() in lowered and canary not in address:
                 leaks.append((address, canary))
     return leaks
+
+
+def test_the_crawl_reaches_related_pages_that_name_pages_hidden_from_their_viewer(world):
+    """The page views the crawl reads list related pages, and some page a visitor may read
+    has a list naming a page hidden from them (deleted, restricted, or in a space they do
+    not see): the crawl proves that such pages are left out, titles and all."""
+    app, made = world
+    by_slug = {page.slug: page for page in made}
+    listed = aliased(Page)
+    with get_database(app).session() as session:
+        pairs = session.execute(
+            select(Page.slug, listed.slug)
+            .join(RelatedPage, RelatedPage.page_id == Page.id)
+            .join(listed, listed.id == RelatedPage.related_page_id)
+        ).all()
+    assert pairs
+    hidden = {
+        (visitor, slug, other)
+        for slug, other in pairs
+        for visitor in VISITORS
+        if _may_read(visitor, by_slug[slug]) and not _may_read(visitor, by_slug[other])
+    }
+    assert hidden, "no list names a page hidden from a visitor of its page"
 
 
 def test_no_mail_about_to_go_out_tells_anyone_of_a_page_they_may_not_read(world):

@@ -250,3 +250,42 @@ def test_a_page_created_by_the_service_layer_while_kept_views_exist_is_linked(
     create_page(db_session, users["editor"], "Plan", "Plan text.\n", "", Limits())
     db_session.commit()
     assert 'class="wikilink missing"' not in twins.view("/wiki/office-move")[1]
+
+
+def test_related_pages_restricted_deleted_or_listed_anew_show_at_once(
+    app, twins, db_session, users
+):
+    """A kept view lists related pages: one restricted or deleted since is gone at the next
+    view (the access and links generations retire the view), and a list worked out again
+    shows at once (the list's own time is part of what a kept view is checked against)."""
+    from wiki.access.restrictions import set_restriction
+    from wiki.models import utcnow
+    from wiki.search.related_lists import store_list
+
+    from .test_search import search_now
+
+    editor, admin = users["editor"], users["admin"]
+    page = make_page(db_session, editor, "Lighthouse keeping", "Trim the lighthouse lamp wick.\n")
+    secret = make_page(db_session, editor, "Lighthouse lamp", "The lighthouse lamp wick burns.\n")
+    gone = make_page(db_session, editor, "Lamp wick", "A lamp wick for the lighthouse.\n")
+    later = make_page(db_session, editor, "Fog horn", "Sound the fog horn.\n")
+    search_now(app)
+    twins.login("reader")
+
+    def listed() -> tuple[set[str], int]:
+        _status, body, served = twins.view("/wiki/lighthouse-keeping")
+        section = body.partition('<section class="related"')[2].partition("</section>")[0]
+        return set(re.findall(r'href="/wiki/([^"]+)"', section)), served
+
+    assert listed() == ({"lighthouse-lamp", "lamp-wick"}, 0)
+    assert listed()[1] == 1  # kept
+    set_restriction(db_session, admin, secret, "read", "", "editor")
+    db_session.commit()
+    assert listed() == ({"lamp-wick"}, 0)
+    delete_page(db_session, admin, gone, "")
+    db_session.commit()
+    assert listed() == (set(), 0)
+    assert listed()[1] == 1
+    store_list(db_session, page.id, page.current_revision_id, [(later.id, 0.5)], utcnow())
+    db_session.commit()
+    assert listed() == ({"fog-horn"}, 0)

@@ -378,6 +378,32 @@ class PageLink(Base):
     target_slug: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
+class RelatedList(Base):
+    """That a page's list of related pages was worked out, from which of its revisions and
+    when (derived from the search index by its indexer, :mod:`wiki.search.related_lists`:
+    safe to drop, worked out again). A list whose revision is not the page's current one,
+    or that is older than a day, is worked out again."""
+
+    __tablename__ = "related_lists"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    revision_id: Mapped[int] = mapped_column(Integer)  # the page's revision as indexed
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RelatedPage(Base):
+    """One page of a page's list of related pages (derived, with :class:`RelatedList`):
+    ``rank`` 1 is the most related. Pages that were deleted or that a viewer may not read
+    since stay in the list; the page view leaves them out."""
+
+    __tablename__ = "related_pages"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("related_lists.page_id"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    related_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    score: Mapped[float] = mapped_column(Float)
+
+
 class ActionItem(Base):
     """A task-list line of a page's current revision that names an owner or a due date
     (``- [ ] @alice 2026-12-31 book the elevator``; :mod:`wiki.content.records.tasks`).

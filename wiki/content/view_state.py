@@ -21,6 +21,9 @@ The HTML of a page view depends on:
   day (UTC), since a review falls overdue as days pass;
 - the viewer's own things: the bell's count of unread notifications and what they watch
   (the page's Watch menu), read as (count, newest id) of each from their indexes.
+- the page's related pages (listed under it): when the search indexer last worked out
+  its list (``related_lists``, by its primary key). Pages of the list deleted or restricted
+  since are caught by the links and access generations.
 
 The generations are read from append-only tables (revisions, the audit log), so no code
 path has to remember to bump a counter, and every worker and host sees a change at once.
@@ -41,6 +44,7 @@ from wiki.models import (
     LoginSession,
     Notification,
     Page,
+    RelatedList,
     ReviewLog,
     Revision,
     RevisionKind,
@@ -76,6 +80,7 @@ class ViewState:
     viewer: SignedInUser | None  # None: not signed in, or the login is no longer valid
     day: date = date.min  # UTC
     personal: tuple[int | None, ...] = ()  # the viewer's unread notifications and watches
+    related: datetime | None = None  # when the page's list of related pages was made
 
     @property
     def generations(self) -> tuple[object, ...]:
@@ -86,6 +91,7 @@ class ViewState:
             self.reviews_generation,
             self.day,
             self.personal,
+            self.related,
         )
 
 
@@ -113,6 +119,12 @@ _PERSONAL = (
     select(func.count(Watch.id)).where(Watch.user_id == LoginSession.user_id).scalar_subquery(),
     select(func.max(Watch.id)).where(Watch.user_id == LoginSession.user_id).scalar_subquery(),
 )
+_RELATED = (
+    select(RelatedList.computed_at)
+    .join(Page, Page.id == RelatedList.page_id)
+    .where(Page.slug == bindparam("slug"))
+    .scalar_subquery()
+)
 _STATE = select(
     select(Page.current_revision_id).where(Page.slug == bindparam("slug")).scalar_subquery(),
     _AUTHOR_NAME,
@@ -122,6 +134,7 @@ _STATE = select(
     select(func.max(ReviewLog.id)).scalar_subquery(),
     *(_newest(AuditEvent.id, AuditEvent.action == a.value) for a in REVIEW_CHANGING_ACTIONS),
     *_PERSONAL,
+    _RELATED,
     *SIGNED_IN_COLUMNS,
 ).select_from(_ANCHOR.outerjoin(_LOGIN, LoginSession.id == bindparam("token")))
 _LINKS = slice(2, 2 + len(LINK_CHANGING_KINDS))
@@ -129,6 +142,7 @@ _RULES = slice(_LINKS.stop, _LINKS.stop + len(_ACCESS))
 _SPACES = slice(_RULES.stop, _RULES.stop + len(SPACE_CHANGING_ACTIONS))
 _REVIEWS = slice(_SPACES.stop, _SPACES.stop + 1 + len(REVIEW_CHANGING_ACTIONS))
 _MINE = slice(_REVIEWS.stop, _REVIEWS.stop + len(_PERSONAL))
+_RELATED_AT = _MINE.stop
 
 
 def view_state(database: Database, slug: str, login_session_id: str | None) -> ViewState:
@@ -137,7 +151,7 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
     propagate."""
     row = database.read_row(_STATE, {"slug": slug, "token": login_session_id})
     assert row is not None  # the anchor row is always there
-    signed_in = row[_MINE.stop :]
+    signed_in = row[_RELATED_AT + 1 :]
     viewer = SignedInUser(*signed_in) if signed_in[0] is not None else None
     return ViewState(
         revision_id=row[0],
@@ -149,4 +163,5 @@ def view_state(database: Database, slug: str, login_session_id: str | None) -> V
         viewer=viewer,
         day=datetime.now(UTC).date(),
         personal=tuple(row[_MINE]),
+        related=row[_RELATED_AT],
     )

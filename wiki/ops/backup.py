@@ -94,6 +94,8 @@ SKIPPED_TABLES: dict[str, str] = {
     "file_texts": "text read from files for search; the search indexer reads it again after a restore",
     "file_thumbnails": "smaller copies of pictures; made again when a page first shows them",
     "search_page_changes": "the search index's feed of changes to files; a restore rebuilds the index whole",
+    "related_lists": "when each page's related pages were worked out; the search indexer works them out again",
+    "related_pages": "each page's related pages, worked out from the search index; made again after a restore",
 }
 
 #: Tables the migrations put rows in (how many), which a database "made with `wiki

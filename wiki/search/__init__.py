@@ -19,8 +19,10 @@ one job each, listed here from the bottom up (each imports only modules above it
 - ``readers``: searchers over the live generation;
 - ``suggest``: spelling suggestions and title autocomplete;
 - ``searching``: one search, from query text to a page of results;
+- ``related``: the pages most related to a page (rare words, tags, links in common);
 - ``engine``: the engine itself.
 
-Nothing here imports views; only ``runtime``, ``indexer`` and ``synonym_list`` (the synonyms
-admins edit, stored in the database) know Flask or the database.
+Nothing here imports views; only ``runtime``, ``indexer``, ``synonym_list`` (the synonyms
+admins edit, stored in the database) and ``related_lists`` (each page's list of related
+pages, kept in the database by the indexer) know Flask or the database.
 """

@@ -16,7 +16,7 @@ the pages, so a caller that gets :class:`IndexBusy` or crashes resumes from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -440,4 +440,13 @@ class SearchBackend(Protocol):
         """``(title, slug)`` of pages whose title starts with ``prefix``, then of those with
         a word starting with it. Raises IndexUnavailable; exceptions from ``allowed``
         propagate."""
+        ...
+
+    def related(
+        self, page_id: int, limit: int = 10, *, linked: Mapping[int, int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The pages most related to the page ``page_id`` (by rare words in common, shared
+        tags, and ``linked``: for the pages linked with it, in how many directions), as
+        ``(page_id, score)``, best first, at most ``limit``; never the page itself, only
+        indexed pages, [] when the page is not indexed. Raises IndexUnavailable."""
         ...

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from wiki.search.backend import (
     Results,
 )
 from wiki.search.readers import OpenGeneration, open_latest
+from wiki.search.related import related_pages
 from wiki.search.schema import (
     FIELD_BOOSTS,
     add_page,
@@ -74,6 +75,9 @@ REBUILD_LIMITMB = 128
 """Memory per indexing process before postings spill to disk (256 was no faster)."""
 
 PROGRESS_EVERY = 1000
+
+MAX_TERM_COUNTS = 200_000
+"""Most term counts :meth:`WhooshEngine.related` keeps between calls (about 20 MB)."""
 
 
 def _as_int(value, default: int) -> int:
@@ -118,6 +122,8 @@ class WhooshEngine:
         self._weighting = FieldWeighting(FIELD_BOOSTS)
         self._lock = threading.RLock()
         self._live: OpenGeneration | None = None
+        # Term counts kept by related() for the live commit: (generation, commit), counts.
+        self._term_counts: tuple[tuple[str, int], dict[tuple[str, str], int]] = (("", -1), {})
 
     # ------------------------------------------------------------------ state
 
@@ -450,6 +456,27 @@ class WhooshEngine:
             with self._failing_as_unavailable("autocomplete"):
                 read_state(searcher)  # as in search(): damage must not read as "no such title"
                 return complete_title(searcher, folded, limit, allowed)
+
+    def related(
+        self, page_id: int, limit: int = 10, *, linked: Mapping[int, int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The pages most related to the page ``page_id``, best first, at most ``limit``
+        (:mod:`wiki.search.related`): ``(page_id, score)``, never the page itself, only
+        indexed pages; [] when the page is not indexed. ``linked``: for the pages linked
+        with it, in how many directions. Raises TypeError for a page id that is not an int,
+        IndexUnavailable when there is no usable index."""
+        if not isinstance(page_id, int) or isinstance(page_id, bool):
+            raise TypeError(f"page ids must be int, not {page_id!r}")
+        limit = min(max(1, _as_int(limit, 10)), MAX_PER_PAGE)
+        with self._lock:
+            live = self._live_locked()
+            commit, known = self._term_counts
+            if commit != (live.name, live.generation) or len(known) > MAX_TERM_COUNTS:
+                known = {}
+                self._term_counts = ((live.name, live.generation), known)
+            with self._failing_as_unavailable("related pages"):
+                read_state(live.searcher)  # as in search(): damage must not read as "nothing"
+                return related_pages(live.searcher, page_id, limit, linked, known)
 
     @contextmanager
     def _failing_as_unavailable(self, what: str) -> Iterator[None]:

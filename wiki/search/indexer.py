@@ -42,6 +42,7 @@ from wiki.files.texts import ExtractionLimits, extract_pending
 from wiki.models import Page, Revision, SearchPageChange, utcnow
 from wiki.search.backend import IndexBusy, IndexUnavailable, SearchBackend
 from wiki.search.documents import all_documents, documents_for, file_stamps
+from wiki.search.related_lists import RelatedRefresher
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,7 @@ class BackgroundIndexer:
         self._texts_due = True  # a process that starts looks once
         self._texts_checked = 0.0
         self._pruned = 0.0
+        self._related = RelatedRefresher()
 
     def start(self) -> None:
         with self._lock:
@@ -254,14 +256,17 @@ class BackgroundIndexer:
 
     def run_once(self) -> int:
         """One round now (in the calling thread): catch up, read the text of a few files
-        (catching up again with what they add), prune the change feed if it is time.
-        Returns pages written, 0 if busy. Raises what catching up raises (reading texts
-        and pruning only log their errors: they must not hold back the index)."""
+        (catching up again with what they add), prune the change feed if it is time, then
+        refresh a few lists of related pages (:mod:`wiki.search.related_lists`). Returns
+        the pages written and lists refreshed, 0 if busy. Raises what catching up raises
+        (reading texts, pruning and related pages only log their errors: they must not
+        hold back the index)."""
         with self._round_lock:
             written = self._catch_up()
             if self._read_texts():
                 written += self._catch_up()
             self._prune()
+            written += self._related.run(self.database, self.engine)
             return written
 
     def _catch_up(self) -> int:

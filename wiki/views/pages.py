@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from wiki.access.permissions import Action, can, can_in_space
-from wiki.content import catalog, conflicts, drafts, landing, spaces, tree
+from wiki.content import catalog, conflicts, drafts, landing, related, spaces, tree
 from wiki.content import pages as service
 from wiki.content.reading import page_view
 from wiki.content.reading import preview as preview_text
@@ -106,6 +106,12 @@ def view(slug: str):
         return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
     around = tree.page_tree(get_session(), current_user._get_current_object(), shown.page.id)
     review = reviews.page_status(get_session(), shown.page.id, viewer_today())
+    # A deleted page (shown to admins) lists no related pages.
+    nearby = (
+        []
+        if shown.page.deleted
+        else related.related_pages(get_session(), current_user._get_current_object(), shown.page.id)
+    )
     html = render_template(
         "page.html",
         review=review[0] if review is not None else None,
@@ -113,6 +119,7 @@ def view(slug: str):
         revision=shown.revision,
         shown=shown.shown,
         tree=around,
+        related=nearby,
         page_url=page_urls(),
     )
     return page_cache.keep(make_response(html))
