@@ -493,7 +493,7 @@ def _crawl_addresses(app, made: list[CanaryPage]) -> list[str]:
             f"/-/search?q={page.body_canary}&history=1&sort=date",
             f"/-/search?f=type:history&f=tag:{page.body_canary}",
             f"/-/search?q=notes&f=tag:{page.body_canary}&history=1",
-            f"/-/search?q=notes&f=type:file&history=1",
+            "/-/search?q=notes&f=type:file&history=1",
         ]
         # The new-page form naming the page as the parent of the new one.
         addresses += [f"/-/new?parent={page.slug}", f"/-/new?space=main&parent={page.slug}"]
