@@ -15,11 +15,11 @@ one job each, listed here from the bottom up (each imports only modules above it
 - ``analysis``: how text becomes index terms;
 - ``storage``: the index directory, its generations and write lock;
 - ``schema``: what a generation holds, and how pages and the state are stored in it;
-- ``facets``: the results counted by space, type, date, tag, author and field;
 - ``matching``: the wiki's own Whoosh queries and matchers;
 - ``syntax``: the search box language read into a syntax tree;
 - ``synonyms``: groups of equivalent terms, and that tree rewritten to find them;
 - ``query``: that tree turned into a Whoosh query;
+- ``facets``: the results counted by space, type, date, tag, author and field;
 - ``scoring``, ``snippets``: ranking and collecting; highlighted extracts;
 - ``readers``: searchers over the live generation;
 - ``suggest``: spelling suggestions and title autocomplete;
