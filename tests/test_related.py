@@ -152,8 +152,8 @@ def test_a_page_the_viewer_may_not_read_is_never_listed_not_even_its_title(
     assert related_slugs(client, "merger-plans") == []
     # The service answers the same.
     with app.test_request_context():
-        page_id = db_session.scalar(select(Page.id).where(Page.slug == "merger-plans"))
-        assert related_pages(db_session, users["reader"], page_id) == []
+        page = db_session.scalar(select(Page).where(Page.slug == "merger-plans"))
+        assert related_pages(db_session, users["reader"], page) == []
 
 
 def test_a_deleted_page_is_left_out_before_and_after_the_lists_are_refreshed(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wiki.access.permissions import Viewer, visible_pages
+from wiki.content.reading import PageSummary
 from wiki.models import Page, RelatedPage
 
 SHOWN = 5
@@ -28,11 +29,15 @@ class RelatedTitle:
 
 
 def related_pages(
-    session: Session, viewer: Viewer, page_id: int, limit: int = SHOWN
+    session: Session, viewer: Viewer, page: Page | PageSummary, limit: int = SHOWN
 ) -> list[RelatedTitle]:
-    """The live pages related to the page ``page_id`` that ``viewer`` may read, most
-    related first, at most ``limit`` ([] while the page has no list yet). The caller has
-    checked that the viewer may read the page. Database errors propagate."""
+    """The live pages related to ``page`` that ``viewer`` may read, most related first,
+    at most ``limit`` ([] while the page has no list yet, and for a deleted page, which
+    only admins see). The caller has checked that the viewer may read the page. Database
+    errors propagate."""
+    if page.deleted:
+        return []
+    page_id = page.id
     rows = session.execute(
         select(Page.slug, Page.title)
         .join(RelatedPage, RelatedPage.related_page_id == Page.id)

@@ -164,13 +164,16 @@ class WhooshEngine:
                         revisions[page_id] = revision
                 return revisions
             for reader, _offset in live.searcher.reader().leaf_readers():
-                if not reader.has_column("page_id"):
+                # The columns the searches keep (read once per segment); only the pages'
+                # own documents, not their files' and old text's.
+                page_ids_column = self._weighting.column(reader, "page_id")
+                revision_ids = self._weighting.column(reader, "revision_id")
+                kinds = self._weighting.column(reader, "kind")
+                if page_ids_column is None or revision_ids is None or kinds is None:
                     continue
-                page_ids_column = reader.column_reader("page_id")
-                revision_ids = reader.column_reader("revision_id")
                 for docnum in reader.all_doc_ids():
                     page_id = page_ids_column[docnum]
-                    if page_id > 0 and (wanted is None or page_id in wanted):
+                    if kinds[docnum] == b"page" and (wanted is None or page_id in wanted):
                         revisions[page_id] = revision_ids[docnum]
             return revisions
 

@@ -106,12 +106,7 @@ def view(slug: str):
         return render_template("missing.html", slug=slug, title_guess=guess, space_key=key), 404
     around = tree.page_tree(get_session(), current_user._get_current_object(), shown.page.id)
     review = reviews.page_status(get_session(), shown.page.id, viewer_today())
-    # A deleted page (shown to admins) lists no related pages.
-    nearby = (
-        []
-        if shown.page.deleted
-        else related.related_pages(get_session(), current_user._get_current_object(), shown.page.id)
-    )
+    nearby = related.related_pages(get_session(), current_user._get_current_object(), shown.page)
     html = render_template(
         "page.html",
         review=review[0] if review is not None else None,
