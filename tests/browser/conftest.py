@@ -81,7 +81,11 @@ class LiveWiki:
     server_errors: list = field(default_factory=list)
 
     def session(self):
-        return get_database(self.app).session()
+        """A session that takes SQLite's write lock at BEGIN: the server's background
+        indexer writes (related pages) while tests set things up, and a session that read
+        first could not turn into a writer then ("database is locked"); this one waits its
+        turn."""
+        return get_database(self.app).session(write=True)
 
     def add_user(self, username: str, role: Role, password: str = PASSWORD):
         with self.session() as session:
