@@ -207,9 +207,20 @@ def test_removed_text_is_found_only_with_history_and_says_where_it_was(client, a
     assert "<mark>zebra</mark>" in html
     diff = client.get("/wiki/parking-memo/diff/1/2").get_data(as_text=True)
     assert "zebra garage" in diff
-    # The type facet offers old text even when it is not included.
+    # The type facet offers old text even when it is not included, for words, phrases,
+    # prefixes and the pages' fields alike.
     assert _facet(_results(client, q="zebra"), "type") == {"old text": 1}
+    assert _facet(_results(client, q='"zebra garage"'), "type") == {"old text": 1}
+    assert _facet(_results(client, q="zeb*"), "type") == {"old text": 1}
+    # Most of the words (none has both): two pages, the manual, and the old text.
+    most = {"page": 2, "file": 1, "old text": 1}
+    assert _facet(_results(client, q="visitors forklift"), "type") == most
+    assert _facet(_results(client, q="author:admin"), "type") == {"old text": 1, "page": 1}
+    assert _kinds(_results(client, q="zeb*", history=1)) == ["history"]
     assert _kinds(_results(client, q="type:history zebra")) == ["history"]
+    assert _kinds(_results(client, q="zebra", f="type:history")) == ["history"]
+    # A filter's words leave out old text as they leave out pages.
+    assert _nothing(_results(client, q="visitors", f="-garage", history=1, exactly=1))
     # Words still on the page are not old text.
     assert "history" not in _kinds(_results(client, q="west lot", history=1))
 
@@ -221,9 +232,11 @@ def test_old_text_follows_the_page_s_access_and_deletion(client, auth, db_sessio
     auth.login("reader")
     assert "Secret" not in _results(client, q="sold", history=1)
     assert _facet(_results(client, q="sold", history=1), "type") == {}
+    assert _facet(_results(client, q="sold"), "type") == {}
     auth.logout()
     auth.login("editor")
     assert _kinds(_results(client, q="sold", history=1)) == ["history"]
+    assert _facet(_results(client, q="sold"), "type") == {"old text": 1}
     delete_page(db_session, users["admin"], world["memo"], "gone")
     db_session.commit()
     search_now(client.application)

@@ -41,7 +41,7 @@ from wiki.search.backend import (
 from wiki.search.readers import OpenGeneration, open_latest
 from wiki.search.related import related_pages
 from wiki.search.schema import (
-    FIELD_BOOSTS,
+    SCORED_FIELDS,
     add_page,
     add_state,
     build_schema,
@@ -119,7 +119,7 @@ class WhooshEngine:
         self.writer_timeout = writer_timeout
         self.schema = build_schema()
         self._files = IndexDirectory(self.directory)
-        self._weighting = FieldWeighting(FIELD_BOOSTS)
+        self._weighting = FieldWeighting(SCORED_FIELDS)
         self._lock = threading.RLock()
         self._live: OpenGeneration | None = None
         # Term counts kept by related() for the live commit: (generation, commit), counts.

@@ -21,7 +21,7 @@ What people can type::
     type:file              only files (type:page, type:history: only old text)
 
 Plain words search each page's title, tags, headings and body, each file's name and text,
-and (when asked for) text removed from pages, with the title weighing most, then the
+and (when asked for: ``history``, or ``type:history`` typed) text removed from pages, with the title weighing most, then the
 tags, the headings, the body, and the files least. Upper-case ``OR``, ``AND`` and ``NOT`` are
 operators; in lower case they are ordinary (stop) words.
 
@@ -49,7 +49,7 @@ from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.backend import Notice
 from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, Exclude, MostWords
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
-from wiki.search.schema import FIELD_BOOSTS, field_term
+from wiki.search.schema import FIELD_BOOSTS, OLD_TEXT_FIELD, field_term
 from wiki.search.synonyms import Synonyms
 from wiki.search.syntax import (
     KINDS,
@@ -72,6 +72,8 @@ __all__ = [
     "PREFIX_MIN_CHARS",
     "highlight_terms",
     "most_words",
+    "names_old_text",
+    "old_text_query",
     "parse",
     "parse_with_notices",
     "plain_terms",
@@ -107,16 +109,30 @@ def _analyze(schema, fieldname: str, text: str) -> list[str]:
 # ---------------------------------------------------------------------- compiling
 
 
+_WITHOUT_OLD, _WITH_OLD, _ONLY_OLD = "without", "with", "only"
+"""Where unfielded words are searched, besides the page fields: not in old text, in it too
+(history included), or only in it (what history would add)."""
+
+
 class _Compiler:
     """Turns the parse tree into Whoosh queries, analysing words like the indexed text.
-    ``scope`` (``files``) narrows where unfielded words are searched."""
+    ``scope`` (``files``) narrows where unfielded words are searched; ``old`` says
+    whether they search the old text (:data:`_WITH_OLD`...)."""
 
-    def __init__(self, schema, scope: str | None = None):
+    def __init__(self, schema, scope: str | None = None, *, old: str = _WITHOUT_OLD):
         self.schema = schema
         self.clauses = 0
         self.prefixes = 0
         self.notices: list[Notice] = []  # what was cut or ignored, for the results page
-        self.text_fields: tuple[str, ...] = (scope,) if scope else tuple(FIELD_BOOSTS)
+        self.text_fields: tuple[str, ...]
+        if scope:
+            self.text_fields = (scope,)
+        elif old == _ONLY_OLD:
+            self.text_fields = (OLD_TEXT_FIELD,)
+        elif old == _WITH_OLD:
+            self.text_fields = (*FIELD_BOOSTS, OLD_TEXT_FIELD)
+        else:
+            self.text_fields = tuple(FIELD_BOOSTS)
 
     def note(self, kind: str, word: str = "", limit: int = 0) -> None:
         notice = Notice(kind, word, limit)
@@ -342,10 +358,13 @@ def parse(
     schema,
     known: Callable[[str], bool] | None = None,
     synonyms: Synonyms | None = None,
+    *,
+    history: bool = False,
 ) -> tuple[query.Query, bool]:
     """Turn what someone typed into a Whoosh query over ``schema`` (the engine's schema),
     with plain words, phrases and runs of words that have ``synonyms`` also matching their
-    alternatives (:meth:`~wiki.search.synonyms.Synonyms.expand`).
+    alternatives (:meth:`~wiki.search.synonyms.Synonyms.expand`). Plain words also search
+    the old text when ``history`` is set or the text names ``type:history``.
 
     Question and filler words need not match (:func:`~wiki.search.rewrite.drop_filler_words`)
     and, when ``known`` is given (``known(word)``: is this word in the index?), two words
@@ -355,7 +374,7 @@ def parse(
     and its words were searched as plain terms instead. An empty or all-stop-word query
     returns a query that matches nothing. Never raises.
     """
-    q, fallback, _ = parse_with_notices(text, schema, known, synonyms)
+    q, fallback, _ = parse_with_notices(text, schema, known, synonyms, history=history)
     return q, fallback
 
 
@@ -371,28 +390,68 @@ def _scope_of(tree: Group) -> str | None:
     return next((child.text for child in tree.children if is_scope(child)), None)
 
 
+def names_old_text(node) -> bool:
+    """Whether the parse tree asks for old text by name (``type:history`` not excluded),
+    so that its words must search the old text too."""
+    if isinstance(node, Group):
+        return any(names_old_text(child) for child in node.children)
+    return (
+        isinstance(node, Leaf)
+        and node.fieldname == "kind"
+        and KINDS.get(node.text.strip().casefold()) == "history"
+    )
+
+
 def parse_with_notices(
     text: str,
     schema,
     known: Callable[[str], bool] | None = None,
     synonyms: Synonyms | None = None,
+    *,
+    history: bool = False,
 ) -> tuple[query.Query, bool, tuple[Notice, ...]]:
     """:func:`parse`, and what the results page must say of how the text was read: the
     parts cut or ignored to keep the search fast, or that there was nothing to search for
     (see :class:`~wiki.search.backend.Notice`). Never raises."""
+    return _parse(text, schema, known, synonyms, _WITH_OLD if history else _WITHOUT_OLD)
+
+
+def old_text_query(
+    text: str,
+    schema,
+    known: Callable[[str], bool] | None = None,
+    synonyms: Synonyms | None = None,
+    *,
+    most: bool = False,
+) -> query.Query | None:
+    """The query :func:`parse` (or :func:`most_words`, when ``most``) makes of ``text``
+    with its plain words searching only the old text: among old text, it finds what the
+    same search with history would. With history left out, the results page still says
+    how much old text it would add. None when :func:`most_words` makes none. Never
+    raises for a str."""
+    if most:
+        return _most_words(text, schema, synonyms, _ONLY_OLD)
+    return _parse(text, schema, known, synonyms, _ONLY_OLD)[0]
+
+
+def _parse(
+    text: str, schema, known, synonyms, old: str
+) -> tuple[query.Query, bool, tuple[Notice, ...]]:
     text = clean(text)
     compiler = _Compiler(schema)
     try:
         tree = drop_filler_words(_with_synonyms(parse_tree(text), synonyms))
         if known is not None:
             tree = join_split_words(tree, known)
-        compiler = _Compiler(schema, _scope_of(tree))
+        if old == _WITHOUT_OLD and names_old_text(tree):
+            old = _WITH_OLD
+        compiler = _Compiler(schema, _scope_of(tree), old=old)
         q = compiler.compile(tree)
     except QuerySyntaxError:
-        return _plain(text, schema, True)
+        return _plain(text, schema, True, old)
     except Exception:  # a bug here must not cost the user their search
         log.exception("could not parse %r; searching it as plain words", text)
-        return _plain(text, schema, True)
+        return _plain(text, schema, True, old)
     if q is query.NullQuery and _only_exclusions(tree):
         compiler.note("only_exclusions")
     elif q is None:
@@ -408,10 +467,14 @@ def _only_exclusions(node) -> bool:
     return False
 
 
-def _plain(text: str, schema, fallback: bool) -> tuple[query.Query, bool, tuple[Notice, ...]]:
+def _plain(
+    text: str, schema, fallback: bool, old: str
+) -> tuple[query.Query, bool, tuple[Notice, ...]]:
     text = clean(text)
     scope = _SCOPE.search(text)
-    compiler = _Compiler(schema, SCOPES[scope.group().partition(":")[2].lower()] if scope else None)
+    compiler = _Compiler(
+        schema, SCOPES[scope.group().partition(":")[2].lower()] if scope else None, old=old
+    )
     parts = []
     for word in WORD.findall(_SCOPE.sub(" ", text)):
         if not compiler._count():
@@ -425,11 +488,18 @@ def _plain(text: str, schema, fallback: bool) -> tuple[query.Query, bool, tuple[
     return _all(parts) or query.NullQuery, fallback, tuple(compiler.notices)
 
 
-def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Query | None:
+def most_words(
+    text: str, schema, synonyms: Synonyms | None = None, *, history: bool = False
+) -> query.Query | None:
     """For a query of two or more plain words (no fields, phrases, prefixes or operators),
     the query for pages with any of them (or of their ``synonyms``), those with more of
     them first (:class:`~wiki.search.matching.MostWords`); None for any other query.
-    Filler words are left out. Never raises for a str."""
+    Filler words are left out; ``history``: the old text is searched too. Never raises
+    for a str."""
+    return _most_words(text, schema, synonyms, _WITH_OLD if history else _WITHOUT_OLD)
+
+
+def _most_words(text: str, schema, synonyms: Synonyms | None, old: str) -> query.Query | None:
     try:
         tree = drop_filler_words(parse_tree(clean(text)))
     except QuerySyntaxError:
@@ -437,7 +507,7 @@ def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Que
     words = [child for child in tree.children if not is_scope(child)]
     if tree.op != "and" or not all(is_plain_word(child) for child in words):
         return None
-    compiler = _Compiler(schema, _scope_of(tree))
+    compiler = _Compiler(schema, _scope_of(tree), old=old)
     parts = []
     for child in _with_synonyms(tree, synonyms).children:
         if not compiler._count():
@@ -448,10 +518,11 @@ def most_words(text: str, schema, synonyms: Synonyms | None = None) -> query.Que
     return MostWords(parts) if len(parts) > 1 else None
 
 
-def plain_terms(text: str, schema) -> query.Query:
-    """Every word of ``text`` must match (title, tags, headings, body or files; only files
-    after ``in:files``), no operators or fields. Never raises for a str."""
-    return _plain(text, schema, True)[0]
+def plain_terms(text: str, schema, *, history: bool = False) -> query.Query:
+    """Every word of ``text`` must match (title, tags, headings, body or files, and old
+    text with ``history``; only files after ``in:files``), no operators or fields. Never
+    raises for a str."""
+    return _plain(text, schema, True, _WITH_OLD if history else _WITHOUT_OLD)[0]
 
 
 def highlight_terms(q: query.Query, fieldname: str, reader) -> set[str]:

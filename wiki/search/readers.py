@@ -17,7 +17,7 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from wiki.search.backend import IndexUnavailable
-from wiki.search.schema import FIELD_BOOSTS, read_state
+from wiki.search.schema import SCORED_FIELDS, read_state
 from wiki.search.scoring import FieldWeighting
 from wiki.search.storage import INDEX_NAME, damaged_index
 
@@ -123,7 +123,7 @@ def _warm(live: OpenGeneration, weighting: FieldWeighting) -> None:
         for name in ("page_id", "revision_id", "title_key"):
             if reader.has_column(name):
                 reader.column_reader(name)[0]
-        for name in FIELD_BOOSTS:
+        for name in SCORED_FIELDS:
             weighting.norms(subsearcher, name)
         for name in ("author", "tags"):
             reader.doc_field_length(0, name, 0)

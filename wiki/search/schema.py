@@ -4,8 +4,8 @@ page and the index state are written into it and read back.
 Each page is written as several documents (``kind``): the page itself (key
 ``page:<id>``), one per live file (``file:<id>:<n>``, its name and text in the field
 ``files``, at most :data:`MAX_FILE_CHARS` characters) and one per passage removed from it
-(``old:<id>:<n>``, the text in ``body``). All of them carry the page's id, space, tags and
-record fields and are written and deleted together (field ``owner``), so a file or old
+(``old:<id>:<n>``, the text in :data:`OLD_TEXT_FIELD`). All of them carry the page's id,
+space, tags and record fields and are written and deleted together (field ``owner``), so a file or old
 text is found by exactly the readers of its page, and narrowed like it. Only the page's
 own document has its title, headings and tags as words.
 
@@ -35,7 +35,9 @@ __all__ = [
     "FACET_SEPARATOR",
     "FIELD_BOOSTS",
     "MAX_FILE_CHARS",
+    "OLD_TEXT_FIELD",
     "SCHEMA_VERSION",
+    "SCORED_FIELDS",
     "add_page",
     "add_state",
     "build_schema",
@@ -50,7 +52,7 @@ __all__ = [
     "update_state",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump whenever the schema, the analysis (:mod:`wiki.search.analysis`) or the way pages
 are stored changes: an index of another version is reported unavailable, and the wiki
 must rebuild it."""
@@ -62,6 +64,14 @@ checklist that never uses the word), its headings, its text, and last the text o
 files (a long spreadsheet mentions many things it is not about). The engine's
 scoring applies them, so queries carry no boosts: a boosted Whoosh query wraps every term
 matcher in one more layer, which cost ~10% of the time of multi-word searches."""
+
+OLD_TEXT_FIELD = "old"
+"""The field of text removed from pages (the history documents' only text). Plain words
+search it only when old text is asked for: in the page fields, a common word would visit
+every old passage that has it only for the collector to skip it."""
+
+SCORED_FIELDS = {**FIELD_BOOSTS, OLD_TEXT_FIELD: 1.0}
+"""Every text field's weight in the scoring: old text weighs as a page's text."""
 
 MAX_FILE_CHARS = 200_000
 """Characters of a file's text indexed: the first ones."""
@@ -95,8 +105,10 @@ def build_schema() -> fields.Schema:
             phrase=False,
         ),
         headings=fields.TEXT(analyzer=text_analyzer()),
-        # A page's text, or the text removed from it (old text); stored for snippets.
+        # A page's text; stored for snippets.
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
+        # Text removed from the page (on history documents); stored for snippets.
+        old=fields.TEXT(analyzer=text_analyzer(), stored=True),
         # A file's name, then its text; stored for snippets.
         files=fields.TEXT(analyzer=text_analyzer(), stored=True),
         file_name=fields.STORED(),
@@ -244,7 +256,7 @@ def _documents(doc: PageDocument) -> list[dict]:
                 **shared,
                 "key": f"old:{doc.page_id}:{number}",
                 "kind": "history",
-                "body": _text(passage.text),
+                OLD_TEXT_FIELD: _text(passage.text),
                 "removed": (passage.first, passage.last, passage.removed, passage.removed_id),
                 **_by(passage.author, passage.removed_at),
                 "facets": _facets("history", doc, passage.author),

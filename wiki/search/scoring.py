@@ -262,10 +262,7 @@ class PageCollector(collectors.TopCollector):
                 page_id = page_ids[sub_docnum]
                 verdict = verdicts.get(page_id)
                 if verdict is None:
-                    try:
-                        verdict = verdicts[page_id] = bool(allowed(page_id))
-                    except Exception as exc:
-                        raise CallerError() from exc
+                    verdict = self._permitted(page_id)
                 if not verdict:
                     continue
             if kinds is not None and kinds[sub_docnum] == b"history":
@@ -278,6 +275,52 @@ class PageCollector(collectors.TopCollector):
                     facet_column[sub_docnum], updated[sub_docnum] if updated is not None else None
                 )
             collect(sub_docnum)
+
+    def _permitted(self, page_id: int) -> bool:
+        verdict = self._verdicts.get(page_id)
+        if verdict is None:
+            if self._allowed is None:
+                return True
+            try:
+                verdict = self._verdicts[page_id] = bool(self._allowed(page_id))
+            except Exception as exc:
+                raise CallerError() from exc
+        return verdict
+
+    def recount_hidden_history(self, q) -> None:
+        """Count for the facets the permitted old text ``q`` matches, in place of the old
+        text this collector's query matched and skipped. With history left out, the words
+        of the query did not search old text at all; the same query with its words
+        searching only old text (:func:`~wiki.search.query.old_text_query`) says how much
+        history would add. Unscored, and stopped at the deadline (the count is then what
+        was found by then). Raises CallerError from ``allowed``, and what Whoosh raises
+        for a damaged index."""
+        searcher, weighting = self.top_searcher, self.top_searcher.weighting
+        if self.facets is None or self._history or not isinstance(weighting, FieldWeighting):
+            return
+        context = searcher.boolean_context()
+        context.deadline = self._deadline
+        found = 0
+        try:
+            for subsearcher, offset in searcher.leaf_searchers():
+                reader = subsearcher.reader()
+                kinds = weighting.column(reader, "kind")
+                page_ids = weighting.column(reader, "page_id")
+                if kinds is None or page_ids is None:
+                    continue
+                matcher = q.matcher(subsearcher, context)
+                for count, sub_docnum in enumerate(matcher.all_ids(), 1):
+                    if not count & 63 and time.monotonic() > self._deadline:
+                        raise SearchTimeout()
+                    if kinds[sub_docnum] != b"history":
+                        continue
+                    if self._only is not None and offset + sub_docnum not in self._only:
+                        continue
+                    if self._permitted(page_ids[sub_docnum]):
+                        found += 1
+        except SearchTimeout:
+            pass
+        self.facets.hidden_history = found
 
     def _collect(self, global_docnum, score):
         key = super()._collect(global_docnum, score)

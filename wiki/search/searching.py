@@ -18,8 +18,14 @@ from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
 from wiki.search.facets import FacetCounter
 from wiki.search.notices import search_notices
-from wiki.search.query import highlight_terms, most_words, parse_with_notices, plain_terms
-from wiki.search.schema import FIELD_BOOSTS, removed_passage
+from wiki.search.query import (
+    highlight_terms,
+    most_words,
+    old_text_query,
+    parse_with_notices,
+    plain_terms,
+)
+from wiki.search.schema import FIELD_BOOSTS, OLD_TEXT_FIELD, removed_passage
 from wiki.search.scoring import CallerError, PageCollector
 from wiki.search.snippets import best_snippet, file_snippet
 from wiki.search.suggest import spelling_suggestion
@@ -110,7 +116,7 @@ def run_search(
                 all_words = collector.count()
     parsed = q  # what the notices speak of, even when most words are shown instead
     if all_words < FEW_HITS and not collector.timed_out and not as_typed:
-        loose = most_words(searched, schema, synonyms)
+        loose = most_words(searched, schema, synonyms, history=narrowing.history)
         if loose is not None:
             attempt_collector = _collect_safely(
                 searcher, loose, wanted, allowed, deadline(), narrowing
@@ -121,6 +127,8 @@ def run_search(
         # The correction found nothing either: answer for what was typed.
         (q, fallback, collector, noted), relaxed = original, False
         searched, corrected_from, parsed = text, None, original[0]
+    if collector.facets is not None and not fallback:
+        _count_hidden_history(collector, q, searched, schema, known, synonyms, relaxed=relaxed)
     total = collector.count()
     if total < FEW_HITS and corrected_from is None and not collector.timed_out:
         suggestion = _better_suggestion(
@@ -148,6 +156,20 @@ def run_search(
     )
 
 
+def _count_hidden_history(collector, q, text, schema, known, synonyms, *, relaxed) -> None:
+    """With history left out, the type facet still says how much old text the search
+    would add: the words did not search it, so the same query is counted again with its
+    words searching only old text (unless the query has no words: the collector then
+    counted the old text it skipped)."""
+    try:
+        old = old_text_query(text, schema, known, synonyms, most=relaxed)
+    except Exception:
+        log.exception("could not count the old text %r finds", text)
+        return
+    if old is not None and old != q:
+        collector.recount_hidden_history(old)
+
+
 def _known_word(searcher, schema) -> Callable[[str], bool]:
     """``known(word)``: does a page's title, tags, headings or text have this word?"""
     reader = searcher.reader()
@@ -163,7 +185,9 @@ def _known_word(searcher, schema) -> Callable[[str], bool]:
 
 def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms, narrowing):
     """Parse and collect ``text``: ``(query, fallback, collector, notices)``."""
-    q, fallback, noted = parse_with_notices(text, schema, known, synonyms)
+    q, fallback, noted = parse_with_notices(
+        text, schema, known, synonyms, history=narrowing.history
+    )
     try:
         collector = _collect(searcher, q, wanted, allowed, deadline, narrowing)
     except CallerError:
@@ -172,7 +196,7 @@ def _search(searcher, schema, text, wanted, allowed, deadline, known, synonyms, 
         # A query the parser accepted but Whoosh cannot run is a bug here, not the
         # user's: answer with plain words rather than an error.
         log.exception("query %r failed; retrying as plain words", text)
-        q, fallback = plain_terms(text, schema), True
+        q, fallback = plain_terms(text, schema, history=narrowing.history), True
         collector = _collect(searcher, q, wanted, allowed, deadline, narrowing)
     return q, fallback, collector, noted
 
@@ -206,7 +230,9 @@ def _better_suggestion(
     if corrected is None:
         return None
     known = _known_word(searcher, schema)
-    q, _fallback, _noted = parse_with_notices(corrected, schema, known, synonyms)
+    q, _fallback, _noted = parse_with_notices(
+        corrected, schema, known, synonyms, history=narrowing.history
+    )
     collector = _collect_safely(searcher, q, total + 1, allowed, deadline, narrowing)
     if collector is None or collector.timed_out or collector.count() <= total:
         return None
@@ -257,12 +283,14 @@ class _Narrowed:
             negated = _NEGATION.match(text)
             if negated is not None:
                 text = text[negated.end() :]
-            q, _fallback, _noted = parse_with_notices(text, schema, known, None)
+            # Words in a filter search the old text too: without history the collector
+            # skips old text anyway, and "-word" must leave out the old text that has it.
+            q, _fallback, _noted = parse_with_notices(text, schema, known, None, history=True)
             if q is query.NullQuery:
                 # Nothing to search in the filter (only stop words or symbols): the
                 # filter's words as they are, so that a bad filter narrows to nothing
                 # rather than to everything.
-                q = plain_terms(text, schema)
+                q = plain_terms(text, schema, history=True)
             matching = set(searcher.docs_for_query(q))
             if negated is not None:
                 matching = set(searcher.docs_for_query(query.Every())) - matching
@@ -281,19 +309,20 @@ def _names_old_text(q) -> bool:
 
 
 class _Terms:
-    """What snippets highlight: the terms the query looks for in the page's text and in
-    its files' (the files' read only when a hit has files)."""
+    """What snippets highlight: the terms the query looks for in a field (``body``,
+    ``files``, the old text), each field's read when a hit first needs it."""
 
     def __init__(self, q, reader):
         self._q, self._reader = q, reader
-        self.body: set[str] = highlight_terms(q, "body", reader) if q is not None else set()
-        self._files: set[str] | None = None if q is not None else set()
+        self._fields: dict[str, set[str]] = {}
 
-    @property
-    def files(self) -> set[str]:
-        if self._files is None:
-            self._files = highlight_terms(self._q, "files", self._reader)
-        return self._files
+    def of(self, fieldname: str) -> set[str]:
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = (
+                highlight_terms(self._q, fieldname, self._reader) if self._q is not None else set()
+            )
+        return terms
 
 
 def _hit(searcher, docnum: int, score: float, terms: _Terms) -> Hit:
@@ -303,11 +332,13 @@ def _hit(searcher, docnum: int, score: float, terms: _Terms) -> Hit:
     if kind == "file" and file_name is not None:
         files = stored.get("files", "")
         spans = [(file_name, len(file_name) + 1, len(files))]
-        snippet = file_snippet(files, spans, terms.files) or best_snippet(
+        snippet = file_snippet(files, spans, terms.of("files")) or best_snippet(
             files[len(file_name) + 1 :], set()
         )
+    elif kind == "history":
+        snippet = best_snippet(stored.get(OLD_TEXT_FIELD, ""), terms.of(OLD_TEXT_FIELD))
     else:
-        snippet = best_snippet(stored.get("body", ""), terms.body)
+        snippet = best_snippet(stored.get("body", ""), terms.of("body"))
     return Hit(
         page_id=stored["page_id"],
         slug=stored["slug"],
