@@ -476,9 +476,11 @@ def corpus_facts(session) -> CorpusFacts:
         now_words, now_pairs = current.get(page_id, (set(), set()))
         tokens = _tokens(body)
         removed.setdefault(page_id, set()).update(_with_parts(tokens) - now_words)
-        for pair in pairwise(tokens):
-            if pair not in now_pairs:
-                pairs.setdefault(pair)
+        # Pairs within a line: the search indexes removed lines, not whole old texts.
+        for line in body.splitlines():
+            for pair in pairwise(_tokens(line)):
+                if pair not in now_pairs:
+                    pairs.setdefault(pair)
     for words in removed.values():
         facts.removed.update(w for w in words if w not in facts.present)
     # Phrases of two words that are both still found, but not side by side.

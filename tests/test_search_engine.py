@@ -16,6 +16,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wquery
 from whoosh import scoring
+from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.util.filelock import FileLock
 
 from wiki.search import schema
@@ -23,8 +24,15 @@ from wiki.search import scoring as scoring_module
 from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
 from wiki.search.engine import WhooshEngine
-from wiki.search.matching import PREFIX_MAX_TERMS, BoundedPrefix
-from wiki.search.schema import build_schema
+from wiki.search.matching import (
+    PREFIX_MAX_TERMS,
+    ArrayOr,
+    BoundedPrefix,
+    ColumnDateRange,
+    ExactPhrase,
+    _ArrayUnionMatcher,
+)
+from wiki.search.schema import SCORED_FIELDS, build_schema
 
 
 def page(
@@ -286,6 +294,86 @@ def test_scores_are_whooshs_bm25f_times_the_field_weight(corpus_engine, monkeypa
         }
     assert {hit.page_id: hit.score for hit in results.hits} == pytest.approx(expected)
     assert set(expected) == {1, 5}
+
+
+@pytest.mark.parametrize("part_size", [1, 3, 2048])
+def test_the_union_reads_postings_a_block_at_a_time_with_whooshs_scores(
+    corpus_engine, monkeypatch, part_size
+):
+    # The union reads the index's posting lists a block at a time; it must give the
+    # documents and scores Whoosh's own array union gives, one posting at a time, for
+    # plain, boosted and phrase parts alike.
+    monkeypatch.setattr(_ArrayUnionMatcher, "part_size", part_size)
+    blocks = []
+    add_scores = scoring_module.BM25FScorer.add_scores
+    monkeypatch.setattr(
+        scoring_module.BM25FScorer,
+        "add_scores",
+        lambda self, *args: blocks.append(args[-1]) or add_scores(self, *args),
+    )
+    parts = [
+        wquery.Term("body", "week"),
+        wquery.Term("title", "onboard", boost=0.7),
+        ExactPhrase("body", ["first", "week"]),
+        wquery.Term("body", "offic"),
+        wquery.Term("headings", "escal"),
+    ]
+    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
+    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
+    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
+    matched = 0
+    with ix.searcher(weighting=weighting) as searcher:
+        for subsearcher, _offset in searcher.leaf_searchers():
+            count = subsearcher.doc_count_all()
+            ours = ArrayOr(parts).matcher(subsearcher, subsearcher.context())
+            theirs = ArrayUnionMatcher(
+                [part.matcher(subsearcher, subsearcher.context()) for part in parts],
+                count,
+                partsize=part_size,
+            )
+            got, expected = [], []
+            for matcher, into in ((ours, got), (theirs, expected)):
+                while matcher.is_active():
+                    into.append((matcher.id(), matcher.score()))
+                    matcher.next()
+            assert got == expected
+            matched += len(got)
+    assert matched > 3
+    assert 0.7 in blocks and 1.0 in blocks  # the boosted term was read by blocks too
+
+
+def test_a_date_range_read_from_the_column_matches_whooshs(corpus_engine):
+    # updated:... is matched from the column the engine keeps in memory; it must find
+    # exactly what Whoosh's range of terms finds, ends included or not.
+    edited = datetime(2023, 12, 31, 22, 30)  # a page's edit time, to the microsecond
+    ranges = [
+        (None, None, False, False),
+        (edited, None, False, False),
+        (edited, None, True, False),
+        (None, edited, False, False),
+        (None, edited, False, True),
+        (datetime(2020, 1, 1), datetime(2024, 1, 1), False, True),
+        (datetime(2030, 1, 1), None, False, False),
+    ]
+    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
+    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
+    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
+    with ix.searcher(weighting=weighting) as searcher:
+        sizes = []
+        for start, end, startexcl, endexcl in ranges:
+            ours = ColumnDateRange("updated", start, end, startexcl, endexcl)
+            theirs = wquery.DateRange("updated", start, end, startexcl, endexcl)
+            found = set(searcher.docs_for_query(ours))
+            assert found == set(searcher.docs_for_query(theirs))
+            assert set(searcher.search(ours, limit=None).docs()) == found
+            sizes.append(len(found))
+        assert sizes[1] == sizes[2] + 1 and sizes[3] == sizes[4] + 1
+        assert 0 < sizes[5] < sizes[0] and sizes[-1] == 0
+        # (A segment holding only the index state has no such column.)
+        assert any(
+            ColumnDateRange("updated", edited, None)._ids(subsearcher)
+            for subsearcher, _offset in searcher.leaf_searchers()
+        )
 
 
 def test_paging(corpus_engine):

@@ -9,8 +9,7 @@ people by the results page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import islice
+from collections.abc import Iterable, Sequence
 
 from whoosh import query
 
@@ -25,26 +24,28 @@ QUERY_END_CHARS = 40
 
 
 def search_notices(
-    text: str, compiled: Iterable[Notice], q: query.Query, reader, *, cut: bool
+    text: str, compiled: Iterable[Notice], q: query.Query, readers: Sequence, *, cut: bool
 ) -> tuple[Notice, ...]:
     """The notices for a search of ``text`` (as cleaned, so already cut when ``cut`` is
     True), given those the compiler made (``compiled``), the compiled query ``q`` and the
-    index's ``reader``. Raises what ``reader`` raises for a damaged index."""
+    ``readers`` of the index's segments. Raises what a reader raises for a damaged
+    index."""
     notices: list[Notice] = []
     if cut:
         end = text.rstrip()[-QUERY_END_CHARS:].lstrip()
         notices.append(Notice("query_cut", end, MAX_QUERY_CHARS))
-    for notice in [*compiled, *prefix_notices(q, reader)]:
+    for notice in [*compiled, *prefix_notices(q, readers)]:
         if notice not in notices:
             notices.append(notice)
     return tuple(notices)
 
 
-def prefix_notices(q: query.Query, reader) -> list[Notice]:
+def prefix_notices(q: query.Query, readers: Sequence) -> list[Notice]:
     """A ``prefix_cut`` (or, under an exclusion, ``excluded_prefix_cut``) notice for each
-    prefix of ``q`` that has more words in the index than it is expanded to, with the number
-    of words searched (the most for any one field). Raises what ``reader`` raises for a
-    damaged index."""
+    prefix of ``q`` that has more words in a segment of the index (``readers``) than it is
+    expanded to there, with the number of words searched (the most for any one field and
+    segment). A prefix is expanded segment by segment, as the search did (which it
+    remembers). Raises what a reader raises for a damaged index."""
     searched: dict[tuple[str, bool], int] = {}
 
     def walk(node, excluded: bool) -> None:
@@ -54,12 +55,9 @@ def prefix_notices(q: query.Query, reader) -> list[Notice]:
         elif isinstance(node, query.Not):
             walk(node.query, not excluded)
         elif isinstance(node, BoundedPrefix):
-            if node.fieldname not in reader.schema:
-                return
-            chosen = len(node._btexts(reader))
-            # One word more than was chosen is enough to know some were left out.
-            available = islice(reader.iter_prefix(node.fieldname, node.text), chosen + 1)
-            if sum(1 for _ in available) > chosen:
+            expansions = [node.expansion(reader) for reader in readers]
+            chosen = max((len(words) for words, _more in expansions), default=0)
+            if any(more for _words, more in expansions):
                 word = ("tag:" if node.fieldname == "tags" else "") + node.text + "*"
                 key = (word, excluded)
                 searched[key] = max(searched.get(key, 0), chosen)

@@ -47,7 +47,14 @@ from whoosh import query
 
 from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.backend import Notice
-from wiki.search.matching import ArrayOr, BoundedPrefix, ExactPhrase, Exclude, MostWords
+from wiki.search.matching import (
+    ArrayOr,
+    BoundedPrefix,
+    ColumnDateRange,
+    ExactPhrase,
+    Exclude,
+    MostWords,
+)
 from wiki.search.rewrite import drop_filler_words, is_plain_word, join_split_words
 from wiki.search.schema import FIELD_BOOSTS, OLD_TEXT_FIELD, field_term
 from wiki.search.synonyms import Synonyms
@@ -347,7 +354,7 @@ def _date_query(text: str) -> query.Query:
         raise QuerySyntaxError("empty date range")
     if lower is not None and upper is not None and lower >= upper:
         return query.NullQuery
-    return query.DateRange("updated", lower, upper, endexcl=upper is not None)
+    return ColumnDateRange("updated", lower, upper, endexcl=upper is not None)
 
 
 # ---------------------------------------------------------------------- entry points

@@ -151,7 +151,13 @@ def run_search(
         corrected_from=corrected_from,
         relaxed=relaxed,
         all_words=all_words,
-        notices=search_notices(searched, noted, parsed, searcher.reader(), cut=cut),
+        notices=search_notices(
+            searched,
+            noted,
+            parsed,
+            [leaf.reader() for leaf, _offset in searcher.leaf_searchers()],
+            cut=cut,
+        ),
         facets=collector.facets.facets() if collector.facets is not None else (),
     )
 

@@ -14,7 +14,7 @@ from whoosh import query as wquery
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from wiki.search.analysis import WORD, fold, index_term
-from wiki.search.schema import AUTOCOMPLETE_GRAM, FIELD_BOOSTS
+from wiki.search.schema import AUTOCOMPLETE_GRAM, FIELD_BOOSTS, OLD_TEXT_FIELD
 from wiki.search.scoring import CallerError
 from wiki.search.snippets import SNIPPET_SCAN_CHARS
 from wiki.search.syntax import correctable_words
@@ -109,7 +109,8 @@ def _correct(searcher, word: str, readable: _Readable) -> str | None:
         return None
     term = index_term(folded)
     reader = searcher.reader()
-    if term is None or _frequency(reader, term):
+    # A word of text removed from pages is no typo either: history finds it.
+    if term is None or _frequency(reader, term) or reader.doc_frequency(OLD_TEXT_FIELD, term):
         return None
     maxdist = 2 if len(folded) > 4 else 1
     candidates = set()
