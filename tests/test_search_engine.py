@@ -19,7 +19,7 @@ from whoosh import scoring
 from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.util.filelock import FileLock
 
-from wiki.search import schema
+from wiki.search import collecting, schema
 from wiki.search import scoring as scoring_module
 from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
@@ -283,7 +283,7 @@ def test_heading_match_ranks_above_plain_text_match(corpus_engine):
 def test_scores_are_whooshs_bm25f_times_the_field_weight(corpus_engine, monkeypatch):
     # The engine's faster scorer must agree with Whoosh's own BM25F (author has weight 1);
     # the bonus for recent edits is tested on its own (tests/test_search_understanding.py).
-    monkeypatch.setattr(scoring_module, "RECENCY_BONUS", 0.0)
+    monkeypatch.setattr(collecting, "RECENCY_BONUS", 0.0)
     results = corpus_engine.search("author:chloe")
     directory = corpus_engine.directory / current_generation(corpus_engine.directory)
     ix = whoosh_index.open_dir(str(directory), schema=build_schema())

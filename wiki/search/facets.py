@@ -1,9 +1,9 @@
 """Facets: the results counted by space, type, tag, author, when edited and record field,
 each value with the search syntax that narrows the results to it.
 
-The collector (:mod:`wiki.search.scoring`) hands every permitted match to a
-:class:`FacetCounter`: its entries, parsed once per segment and kept
-(:func:`parse_entries`), and its edit time. They are counted at the end in C (a
+The collector (:mod:`wiki.search.collecting`) hands each segment's permitted matches to
+a :class:`FacetCounter`: their entries, parsed once per segment and kept
+(:func:`parse_entries`), and their edit times. They are counted at the end in C (a
 ``Counter`` over them all, a sort and bisections for the periods), so counting costs
 little even when thousands of pages match.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
@@ -57,13 +58,16 @@ class FacetCounter:
         self.periods = [0] * (len(PERIODS) + 1)  # the last one: older than a year
         self.hidden_history = 0  # permitted old text left out (history not asked for)
 
-    def add(self, entries: tuple[str, ...], updated: int | None) -> None:
-        """Count one permitted match: its facet entries (:func:`parse_entries`) and edit
-        time (Whoosh's long, None when unknown). Only kept: they are counted at once by
-        :meth:`facets`, in C (``Counter`` of a chain, a sort). Never raises."""
-        self._entries.append(entries)
-        if updated:
-            self._times.append(updated)
+    def add_all(
+        self, entries: Sequence[tuple[str, ...]], times: Sequence[int] | None, docnums: list[int]
+    ) -> None:
+        """Count permitted matches ``docnums`` of a segment, given every document's facet
+        entries (:func:`parse_entries`) and edit time there (``times``: Whoosh's longs,
+        0 when unknown), kept to be counted at once by :meth:`facets` (in C: a ``Counter``
+        of a chain, a sort). Never raises for documents of the segment."""
+        self._entries.extend(map(entries.__getitem__, docnums))
+        if times is not None:
+            self._times.extend(filter(None, map(times.__getitem__, docnums)))
 
     def _count_periods(self) -> None:
         times = sorted(self._times)

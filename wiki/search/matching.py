@@ -4,7 +4,7 @@ deadline has passed.
 
 The query compiler (:mod:`wiki.search.query`) builds them; the engine puts the deadline
 into the search context (``context.deadline``) and the collector
-(:mod:`wiki.search.scoring`) turns :class:`SearchTimeout` into partial results.
+(:mod:`wiki.search.collecting`) turns :class:`SearchTimeout` into partial results.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterator
 from heapq import nlargest
 from itertools import compress
 
@@ -35,6 +36,7 @@ __all__ = [
     "Exclude",
     "MostWords",
     "SearchTimeout",
+    "block_scored",
 ]
 
 PREFIX_MAX_TERMS = 50
@@ -220,6 +222,20 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
         while self.is_active():
             yield from self._hits[self._at :]
             self._next_part()
+
+    def scored_ids(self) -> Iterator[tuple[int, float]]:
+        """The remaining documents with their scores, to the end."""
+        while self.is_active():
+            scores, offset = self._a, self._offset
+            for docnum in self._hits[self._at :]:
+                yield docnum, scores[docnum - offset]
+            self._next_part()
+
+
+def block_scored(matcher) -> Iterator[tuple[int, float]] | None:
+    """``matcher``'s remaining documents with their scores, read a block at a time without
+    a call per document, when it is a union's (:class:`ArrayOr`); None for another."""
+    return matcher.scored_ids() if type(matcher) is _ArrayUnionMatcher else None
 
 
 def _add_scores(submatcher, scores: array, offset: int, limit: int, scored: bool, boost: float):

@@ -16,6 +16,7 @@ from whoosh import query
 
 from wiki.search.analysis import fold
 from wiki.search.backend import Hit, Results
+from wiki.search.collecting import PageCollector
 from wiki.search.facets import FacetCounter
 from wiki.search.notices import search_notices
 from wiki.search.query import (
@@ -26,7 +27,7 @@ from wiki.search.query import (
     plain_terms,
 )
 from wiki.search.schema import FIELD_BOOSTS, OLD_TEXT_FIELD, removed_passage
-from wiki.search.scoring import CallerError, PageCollector
+from wiki.search.scoring import CallerError
 from wiki.search.snippets import best_snippet, file_snippet
 from wiki.search.suggest import spelling_suggestion
 from wiki.search.synonyms import Synonyms
