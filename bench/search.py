@@ -130,6 +130,7 @@ _FENCE = re.compile(r"```.*?```", re.S)
 _WORD = re.compile(r"[a-z]+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TICKET = re.compile(r"inc-\d+")
+_PHRASE_WORD = re.compile(r"\w+")
 
 
 # ---------------------------------------------------------------------- databases
@@ -405,6 +406,12 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(_FENCE.sub(" ", text).lower())
 
 
+def _phrase_words(text: str) -> list[str]:
+    """Words as the search splits them for phrases: letters, digits and underscores
+    (``exclusive_upper_bound`` is one word, so "exclusive upper" is no phrase of it)."""
+    return _PHRASE_WORD.findall(_FENCE.sub(" ", text).lower())
+
+
 def _with_parts(tokens) -> set[str]:
     words = set(tokens)
     words.update(part for token in tokens if "-" in token for part in token.split("-"))
@@ -439,7 +446,7 @@ def corpus_facts(session) -> CorpusFacts:
         page_words |= words
         lines.append(" ".join(_tokens(body)))
         if page_id % SAMPLE_EVERY == 0:
-            current[page_id] = (words, set(pairwise(tokens)))
+            current[page_id] = (words, set(pairwise(_phrase_words(body))))
     facts.current_text = "\n".join(lines)
 
     file_words: set[str] = set()
@@ -478,7 +485,7 @@ def corpus_facts(session) -> CorpusFacts:
         removed.setdefault(page_id, set()).update(_with_parts(tokens) - now_words)
         # Pairs within a line: the search indexes removed lines, not whole old texts.
         for line in body.splitlines():
-            for pair in pairwise(_tokens(line)):
+            for pair in pairwise(_phrase_words(line)):
                 if pair not in now_pairs:
                     pairs.setdefault(pair)
     for words in removed.values():
