@@ -19,7 +19,7 @@ from whoosh import collectors
 from whoosh.util.times import datetime_to_long
 
 from wiki.search.facets import FacetCounter
-from wiki.search.matching import SearchTimeout, block_scored
+from wiki.search.matching import SearchTimeout, block_scored, matched_ids
 from wiki.search.scoring import CallerError, FieldWeighting
 
 __all__ = ["RECENCY_BONUS", "RECENCY_HALF_LIFE_DAYS", "PageCollector"]
@@ -202,7 +202,7 @@ class PageCollector(collectors.TopCollector):
                 if kinds is None or page_ids is None:
                     continue
                 matcher = q.matcher(subsearcher, context)
-                for count, sub_docnum in enumerate(matcher.all_ids(), 1):
+                for count, sub_docnum in enumerate(matched_ids(matcher), 1):
                     if not count & 63 and time.monotonic() > self._deadline:
                         raise SearchTimeout()
                     if kinds[sub_docnum] != b"history":

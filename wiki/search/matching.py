@@ -37,6 +37,7 @@ __all__ = [
     "MostWords",
     "SearchTimeout",
     "block_scored",
+    "matched_ids",
 ]
 
 PREFIX_MAX_TERMS = 50
@@ -233,9 +234,24 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
 
 
 def block_scored(matcher) -> Iterator[tuple[int, float]] | None:
-    """``matcher``'s remaining documents with their scores, read a block at a time without
-    a call per document, when it is a union's (:class:`ArrayOr`); None for another."""
-    return matcher.scored_ids() if type(matcher) is _ArrayUnionMatcher else None
+    """``matcher``'s remaining documents with their scores, read without a call per
+    document, when it is a union's (:class:`ArrayOr`) or a date range's
+    (:class:`ColumnDateRange`); None for another."""
+    if type(matcher) in (_ArrayUnionMatcher, _ListedMatcher):
+        return matcher.scored_ids()
+    return None
+
+
+def matched_ids(matcher) -> Iterator[int]:
+    """``matcher``'s remaining documents, unscored: a union's a block at a time, another's
+    one by one (Whoosh's intersection would read both sides whole, however small the
+    other)."""
+    if type(matcher) in (_ArrayUnionMatcher, _ListedMatcher):
+        yield from matcher.all_ids()
+        return
+    while matcher.is_active():
+        yield matcher.id()
+        matcher.next()
 
 
 def _add_scores(submatcher, scores: array, offset: int, limit: int, scored: bool, boost: float):
@@ -370,7 +386,7 @@ class ColumnDateRange(query.DateRange):
             return super().matcher(searcher, context)
         if not ids:
             return matching.NullMatcher()
-        return matching.ListMatcher(array("I", ids), all_weights=self.boost)
+        return _ListedMatcher(array("I", ids), all_weights=self.boost)
 
     def docs(self, searcher):
         ids = self._ids(searcher)
@@ -379,6 +395,19 @@ class ColumnDateRange(query.DateRange):
 
 _NO_VALUE = 2**64 - 1
 """What a 64-bit numeric column holds for a document without the field."""
+
+
+class _ListedMatcher(matching.ListMatcher):
+    """Documents listed in advance, each with the same score."""
+
+    _i: int  # where it is in _ids
+
+    def scored_ids(self) -> Iterator[tuple[int, float]]:
+        """The remaining documents with their (constant) score, to the end."""
+        score = self.score() if self.is_active() else 0.0
+        ids, start = self._ids, self._i
+        self._i = len(ids)
+        return ((docnum, score) for docnum in ids[start:])
 
 
 class ExactPhrase(query.Phrase):
