@@ -26,6 +26,7 @@ from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, 
 from wiki.search.engine import WhooshEngine
 from wiki.search.matching import (
     PREFIX_MAX_TERMS,
+    AllOf,
     ArrayOr,
     BoundedPrefix,
     ColumnDateRange,
@@ -340,6 +341,40 @@ def test_the_union_reads_postings_a_block_at_a_time_with_whooshs_scores(
             matched += len(got)
     assert matched > 3
     assert 0.7 in blocks and 1.0 in blocks  # the boosted term was read by blocks too
+
+
+@pytest.mark.parametrize("part_size", [1, 3, 2048])
+def test_an_and_of_words_intersects_blocks_with_whooshs_scores(
+    corpus_engine, monkeypatch, part_size
+):
+    # Words that must all match (each a union of its field terms) are intersected a block
+    # at a time; the documents and scores must be those of Whoosh's intersections.
+    monkeypatch.setattr(_ArrayUnionMatcher, "part_size", part_size)
+    words = [
+        ArrayOr([wquery.Term(field, term) for field in ("title", "headings", "body")])
+        for term in ("week", "first", "onboard")
+    ]
+    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
+    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
+    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
+    matched = 0
+    with ix.searcher(weighting=weighting) as searcher:
+        for subsearcher, _offset in searcher.leaf_searchers():
+            for count in (2, 3):
+                ours = AllOf(words[:count]).matcher(subsearcher, subsearcher.context())
+                theirs = wquery.And(words[:count]).matcher(subsearcher, subsearcher.context())
+                assert type(ours).__name__ == "_ArrayIntersectionMatcher"
+                got, expected = [], []
+                for matcher, into in ((ours, got), (theirs, expected)):
+                    while matcher.is_active():
+                        into.append((matcher.id(), matcher.score()))
+                        matcher.next()
+                assert [docnum for docnum, _ in got] == [docnum for docnum, _ in expected]
+                assert [score for _, score in got] == pytest.approx(
+                    [score for _, score in expected]
+                )
+                matched += len(got)
+    assert matched >= 2
 
 
 def test_a_date_range_read_from_the_column_matches_whooshs(corpus_engine):

@@ -22,7 +22,12 @@ from whoosh.matching import ListMatcher
 from tests.test_search_engine import page
 from wiki.search.analysis import fold
 from wiki.search.engine import WhooshEngine
-from wiki.search.matching import SearchTimeout, _ArrayUnionMatcher, _ExcludeMatcher
+from wiki.search.matching import (
+    SearchTimeout,
+    _ArrayIntersectionMatcher,
+    _ArrayUnionMatcher,
+    _ExcludeMatcher,
+)
 from wiki.search.query import highlight_terms, parse
 from wiki.search.schema import build_schema, remove_page, update_page
 
@@ -338,9 +343,13 @@ id_lists = st.lists(st.integers(0, 40), max_size=15).map(lambda ids: sorted(set(
     part_size=st.sampled_from([1, 2, 3, 7, 2048]),
 )
 def test_union_and_exclusion_matchers_step_and_skip_exactly(parts, excluded, steps, part_size):
-    def union(id_lists):
+    def union(id_lists, read=True):
         matchers = [ListMatcher(ids) for ids in id_lists]
-        return _ArrayUnionMatcher(matchers, 41, boost=1.0, scored=False, deadline=None)
+        return _ArrayUnionMatcher(matchers, 41, boost=1.0, scored=False, deadline=None, read=read)
+
+    def intersection():
+        unions = [union(parts, read=False), union(excluded, read=False)]
+        return _ArrayIntersectionMatcher(unions, 41, deadline=None)
 
     saved = _ArrayUnionMatcher.part_size
     _ArrayUnionMatcher.part_size = part_size
@@ -352,6 +361,14 @@ def test_union_and_exclusion_matchers_step_and_skip_exactly(parts, excluded, ste
         first = [m.id()] if m.is_active() else []
         model = _model_steps(wanted, steps)
         assert first == wanted[:1]
+        assert _run_steps(m, steps, len(model)) == model
+
+        common = sorted(set(wanted) & set().union(*excluded))
+        assert list(intersection().all_ids()) == common
+        m = intersection()
+        first = [m.id()] if m.is_active() else []
+        model = _model_steps(common, steps)
+        assert first == common[:1]
         assert _run_steps(m, steps, len(model)) == model
 
         difference = sorted(set(wanted) - set().union(*excluded))

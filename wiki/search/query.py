@@ -48,6 +48,7 @@ from whoosh import query
 from wiki.search.analysis import HYPHENS, WORD, fold
 from wiki.search.backend import Notice
 from wiki.search.matching import (
+    AllOf,
     ArrayOr,
     BoundedPrefix,
     ColumnDateRange,
@@ -175,7 +176,7 @@ class _Compiler:
             # Only exclusions ("-draft"): nothing to rank, and listing every other page is
             # not a search. Matches nothing.
             return query.NullQuery if negative else None
-        matched = query.And(positive) if len(positive) > 1 else positive[0]
+        matched = AllOf(positive) if len(positive) > 1 else positive[0]
         if negative:
             # Not Whoosh's AndNot, whose matcher lets excluded pages through (see Exclude).
             return Exclude(matched, _any(negative))
@@ -293,7 +294,7 @@ def _any(parts: list) -> query.Query | None:
 
 
 def _all(parts: list) -> query.Query | None:
-    return query.And(parts) if len(parts) > 1 else (parts[0] if parts else None)
+    return AllOf(parts) if len(parts) > 1 else (parts[0] if parts else None)
 
 
 # ---------------------------------------------------------------------- dates
