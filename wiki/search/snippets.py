@@ -54,11 +54,12 @@ _FRAGMENTER = highlight.ContextFragmenter(
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
 
 
-def _highlight_tokens(text: str, terms: set[str]):
+def _highlight_tokens(text: str, terms: set[str], start: int = 0, end: int | None = None):
     # Whoosh's highlighter re-runs the full analyzer over the text (about 2 ms for a 4 KB
     # page); a regex and the cached word -> term map give the same tokens ~10x faster.
     token = Token(positions=True, chars=True)
-    for position, match in enumerate(WORD.finditer(text)):
+    words = WORD.finditer(text, start, len(text) if end is None else end)
+    for position, match in enumerate(words):
         term = index_term(match.group())
         token.text = term or match.group()
         token.pos = position
@@ -66,6 +67,46 @@ def _highlight_tokens(text: str, terms: set[str]):
         token.boost = 1.0
         token.matched = term is not None and term in terms
         yield token
+
+
+_BEFORE_MATCH = 200
+"""Characters before a matched word that its passage may start with (the fragmenter keeps
+50 characters of words before a match)."""
+
+_AFTER_MATCH = 800
+"""Characters after a matched word that its passage may reach (200 characters of words,
+and the spaces and signs between them)."""
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what ``\w`` matches
+
+
+def _tokens_near_matches(text: str, terms: set[str]):
+    """The tokens of :func:`_highlight_tokens`, but only those of the stretches of text
+    around the words that match ``terms`` (each stretch begins and ends between words,
+    so its words are the text's): the passages are made from those alone, and a page
+    where few words match is not read word by word from start to end. The same
+    passages come out, unless a match lies more than 200 characters of signs and spaces
+    from the word before it, or is followed by fewer than 50 letters in 800 characters."""
+    found = {word for word in set(WORD.findall(text)) if index_term(word) in terms}
+    if not found:
+        return
+    finder = re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
+    stretches: list[list[int]] = []
+    for match in finder.finditer(text):
+        start = max(0, match.start() - _BEFORE_MATCH)
+        end = min(len(text), match.end() + _AFTER_MATCH)
+        while start > 0 and _is_word_char(text[start - 1]):
+            start -= 1
+        while end < len(text) and _is_word_char(text[end]):
+            end += 1
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([start, end])
+    for start, end in stretches:
+        yield from _highlight_tokens(text, terms, start, end)
 
 
 @dataclass(frozen=True)
@@ -90,7 +131,7 @@ def _snippet(body: str, terms: set[str], *, cut_before: bool = False) -> Snippet
     start still gets its "…")."""
     text = body[:SNIPPET_SCAN_CHARS]
     if terms:
-        fragments = _FRAGMENTER.fragment_tokens(text, _highlight_tokens(text, terms))
+        fragments = _FRAGMENTER.fragment_tokens(text, _tokens_near_matches(text, terms))
         best = highlight.top_fragments(
             fragments, SNIPPET_FRAGMENTS, _FRAGMENT_SCORER, highlight.FIRST
         )
