@@ -534,9 +534,11 @@ def plain_terms(text: str, schema, *, history: bool = False) -> query.Query:
 
 
 def highlight_terms(q: query.Query, fieldname: str, reader) -> set[str]:
-    """The terms of ``fieldname`` that ``q`` looks for (prefixes expanded with ``reader``),
-    leaving out excluded ones: what a snippet of that field should highlight. Raises what
-    ``reader`` raises for a damaged index."""
+    """The terms of ``fieldname`` that ``q`` looks for (prefixes expanded with ``reader``,
+    or with each of a list of segment readers, as the search expanded them), leaving out
+    excluded ones: what a snippet of that field should highlight. Raises what a reader
+    raises for a damaged index."""
+    readers = reader if isinstance(reader, list) else [reader]
     found: set[str] = set()
 
     def walk(node):
@@ -546,7 +548,8 @@ def highlight_terms(q: query.Query, fieldname: str, reader) -> set[str]:
             return
         elif isinstance(node, BoundedPrefix):
             if node.fieldname == fieldname:
-                found.update(b.decode("utf-8") for b in node._btexts(reader))
+                for each in readers:
+                    found.update(b.decode("utf-8") for b in node._btexts(each))
         elif isinstance(node, query.Phrase):
             if node.fieldname == fieldname:
                 found.update(node.words)

@@ -137,7 +137,9 @@ def run_search(
         )
     top = collector.results().top_n
     chosen = top[(page - 1) * per_page : page * per_page]
-    terms = _Terms(q, searcher.reader()) if chosen else _Terms(None, None)
+    # The segments' readers: prefixes are expanded segment by segment, as they were searched.
+    readers = [leaf.reader() for leaf, _offset in searcher.leaf_searchers()]
+    terms = _Terms(q, readers) if chosen else _Terms(None, None)
     hits = [_hit(searcher, docnum, score, terms) for score, docnum in chosen]
     return Results(
         hits=hits,
@@ -152,13 +154,7 @@ def run_search(
         corrected_from=corrected_from,
         relaxed=relaxed,
         all_words=all_words,
-        notices=search_notices(
-            searched,
-            noted,
-            parsed,
-            [leaf.reader() for leaf, _offset in searcher.leaf_searchers()],
-            cut=cut,
-        ),
+        notices=search_notices(searched, noted, parsed, readers, cut=cut),
         facets=collector.facets.facets() if collector.facets is not None else (),
     )
 
