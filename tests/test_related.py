@@ -282,7 +282,7 @@ def test_old_and_missing_lists_are_worked_out_in_bounded_rounds(app, db_session,
         # No time left: nothing is worked out, and the round says some are left.
         idle = RelatedRefresher(seconds=-1.0)
         assert idle.run(database, engine) == 0
-        assert idle._more
+        assert idle.behind
         busy = RelatedRefresher()
         while busy.run(database, engine):
             pass

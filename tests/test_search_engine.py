@@ -235,6 +235,14 @@ def current_generation(directory) -> str:
     return (directory / "CURRENT").read_text().strip()
 
 
+def _searcher(engine: WhooshEngine, weighting):
+    """A plain Whoosh searcher of the engine's live generation, weighing with
+    ``weighting``: to compare the engine's own classes with Whoosh's."""
+    directory = engine.directory / current_generation(engine.directory)
+    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
+    return ix.searcher(weighting=weighting)
+
+
 # ---------------------------------------------------------------------- documents
 
 
@@ -286,9 +294,7 @@ def test_scores_are_whooshs_bm25f_times_the_field_weight(corpus_engine, monkeypa
     # the bonus for recent edits is tested on its own (tests/test_search_understanding.py).
     monkeypatch.setattr(collecting, "RECENCY_BONUS", 0.0)
     results = corpus_engine.search("author:chloe")
-    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
-    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
-    with ix.searcher(weighting=scoring.BM25F()) as searcher:
+    with _searcher(corpus_engine, scoring.BM25F()) as searcher:
         expected = {
             searcher.stored_fields(docnum)["page_id"]: score
             for score, docnum in searcher.search(wquery.Term("author", "chloe")).top_n
@@ -319,11 +325,8 @@ def test_the_union_reads_postings_a_block_at_a_time_with_whooshs_scores(
         wquery.Term("body", "offic"),
         wquery.Term("headings", "escal"),
     ]
-    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
-    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
-    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
     matched = 0
-    with ix.searcher(weighting=weighting) as searcher:
+    with _searcher(corpus_engine, scoring_module.FieldWeighting(SCORED_FIELDS)) as searcher:
         for subsearcher, _offset in searcher.leaf_searchers():
             count = subsearcher.doc_count_all()
             ours = ArrayOr(parts).matcher(subsearcher, subsearcher.context())
@@ -354,11 +357,8 @@ def test_an_and_of_words_intersects_blocks_with_whooshs_scores(
         ArrayOr([wquery.Term(field, term) for field in ("title", "headings", "body")])
         for term in ("week", "first", "onboard")
     ]
-    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
-    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
-    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
     matched = 0
-    with ix.searcher(weighting=weighting) as searcher:
+    with _searcher(corpus_engine, scoring_module.FieldWeighting(SCORED_FIELDS)) as searcher:
         for subsearcher, _offset in searcher.leaf_searchers():
             for count in (2, 3):
                 ours = AllOf(words[:count]).matcher(subsearcher, subsearcher.context())
@@ -390,10 +390,7 @@ def test_a_date_range_read_from_the_column_matches_whooshs(corpus_engine):
         (datetime(2020, 1, 1), datetime(2024, 1, 1), False, True),
         (datetime(2030, 1, 1), None, False, False),
     ]
-    directory = corpus_engine.directory / current_generation(corpus_engine.directory)
-    ix = whoosh_index.open_dir(str(directory), schema=build_schema())
-    weighting = scoring_module.FieldWeighting(SCORED_FIELDS)
-    with ix.searcher(weighting=weighting) as searcher:
+    with _searcher(corpus_engine, scoring_module.FieldWeighting(SCORED_FIELDS)) as searcher:
         sizes = []
         for start, end, startexcl, endexcl in ranges:
             ours = ColumnDateRange("updated", start, end, startexcl, endexcl)

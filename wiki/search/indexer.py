@@ -254,6 +254,12 @@ class BackgroundIndexer:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    @property
+    def behind(self) -> bool:
+        """Whether the last round left lists of related pages it knows are due (its time
+        for them ran out), though it may have written nothing."""
+        return self._related.behind
+
     def run_once(self) -> int:
         """One round now (in the calling thread): catch up, read the text of a few files
         (catching up again with what they add), prune the change feed if it is time, then

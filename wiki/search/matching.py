@@ -128,7 +128,43 @@ def _part_matcher(sub, searcher, context, scored: bool):
         return matching.NullMatcher()
 
 
-class _ArrayUnionMatcher(ArrayUnionMatcher):
+class _BlockHits:
+    """Stepping through the documents with a score of the block read last (``_hits``),
+    for matchers that read a block of documents at a time; ``_next_block()`` reads blocks
+    on until one has some, or the matcher ends."""
+
+    _hits: list[int]
+    _at: int  # where _docnum is in _hits
+    _docnum: int  # the current document; _doccount once done
+    _doccount: int
+
+    def _next_block(self) -> None:
+        raise NotImplementedError
+
+    def next(self):
+        self._at += 1
+        if self._at < len(self._hits):
+            self._docnum = self._hits[self._at]
+            return False
+        self._next_block()
+        return True
+
+    def _skip_in_block(self, docnum: int) -> bool:
+        """Move to this block's first document at or after ``docnum``; False if it has
+        none."""
+        at = bisect_left(self._hits, docnum, self._at)
+        if at < len(self._hits):
+            self._at, self._docnum = at, self._hits[at]
+            return True
+        return False
+
+    def all_ids(self):
+        while self._docnum < self._doccount:
+            yield from self._hits[self._at :]
+            self._next_block()
+
+
+class _ArrayUnionMatcher(_BlockHits, ArrayUnionMatcher):
     """Whoosh's array union (scores added into an array, a block of documents at a time),
     checking the deadline before reading each block, never moving backwards, and reading
     faster:
@@ -147,8 +183,6 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
 
     part_size = 2048
     """Documents per block (Whoosh's default); tests make it small to cross blocks."""
-
-    _docnum: int  # the current document (the document count once done)
 
     def __init__(self, submatchers, doccount, *, boost, scored, deadline, read=True):
         self._deadline = deadline  # before __init__, which reads the first block
@@ -188,28 +222,14 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
         for submatcher in self._submatchers:
             _add_scores(submatcher, scores, offset, limit, self._scored, self._boost)
 
-    def _next_part(self) -> None:
+    def _next_block(self) -> None:
         # The submatchers are all past this block already.
         self._docnum = self._min_id()
         self._read_part()
 
     def _find_next(self):
-        if self._docnum >= self._limit:
-            self._next_part()
-            return
-        at = bisect_left(self._hits, self._docnum, self._at)
-        if at < len(self._hits):
-            self._at, self._docnum = at, self._hits[at]
-        else:
-            self._next_part()
-
-    def next(self):
-        self._at += 1
-        if self._at < len(self._hits):
-            self._docnum = self._hits[self._at]
-            return False
-        self._next_part()
-        return True
+        if self._docnum >= self._limit or not self._skip_in_block(self._docnum):
+            self._next_block()
 
     def skip_to(self, docnum):
         # Whoosh's version moves back to ``docnum`` when it lies earlier in the current
@@ -223,19 +243,14 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
         for submatcher in self._submatchers:
             if submatcher.is_active():
                 submatcher.skip_to(docnum)
-        self._next_part()
+        self._next_block()
 
     def skip_to_quality(self, minquality):
         skipped = 0
         while self.is_active() and self.block_quality() <= minquality:
             skipped += 1
-            self._next_part()
+            self._next_block()
         return skipped
-
-    def all_ids(self):
-        while self.is_active():
-            yield from self._hits[self._at :]
-            self._next_part()
 
     def scored_ids(self) -> Iterator[tuple[int, float]]:
         """The remaining documents with their scores, to the end."""
@@ -243,7 +258,7 @@ class _ArrayUnionMatcher(ArrayUnionMatcher):
             scores, offset = self._a, self._offset
             for docnum in self._hits[self._at :]:
                 yield docnum, scores[docnum - offset]
-            self._next_part()
+            self._next_block()
 
 
 class AllOf(query.And):
@@ -266,7 +281,7 @@ class AllOf(query.And):
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, self.boost)
 
 
-class _ArrayIntersectionMatcher(matching.Matcher):
+class _ArrayIntersectionMatcher(_BlockHits, matching.Matcher):
     """The documents every union of ``unions`` has, a block at a time: each union reads the
     block's postings into its array (from the last of their first documents on, so a block
     where one has nothing is never read), the blocks' documents are intersected as sets,
@@ -325,21 +340,14 @@ class _ArrayIntersectionMatcher(matching.Matcher):
     def replace(self, minquality=0):
         return self
 
-    def next(self):
-        self._at += 1
-        if self._at < len(self._hits):
-            self._docnum = self._hits[self._at]
-            return False
+    def _next_block(self) -> None:
         self._read_part()
-        return True
 
     def skip_to(self, docnum):
         if not self.is_active() or docnum <= self._docnum:
             return
         if docnum < self._limit:
-            at = bisect_left(self._hits, docnum, self._at)
-            if at < len(self._hits):
-                self._at, self._docnum = at, self._hits[at]
+            if self._skip_in_block(docnum):
                 return
         else:
             for union in self._unions:
@@ -347,11 +355,6 @@ class _ArrayIntersectionMatcher(matching.Matcher):
                     if submatcher.is_active():
                         submatcher.skip_to(docnum)
         self._read_part()
-
-    def all_ids(self):
-        while self.is_active():
-            yield from self._hits[self._at :]
-            self._read_part()
 
     def scored_ids(self) -> Iterator[tuple[int, float]]:
         """The remaining documents with their scores, to the end."""

@@ -80,7 +80,6 @@ __all__ = [
     "PREFIX_MIN_CHARS",
     "highlight_terms",
     "most_words",
-    "names_old_text",
     "old_text_query",
     "parse",
     "parse_with_notices",
@@ -398,11 +397,11 @@ def _scope_of(tree: Group) -> str | None:
     return next((child.text for child in tree.children if is_scope(child)), None)
 
 
-def names_old_text(node) -> bool:
+def _asks_for_old_text(node) -> bool:
     """Whether the parse tree asks for old text by name (``type:history`` not excluded),
     so that its words must search the old text too."""
     if isinstance(node, Group):
-        return any(names_old_text(child) for child in node.children)
+        return any(_asks_for_old_text(child) for child in node.children)
     return (
         isinstance(node, Leaf)
         and node.fieldname == "kind"
@@ -451,7 +450,7 @@ def _parse(
         tree = drop_filler_words(_with_synonyms(parse_tree(text), synonyms))
         if known is not None:
             tree = join_split_words(tree, known)
-        if old == _WITHOUT_OLD and names_old_text(tree):
+        if old == _WITHOUT_OLD and _asks_for_old_text(tree):
             old = _WITH_OLD
         compiler = _Compiler(schema, _scope_of(tree), old=old)
         q = compiler.compile(tree)

@@ -271,6 +271,12 @@ class RelatedRefresher:
         self._more = True  # some were left over: look again next round
         self._last_error: str | None = None
 
+    @property
+    def behind(self) -> bool:
+        """Whether lists are known to be due that a round had no time (or no luck) for:
+        the next round goes on with them."""
+        return self._more
+
     def run(self, database, engine: SearchBackend) -> int:
         """One round: the lists of the pages indexed since the last round, then (when it is
         time, and time is left) missing and old ones. Returns the lists written or deleted.
