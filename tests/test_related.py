@@ -284,8 +284,9 @@ def test_old_and_missing_lists_are_worked_out_in_bounded_rounds(app, db_session,
         assert idle.run(database, engine) == 0
         assert idle.behind
         busy = RelatedRefresher()
-        while busy.run(database, engine):
-            pass
+        for _round in range(50):  # a round on a loaded machine may have had no time
+            if not busy.run(database, engine) and not busy.behind:
+                break
     db_session.rollback()
     old = (
         select(func.count()).select_from(RelatedList).where(RelatedList.computed_at <= two_days_ago)

@@ -225,6 +225,19 @@ def test_removed_text_is_found_only_with_history_and_says_where_it_was(client, a
     assert "history" not in _kinds(_results(client, q="west lot", history=1))
 
 
+def test_a_typo_fixed_by_a_later_edit_is_found_as_old_text_not_corrected(
+    client, auth, db_session, users, world
+):
+    lamp = make_page(db_session, users["editor"], "Lamp room", "The lantren was fixed.\n")
+    edit(db_session, users["editor"], lamp, "The lantern was fixed.\n")
+    search_now(client.application)
+    auth.login("reader")
+    html = _results(client, q="lantren")
+    assert "Showing results for" not in html and "Did you mean" not in html
+    assert _facet(html, "type") == {"old text": 1}
+    assert _kinds(_results(client, q="lantren", history=1)) == ["history"]
+
+
 def test_old_text_follows_the_page_s_access_and_deletion(client, auth, db_session, users, world):
     secret = world["secret"]
     edit(db_session, users["editor"], secret, "Nothing left.\n")

@@ -96,6 +96,11 @@ class PageCollector(collectors.TopCollector):
         finally:
             self.finish()
 
+    @property
+    def includes_history(self) -> bool:
+        """Whether old text is collected (and not only counted for the facets)."""
+        return self._history
+
     def _weighting(self) -> FieldWeighting:
         weighting = self.top_searcher.weighting
         if not isinstance(weighting, FieldWeighting):

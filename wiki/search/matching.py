@@ -107,7 +107,7 @@ def _flattened(subs, searcher) -> list:
     for sub in subs:
         if isinstance(sub, BoundedPrefix):
             flat.extend(sub.terms_for(searcher))
-        elif isinstance(sub, ArrayOr) and sub.boost == 1.0:
+        elif type(sub) is ArrayOr and sub.boost == 1.0:  # (a MostWords counts its parts)
             flat.extend(_flattened(sub.subqueries, searcher))
         else:
             flat.append(sub)
@@ -367,19 +367,20 @@ class _ArrayIntersectionMatcher(_BlockHits, matching.Matcher):
 
 def block_scored(matcher) -> Iterator[tuple[int, float]] | None:
     """``matcher``'s remaining documents with their scores, read without a call per
-    document, when it is a union's (:class:`ArrayOr`) or a date range's
-    (:class:`ColumnDateRange`); None for another."""
-    if type(matcher) in (_ArrayUnionMatcher, _ArrayIntersectionMatcher, _ListedMatcher):
-        return matcher.scored_ids()
-    return None
+    document, when it is one of the wiki's (a union's, an AND of words', a date range's:
+    they have ``scored_ids``); None for another."""
+    scored_ids = getattr(matcher, "scored_ids", None)
+    return scored_ids() if scored_ids is not None else None
 
 
 def matched_ids(matcher) -> Iterator[int]:
-    """``matcher``'s remaining documents, unscored: a union's a block at a time, another's
-    one by one (Whoosh's intersection would read both sides whole, however small the
-    other)."""
-    if type(matcher) in (_ArrayUnionMatcher, _ArrayIntersectionMatcher, _ListedMatcher):
-        yield from matcher.all_ids()
+    """``matcher``'s remaining documents, unscored: the wiki's matchers' a block at a time,
+    another's one by one (Whoosh's intersection would read both sides whole, however small
+    the other)."""
+    scored = block_scored(matcher)
+    if scored is not None:
+        for docnum, _score in scored:
+            yield docnum
         return
     while matcher.is_active():
         yield matcher.id()
@@ -479,12 +480,10 @@ class BoundedPrefix(query.Prefix):
         ]
 
     def matcher(self, searcher, context=None):
-        terms = [query.Term(self.fieldname, btext) for btext in self._btexts(searcher.reader())]
+        terms = self.terms_for(searcher)
         if not terms:
             return matching.NullMatcher()
-        if len(terms) == 1:
-            return terms[0].matcher(searcher, context)
-        return ArrayOr(terms, boost=self.boost).matcher(searcher, context)
+        return ArrayOr(terms).matcher(searcher, context)
 
 
 class ColumnDateRange(query.DateRange):

@@ -128,7 +128,7 @@ def run_search(
         # The correction found nothing either: answer for what was typed.
         (q, fallback, collector, noted), relaxed = original, False
         searched, corrected_from, parsed = text, None, original[0]
-    if collector.facets is not None and not fallback:
+    if collector.facets is not None and not fallback and not collector.includes_history:
         _count_hidden_history(collector, q, searched, schema, known, synonyms, relaxed=relaxed)
     total = collector.count()
     if total < FEW_HITS and corrected_from is None and not collector.timed_out:
