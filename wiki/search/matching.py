@@ -369,8 +369,10 @@ def block_scored(matcher) -> Iterator[tuple[int, float]] | None:
     """``matcher``'s remaining documents with their scores, read without a call per
     document, when it is one of the wiki's (a union's, an AND of words', a date range's:
     they have ``scored_ids``); None for another."""
-    scored_ids = getattr(matcher, "scored_ids", None)
-    return scored_ids() if scored_ids is not None else None
+    # Exact types: a MostWords union's scores are not its array's (see its score()).
+    if type(matcher) in (_ArrayUnionMatcher, _ArrayIntersectionMatcher, _ListedMatcher):
+        return matcher.scored_ids()
+    return None
 
 
 def matched_ids(matcher) -> Iterator[int]:
