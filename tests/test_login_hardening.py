@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from datetime import timedelta
+from http.cookies import SimpleCookie
 
 import pytest
 from sqlalchemy import event, select, update
@@ -300,6 +301,35 @@ def test_logging_in_starts_a_fresh_session(more_apps, users):
     assert logged_in(client)
     with client.session_transaction() as later:
         assert later["csrf_token"] != csrf_before
+
+
+def _take_cookies(client, answer) -> None:
+    """Let ``client`` keep the cookies ``answer`` sets or deletes, as a browser does."""
+    for header in answer.headers.getlist("Set-Cookie"):
+        for name, morsel in SimpleCookie(header).items():
+            if morsel["max-age"] == "0":
+                client.delete_cookie(name)
+            else:
+                client.set_cookie(name, morsel.value)
+
+
+def test_answers_still_on_their_way_at_login_do_not_undo_the_login(more_apps, users):
+    """The login page's icon (or the same page in another tab) was asked for with the cookie
+    from before the login; its answer arrives after the login and must not put that cookie
+    back."""
+    app = more_apps(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    form = client.get("/-/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    from_before = client.get_cookie("session").value
+    late = app.test_client()
+    late.set_cookie("session", from_before)
+
+    assert log_in(client, csrf_token=token).status_code == 302
+    for address in ("/favicon.ico", "/-/login"):
+        _take_cookies(client, late.get(address))
+
+    assert logged_in(client)
 
 
 def test_a_session_cookie_from_before_the_login_is_never_logged_in(app, users):

@@ -12,7 +12,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from wiki.access import accounts
 from wiki.db import WRITE_METHODS, get_database, get_session
 
-login_manager = LoginManager()
+
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # A session without a login has nothing to protect, yet flask-login's strong mode
+        # rewrote it (and cleared the remember-me cookie) on every anonymous request: an
+        # answer still on its way when the person logged in (the page's icon, a suggestion)
+        # then put the cookie from before the login back, and the new login was lost.
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = _LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see this page."
 login_manager.login_message_category = "info"
