@@ -16,10 +16,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wquery
 from whoosh import scoring
+from whoosh.codec.base import Automata
 from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.util.filelock import FileLock
 
-from wiki.search import collecting, schema
+from wiki.search import collecting, schema, suggest
 from wiki.search import scoring as scoring_module
 from wiki.search.analysis import index_term
 from wiki.search.backend import Hit, IndexBusy, IndexUnavailable, PageDocument, Results
@@ -31,7 +32,9 @@ from wiki.search.matching import (
     BoundedPrefix,
     ColumnDateRange,
     ExactPhrase,
+    MostWords,
     _ArrayUnionMatcher,
+    block_scored,
 )
 from wiki.search.schema import SCORED_FIELDS, build_schema
 
@@ -377,6 +380,57 @@ def test_an_and_of_words_intersects_blocks_with_whooshs_scores(
     assert matched >= 2
 
 
+@pytest.mark.parametrize("part_size", [1, 3, 2048])
+def test_a_most_words_union_scores_the_sum_of_whooshs_parts_times_their_coordination(
+    corpus_engine, monkeypatch, part_size
+):
+    # A question's words (each a union of its field terms) and a phrase: a page's score is
+    # the sum of the parts' scores times (parts matched / parts) ** COORDINATION, whether
+    # read document by document or a block at a time.
+    monkeypatch.setattr(_ArrayUnionMatcher, "part_size", part_size)
+    fields = ("title", "headings", "body")
+    parts = [
+        ArrayOr([wquery.Term(field, term) for field in fields])
+        for term in ("week", "first", "onboard", "offic")
+    ] + [ExactPhrase("body", ["first", "week"])]
+    matched, how_many = 0, set()
+    with _searcher(corpus_engine, scoring_module.FieldWeighting(SCORED_FIELDS)) as searcher:
+        for subsearcher, _offset in searcher.leaf_searchers():
+            count, context = subsearcher.doc_count_all(), subsearcher.context()
+            sums: dict[int, float] = {}
+            counts: dict[int, int] = {}
+            for part in parts:
+                matcher = (
+                    ArrayUnionMatcher([t.matcher(subsearcher, context) for t in part], count)
+                    if isinstance(part, ArrayOr)
+                    else part.matcher(subsearcher, context)
+                )
+                while matcher.is_active():
+                    docnum = matcher.id()
+                    sums[docnum] = sums.get(docnum, 0.0) + matcher.score()
+                    counts[docnum] = counts.get(docnum, 0) + 1
+                    matcher.next()
+            expected = [
+                (docnum, sums[docnum] * (counts[docnum] / len(parts)) ** MostWords.COORDINATION)
+                for docnum in sorted(sums)
+            ]
+            stepped = []
+            ours = MostWords(parts).matcher(subsearcher, context)
+            while ours.is_active():
+                stepped.append((ours.id(), ours.score()))
+                ours.next()
+            blocks = list(block_scored(MostWords(parts).matcher(subsearcher, context)))
+            for got in (stepped, blocks):
+                assert [docnum for docnum, _ in got] == [docnum for docnum, _ in expected]
+                assert [score for _, score in got] == pytest.approx(
+                    [score for _, score in expected]
+                )
+            matched += len(expected)
+            how_many.update(counts.values())
+    assert matched > 3
+    assert len(how_many) > 1  # pages with more and with fewer of the parts
+
+
 def test_a_date_range_read_from_the_column_matches_whooshs(corpus_engine):
     # updated:... is matched from the column the engine keeps in memory; it must find
     # exactly what Whoosh's range of terms finds, ends included or not.
@@ -523,6 +577,38 @@ def test_no_suggestion_when_words_are_known_or_nothing_is_close(corpus_engine):
     assert corpus_engine.suggest("parking office") is None
     assert corpus_engine.suggest("xqzvwk") is None
     assert corpus_engine.suggest("") is None
+
+
+def test_the_kept_word_lists_find_the_words_whooshs_edit_distance_search_finds(engine):
+    # Corrections walk the edit-distance automaton through each segment's words kept in
+    # memory; they must find what Whoosh's own walk through the index files finds.
+    engine.apply(
+        [page(20, "Budget forecst", "The forecasted budjet and its forecaster.")],
+        [],
+        high_water_mark=100,
+    )
+    with _searcher(engine, scoring_module.FieldWeighting(SCORED_FIELDS)) as searcher:
+        leaves = [leaf for leaf, _offset in searcher.reader().leaf_readers()]
+        assert len(leaves) > 1  # the corpus, then the page above in a segment of its own
+        found = 0
+        for typo, distance in (("budgte", 2), ("forcast", 1), ("lesson", 2), ("calender", 1)):
+            automaton = Automata.levenshtein_dfa(typo, distance, prefix=1)
+            for leaf in leaves:
+                for name in ("body", "title"):
+                    ours = list(
+                        suggest._accepted(automaton, suggest._vocabulary(searcher, leaf, name))
+                    )
+                    theirs = sorted(leaf.terms_within(name, typo, distance, prefix=1))
+                    assert ours == theirs
+                    found += len(ours)
+        assert found > 4
+
+
+def test_a_word_indexed_after_a_correction_is_offered_for_the_next_typo(engine):
+    # The word lists are kept per segment: a later save's words are in a new segment.
+    assert engine.suggest("zanzibra") is None
+    engine.apply([page(21, "Trip to Zanzibar", "Zanzibar travel notes.")], [], high_water_mark=101)
+    assert engine.suggest("zanzibra") == "zanzibar"
 
 
 def test_suggestion_keeps_the_rest_of_the_query(corpus_engine):

@@ -26,7 +26,9 @@ from wiki.search.matching import (
     SearchTimeout,
     _ArrayIntersectionMatcher,
     _ArrayUnionMatcher,
+    _CoordinatedUnionMatcher,
     _ExcludeMatcher,
+    block_scored,
 )
 from wiki.search.query import highlight_terms, parse
 from wiki.search.schema import build_schema, remove_page, update_page
@@ -342,7 +344,9 @@ id_lists = st.lists(st.integers(0, 40), max_size=15).map(lambda ids: sorted(set(
     steps=st.lists(st.integers(0, 8), max_size=30),
     part_size=st.sampled_from([1, 2, 3, 7, 2048]),
 )
-def test_union_and_exclusion_matchers_step_and_skip_exactly(parts, excluded, steps, part_size):
+def test_union_intersection_most_words_and_exclusion_matchers_step_and_skip_exactly(
+    parts, excluded, steps, part_size
+):
     def union(id_lists, read=True):
         matchers = [ListMatcher(ids) for ids in id_lists]
         return _ArrayUnionMatcher(matchers, 41, boost=1.0, scored=False, deadline=None, read=read)
@@ -350,6 +354,15 @@ def test_union_and_exclusion_matchers_step_and_skip_exactly(parts, excluded, ste
     def intersection():
         unions = [union(parts, read=False), union(excluded, read=False)]
         return _ArrayIntersectionMatcher(unions, 41, deadline=None)
+
+    def most_words():
+        # Words (unions of their field terms) and a part that is a bare posting list.
+        words = [union(parts, read=False), union(excluded, read=False), ListMatcher(steps_ids)]
+        return _CoordinatedUnionMatcher(
+            words, 41, boost=1.0, scored=False, deadline=None, parts=3, power=2.0
+        )
+
+    steps_ids = sorted({step * 5 for step in steps})
 
     saved = _ArrayUnionMatcher.part_size
     _ArrayUnionMatcher.part_size = part_size
@@ -370,6 +383,15 @@ def test_union_and_exclusion_matchers_step_and_skip_exactly(parts, excluded, ste
         model = _model_steps(common, steps)
         assert first == common[:1]
         assert _run_steps(m, steps, len(model)) == model
+
+        anything = sorted(set(wanted) | set().union(*excluded) | set(steps_ids))
+        assert list(most_words().all_ids()) == anything
+        m = most_words()
+        first = [m.id()] if m.is_active() else []
+        model = _model_steps(anything, steps)
+        assert first == anything[:1]
+        assert _run_steps(m, steps, len(model)) == model
+        assert [docnum for docnum, _score in block_scored(most_words())] == anything
 
         difference = sorted(set(wanted) - set().union(*excluded))
         m = _ExcludeMatcher(union(parts), union(excluded))

@@ -367,10 +367,10 @@ class _ArrayIntersectionMatcher(_BlockHits, matching.Matcher):
 
 def block_scored(matcher) -> Iterator[tuple[int, float]] | None:
     """``matcher``'s remaining documents with their scores, read without a call per
-    document, when it is one of the wiki's (a union's, an AND of words', a date range's:
-    they have ``scored_ids``); None for another."""
-    # Exact types: a MostWords union's scores are not its array's (see its score()).
-    if type(matcher) in (_ArrayUnionMatcher, _ArrayIntersectionMatcher, _ListedMatcher):
+    document, when it is one of the wiki's (a union's, an AND of words', a most-words
+    union's, a date range's: they have ``scored_ids``); None for another."""
+    # Exact types: a subclass's scores need not be its array's.
+    if type(matcher) in _BLOCK_SCORED:
         return matcher.scored_ids()
     return None
 
@@ -767,7 +767,14 @@ class MostWords(ArrayOr):
 
     def _matcher(self, subs, searcher, context):
         scored = context.weighting is not None if context else True
-        matchers = [sub.matcher(searcher, context) for sub in subs]
+        # A word's union (its field terms) reads no block of its own: this union fills
+        # it a block at a time, as the intersection does its words.
+        matchers = [
+            sub.union(searcher, context, read=False)
+            if type(sub) is ArrayOr
+            else sub.matcher(searcher, context)
+            for sub in subs
+        ]
         return _CoordinatedUnionMatcher(
             matchers,
             searcher.doc_count_all(),
@@ -780,33 +787,88 @@ class MostWords(ArrayOr):
 
 
 class _CoordinatedUnionMatcher(_ArrayUnionMatcher):
-    """An array union that also counts, per document, how many parts matched."""
+    """An array union that also counts, per document, how many parts matched. A part that
+    is a union of its own (a word), made with ``read=False``, adds its block's scores at
+    once; another (a phrase) posting by posting."""
 
     def __init__(self, submatchers, doccount, *, boost, scored, deadline, parts, power):
         self._factors = [(count / max(parts, 1)) ** power for count in range(parts + 1)]
-        self._counts = array("i")  # sized on the first read
+        self._counts = array("i", [0]) * self.part_size
+        self._no_counts = array("i", [0]) * self.part_size
         super().__init__(submatchers, doccount, boost=boost, scored=scored, deadline=deadline)
 
+    @staticmethod
+    def _postings(part) -> list:
+        """The matchers whose positions this union moves: a word's field terms, or the
+        part itself."""
+        return part._submatchers if type(part) is _ArrayUnionMatcher else [part]
+
+    def _min_id(self):
+        active = [
+            matcher.id()
+            for part in self._submatchers
+            for matcher in self._postings(part)
+            if matcher.is_active()
+        ]
+        return min(active, default=self._doccount)
+
     def _fill(self, offset: int, limit: int) -> None:
-        scores = self._a
+        scores, counts = self._a, self._counts
         scores[:] = self._zeros
-        if len(self._counts) != self._partsize:
-            self._counts = array("i", bytes(self._counts.itemsize * self._partsize))
-        counts = self._counts
-        counts[:] = array("i", bytes(counts.itemsize * self._partsize))
-        for matcher in self._submatchers:
+        counts[:] = self._no_counts
+        boost, scored = self._boost, self._scored
+        for part in self._submatchers:
+            if type(part) is _ArrayUnionMatcher:
+                part._fill(offset, limit)
+                added = part._a
+                for i in compress(range(limit - offset), added):
+                    scores[i] += added[i] * boost if scored else 1
+                    counts[i] += 1
+                continue
             seen = -1
-            while matcher.is_active() and matcher.id() < limit:
-                i = matcher.id() - offset
-                scores[i] += matcher.score() * self._boost if self._scored else 1
+            while part.is_active() and part.id() < limit:
+                i = part.id() - offset
+                scores[i] += part.score() * boost if scored else 1
                 if i != seen:  # a part counts once per document
                     counts[i] += 1
                     seen = i
-                matcher.next()
+                part.next()
+
+    def skip_to(self, docnum):
+        if not self.is_active() or docnum <= self._docnum:
+            return
+        if docnum < self._limit:
+            self._docnum = docnum
+            self._find_next()
+            return
+        for part in self._submatchers:
+            for matcher in self._postings(part):
+                if matcher.is_active():
+                    matcher.skip_to(docnum)
+        self._next_block()
 
     def score(self):
         i = self._docnum - self._offset
         return self._a[i] * self._factors[min(self._counts[i], len(self._factors) - 1)]
 
+    def scored_ids(self) -> Iterator[tuple[int, float]]:
+        """The remaining documents with their coordinated scores, to the end."""
+        factors, most = self._factors, len(self._factors) - 1
+        while self.is_active():
+            scores, counts, offset = self._a, self._counts, self._offset
+            for docnum in self._hits[self._at :]:
+                i = docnum - offset
+                yield docnum, scores[i] * factors[min(counts[i], most)]
+            self._next_block()
+
     def block_quality(self):
         return max(self._a)
+
+
+_BLOCK_SCORED = (
+    _ArrayUnionMatcher,
+    _ArrayIntersectionMatcher,
+    _CoordinatedUnionMatcher,
+    _ListedMatcher,
+)
+"""The matchers :func:`block_scored` reads through their ``scored_ids``."""
