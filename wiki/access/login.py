@@ -17,8 +17,8 @@ class _LoginManager(LoginManager):
     def _session_protection_failed(self) -> bool:
         # A session without a login has nothing to protect, yet flask-login's strong mode
         # rewrote it (and cleared the remember-me cookie) on every anonymous request: an
-        # answer still on its way when the person logged in (the page's icon, a suggestion)
-        # then put the cookie from before the login back, and the new login was lost.
+        # answer still on its way when the person logged in (the login page's icon) then
+        # put the cookie from before the login back, and the new login was lost.
         if "_user_id" not in session:
             return False
         return bool(super()._session_protection_failed())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from whoosh import query as wquery
 from whoosh.codec.base import Automata
@@ -20,6 +21,8 @@ from wiki.search.schema import AUTOCOMPLETE_GRAM, FIELD_BOOSTS, OLD_TEXT_FIELD
 from wiki.search.scoring import CallerError
 from wiki.search.snippets import SNIPPET_SCAN_CHARS
 from wiki.search.syntax import correctable_words
+
+T = TypeVar("T")
 
 __all__ = ["AUTOCOMPLETE_SCAN", "MAX_CORRECTED_WORDS", "complete_title", "spelling_suggestion"]
 
@@ -152,35 +155,43 @@ def _correct(searcher, word: str, readable: _Readable) -> str | None:
 
 
 def _vocabulary(searcher, leaf, name: str) -> list[str]:
-    """The words of field ``name`` in the segment ``leaf``, sorted. Read once per segment
-    and kept with the engine's other tables of the segment: walking the edit-distance
-    automaton through the index's word list cost a seek and a read per step (measured at
-    10,000 pages: two thirds of a correction's 100-200 ms), through a list a bisect. Some
-    13,000 words of text a segment there. Raises what Whoosh raises for a damaged index."""
+    """The words of field ``name`` in the segment ``leaf``, sorted, read once per segment
+    (:func:`_kept`): walking the edit-distance automaton through the index's word list
+    cost a seek and a read per step (measured at 10,000 pages: two thirds of a
+    correction's 100-200 ms), through a list a bisect. (A segment of that index holds some
+    13,000 words of text.) Raises what Whoosh raises for a damaged index."""
     spelled = leaf.schema[name].spelling_fieldname(name)
-
-    def read() -> list[str]:
-        return [word.decode("utf-8") for word in leaf.lexicon(spelled)]
-
-    kept = getattr(searcher.weighting, "kept", None)  # the engine's FieldWeighting
-    return kept(leaf, f"vocabulary:{spelled}", None, read) if kept else read()
+    return _kept(
+        searcher,
+        leaf,
+        f"vocabulary:{spelled}",
+        lambda: [word.decode("utf-8") for word in leaf.lexicon(spelled)],
+    )
 
 
 def _words_of_pages(searcher, leaf) -> frozenset[str]:
     """Every word of the fields plain words search (title, tags, headings, text, files) in
     the segment ``leaf``: a word is in it exactly when :func:`_frequency` counts it there.
-    Kept like :func:`_vocabulary`. Raises what Whoosh raises for a damaged index."""
-
-    def gather() -> frozenset[str]:
-        return frozenset(
+    Read once per segment (:func:`_kept`). Raises what Whoosh raises for a damaged index."""
+    return _kept(
+        searcher,
+        leaf,
+        "vocabulary:pages",
+        lambda: frozenset(
             word
             for name in FIELD_BOOSTS
             if name in leaf.schema
             for word in _vocabulary(searcher, leaf, name)
-        )
+        ),
+    )
 
-    kept = getattr(searcher.weighting, "kept", None)
-    return kept(leaf, "vocabulary:pages", None, gather) if kept else gather()
+
+def _kept(searcher, leaf, name: str, build: Callable[[], T]) -> T:
+    """What ``build()`` makes of the segment ``leaf``, kept with the engine's other tables
+    of the segment (by its weighting) until the segment goes; made anew with another
+    weighting. Raises what ``build`` raises."""
+    kept = getattr(searcher.weighting, "kept", None)  # the engine's FieldWeighting
+    return kept(leaf, name, None, build) if kept is not None else build()
 
 
 def _accepted(automaton, words: list[str]) -> Iterator[str]:
