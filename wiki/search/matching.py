@@ -249,10 +249,14 @@ class _ArrayUnionMatcher(_BlockHits, ArrayUnionMatcher):
             self._docnum = docnum
             self._find_next()
             return
-        for submatcher in self._submatchers:
+        for submatcher in self._moved():
             if submatcher.is_active():
                 submatcher.skip_to(docnum)
         self._next_block()
+
+    def _moved(self) -> list:
+        """The matchers this union moves along (its parts; see the most-words union)."""
+        return self._submatchers
 
     def skip_to_quality(self, minquality):
         skipped = 0
@@ -806,19 +810,16 @@ class _CoordinatedUnionMatcher(_ArrayUnionMatcher):
         self._no_counts = array("i", [0]) * self.part_size
         super().__init__(submatchers, doccount, boost=boost, scored=scored, deadline=deadline)
 
-    @staticmethod
-    def _postings(part) -> list:
-        """The matchers whose positions this union moves: a word's field terms, or the
-        part itself."""
-        return part._submatchers if type(part) is _ArrayUnionMatcher else [part]
+    def _moved(self) -> list:
+        # A word's field terms (its union reads no block of its own), or the part itself.
+        return [
+            matcher
+            for part in self._submatchers
+            for matcher in (part._submatchers if type(part) is _ArrayUnionMatcher else [part])
+        ]
 
     def _min_id(self):
-        active = [
-            matcher.id()
-            for part in self._submatchers
-            for matcher in self._postings(part)
-            if matcher.is_active()
-        ]
+        active = [matcher.id() for matcher in self._moved() if matcher.is_active()]
         return min(active, default=self._doccount)
 
     def _fill(self, offset: int, limit: int) -> None:
@@ -842,19 +843,6 @@ class _CoordinatedUnionMatcher(_ArrayUnionMatcher):
                     counts[i] += 1
                     seen = i
                 part.next()
-
-    def skip_to(self, docnum):
-        if not self.is_active() or docnum <= self._docnum:
-            return
-        if docnum < self._limit:
-            self._docnum = docnum
-            self._find_next()
-            return
-        for part in self._submatchers:
-            for matcher in self._postings(part):
-                if matcher.is_active():
-                    matcher.skip_to(docnum)
-        self._next_block()
 
     def score(self):
         i = self._docnum - self._offset
