@@ -334,6 +334,16 @@ def _run_steps(matcher, steps: list[int], count: int) -> list[int | None]:
     return where
 
 
+def _check_steps(make, ids: list[int], steps: list[int]) -> None:
+    """A matcher from ``make()`` lists exactly ``ids``, starts on the first, and stands
+    where the model says after each step."""
+    assert list(make().all_ids()) == ids
+    matcher = make()
+    assert ([matcher.id()] if matcher.is_active() else []) == ids[:1]
+    model = _model_steps(ids, steps)
+    assert _run_steps(matcher, steps, len(model)) == model
+
+
 id_lists = st.lists(st.integers(0, 40), max_size=15).map(lambda ids: sorted(set(ids)))
 
 
@@ -368,39 +378,14 @@ def test_union_intersection_most_words_and_exclusion_matchers_step_and_skip_exac
     _ArrayUnionMatcher.part_size = part_size
     try:
         wanted = sorted(set().union(*parts))
-        m = union(parts)
-        assert list(m.all_ids()) == wanted
-        m = union(parts)
-        first = [m.id()] if m.is_active() else []
-        model = _model_steps(wanted, steps)
-        assert first == wanted[:1]
-        assert _run_steps(m, steps, len(model)) == model
-
+        _check_steps(lambda: union(parts), wanted, steps)
         common = sorted(set(wanted) & set().union(*excluded))
-        assert list(intersection().all_ids()) == common
-        m = intersection()
-        first = [m.id()] if m.is_active() else []
-        model = _model_steps(common, steps)
-        assert first == common[:1]
-        assert _run_steps(m, steps, len(model)) == model
-
+        _check_steps(intersection, common, steps)
         anything = sorted(set(wanted) | set().union(*excluded) | set(steps_ids))
-        assert list(most_words().all_ids()) == anything
-        m = most_words()
-        first = [m.id()] if m.is_active() else []
-        model = _model_steps(anything, steps)
-        assert first == anything[:1]
-        assert _run_steps(m, steps, len(model)) == model
+        _check_steps(most_words, anything, steps)
         assert [docnum for docnum, _score in block_scored(most_words())] == anything
-
         difference = sorted(set(wanted) - set().union(*excluded))
-        m = _ExcludeMatcher(union(parts), union(excluded))
-        assert list(m.all_ids()) == difference
-        m = _ExcludeMatcher(union(parts), union(excluded))
-        first = [m.id()] if m.is_active() else []
-        model = _model_steps(difference, steps)
-        assert first == difference[:1]
-        assert _run_steps(m, steps, len(model)) == model
+        _check_steps(lambda: _ExcludeMatcher(union(parts), union(excluded)), difference, steps)
     finally:
         _ArrayUnionMatcher.part_size = saved
 

@@ -392,10 +392,8 @@ def matched_ids(matcher) -> Iterator[int]:
     """``matcher``'s remaining documents, unscored: the wiki's matchers' a block at a time,
     another's one by one (Whoosh's intersection would read both sides whole, however small
     the other)."""
-    scored = block_scored(matcher)
-    if scored is not None:
-        for docnum, _score in scored:
-            yield docnum
+    if type(matcher) in _BLOCK_SCORED:  # (their block's hits, no scores worked out)
+        yield from matcher.all_ids()
         return
     while matcher.is_active():
         yield matcher.id()

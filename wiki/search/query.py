@@ -22,8 +22,9 @@ What people can type::
 
 Plain words search each page's title, tags, headings and body, each file's name and text,
 and (when asked for: ``history``, or ``type:history`` typed) text removed from pages,
-with the title weighing most, then the tags, the headings, the body, and the files least. Upper-case ``OR``, ``AND`` and ``NOT`` are
-operators; in lower case they are ordinary (stop) words.
+with the title weighing most, then the tags, the headings, the body, and the files least.
+Upper-case ``OR``, ``AND`` and ``NOT`` are operators; in lower case they are ordinary
+(stop) words.
 
 :func:`parse` never raises for any input: text it cannot understand (an unclosed quote or
 parenthesis, ``title:`` with nothing after it, ``updated:garbage``, a dangling ``OR``) is
